@@ -1,0 +1,77 @@
+import semver, { type SemVer } from 'semver';
+
+/**
+ * A vpc-cni version as found on a cluster, reduced to the upstream release it is built from.
+ *
+ * `-eksbuild.N` is an EKS build of the same upstream release (v1.7.2-eksbuild.1 IS 1.7.2), but
+ * node-semver reads it as a prerelease and gets ranges wrong both ways; so it is stripped before
+ * matching. Real prereleases (`-rc1`) are kept and compare as prereleases.
+ */
+export interface CniVersion {
+  raw: string;
+  /** The upstream release, e.g. `1.7.2` or `1.8.0-rc1`. */
+  upstream: string;
+  semver: SemVer;
+  /** N of `-eksbuild.N`, when present. */
+  eksbuild?: number;
+}
+
+const EKSBUILD = /-eksbuild\.(\d+)$/;
+
+/** The tag of an image reference (`registry/repo:tag`, `repo:tag@sha256:...`), or the input itself. */
+export function imageTag(ref: string): string {
+  const withoutDigest = ref.split('@')[0] ?? ref;
+  const lastSlash = withoutDigest.lastIndexOf('/');
+  const colon = withoutDigest.indexOf(':', lastSlash + 1);
+  return colon === -1 ? withoutDigest : withoutDigest.slice(colon + 1);
+}
+
+/** Parses an add-on version, an image tag or a whole image reference; null when it is not a version. */
+export function parseCniVersion(raw: string | null | undefined): CniVersion | null {
+  if (raw == null) return null;
+  const tag = imageTag(raw.trim());
+  const build = EKSBUILD.exec(tag);
+  const upstreamText = (build ? tag.slice(0, build.index) : tag).replace(/^v/, '');
+  const parsed = semver.parse(upstreamText);
+  if (!parsed || parsed.build.length > 0) return null;
+  return {
+    raw,
+    upstream: parsed.version,
+    semver: parsed,
+    ...(build ? { eksbuild: Number(build[1]) } : {}),
+  };
+}
+
+/** Whether the upstream release is in a semver range (prereleases order as prereleases). */
+export function inRange(version: CniVersion, range: string): boolean {
+  return semver.satisfies(version.semver, range, { includePrerelease: true });
+}
+
+/** A Kubernetes version as EKS gives it (`1.23`), as a semver for range checks; null if unparseable. */
+export function parseKubernetesVersion(raw: string | null | undefined): SemVer | null {
+  if (!raw || !/^v?\d+\.\d+(\.\d+)?$/.test(raw.trim())) return null;
+  return semver.coerce(raw);
+}
+
+/** Whether a Kubernetes version is in a range (`<=1.23` means 1.23.x and below). */
+export function kubernetesInRange(raw: string, range: string): boolean {
+  const version = parseKubernetesVersion(raw);
+  return version !== null && semver.satisfies(version, range);
+}
+
+/** Newest first, by upstream release then EKS build; unparseable versions last. */
+export function compareCniVersionsDesc(a: string, b: string): number {
+  const pa = parseCniVersion(a);
+  const pb = parseCniVersion(b);
+  if (!pa || !pb) return pa ? -1 : pb ? 1 : a.localeCompare(b);
+  return semver.rcompare(pa.semver, pb.semver) || (pb.eksbuild ?? 0) - (pa.eksbuild ?? 0);
+}
+
+export function isValidRange(range: string): boolean {
+  return semver.validRange(range) !== null;
+}
+
+/** An upstream release as rules write it: `1.7.2` or `1.8.0-rc1`, with no `v` and no `-eksbuild`. */
+export function isValidVersion(version: string): boolean {
+  return semver.valid(version) === version && !EKSBUILD.test(version);
+}
