@@ -55,6 +55,11 @@ export interface CniFacts {
   configurationValues: string | null;
   serviceAccountRoleArn: string | null;
   podIdentityAssociations: PodIdentityAssociation[];
+  /**
+   * Whether the IAM role of aws-node could be known at all; defaults to `source !== 'none'`.
+   * False for a what-if check that did not say, so no role finding is guessed.
+   */
+  iamRoleKnown?: boolean;
 }
 
 /** The facts of one cluster's vpc-cni, all the evaluate layer needs. */

@@ -43,10 +43,11 @@ function matches(rule: Rule, view: FactView, facts: ClusterFacts): boolean {
 /** The findings of one cluster. Pure: same rules and facts, same findings. */
 export function evaluateCluster(rules: readonly Rule[], facts: ClusterFacts): Finding[] {
   const view = buildFactView(facts);
+  const versionRules = rules.filter((r) => r.affected && (!r.kubernetes || kubernetesInRange(facts.kubernetesVersion, r.kubernetes)));
   const findings: Finding[] = [];
   for (const rule of rules) {
     if (!matches(rule, view, facts)) continue;
-    const fix = fixContext(rule, view, facts);
+    const fix = fixContext(rule, view, facts, versionRules);
     const lookup = templateLookup(rule, view, facts, fix);
     const why = rule.why ? renderTemplate(rule.why, lookup) : `${whyClauses(rule, view, facts).join('; ')}.`;
     const fixedIn = rule.fixed ?? (rule.remediation.preset === 'upgrade' ? fix.target : null);

@@ -23,6 +23,7 @@ export const FACT_NAMES: Record<string, string> = {
   'addon.healthIssueCodes': 'the codes of the add-on health issues',
   'addon.serviceAccountRoleArn': 'the IRSA role of the aws-node service account',
   'addon.podIdentityAssociations': 'the pod identity associations of the aws-node service account',
+  'addon.iamRoleKnown': 'false when the IAM role of aws-node could not be read',
   'addon.image': 'the aws-node image of a self-managed CNI',
   'addon.officialImage': 'false when the image is not from an Amazon EKS registry',
   'addon.configValid': 'false when configurationValues is not valid JSON',
@@ -108,6 +109,7 @@ export function buildFactView(facts: ClusterFacts): FactView {
     'addon.podIdentityAssociations': cni.podIdentityAssociations.map(
       (a) => a.roleArn ?? a.associationId ?? a.serviceAccount,
     ),
+    'addon.iamRoleKnown': cni.iamRoleKnown ?? cni.source !== 'none',
     'addon.image': cni.image,
     'addon.officialImage': cni.officialImage,
     'addon.configValid': config.error === undefined,

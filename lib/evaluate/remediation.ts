@@ -2,7 +2,7 @@ import semver from 'semver';
 import type { ClusterFacts, Remediation } from '../types.js';
 import type { FactView } from './facts.js';
 import { renderTemplate, type Rule } from './rule.js';
-import { parseCniVersion, type CniVersion } from './version.js';
+import { inRange, parseCniVersion, type CniVersion } from './version.js';
 
 /** Values templates may use beyond the facts: the target version and a role suggestion. */
 export interface FixContext {
@@ -17,14 +17,36 @@ function newestOffered(view: FactView): CniVersion | undefined {
 }
 
 /**
- * The version to move to: the newest EKS offers for the cluster's Kubernetes version (the seeds'
- * advice: run the latest), as long as it has the fix; else the first fixed release as an EKS build.
+ * The lowest release clear of every version rule that applies to this cluster: moving to 1.7.2
+ * for one risk must not land in the next (1.7.2 is still below 1.8.0).
  */
-export function fixTarget(rule: Rule, view: FactView): string | null {
+export function safeFloor(rule: Rule, versionRules: readonly Rule[]): string | undefined {
+  let floor = rule.fixed;
+  if (!floor) return undefined;
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const other of versionRules) {
+      const at = parseCniVersion(floor)!;
+      if (other.affected && other.fixed && inRange(at, other.affected) && semver.gt(other.fixed, floor)) {
+        floor = other.fixed;
+        changed = true;
+      }
+    }
+  }
+  return floor;
+}
+
+/**
+ * The version to move to: the newest EKS offers for the cluster's Kubernetes version (the seeds'
+ * advice: run the latest), as long as it is clear of the risk; else the first safe release as an
+ * EKS build.
+ */
+export function fixTarget(rule: Rule, view: FactView, versionRules: readonly Rule[] = []): string | null {
   const latest = newestOffered(view);
-  if (!rule.fixed) return latest?.raw ?? null;
-  if (latest && semver.gte(latest.semver, rule.fixed)) return latest.raw;
-  return `v${rule.fixed}-eksbuild.1`;
+  const floor = safeFloor(rule, versionRules);
+  if (!floor) return latest?.raw ?? null;
+  if (latest && semver.gte(latest.semver, floor)) return latest.raw;
+  return `v${floor}-eksbuild.1`;
 }
 
 /**
@@ -46,8 +68,9 @@ export function upgradePath(current: CniVersion | null, target: string | null, v
   return [...steps, target];
 }
 
-export function fixContext(rule: Rule, view: FactView, facts: ClusterFacts): FixContext {
-  const target = fixTarget(rule, view);
+/** `versionRules`: the version rules that apply to this cluster's Kubernetes version. */
+export function fixContext(rule: Rule, view: FactView, facts: ClusterFacts, versionRules: readonly Rule[]): FixContext {
+  const target = fixTarget(rule, view, versionRules);
   return {
     target,
     path: upgradePath(view.version, target, view),

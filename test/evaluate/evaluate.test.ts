@@ -291,3 +291,14 @@ describe('evaluate', () => {
     expect(result.findings.some((f) => f.clusterName === 'fine')).toBe(true);
   });
 });
+
+describe('evaluate fix targets', () => {
+  it('never points a fix at a release that another known risk still covers', () => {
+    // Act: 1.7.1 is below 1.7.2 and below 1.8.0; moving to 1.7.2 would still be below 1.8.0
+    const findings = evaluateCluster(rules, withVersion('v1.7.1-eksbuild.1', '1.21'));
+
+    // Assess
+    expect(findings.find((f) => f.ruleId === 'vpc-cni-below-v1.7.2')).toMatchObject({ fixedIn: '1.7.2', targetVersion: 'v1.8.0-eksbuild.1' });
+    expect(findings.find((f) => f.ruleId === 'vpc-cni-below-v1.8.0')).toMatchObject({ fixedIn: '1.8.0', targetVersion: 'v1.8.0-eksbuild.1' });
+  });
+});

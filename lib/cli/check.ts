@@ -1,0 +1,139 @@
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { offeredVersionsFor, vpcCniEntries, type AddonVersionsResponse } from '../evaluate/catalog.js';
+import { evaluateCluster } from '../evaluate/evaluate.js';
+import { parseCniVersion } from '../evaluate/version.js';
+import { loadRules, RuleValidationError } from '../rules/load.js';
+import { SEVERITIES, type ClusterFacts, type Finding, type Severity } from '../types.js';
+import { UsageError } from './errors.js';
+import { atOrAbove, bySeverity, countBySeverity, formatFinding, painter } from './format.js';
+
+export interface CheckOptions {
+  version: string;
+  k8s?: string;
+  config?: string;
+  managed: string;
+  roleArn?: string;
+  catalog?: string;
+  rules?: string[];
+  format: string;
+  failOn?: string;
+  cluster: string;
+  region: string;
+}
+
+const catalogSchema = z.object({
+  addons: z.array(
+    z.object({
+      addonName: z.string().optional(),
+      addonVersions: z.array(z.object({ addonVersion: z.string(), compatibilities: z.array(z.object({ clusterVersion: z.string() })).default([]) })),
+    }),
+  ),
+});
+
+async function readCatalog(file: string, k8s: string | undefined): Promise<string[]> {
+  if (!k8s) throw new UsageError('--catalog needs --k8s: the offered versions depend on the Kubernetes version');
+  let data: unknown;
+  try {
+    data = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--catalog ${file}: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = catalogSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`--catalog ${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message} (expected the output of aws eks describe-addon-versions)`);
+  }
+  return offeredVersionsFor(vpcCniEntries(parsed.data as AddonVersionsResponse), k8s);
+}
+
+function choice<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')} (got "${value}")`);
+  return value as T;
+}
+
+/** The facts of the what-if cluster, from the flags. */
+export async function whatIfFacts(options: CheckOptions): Promise<ClusterFacts> {
+  if (!parseCniVersion(options.version)) {
+    throw new UsageError(`--version "${options.version}" is not a vpc-cni version (expected e.g. v1.18.0-eksbuild.1, v1.9.3 or an image reference)`);
+  }
+  if (options.k8s !== undefined && !/^\d+\.\d+$/.test(options.k8s)) throw new UsageError(`--k8s "${options.k8s}" must look like 1.29`);
+  const managed = choice('--managed', options.managed, ['true', 'false'] as const) === 'true';
+  const role = options.roleArn === 'none' ? null : (options.roleArn ?? null);
+  if (role !== null && !/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(role)) throw new UsageError(`--role-arn "${role}" is not an IAM role ARN (or "none")`);
+  const account = role?.split(':')[4] ?? '<account>';
+  return {
+    accountId: account,
+    accountName: account,
+    partition: 'aws',
+    region: options.region,
+    clusterName: options.cluster,
+    clusterArn: `arn:aws:eks:${options.region}:${account}:cluster/${options.cluster}`,
+    kubernetesVersion: options.k8s ?? '',
+    clusterStatus: 'ACTIVE',
+    tags: {},
+    cni: {
+      managed,
+      source: managed ? 'addon' : 'daemonset',
+      version: options.version,
+      status: managed ? 'ACTIVE' : null,
+      healthIssues: [],
+      configurationValues: options.config ?? null,
+      serviceAccountRoleArn: role,
+      podIdentityAssociations: [],
+      iamRoleKnown: options.roleArn !== undefined,
+    },
+    ...(options.catalog ? { offeredVersions: await readCatalog(options.catalog, options.k8s) } : {}),
+  };
+}
+
+export interface CheckResult {
+  output: string;
+  exitCode: number;
+}
+
+/** `fleet-audit check`: which known risks apply to one (hypothetical) cluster. */
+export async function runCheck(options: CheckOptions, isTty: boolean): Promise<CheckResult> {
+  const format = choice('--format', options.format, ['text', 'json'] as const);
+  const failOn = options.failOn === undefined ? undefined : choice<Severity>('--fail-on', options.failOn, SEVERITIES);
+  const facts = await whatIfFacts(options);
+  let rules;
+  try {
+    rules = await loadRules(options.rules ?? []);
+  } catch (error) {
+    if (error instanceof RuleValidationError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+  const findings = evaluateCluster(rules, facts).sort(bySeverity);
+  const failed = failOn !== undefined && findings.some((f) => atOrAbove(f.severity, failOn));
+  const output = format === 'json' ? JSON.stringify({ input: describeInput(facts), findings }, null, 2) : renderText(facts, findings, isTty);
+  return { output, exitCode: failed ? 1 : 0 };
+}
+
+function describeInput(facts: ClusterFacts) {
+  return {
+    version: facts.cni.version,
+    upstreamVersion: parseCniVersion(facts.cni.version)?.upstream,
+    kubernetesVersion: facts.kubernetesVersion || null,
+    managed: facts.cni.managed,
+    offeredVersions: facts.offeredVersions ?? null,
+  };
+}
+
+function renderText(facts: ClusterFacts, findings: Finding[], isTty: boolean): string {
+  const paint = painter(isTty);
+  const version = parseCniVersion(facts.cni.version)!;
+  const header = [
+    `vpc-cni ${facts.cni.version} (release ${version.upstream})`,
+    facts.kubernetesVersion ? `on Kubernetes ${facts.kubernetesVersion}` : 'Kubernetes version not given (--k8s)',
+    facts.cni.managed ? 'managed add-on' : 'self-managed',
+  ].join(', ');
+  const notes: string[] = [];
+  if (!facts.kubernetesVersion) notes.push('Rules limited to some Kubernetes versions were not checked: give --k8s.');
+  if (!facts.offeredVersions) notes.push('"Behind the newest version" was not checked: give --catalog (aws eks describe-addon-versions --addon-name vpc-cni output).');
+  if (!facts.cni.iamRoleKnown) notes.push('The IAM role rule was not checked: give --role-arn ARN (or none).');
+  const body = findings.length
+    ? findings.map((f) => formatFinding(f, paint)).join('\n\n')
+    : paint('green', 'No known risk applies.');
+  return [header, `${findings.length} finding(s): ${countBySeverity(findings)}`, '', body, '', ...notes.map((n) => paint('gray', n))].join('\n').trimEnd();
+}

@@ -1,0 +1,52 @@
+import { Command, CommanderError, Option } from 'commander';
+import { SEVERITIES } from '../types.js';
+import { runCheck } from './check.js';
+import { EXIT, UsageError } from './errors.js';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function buildProgram(io: { out: (s: string) => void; err: (s: string) => void; isTty: boolean }): Command {
+  const program = new Command('fleet-audit')
+    .description('Audit the Amazon VPC CNI of every EKS cluster in an AWS Organization.')
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err });
+
+  program
+    .command('check')
+    .description('Which known vpc-cni risks apply to one cluster (what-if: no AWS calls).')
+    .requiredOption('--version <version>', 'vpc-cni version, e.g. v1.18.0-eksbuild.1, v1.9.3 or an image reference')
+    .option('--k8s <x.y>', 'the cluster Kubernetes version, e.g. 1.29')
+    .option('--config <json>', 'the add-on configuration values (JSON)')
+    .addOption(new Option('--managed <bool>', 'EKS managed add-on (true) or self-managed (false)').default('true'))
+    .option('--role-arn <arn>', 'the IAM role of the aws-node service account, or "none"')
+    .option('--catalog <file>', 'a saved `aws eks describe-addon-versions --addon-name vpc-cni` response')
+    .option('--rules <dir>', 'a directory of extra rule files (repeatable)', collect)
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists').choices(SEVERITIES))
+    .option('--cluster <name>', 'cluster name to fill into the commands', '<cluster>')
+    .option('--region <region>', 'region to fill into the commands', '<region>')
+    .action(async (options) => {
+      const result = await runCheck(options, io.isTty);
+      io.out(`${result.output}\n`);
+      process.exitCode = result.exitCode;
+    });
+
+  return program;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 findings/failures at the threshold, 2 bad input). */
+export async function main(argv: string[], io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s), isTty: Boolean(process.stdout.isTTY) }): Promise<number> {
+  process.exitCode = 0;
+  try {
+    await buildProgram(io).parseAsync(argv, { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT.usage;
+    if (error instanceof UsageError) {
+      io.err(`fleet-audit: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.err(`fleet-audit: ${(error as Error).stack ?? String(error)}\n`);
+    return EXIT.usage;
+  }
+}

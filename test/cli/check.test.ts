@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { main } from '../../lib/cli/main.js';
+
+async function run(...args: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(args, { out: (s) => void (out += s), err: (s) => void (err += s), isTty: false });
+  return { code, out, err };
+}
+
+const ruleIds = (out: string) => (JSON.parse(out) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId);
+
+describe('check', () => {
+  it('lists the below-1.7.2 and below-1.8.0 risks for v1.7.1-eksbuild.1 on 1.21', async () => {
+    // Act
+    const { code, out } = await run('check', '--version', 'v1.7.1-eksbuild.1', '--k8s', '1.21', '--format', 'json');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(ruleIds(out)).toEqual(['vpc-cni-below-v1.7.2', 'vpc-cni-below-v1.8.0']);
+  });
+
+  it('lists neither for v1.7.2-eksbuild.1, which is the 1.7.2 release', async () => {
+    // Act
+    const { out } = await run('check', '--version', 'v1.7.2-eksbuild.1', '--k8s', '1.21', '--format', 'json');
+
+    // Assess
+    expect(ruleIds(out)).toEqual(['vpc-cni-below-v1.8.0']);
+  });
+
+  it('exits 1 when a finding reaches --fail-on, 0 when none does', async () => {
+    expect((await run('check', '--version', 'v1.12.0-eksbuild.1', '--fail-on', 'high')).code).toBe(1);
+    expect((await run('check', '--version', 'v1.12.0-eksbuild.1', '--fail-on', 'critical')).code).toBe(0);
+  });
+
+  it.each([
+    [['check', '--version', 'latest'], /--version "latest" is not a vpc-cni version/],
+    [['check', '--version', 'v1.9.3', '--k8s', '129'], /--k8s "129" must look like 1.29/],
+    [['check', '--version', 'v1.9.3', '--managed', 'maybe'], /--managed must be one of true, false/],
+    [['check', '--version', 'v1.9.3', '--fail-on', 'urgent'], /Allowed choices are critical, high/],
+    [['check', '--version', 'v1.9.3', '--catalog', 'x.json'], /--catalog needs --k8s/],
+    [['check', '--version', 'v1.9.3', '--rules', '/nonexistent'], /\/nonexistent: cannot read the rules directory/],
+    [['check'], /required option '--version <version>' not specified/],
+  ])('exits 2 with a clear message on bad input: %j', async (args, message) => {
+    // Act
+    const { code, err } = await run(...args);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+  });
+
+  it('reads a saved describe-addon-versions catalog and names a bad one', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'catalog-'));
+    const good = join(dir, 'good.json');
+    const bad = join(dir, 'bad.json');
+    await writeFile(good, JSON.stringify({ addons: [{ addonName: 'vpc-cni', addonVersions: [
+      { addonVersion: 'v1.18.0-eksbuild.1', compatibilities: [{ clusterVersion: '1.29' }] },
+      { addonVersion: 'v1.16.4-eksbuild.2', compatibilities: [{ clusterVersion: '1.29' }] },
+    ] }] }));
+    await writeFile(bad, JSON.stringify({ addons: [{ addonVersions: [{ version: 'x' }] }] }));
+
+    // Act
+    const ok = await run('check', '--version', 'v1.16.4-eksbuild.1', '--k8s', '1.29', '--catalog', good, '--format', 'json');
+    const broken = await run('check', '--version', 'v1.16.4-eksbuild.1', '--k8s', '1.29', '--catalog', bad);
+
+    // Assess
+    expect(ruleIds(ok.out)).toEqual(['vpc-cni-behind-latest']);
+    expect(broken.code).toBe(2);
+    expect(broken.err).toMatch(/bad\.json: addons\.0\.addonVersions\.0\.addonVersion/);
+  });
+
+  it('flags no IAM role only when told the role is none', async () => {
+    expect(ruleIds((await run('check', '--version', 'v1.18.0', '--format', 'json')).out)).toEqual([]);
+    expect(ruleIds((await run('check', '--version', 'v1.18.0', '--role-arn', 'none', '--format', 'json')).out)).toEqual(['vpc-cni-no-iam-role']);
+  });
+
+  it('prints what a person reads: severity, title, why and the fix command', async () => {
+    // Act
+    const { out } = await run('check', '--version', 'v1.11.4-eksbuild.1', '--cluster', 'payments', '--region', 'eu-west-1');
+
+    // Assess
+    expect(out).toContain('HIGH');
+    expect(out).toContain('vpc-cni v1.11.4 to v1.12.4 cannot reconcile IPs after an IMDS desync');
+    expect(out).toContain('Why: vpc-cni v1.11.4-eksbuild.1 (release 1.11.4) is in the affected range >=1.11.4 <1.12.5');
+    expect(out).toContain('$ aws eks update-addon --cluster-name payments --region eu-west-1 --addon-name vpc-cni --addon-version v1.12.5-eksbuild.1');
+  });
+
+  it('applies a rule file dropped into a --rules directory, through the installed bin', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'org-rules-'));
+    await writeFile(
+      join(dir, 'org-minimum-1-15.md'),
+      [
+        '---',
+        'id: org-minimum-1-15',
+        'title: Our platform requires vpc-cni 1.15 or later',
+        'severity: medium',
+        'addon: vpc-cni',
+        'affected: "<1.15.0"',
+        'fixed: "1.15.0"',
+        'remediation:',
+        '  preset: upgrade',
+        '  text: Upgrade to {{fix.target}}.',
+        '---',
+        ...['Impact', 'Root cause', 'Trigger conditions', 'Remediation', 'Mitigation'].map((s) => `## ${s}\nOur policy.\n`),
+      ].join('\n'),
+    );
+
+    // Act
+    const { stdout } = await promisify(execFile)('node', ['bin/fleet-audit.js', 'check', '--version', 'v1.14.1-eksbuild.1', '--rules', dir, '--format', 'json']);
+
+    // Assess
+    expect(ruleIds(stdout)).toEqual(['org-minimum-1-15']);
+  });
+});
