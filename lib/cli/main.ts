@@ -5,7 +5,13 @@ import { EXIT, UsageError } from './errors.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
-export function buildProgram(io: { out: (s: string) => void; err: (s: string) => void; isTty: boolean }): Command {
+export interface CliIo {
+  out: (s: string) => unknown;
+  err: (s: string) => unknown;
+  isTty: boolean;
+}
+
+export function buildProgram(io: CliIo): Command {
   const program = new Command('fleet-audit')
     .description('Audit the Amazon VPC CNI of every EKS cluster in an AWS Organization.')
     .exitOverride()
@@ -35,7 +41,7 @@ export function buildProgram(io: { out: (s: string) => void; err: (s: string) =>
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 findings/failures at the threshold, 2 bad input). */
-export async function main(argv: string[], io = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s), isTty: Boolean(process.stdout.isTTY) }): Promise<number> {
+export async function main(argv: string[], io: CliIo = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s), isTty: Boolean(process.stdout.isTTY) }): Promise<number> {
   process.exitCode = 0;
   try {
     await buildProgram(io).parseAsync(argv, { from: 'user' });
