@@ -6,7 +6,8 @@ import { parseCniVersion } from '../evaluate/version.js';
 import { loadRules, RuleValidationError } from '../rules/load.js';
 import { SEVERITIES, type ClusterFacts, type Finding, type Severity } from '../types.js';
 import { UsageError } from './errors.js';
-import { atOrAbove, bySeverity, countBySeverity, formatFinding, painter } from './format.js';
+import { compareFindings, countBySeverity, isAtOrAbove } from '../severity.js';
+import { formatFinding, painter } from './format.js';
 
 export interface CheckOptions {
   version: string;
@@ -104,8 +105,8 @@ export async function runCheck(options: CheckOptions, isTty: boolean): Promise<C
     if (error instanceof RuleValidationError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
-  const findings = evaluateCluster(rules, facts).sort(bySeverity);
-  const failed = failOn !== undefined && findings.some((f) => atOrAbove(f.severity, failOn));
+  const findings = evaluateCluster(rules, facts).sort(compareFindings);
+  const failed = failOn !== undefined && findings.some((f) => isAtOrAbove(f.severity, failOn));
   const output = format === 'json' ? JSON.stringify({ input: describeInput(facts), findings }, null, 2) : renderText(facts, findings, isTty);
   return { output, exitCode: failed ? 1 : 0 };
 }

@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import { SEVERITIES, type Finding, type Severity } from '../types.js';
+import type { Finding, Severity } from '../types.js';
 
 type Style = Parameters<typeof styleText>[0];
 const SEVERITY_STYLE: Record<Severity, Style> = {
@@ -13,23 +13,6 @@ const SEVERITY_STYLE: Record<Severity, Style> = {
 /** Colour only on a terminal; files and pipes get plain text. */
 export function painter(enabled: boolean) {
   return (style: Style, text: string) => (enabled ? styleText(style, text) : text);
-}
-
-export function severityRank(severity: Severity): number {
-  return SEVERITIES.indexOf(severity);
-}
-
-export function atOrAbove(severity: Severity, threshold: Severity): boolean {
-  return severityRank(severity) <= severityRank(threshold);
-}
-
-export function bySeverity(a: Finding, b: Finding): number {
-  return severityRank(a.severity) - severityRank(b.severity) || a.ruleId.localeCompare(b.ruleId) || a.id.localeCompare(b.id);
-}
-
-export function countBySeverity(findings: readonly Finding[]): string {
-  const counts = SEVERITIES.map((s) => [s, findings.filter((f) => f.severity === s).length] as const).filter(([, n]) => n > 0);
-  return counts.length ? counts.map(([s, n]) => `${n} ${s}`).join(', ') : 'none';
 }
 
 /** One finding as a person reads it in a terminal: severity, title, why, the fix and its commands. */

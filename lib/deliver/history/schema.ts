@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { SEVERITIES } from '../../types.js';
+import type { StoredRunReport } from './delta.js';
+
+/*
+ * The shape of a saved run report, checked on read: a report written by an older or broken run,
+ * or edited by hand, must not reach the delta as if it were sound. Unknown keys are dropped
+ * (a newer tool may add fields); a different schemaVersion is refused.
+ */
+
+const severity = z.enum(SEVERITIES as [string, ...string[]]).transform((s) => s as (typeof SEVERITIES)[number]);
+const nullableString = z.string().nullable();
+
+/** Which cluster, of which account: shared by findings and cluster facts. */
+const clusterIdentity = {
+  accountId: z.string(),
+  accountName: z.string(),
+  ou: z.string().optional(),
+  partition: z.string(),
+  region: z.string(),
+  clusterName: z.string(),
+  clusterArn: z.string(),
+  kubernetesVersion: z.string(),
+};
+
+const finding = z.object({
+  id: z.string().min(1),
+  ruleId: z.string(),
+  title: z.string(),
+  severity,
+  ...clusterIdentity,
+  managed: z.boolean(),
+  observedVersion: nullableString,
+  fixedIn: nullableString,
+  targetVersion: nullableString,
+  why: z.string(),
+  remediation: z.object({ text: z.string(), commands: z.array(z.string()), url: z.string().optional() }),
+  references: z.array(z.string()),
+});
+
+const scanError = z.object({
+  accountId: z.string(),
+  region: z.string().optional(),
+  cluster: z.string().optional(),
+  stage: z.enum([
+    'list-accounts',
+    'list-ou',
+    'assume-role',
+    'list-regions',
+    'list-clusters',
+    'describe-cluster',
+    'describe-addon',
+    'list-pod-identity',
+    'describe-addon-versions',
+    'read-daemonset',
+    'evaluate',
+    'deliver-securityhub',
+    'deliver-sns',
+    'deliver-history',
+  ]),
+  code: z.string(),
+  message: z.string(),
+});
+
+const coverageNote = z.object({
+  accountId: z.string(),
+  region: z.string().optional(),
+  cluster: z.string().optional(),
+  kind: z.enum(['region-not-enabled', 'securityhub-not-enabled', 'no-kubernetes-access', 'endpoint-not-reachable', 'catalog-unavailable', 'not-reached']),
+  message: z.string(),
+});
+
+const count = z.number().int().nonnegative();
+
+const coverage = z.object({
+  accounts: z.object({ listed: count, excluded: count, scanned: count, failed: count, notReached: count }),
+  regions: z.object({ scanned: count, notEnabled: count, failed: count }),
+  clusters: z.object({ scanned: count, failed: count, managedAddon: count, selfManaged: count }),
+  notes: z.array(coverageNote),
+});
+
+const account = z.object({ id: z.string(), name: z.string(), ou: z.string().optional(), email: z.string().optional(), state: z.string() });
+
+const clusterFacts = z.object({
+  ...clusterIdentity,
+  clusterStatus: z.string(),
+  platformVersion: z.string().optional(),
+  tags: z.record(z.string(), z.string()),
+  cni: z.object({
+    managed: z.boolean(),
+    source: z.enum(['addon', 'daemonset', 'none']),
+    version: nullableString,
+    image: z.string().optional(),
+    officialImage: z.boolean().optional(),
+    status: nullableString,
+    healthIssues: z.array(z.object({ code: z.string(), message: z.string(), resourceIds: z.array(z.string()).optional() })),
+    configurationValues: nullableString,
+    serviceAccountRoleArn: nullableString,
+    podIdentityAssociations: z.array(
+      z.object({ associationId: z.string().optional(), namespace: z.string().optional(), serviceAccount: z.string(), roleArn: z.string().optional() }),
+    ),
+  }),
+  offeredVersions: z.array(z.string()).optional(),
+});
+
+export const runReportSchema = z.object({
+  schemaVersion: z.literal(1),
+  runId: z.string().min(1),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  tool: z.object({ name: z.string(), version: z.string() }),
+  findings: z.array(finding),
+  suppressed: z.array(z.object({ finding, reason: z.string(), expires: z.string() })),
+  coverage,
+  errors: z.array(scanError),
+  completedScopes: z.array(z.object({ accountId: z.string(), region: z.string() })),
+  accounts: z.array(account),
+  clusters: z.array(clusterFacts),
+  carriedOver: z.array(finding).optional(),
+}) satisfies z.ZodType<StoredRunReport>;
+
+/** The pointer objects (`latest.json`, `last-notified.json`): the key of a saved report. */
+export const pointerSchema = z.object({ key: z.string().min(1), runId: z.string() });
+export type Pointer = z.infer<typeof pointerSchema>;

@@ -1,0 +1,174 @@
+import type { Finding, ScanError } from '../../types.js';
+import { countBySeverity } from '../../severity.js';
+import { ELLIPSIS, cutText } from '../text.js';
+import { fitSections, joinSections } from './fit.js';
+import type { Fitting, Section } from './fit.js';
+import { plural, versionMove, viewOf } from './input.js';
+import type { NotificationInput, NotificationView } from './input.js';
+
+export interface RenderedEmail {
+  /** Under 100 characters, ASCII, one line: what SNS accepts as an email Subject. */
+  subject: string;
+  body: string;
+}
+
+export interface EmailBudget {
+  /** The most the body may weigh, as `cost` counts it. */
+  max: number;
+  /** Defaults to UTF-8 bytes. */
+  cost?: (text: string) => number;
+}
+
+const SUBJECT_MAX = 99;
+
+/**
+ * The digest a person reads in a minute: counts first, then what changed, then everything still
+ * open with the command that fixes it. With a budget, the longest lists are cut (headline, NEW and
+ * RESOLVED are served first) and each cut says how many entries it left out and where they are.
+ */
+export function renderEmail(input: NotificationInput, budget?: EmailBudget): RenderedEmail {
+  const view = viewOf(input);
+  const sections = emailSections(input, view);
+  const cost = budget?.cost ?? ((text: string) => Buffer.byteLength(text, 'utf8'));
+  const fitting: Fitting = { cost, more: (n) => `  ${ELLIPSIS} and ${n} more, see the full report at ${input.reportLocation}` };
+  let body = render(sections, Number.POSITIVE_INFINITY, fitting);
+  if (budget !== undefined) {
+    // The fitting counts line by line; the joined text can differ by a few separators, so tighten until it fits.
+    let allowance = budget.max;
+    body = render(sections, allowance, fitting);
+    while (cost(body) > budget.max && allowance > 0) {
+      allowance -= cost(body) - budget.max;
+      body = render(sections, allowance, fitting);
+    }
+  }
+  return { subject: emailSubject(input, view), body };
+}
+
+function render(sections: Section[], max: number, fitting: Fitting): string {
+  return `${joinSections(Number.isFinite(max) ? fitSections(sections, max, fitting) : sections.map((s) => [...s.head, ...s.items]))}\n`;
+}
+
+/** e.g. `EKS fleet audit: 3 high, 5 medium open (2 new, 1 resolved) - 42 clusters`. */
+export function emailSubject(input: NotificationInput, view: NotificationView = viewOf(input)): string {
+  const open = view.open.length === 0 ? 'no open findings' : `${countBySeverity(view.open)} open`;
+  const clusters = plural(input.coverage.clusters.scanned, 'cluster');
+  const errors = input.errors.length === 0 ? '' : `, ${plural(input.errors.length, 'error')}`;
+  const candidates = [
+    `EKS fleet audit: ${open} (${view.new.length} new, ${view.resolved.length} resolved) - ${clusters}${errors}`,
+    `EKS fleet audit: ${view.open.length} open (${view.new.length} new, ${view.resolved.length} resolved) - ${clusters}${errors}`,
+    `EKS fleet audit: ${view.open.length} open, ${view.new.length} new, ${view.resolved.length} resolved`,
+  ];
+  // SNS refuses a subject that is not ASCII, has a line break, or reaches 100 characters.
+  const subject = candidates.map(asciiLine).find((s) => s.length <= SUBJECT_MAX) ?? asciiLine(candidates[2] ?? '');
+  return subject.slice(0, SUBJECT_MAX);
+}
+
+function asciiLine(text: string): string {
+  return text.replace(/[^\x20-\x7e]+/g, ' ').trim();
+}
+
+function emailSections(input: NotificationInput, view: NotificationView): Section[] {
+  const marked = (f: Finding) => {
+    const expired = view.expiredOn.get(f.id);
+    return expired === undefined ? '' : ` (suppression expired on ${expired})`;
+  };
+  const sections: Section[] = [
+    { tier: 0, head: headline(input, view), items: [] },
+    {
+      tier: 1,
+      head: [`NEW since the last notification (${view.new.length})`],
+      items: view.new.map((f) => `  - [${f.severity.toUpperCase()}] ${f.title}${marked(f)}\n${clusterLines(f)}`),
+    },
+    {
+      tier: 1,
+      head: [`RESOLVED since the last notification (${view.resolved.length})`],
+      items: view.resolved.map((f) => `  - [${f.severity.toUpperCase()}] ${f.title}\n    ${where(f)}`),
+    },
+    ...stillOpenSections(view, marked),
+  ];
+  if (view.unknown.length > 0) {
+    sections.push({
+      tier: 2,
+      head: [`NOT RE-CHECKED: the scan of their account and Region did not complete, still believed open (${view.unknown.length})`],
+      items: view.unknown.map((f) => `  - [${f.severity.toUpperCase()}] ${f.ruleId}: ${where(f)}`),
+    });
+  }
+  sections.push(suppressedSection(input, view), ...coverageSections(input));
+  return sections;
+}
+
+function headline(input: NotificationInput, view: NotificationView): string[] {
+  const c = input.coverage;
+  const lines = [
+    `EKS fleet audit, run ${input.runId} started ${input.startedAt}`,
+    '',
+    `Open findings: ${view.open.length} (${countBySeverity(view.open)})`,
+    `New: ${view.new.length}   Resolved: ${view.resolved.length}   Not re-checked: ${view.unknown.length}   Suppressed: ${input.suppressed.length}`,
+    `Scanned: ${plural(c.accounts.scanned, 'account')} of ${c.accounts.listed} listed, ${plural(c.clusters.scanned, 'cluster')} in ${plural(c.regions.scanned, 'Region')}`,
+    `Errors: ${input.errors.length}`,
+  ];
+  if (view.belowThreshold > 0) lines.push(`Below the ${input.minSeverity} threshold, not listed: ${plural(view.belowThreshold, 'finding')}`);
+  lines.push(`Full report: ${input.reportLocation}`);
+  return lines;
+}
+
+/** Still open, grouped by severity then rule, one entry per affected cluster. */
+function stillOpenSections(view: NotificationView, marked: (f: Finding) => string): Section[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of view.stillOpen) {
+    const key = `${f.severity}\u0000${f.ruleId}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  const sections: Section[] = [{ tier: 2, head: [`STILL OPEN (${view.stillOpen.length})`], items: [] }];
+  for (const findings of groups.values()) {
+    const first = findings[0];
+    if (first === undefined) continue;
+    sections.push({
+      tier: 2,
+      head: [`[${first.severity.toUpperCase()}] ${first.ruleId}: ${first.title} (${plural(findings.length, 'cluster')})`],
+      items: findings.map((f) => `${clusterLines(f)}${marked(f)}`),
+    });
+  }
+  return sections;
+}
+
+function suppressedSection(input: NotificationInput, view: NotificationView): Section {
+  return {
+    tier: 2,
+    head: [`SUPPRESSED: ${input.suppressed.length}, ${view.expiringSoon.length} expiring within ${input.expiringWithinDays ?? 14} days`],
+    items: view.expiringSoon.map((s) => `  - ${s.finding.id} until ${s.expires}: ${cutText(s.reason, 200)}`),
+  };
+}
+
+function coverageSections(input: NotificationInput): Section[] {
+  const c = input.coverage;
+  const notes = new Map<string, number>();
+  for (const note of c.notes) notes.set(note.kind, (notes.get(note.kind) ?? 0) + 1);
+  return [
+    {
+      tier: 2,
+      head: [
+        'COVERAGE',
+        `  Accounts: ${c.accounts.listed} listed, ${c.accounts.excluded} excluded, ${c.accounts.scanned} scanned, ${c.accounts.failed} failed, ${c.accounts.notReached} not reached`,
+        `  Regions: ${c.regions.scanned} scanned, ${c.regions.notEnabled} not enabled, ${c.regions.failed} failed`,
+        `  Clusters: ${c.clusters.scanned} scanned (${c.clusters.managedAddon} managed add-on, ${c.clusters.selfManaged} self-managed), ${c.clusters.failed} failed`,
+      ],
+      items: [...notes.entries()].map(([kind, n]) => `  ${kind}: ${n}`),
+    },
+    { tier: 2, head: [`ERRORS (${input.errors.length})`], items: input.errors.map(errorLine) },
+  ];
+}
+
+/** Every error: account, Region, cluster, stage, code (and what happened). */
+function errorLine(e: ScanError): string {
+  return `  - ${e.accountId} ${e.region ?? '-'} ${e.cluster ?? '-'} ${e.stage} ${e.code}: ${cutText(e.message, 300)}`;
+}
+
+function where(f: Finding): string {
+  return `${f.accountName} (${f.accountId}), ${f.region}, ${f.clusterName}`;
+}
+
+function clusterLines(f: Finding): string {
+  const fix = f.remediation.commands.length === 0 ? f.remediation.text : f.remediation.commands.join(' && ');
+  return `    ${where(f)}: ${versionMove(f)}\n      fix: ${fix}`;
+}

@@ -1,0 +1,75 @@
+import type { Coverage, Finding, ScanError, Severity, SuppressedFinding } from '../../types.js';
+import type { Delta } from '../history/delta.js';
+import { compareFindings, isAtOrAbove } from '../../severity.js';
+import { expiryTime } from '../suppressions.js';
+import type { ExpiredSuppression } from '../suppressions.js';
+
+/** Everything a notification says about one run. */
+export interface NotificationInput {
+  runId: string;
+  startedAt: string;
+  /** The run's clock, for "expiring soon" (renderers read no clock). */
+  now: string;
+  /** Against the last run whose notification was delivered. */
+  delta: Delta;
+  suppressed: SuppressedFinding[];
+  /** Suppressions that ran out: their findings are back, marked as such. */
+  expired: ExpiredSuppression[];
+  coverage: Coverage;
+  errors: ScanError[];
+  /** Findings below it are left out of the messages, only counted. */
+  minSeverity: Severity;
+  /** Where the full report is: `s3://bucket/key` or a local path. */
+  reportLocation: string;
+  /** Suppressions ending within this many days are listed (default 14). */
+  expiringWithinDays?: number;
+}
+
+/** What the messages show: findings at or above the threshold, worst first. */
+export interface NotificationView {
+  new: Finding[];
+  resolved: Finding[];
+  /** Open and not new. */
+  stillOpen: Finding[];
+  /** All open at or above the threshold (new included). */
+  open: Finding[];
+  unknown: Finding[];
+  /** Findings left out for being below the threshold (open, new or resolved). */
+  belowThreshold: number;
+  /** Expiry date of the suppression that ran out, by finding id. */
+  expiredOn: Map<string, string>;
+  expiringSoon: SuppressedFinding[];
+}
+
+const DAY_MS = 86_400_000;
+
+export function viewOf(input: NotificationInput): NotificationView {
+  const shown = (list: Finding[]): Finding[] => list.filter((f) => isAtOrAbove(f.severity, input.minSeverity)).sort(compareFindings);
+  const open = shown(input.delta.open);
+  const newIds = new Set(input.delta.new.map((f) => f.id));
+  const resolved = shown(input.delta.resolved);
+  const below =
+    input.delta.open.length - open.length + (input.delta.resolved.length - resolved.length);
+  const horizon = Date.parse(input.now) + (input.expiringWithinDays ?? 14) * DAY_MS;
+  return {
+    new: open.filter((f) => newIds.has(f.id)),
+    resolved,
+    stillOpen: open.filter((f) => !newIds.has(f.id)),
+    open,
+    unknown: shown(input.delta.unknown),
+    belowThreshold: below,
+    expiredOn: new Map(input.expired.map((e) => [e.finding.id, e.suppression.expires])),
+    expiringSoon: input.suppressed.filter((s) => expiryTime(s.expires) <= horizon).sort((a, b) => expiryTime(a.expires) - expiryTime(b.expires)),
+  };
+}
+
+/** `version → target` for a finding, e.g. `v1.18.0-eksbuild.1 → v1.19.2-eksbuild.1`. */
+export function versionMove(finding: Finding): string {
+  const to = finding.targetVersion ?? finding.fixedIn;
+  const from = finding.observedVersion ?? 'unknown version';
+  return to === null ? from : `${from} → ${to}`;
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,140 @@
+import type { Finding, Severity } from '../../types.js';
+import { countBySeverity, highestSeverity } from '../../severity.js';
+import { ELLIPSIS, cutText } from '../text.js';
+import { plural, versionMove, viewOf } from './input.js';
+import type { NotificationInput, NotificationView } from './input.js';
+
+/**
+ * A custom notification of Amazon Q Developer in chat applications (formerly AWS Chatbot): the
+ * JSON it renders when it reads it from the SNS topic it subscribes to.
+ */
+export interface ChatNotification {
+  version: '1.0';
+  source: 'custom';
+  id?: string;
+  content: {
+    textType: 'client-markdown';
+    title: string;
+    description: string;
+    nextSteps?: string[];
+    keywords?: string[];
+  };
+  metadata?: {
+    threadId?: string;
+    summary?: string;
+    eventType?: string;
+    relatedResources?: string[];
+    additionalContext?: Record<string, string>;
+  };
+}
+
+/** Chat messages are read on a phone: the description is kept well under what Slack shows. */
+export const SLACK_LIMITS = { description: 4000, title: 250, nextStep: 300, nextSteps: 4, relatedResources: 10 } as const;
+
+export const EVENT_TYPE = 'audit.summary';
+
+const EMOJI: Record<Severity, string> = {
+  critical: ':red_circle:',
+  high: ':large_orange_circle:',
+  medium: ':large_yellow_circle:',
+  low: ':large_blue_circle:',
+  informational: ':white_circle:',
+};
+
+/** The chat message: counts, then the affected clusters by name, new ones first, then the worst open. */
+export function renderSlack(input: NotificationInput): ChatNotification {
+  const view = viewOf(input);
+  const worst = highestSeverity(view.open);
+  const title = `${worst === undefined ? ':white_check_mark:' : EMOJI[worst]} EKS fleet audit: ${view.new.length} new, ${view.resolved.length} resolved, ${view.open.length} open`;
+  return {
+    version: '1.0',
+    source: 'custom',
+    id: input.runId,
+    content: {
+      textType: 'client-markdown',
+      title: cutText(title, SLACK_LIMITS.title),
+      description: description(input, view),
+      nextSteps: nextSteps(input, view),
+      keywords: keywords(input, view),
+    },
+    metadata: {
+      summary: `${view.new.length} new, ${view.resolved.length} resolved, ${view.open.length} open (${countBySeverity(view.open)})`,
+      eventType: EVENT_TYPE,
+      relatedResources: [...view.new, ...view.stillOpen].slice(0, SLACK_LIMITS.relatedResources).map((f) => f.clusterArn),
+      additionalContext: {
+        runId: input.runId,
+        newFindings: String(view.new.length),
+        resolvedFindings: String(view.resolved.length),
+        openFindings: String(view.open.length),
+        errors: String(input.errors.length),
+        report: input.reportLocation,
+      },
+    },
+  };
+}
+
+function description(input: NotificationInput, view: NotificationView): string {
+  const c = input.coverage;
+  const head = [
+    `*${view.new.length} new* · *${view.resolved.length} resolved* · ${view.open.length} open (${countBySeverity(view.open)}) · ${plural(c.clusters.scanned, 'cluster')} in ${plural(c.accounts.scanned, 'account')} · ${plural(input.errors.length, 'error')}`,
+  ];
+  if (view.belowThreshold > 0) head.push(`_${plural(view.belowThreshold, 'finding')} below the ${input.minSeverity} threshold not listed_`);
+  const groups: [string, string[]][] = [
+    ['*New*', view.new.map((f) => clusterLine(f, view))],
+    ['*Worst open*', view.stillOpen.map((f) => clusterLine(f, view))],
+    ['*Resolved*', view.resolved.map((f) => `• ~${escape(f.clusterName)}~ ${escape(f.accountName)} (${f.accountId}), ${f.region}: ${escape(f.title)}`)],
+  ];
+  if (view.unknown.length > 0) groups.push(['*Not re-checked (scan incomplete)*', view.unknown.map((f) => clusterLine(f, view))]);
+  if (input.errors.length > 0) {
+    groups.push(['*Errors*', input.errors.map((e) => `• ${e.accountId} ${e.region ?? '-'} ${e.cluster ?? '-'} ${e.stage}: \`${escape(e.code)}\``)]);
+  }
+  return fitLines(head, groups, `${ELLIPSIS} and %n more, see the full report at ${input.reportLocation}`, SLACK_LIMITS.description);
+}
+
+/** Lines in order until the limit, then one line saying how many entries were left out. */
+function fitLines(head: string[], groups: [string, string[]][], more: string, max: number): string {
+  const total = groups.reduce((n, [, lines]) => n + lines.length, 0);
+  const out = [...head];
+  let length = out.join('\n').length;
+  let shown = 0;
+  const reserve = more.replace('%n', String(total)).length + 1;
+  outer: for (const [heading, lines] of groups) {
+    if (lines.length === 0) continue;
+    for (const [i, line] of lines.entries()) {
+      const add = (i === 0 ? `\n${heading}\n${line}` : `\n${line}`).length;
+      if (length + add + reserve > max) break outer;
+      if (i === 0) out.push(heading);
+      out.push(line);
+      length += add;
+      shown += 1;
+    }
+  }
+  if (shown < total) out.push(more.replace('%n', String(total - shown)));
+  return cutText(out.join('\n'), max);
+}
+
+function clusterLine(f: Finding, view: NotificationView): string {
+  const expired = view.expiredOn.get(f.id);
+  const note = expired === undefined ? '' : ` _(suppression expired on ${expired})_`;
+  return `• ${EMOJI[f.severity]} \`${escape(f.clusterName)}\` ${escape(f.accountName)} (${f.accountId}), ${f.region}: ${escape(versionMove(f))} · ${escape(f.title)}${note}`;
+}
+
+function nextSteps(input: NotificationInput, view: NotificationView): string[] {
+  const steps: string[] = [];
+  const first = view.new[0] ?? view.stillOpen[0];
+  const command = first?.remediation.commands[0];
+  if (first !== undefined && command !== undefined) steps.push(`Fix \`${escape(first.clusterName)}\` (${first.region}): \`${escape(command)}\``);
+  if (input.errors.length > 0) steps.push(`Look at the ${plural(input.errors.length, 'scan error')}: some clusters were not checked`);
+  steps.push(`Full report: ${input.reportLocation}`);
+  return steps.slice(0, SLACK_LIMITS.nextSteps).map((s) => cutText(s, SLACK_LIMITS.nextStep));
+}
+
+function keywords(input: NotificationInput, view: NotificationView): string[] {
+  const severities = [...new Set(view.open.map((f) => f.severity))];
+  return ['eks', 'vpc-cni', ...severities, ...(input.errors.length > 0 ? ['errors'] : [])];
+}
+
+/** Slack's markup treats &, < and > as control characters. */
+function escape(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,163 @@
+import { readFile } from 'node:fs/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
+import picomatch from 'picomatch';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import type { Finding, SuppressedFinding } from '../types.js';
+import { getS3Text, parseS3Uri } from './s3-object.js';
+
+/**
+ * A suppression silences the findings it matches until it expires. Every matcher given must
+ * match (they narrow each other); each is a glob (picomatch) on one field of the finding.
+ */
+export interface Suppression {
+  rule?: string;
+  account?: string;
+  /** The id of the account's parent OU (nested OUs are not followed). */
+  ou?: string;
+  region?: string;
+  cluster?: string;
+  reason: string;
+  /** ISO date (lasts through that day, UTC) or date-time with a time zone. */
+  expires: string;
+}
+
+export interface ExpiredSuppression {
+  finding: Finding;
+  suppression: Suppression;
+}
+
+export interface SuppressionOutcome {
+  /** Findings that stay in notifications and Security Hub (expired suppressions included). */
+  active: Finding[];
+  /** Findings out of notifications and archived in Security Hub, listed in the report with the reason. */
+  suppressed: SuppressedFinding[];
+  /** Findings whose only matching suppressions have expired: back, and marked so. */
+  expired: ExpiredSuppression[];
+}
+
+export class SuppressionsError extends Error {
+  override name = 'SuppressionsError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+const MATCHERS = ['rule', 'account', 'ou', 'region', 'cluster'] as const;
+const DAY_MS = 86_400_000;
+
+const text = (what: string) =>
+  z.string({ error: (issue) => (issue.input === undefined ? 'required' : `must be a string (${what})`) }).min(1, { error: 'must not be empty' });
+
+const isoDateOrDateTime = (value: string) => z.iso.date().safeParse(value).success || z.iso.datetime({ offset: true }).safeParse(value).success;
+
+const suppressionSchema = z
+  .strictObject(
+    {
+      rule: text('a rule id glob').optional(),
+      account: text('quote account ids: 123456789012 as a number loses leading zeros').optional(),
+      ou: text('an OU id glob').optional(),
+      region: text('a Region glob').optional(),
+      cluster: text('a cluster name glob').optional(),
+      reason: text('why the finding is accepted'),
+      expires: text('an ISO date').refine(isoDateOrDateTime, {
+        error: 'must be an ISO date (2027-01-31) or date-time with a time zone (2027-01-31T12:00:00Z)',
+      }),
+    },
+    { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}` : 'must be an object') },
+  )
+  .refine((s) => MATCHERS.some((m) => s[m] !== undefined), { error: `needs at least one of ${MATCHERS.join(', ')}` });
+
+const fileSchema = z.strictObject(
+  { suppressions: z.array(suppressionSchema, { error: 'required, a list' }) },
+  { error: (issue) => (issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.map((k) => `"${k}"`).join(', ')}` : 'must be an object') },
+);
+
+/**
+ * Parses a suppressions file, JSON or YAML (by extension, else by content). A malformed file is
+ * an error naming the source, entry and field (`suppressions[3].expires: required`).
+ */
+export function parseSuppressions(content: string, source: string): Suppression[] {
+  let data: unknown;
+  const json = /\.json$/i.test(source) || (!/\.ya?ml$/i.test(source) && content.trimStart().startsWith('{'));
+  try {
+    // YAML's failsafe schema reads every scalar as a string: an account id stays 012345678901,
+    // a date stays the text written.
+    data = json ? JSON.parse(content) : parseYaml(content, { schema: 'failsafe', uniqueKeys: true });
+  } catch (error) {
+    throw new SuppressionsError(`${source}: not valid ${json ? 'JSON' : 'YAML'}: ${(error as Error).message}`, { cause: error });
+  }
+  const parsed = fileSchema.safeParse(data ?? {});
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+    throw new SuppressionsError(`${source}: ${problems.join('; ')}`);
+  }
+  return parsed.data.suppressions;
+}
+
+/** Reads the suppressions file at `s3://bucket/key` (Lambda) or a local path (CLI). */
+export async function loadSuppressions(location: string, deps: { s3?: S3Client } = {}): Promise<Suppression[]> {
+  const s3Location = parseS3Uri(location);
+  let content: string | undefined;
+  try {
+    if (s3Location === undefined) content = await readFile(location, 'utf8');
+    else if (deps.s3 === undefined) throw new SuppressionsError(`${location}: no S3 client to read it with`);
+    else content = await getS3Text(deps.s3, s3Location);
+  } catch (error) {
+    if (error instanceof SuppressionsError) throw error;
+    throw new SuppressionsError(`${location}: cannot be read: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
+  }
+  if (content === undefined) throw new SuppressionsError(`${location}: no such object`);
+  return parseSuppressions(content, location);
+}
+
+/** Splits findings into active, suppressed and back-from-expired, as of `now`. */
+export function applySuppressions(findings: Finding[], suppressions: Suppression[], now: string): SuppressionOutcome {
+  const nowMs = Date.parse(now);
+  const compiled = suppressions.map((suppression) => ({ suppression, matches: compile(suppression), ends: expiryTime(suppression.expires) }));
+  const outcome: SuppressionOutcome = { active: [], suppressed: [], expired: [] };
+  for (const finding of findings) {
+    const matching = compiled.filter((c) => c.matches(finding));
+    const live = matching.find((c) => c.ends > nowMs);
+    if (live !== undefined) {
+      outcome.suppressed.push({ finding, reason: live.suppression.reason, expires: live.suppression.expires });
+      continue;
+    }
+    outcome.active.push(finding);
+    // The most recent expiry is the one people remember agreeing to.
+    const last = matching.sort((a, b) => b.ends - a.ends)[0];
+    if (last !== undefined) outcome.expired.push({ finding, suppression: last.suppression });
+  }
+  return outcome;
+}
+
+/** When a suppression stops applying: a date-only expiry lasts through that day (UTC). */
+export function expiryTime(expires: string): number {
+  return /^\d{4}-\d{2}-\d{2}$/.test(expires) ? Date.parse(`${expires}T00:00:00Z`) + DAY_MS : Date.parse(expires);
+}
+
+function compile(suppression: Suppression): (finding: Finding) => boolean {
+  const fieldOf: Record<(typeof MATCHERS)[number], (f: Finding) => string | undefined> = {
+    rule: (f) => f.ruleId,
+    account: (f) => f.accountId,
+    ou: (f) => f.ou,
+    region: (f) => f.region,
+    cluster: (f) => f.clusterName,
+  };
+  const tests = MATCHERS.flatMap((m) => {
+    const glob = suppression[m];
+    if (glob === undefined) return [];
+    const isMatch = picomatch(glob, { dot: true });
+    return [(f: Finding) => {
+      const value = fieldOf[m](f);
+      return value !== undefined && isMatch(value);
+    }];
+  });
+  return (finding) => tests.every((test) => test(finding));
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out === '' ? '' : '.'}${String(part)}`;
+  return out === '' ? '(file)' : out;
+}

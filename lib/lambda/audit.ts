@@ -1,0 +1,106 @@
+import type { Context } from 'aws-lambda';
+import { readConfig, redactedConfig, type AuditConfig } from '../config.js';
+import type { Rule } from '../evaluate/rule.js';
+import { loadRules } from '../rules/load.js';
+import { runAudit, type RunLogger, type RunOutcome } from '../run.js';
+import { SEVERITIES } from '../types.js';
+import { scanOptionsOf, wireAwsPorts, type ClientInstrument, type WiringOptions } from '../wiring.js';
+import { parseAuditEvent } from './event.js';
+
+/** The slice of Powertools the audit needs; passed in so the handler file stays wiring only. */
+export interface LambdaTools {
+  logger: RunLogger & { debug(message: string, ...extra: Record<string, unknown>[]): void };
+  metrics: {
+    addMetric(name: string, unit: 'Count' | 'Seconds', value: number): void;
+    singleMetric(): { addDimension(name: string, value: string): void; addMetric(name: string, unit: 'Count', value: number): void };
+  };
+  instrument?: ClientInstrument;
+  /** Extra wiring for local runs (the simulator endpoint). */
+  wiring?: Pick<WiringOptions, 'endpoint'>;
+}
+
+export interface AuditSummary {
+  runId: string;
+  dryRun: boolean;
+  findings: Record<string, number>;
+  newFindings: number;
+  resolvedFindings: number;
+  suppressed: number;
+  coverage: RunOutcome['report']['coverage']['accounts'] & { clusters: number; regions: number };
+  errors: number;
+  delivery: RunOutcome['delivery'];
+}
+
+function emitMetrics(metrics: LambdaTools['metrics'], outcome: RunOutcome, seconds: number): void {
+  const { coverage, findings } = outcome.report;
+  metrics.addMetric('AccountsScanned', 'Count', coverage.accounts.scanned);
+  metrics.addMetric('AccountsFailed', 'Count', coverage.accounts.failed);
+  metrics.addMetric('AccountsNotReached', 'Count', coverage.accounts.notReached);
+  metrics.addMetric('ClustersScanned', 'Count', coverage.clusters.scanned);
+  metrics.addMetric('ScanErrors', 'Count', outcome.report.errors.length);
+  metrics.addMetric('RunDuration', 'Seconds', seconds);
+  for (const severity of SEVERITIES) {
+    const metric = metrics.singleMetric();
+    metric.addDimension('Severity', severity);
+    metric.addMetric('Findings', 'Count', findings.filter((f) => f.severity === severity).length);
+  }
+}
+
+function summaryOf(outcome: RunOutcome, dryRun: boolean): AuditSummary {
+  const { report, delta } = outcome;
+  return {
+    runId: report.runId,
+    dryRun,
+    findings: Object.fromEntries(SEVERITIES.map((s) => [s, report.findings.filter((f) => f.severity === s).length])),
+    newFindings: delta.new.length,
+    resolvedFindings: delta.resolved.length,
+    suppressed: report.suppressed.length,
+    coverage: { ...report.coverage.accounts, clusters: report.coverage.clusters.scanned, regions: report.coverage.regions.scanned },
+    errors: report.errors.length,
+    delivery: outcome.delivery,
+  };
+}
+
+/**
+ * The scheduled audit, as a plain async handler: configuration and rules are read and validated
+ * once per container; each invocation wires its own clients and stops starting new accounts
+ * DEADLINE_MARGIN_MS before the Lambda timeout.
+ */
+export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = process.env) {
+  let setup: Promise<{ config: AuditConfig; rules: Rule[] }> | undefined;
+  return async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<AuditSummary> => {
+    const request = parseAuditEvent(event);
+    setup ??= (async () => ({ config: readConfig(env), rules: await loadRules() }))();
+    const { config: base, rules } = await setup.catch((error: unknown) => {
+      setup = undefined; // a fixed environment is read again on the next invocation
+      throw error;
+    });
+    const config: AuditConfig = {
+      ...base,
+      ...(request.accounts ? { accounts: request.accounts } : {}),
+      ...(request.regions ? { regions: request.regions } : {}),
+    };
+    const started = Date.now();
+    const deadline = started + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
+    tools.logger.info('audit starting', { trigger: request.trigger, dryRun: request.dryRun, config: redactedConfig(config), rules: rules.length });
+
+    const ports = await wireAwsPorts(config, rules, {
+      logger: tools.logger,
+      ...(tools.instrument ? { instrument: tools.instrument } : {}),
+      ...tools.wiring,
+    });
+    try {
+      const outcome = await runAudit(
+        { scan: scanOptionsOf(config, deadline), notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, dryRun: request.dryRun },
+        ports,
+      );
+      emitMetrics(tools.metrics, outcome, (Date.now() - started) / 1000);
+      const summary = summaryOf(outcome, request.dryRun);
+      for (const error of outcome.report.errors) tools.logger.warn('scan error', { ...error });
+      tools.logger.info('audit finished', { ...summary });
+      return summary;
+    } finally {
+      ports.destroy();
+    }
+  };
+}

@@ -1,0 +1,197 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { LocalHistoryStore } from '../../../lib/deliver/history/local-store.js';
+import { S3HistoryStore } from '../../../lib/deliver/history/s3-store.js';
+import type { HistoryError } from '../../../lib/deliver/history/store.js';
+import { aReport } from '../fixtures.js';
+
+const s3 = mockClient(S3Client);
+const client = () => new S3Client({ region: 'eu-west-1' });
+
+/** An in-memory bucket behind the S3 mock. */
+function bucket(): Map<string, string> {
+  const objects = new Map<string, string>();
+  s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
+    objects.set(`${input.Bucket}/${input.Key}`, String(input.Body));
+    return {};
+  });
+  s3.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
+    const body = objects.get(`${input.Bucket}/${input.Key}`);
+    if (body === undefined) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
+    return { Body: { transformToString: async () => body } };
+  });
+  return objects;
+}
+
+beforeEach(() => s3.reset());
+
+describe('store.ts (S3HistoryStore)', () => {
+  it('saves the report under runs/YYYY/MM/DD/<runId>.json with latest and last-notified pointers', async () => {
+    // Prepare
+    const objects = bucket();
+    const store = new S3HistoryStore({ client: client(), bucket: 'audit-history', prefix: 'fleet' });
+
+    // Act
+    const { location } = await store.save(aReport(), { notified: true });
+
+    // Assess
+    const key = 'fleet/runs/2026/01/31/run-2026-01-31T02-00-00Z.json';
+    expect(location).toBe(`s3://audit-history/${key}`);
+    expect([...objects.keys()]).toEqual([`audit-history/${key}`, 'audit-history/fleet/latest.json', 'audit-history/fleet/last-notified.json']);
+    expect(JSON.parse(objects.get('audit-history/fleet/latest.json') ?? '')).toEqual({ key: 'runs/2026/01/31/run-2026-01-31T02-00-00Z.json', runId: 'run-2026-01-31T02-00-00Z' });
+  });
+
+  it('reads the previous run back in two GETs', async () => {
+    // Prepare
+    bucket();
+    const store = new S3HistoryStore({ client: client(), bucket: 'audit-history' });
+    await store.save(aReport(), { notified: true });
+    s3.resetHistory();
+
+    // Act
+    const latest = await store.latest();
+
+    // Assess
+    expect(latest).toEqual(aReport());
+    expect(s3).toHaveReceivedCommandTimes(GetObjectCommand, 2);
+  });
+
+  it('moves last-notified only when the notification was delivered', async () => {
+    // Prepare
+    bucket();
+    const store = new S3HistoryStore({ client: client(), bucket: 'audit-history' });
+    await store.save(aReport({ runId: 'run-1' }), { notified: true });
+
+    // Act
+    await store.save(aReport({ runId: 'run-2', startedAt: '2026-02-01T02:00:00.000Z' }), { notified: false });
+
+    // Assess
+    expect((await store.latest())?.runId).toBe('run-2');
+    expect((await store.lastNotified())?.runId).toBe('run-1');
+  });
+
+  it('has no previous run on the first run, and reports nothing', async () => {
+    // Prepare
+    bucket();
+    const errors: HistoryError[] = [];
+    const store = new S3HistoryStore({ client: client(), bucket: 'audit-history', onError: (e) => errors.push(e) });
+
+    // Act
+    const latest = await store.latest();
+
+    // Assess
+    expect(latest).toBeUndefined();
+    expect(errors).toEqual([]);
+  });
+
+  it('reports a corrupt previous report and treats it as absent', async () => {
+    // Prepare
+    const objects = bucket();
+    const errors: HistoryError[] = [];
+    const store = new S3HistoryStore({ client: client(), bucket: 'audit-history', onError: (e) => errors.push(e) });
+    await store.save(aReport(), { notified: true });
+    const key = 'audit-history/runs/2026/01/31/run-2026-01-31T02-00-00Z.json';
+    objects.set(key, JSON.stringify({ ...aReport(), findings: [{ id: 'x' }] }));
+
+    // Act
+    const latest = await store.latest();
+
+    // Assess
+    expect(latest).toBeUndefined();
+    expect(errors).toEqual([expect.objectContaining({ code: 'CorruptReport', message: expect.stringContaining('s3://audit-history/runs/2026/01/31/run-2026-01-31T02-00-00Z.json') })]);
+    expect(errors[0]?.message).toContain('findings.0.ruleId');
+  });
+
+  it('refuses a report of another schemaVersion', async () => {
+    // Prepare
+    const objects = bucket();
+    const errors: HistoryError[] = [];
+    const store = new S3HistoryStore({ client: client(), bucket: 'audit-history', onError: (e) => errors.push(e) });
+    await store.save(aReport(), { notified: false });
+    objects.set('audit-history/runs/2026/01/31/run-2026-01-31T02-00-00Z.json', JSON.stringify({ ...aReport(), schemaVersion: 2 }));
+
+    // Act
+    const latest = await store.latest();
+
+    // Assess
+    expect(latest).toBeUndefined();
+    expect(errors.map((e) => e.code)).toEqual(['UnsupportedSchemaVersion']);
+  });
+
+  it('reports a pointer naming a report that is gone', async () => {
+    // Prepare
+    const objects = bucket();
+    const errors: HistoryError[] = [];
+    const store = new S3HistoryStore({ client: client(), bucket: 'audit-history', onError: (e) => errors.push(e) });
+    objects.set('audit-history/latest.json', JSON.stringify({ key: 'runs/2026/01/31/deleted.json', runId: 'deleted' }));
+
+    // Act
+    const latest = await store.latest();
+
+    // Assess
+    expect(latest).toBeUndefined();
+    expect(errors.map((e) => e.code)).toEqual(['MissingReport']);
+  });
+
+  it('reports an unreadable history (AccessDenied) without throwing', async () => {
+    // Prepare
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    const errors: HistoryError[] = [];
+    const store = new S3HistoryStore({ client: client(), bucket: 'audit-history', onError: (e) => errors.push(e) });
+
+    // Act
+    const latest = await store.lastNotified();
+
+    // Assess
+    expect(latest).toBeUndefined();
+    expect(errors).toEqual([expect.objectContaining({ code: 'ReadFailed', message: expect.stringContaining('s3://audit-history/last-notified.json') })]);
+  });
+});
+
+describe('local-store.ts (LocalHistoryStore)', () => {
+  it('keeps the same layout in a directory and reads it back', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const store = new LocalHistoryStore(dir);
+
+    // Act
+    const { location } = await store.save(aReport(), { notified: true });
+
+    // Assess
+    expect(location).toBe(join(dir, 'runs', '2026', '01', '31', 'run-2026-01-31T02-00-00Z.json'));
+    expect(JSON.parse(await readFile(join(dir, 'last-notified.json'), 'utf8')).key).toBe('runs/2026/01/31/run-2026-01-31T02-00-00Z.json');
+    expect(await store.lastNotified()).toEqual(aReport());
+  });
+
+  it('reports a report that is not JSON and treats it as absent', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const errors: HistoryError[] = [];
+    const store = new LocalHistoryStore(dir, { onError: (e) => errors.push(e) });
+    await store.save(aReport(), { notified: false });
+    await writeFile(join(dir, 'runs', '2026', '01', '31', 'run-2026-01-31T02-00-00Z.json'), '{"schemaVersion": 1, "runId": ');
+
+    // Act
+    const latest = await store.latest();
+
+    // Assess
+    expect(latest).toBeUndefined();
+    expect(errors.map((e) => e.code)).toEqual(['CorruptReport']);
+  });
+
+  it('refuses a run id that cannot name a file', async () => {
+    // Prepare
+    const store = new LocalHistoryStore(await mkdtemp(join(tmpdir(), 'history-')));
+
+    // Act
+    const save = store.save(aReport({ runId: '../../etc/passwd' }), { notified: false });
+
+    // Assess
+    await expect(save).rejects.toMatchObject({ name: 'HistoryError', code: 'InvalidRunId' });
+  });
+});

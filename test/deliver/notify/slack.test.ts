@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { renderSlack, SLACK_LIMITS } from '../../../lib/deliver/notify/slack.js';
+import { aFinding } from '../fixtures.js';
+import { anInput, fleet, REPORT } from './input-fixture.js';
+
+const critical = aFinding({ clusterName: 'ledger', severity: 'critical', ruleId: 'vpc-cni-ipamd-crash', title: 'ipamd crash loop' });
+const stillHigh = aFinding({ clusterName: 'checkout', accountId: '222233334444', accountName: 'Shop' });
+const newMedium = aFinding({ clusterName: 'search', severity: 'medium' });
+const fixed = aFinding({ clusterName: 'old-batch' });
+
+describe('slack.ts', () => {
+  it('follows the custom notification schema of Amazon Q Developer in chat applications', () => {
+    // Act
+    const message = renderSlack(anInput([critical, newMedium], [critical, fixed]));
+
+    // Assess
+    expect(message).toMatchObject({
+      version: '1.0',
+      source: 'custom',
+      id: 'run-42',
+      content: { textType: 'client-markdown', title: expect.any(String), description: expect.any(String), nextSteps: expect.any(Array), keywords: expect.any(Array) },
+      metadata: { eventType: 'audit.summary', summary: expect.any(String) },
+    });
+    expect(Object.keys(message.content).sort()).toEqual(['description', 'keywords', 'nextSteps', 'textType', 'title']);
+    expect(Object.values(message.metadata?.additionalContext ?? {}).every((v) => typeof v === 'string')).toBe(true);
+  });
+
+  it('names the affected clusters, new ones first, then the worst open, then the resolved', () => {
+    // Act
+    const { content } = renderSlack(anInput([stillHigh, critical, newMedium], [stillHigh, critical, fixed]));
+
+    // Assess
+    const order = ['*New*', 'search', '*Worst open*', 'ledger', 'checkout', '*Resolved*', 'old-batch'];
+    const positions = order.map((text) => content.description.indexOf(text));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(content.nextSteps?.[0]).toContain('aws eks update-addon --cluster-name search');
+    expect(content.nextSteps).toContain(`Full report: ${REPORT}`);
+  });
+
+  it('keeps the description under the limit, saying how many more and where the rest is', () => {
+    // Prepare
+    const findings = fleet(5000);
+
+    // Act
+    const { content } = renderSlack(anInput(findings, undefined));
+
+    // Assess
+    expect(content.description.length).toBeLessThanOrEqual(SLACK_LIMITS.description);
+    const shown = content.description.split('\n').filter((line) => line.startsWith('• ')).length;
+    expect(content.description).toContain(`… and ${5000 - shown} more, see the full report at ${REPORT}`);
+  });
+
+  it("escapes Slack's control characters in names", () => {
+    // Prepare
+    const odd = aFinding({ accountName: 'R&D <lab>' });
+
+    // Act
+    const { content } = renderSlack(anInput([odd], undefined));
+
+    // Assess
+    expect(content.description).toContain('R&amp;D &lt;lab&gt;');
+  });
+});
