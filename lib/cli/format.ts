@@ -15,9 +15,13 @@ export function painter(enabled: boolean) {
   return (style: Style, text: string) => (enabled ? styleText(style, text) : text);
 }
 
+export function formatSeverity(severity: Severity, paint: ReturnType<typeof painter>): string {
+  return paint(SEVERITY_STYLE[severity], severity.toUpperCase().padEnd(13));
+}
+
 /** One finding as a person reads it in a terminal: severity, title, why, the fix and its commands. */
 export function formatFinding(finding: Finding, paint: ReturnType<typeof painter>, indent = ''): string {
-  const label = paint(SEVERITY_STYLE[finding.severity], finding.severity.toUpperCase().padEnd(13));
+  const label = formatSeverity(finding.severity, paint);
   const lines = [
     `${indent}${label} ${paint('bold', finding.title)}  ${paint('gray', `[${finding.ruleId}]`)}`,
     `${indent}  Why: ${finding.why}`,

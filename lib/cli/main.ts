@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SEVERITIES } from '../types.js';
 import { runCheck } from './check.js';
+import { runScan } from './scan.js';
 import { EXIT, UsageError } from './errors.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -35,6 +36,32 @@ export function buildProgram(io: CliIo): Command {
       const result = await runCheck(options, io.isTty);
       io.out(`${result.output}\n`);
       process.exitCode = result.exitCode;
+    });
+
+  program
+    .command('scan')
+    .description('Audit every EKS cluster of the organization with your own credentials (the Lambda\'s engine).')
+    .option('--regions <list>', 'comma list of regions, or "all" (the regions enabled in each account)', 'all')
+    .option('--role-name <name>', 'the audit role in member accounts', 'EksFleetAuditRole')
+    .option('--external-id <id>', 'the ExternalId the audit role requires')
+    .option('--accounts <list>', 'only these account ids (comma list)')
+    .option('--exclude-accounts <list>', 'skip these account ids')
+    .option('--ou <list>', 'only accounts under these OUs (comma list of OU ids)')
+    .option('--exclude-ou <list>', 'skip accounts under these OUs')
+    .option('--concurrency <n>', 'accounts scanned at once', '32')
+    .option('--rules <dir>', 'a directory of extra rule files (repeatable)', collect)
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .option('--out <file>', 'write the report to a file instead of standard output')
+    .option('--region <region>', 'home region for Organizations and STS (default AWS_REGION)')
+    .option('--history-dir <dir>', 'keep run reports here; the previous one gives NEW and RESOLVED')
+    .option('--suppressions <file>', 'a suppressions file (JSON or YAML)')
+    .option('--security-hub', 'also import the findings into Security Hub (and archive fixed ones)')
+    .option('--topic-arn <arn>', 'also publish the email/Slack notification to this SNS topic')
+    .addOption(new Option('--notify <mode>', 'when to publish to --topic-arn').choices(['always', 'on-change', 'never']).default('always'))
+    .addOption(new Option('--min-severity <severity>', 'lowest severity notified').choices(SEVERITIES))
+    .option('--endpoint <url>', 'send every AWS call to this endpoint (the local simulator)')
+    .action(async (options) => {
+      process.exitCode = await runScan(options, { out: io.out, isTty: io.isTty, errTty: Boolean(process.stderr.isTTY) });
     });
 
   return program;

@@ -17,6 +17,8 @@ export interface LambdaTools {
   instrument?: ClientInstrument;
   /** Extra wiring for local runs (the simulator endpoint). */
   wiring?: Pick<WiringOptions, 'endpoint'>;
+  /** Told the whole outcome of each run (the demo prints it); the Lambda only returns the summary. */
+  onOutcome?: (outcome: RunOutcome) => void;
 }
 
 export interface AuditSummary {
@@ -95,8 +97,9 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
         ports,
       );
       emitMetrics(tools.metrics, outcome, (Date.now() - started) / 1000);
+      tools.onOutcome?.(outcome);
       const summary = summaryOf(outcome, request.dryRun);
-      for (const error of outcome.report.errors) tools.logger.warn('scan error', { ...error });
+      for (const error of outcome.report.errors) tools.logger.warn('scan error', { scanError: error });
       tools.logger.info('audit finished', { ...summary });
       return summary;
     } finally {

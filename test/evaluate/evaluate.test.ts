@@ -142,7 +142,7 @@ describe('evaluate', () => {
 
       // Assess
       expect(finding?.fixedIn).toBe('v1.18.0-eksbuild.1');
-      expect(finding?.why).toContain('3 minor release(s) behind v1.18.0-eksbuild.1');
+      expect(finding?.why).toBe('vpc-cni v1.15.1-eksbuild.1 is older than v1.18.0-eksbuild.1, the newest EKS offers for Kubernetes 1.29.');
       expect(finding?.remediation.commands.filter((c) => c.startsWith('aws eks update-addon'))).toEqual([
         'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.16.4-eksbuild.2 --resolve-conflicts PRESERVE',
         'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.17.1-eksbuild.1 --resolve-conflicts PRESERVE',

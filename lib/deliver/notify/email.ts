@@ -3,6 +3,7 @@ import { countBySeverity } from '../../severity.js';
 import { ELLIPSIS, cutText } from '../text.js';
 import { fitSections, joinSections } from './fit.js';
 import type { Fitting, Section } from './fit.js';
+import { fixCommands } from '../../finding-text.js';
 import { plural, versionMove, viewOf } from './input.js';
 import type { NotificationInput, NotificationView } from './input.js';
 
@@ -169,6 +170,7 @@ function where(f: Finding): string {
 }
 
 function clusterLines(f: Finding): string {
-  const fix = f.remediation.commands.length === 0 ? f.remediation.text : f.remediation.commands.join(' && ');
-  return `    ${where(f)}: ${versionMove(f)}\n      fix: ${fix}`;
+  const commands = fixCommands(f);
+  const fix = commands.length === 0 ? [`fix: ${f.remediation.text}`] : commands.map((c) => `$ ${c}`);
+  return [`    ${where(f)}: ${versionMove(f)}`, ...fix.map((line) => `      ${line}`)].join('\n');
 }

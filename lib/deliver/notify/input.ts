@@ -64,11 +64,7 @@ export function viewOf(input: NotificationInput): NotificationView {
 }
 
 /** `version → target` for a finding, e.g. `v1.18.0-eksbuild.1 → v1.19.2-eksbuild.1`. */
-export function versionMove(finding: Finding): string {
-  const to = finding.targetVersion ?? finding.fixedIn;
-  const from = finding.observedVersion ?? 'unknown version';
-  return to === null ? from : `${from} → ${to}`;
-}
+export { versionMove } from '../../finding-text.js';
 
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderEmail } from '../../../lib/deliver/notify/email.js';
+import { fixCommands } from '../../../lib/finding-text.js';
 import { aCoverage, aFinding } from '../fixtures.js';
 import { anInput, fleet, REPORT } from './input-fixture.js';
 
@@ -19,7 +20,7 @@ describe('email.ts', () => {
     // Assess
     for (const f of [critical, stillHigh, newHigh]) {
       expect(body).toContain(`${f.accountName} (${f.accountId}), ${f.region}, ${f.clusterName}: ${f.observedVersion} → ${f.targetVersion}`);
-      expect(body).toContain(`fix: ${f.remediation.commands[0]}`);
+      expect(body).toContain(`$ ${fixCommands(f)[0]}`);
     }
     expect(body).toContain(`${fixed.accountName} (${fixed.accountId}), ${fixed.region}, old-batch`);
     expect(body).toContain(`Full report: ${REPORT}`);

@@ -1,0 +1,136 @@
+import { writeFile } from 'node:fs/promises';
+import cliProgress from 'cli-progress';
+import { ConfigError, readConfig, type AuditConfig } from '../config.js';
+import { SuppressionsError } from '../deliver/suppressions.js';
+import { renderMarkdown, renderText } from '../report/render.js';
+import { loadRules, RuleValidationError } from '../rules/load.js';
+import { runAudit } from '../run.js';
+import { scanOptionsOf, wireAwsPorts } from '../wiring.js';
+import { UsageError } from './errors.js';
+
+export interface ScanFlags {
+  regions?: string;
+  roleName: string;
+  externalId?: string;
+  accounts?: string;
+  excludeAccounts?: string;
+  ou?: string;
+  excludeOu?: string;
+  concurrency?: string;
+  rules?: string[];
+  format: 'text' | 'json' | 'markdown';
+  out?: string;
+  region?: string;
+  historyDir?: string;
+  suppressions?: string;
+  securityHub?: boolean;
+  topicArn?: string;
+  notify?: string;
+  minSeverity?: string;
+  endpoint?: string;
+}
+
+/** The flag behind each setting, so a bad value is reported the way the user typed it. */
+const FLAG_OF: Record<string, string> = {
+  AWS_REGION: '--region (or AWS_REGION)',
+  AUDIT_ROLE_NAME: '--role-name',
+  AUDIT_EXTERNAL_ID: '--external-id',
+  AUDIT_REGIONS: '--regions',
+  AUDIT_ACCOUNTS: '--accounts',
+  AUDIT_EXCLUDE_ACCOUNTS: '--exclude-accounts',
+  AUDIT_OUS: '--ou',
+  AUDIT_EXCLUDE_OUS: '--exclude-ou',
+  AUDIT_CONCURRENCY: '--concurrency',
+  TOPIC_ARN: '--topic-arn',
+  NOTIFY_MODE: '--notify',
+  MIN_SEVERITY: '--min-severity',
+};
+
+export function configFromFlags(flags: ScanFlags, env: NodeJS.ProcessEnv): AuditConfig {
+  const settings: Record<string, string | undefined> = {
+    AWS_REGION: flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+    AUDIT_ROLE_NAME: flags.roleName,
+    AUDIT_EXTERNAL_ID: flags.externalId,
+    AUDIT_REGIONS: flags.regions,
+    AUDIT_ACCOUNTS: flags.accounts,
+    AUDIT_EXCLUDE_ACCOUNTS: flags.excludeAccounts,
+    AUDIT_OUS: flags.ou,
+    AUDIT_EXCLUDE_OUS: flags.excludeOu,
+    AUDIT_CONCURRENCY: flags.concurrency,
+    TOPIC_ARN: flags.topicArn,
+    NOTIFY_MODE: flags.notify ?? 'always',
+    MIN_SEVERITY: flags.minSeverity,
+    SECURITY_HUB: flags.securityHub ? 'true' : 'false',
+    DEADLINE_MARGIN_MS: '0',
+  };
+  try {
+    return readConfig(settings);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const variable = /^(\w+):/.exec(error.message)?.[1] ?? '';
+    throw new UsageError(error.message.replace(variable, FLAG_OF[variable] ?? variable).replace(/; expected .*$/, ''), { cause: error });
+  }
+}
+
+function progressBar(enabled: boolean) {
+  if (!enabled) return undefined;
+  const bar = new cliProgress.SingleBar(
+    { format: 'scanning accounts [{bar}] {value}/{total}', stream: process.stderr, clearOnComplete: true, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update({ accountsDone, accountsTotal }: { accountsDone: number; accountsTotal: number }) {
+      if (!started) bar.start(accountsTotal, 0);
+      started = true;
+      bar.update(accountsDone);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+/**
+ * `fleet-audit scan`: the Lambda's engine with the caller's own credentials. Exit 0, or 1 when
+ * any account or region failed (the report is complete all the same).
+ */
+export async function runScan(flags: ScanFlags, io: { out: (s: string) => unknown; isTty: boolean; errTty: boolean }, env = process.env): Promise<number> {
+  const config = configFromFlags(flags, env);
+  let rules;
+  try {
+    rules = await loadRules(flags.rules ?? []);
+  } catch (error) {
+    if (error instanceof RuleValidationError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+  let ports;
+  try {
+    ports = await wireAwsPorts(config, rules, {
+      ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+      ...(flags.historyDir ? { historyDir: flags.historyDir } : {}),
+      ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}),
+    });
+  } catch (error) {
+    if (error instanceof SuppressionsError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+  const progress = progressBar(io.errTty && !flags.out);
+  try {
+    const outcome = await runAudit(
+      {
+        scan: { ...scanOptionsOf(config), ...(progress ? { onProgress: (p) => progress.update(p) } : {}) },
+        notify: { mode: config.notifyMode, minSeverity: config.minSeverity },
+      },
+      ports,
+    );
+    progress?.stop();
+    const text =
+      flags.format === 'json' ? JSON.stringify(outcome.report, null, 2) : flags.format === 'markdown' ? renderMarkdown(outcome) : renderText(outcome, io.isTty && !flags.out);
+    if (flags.out) await writeFile(flags.out, `${text}\n`);
+    else io.out(`${text}\n`);
+    const { accounts, regions } = outcome.report.coverage;
+    return accounts.failed > 0 || regions.failed > 0 ? 1 : 0;
+  } finally {
+    progress?.stop();
+    ports.destroy();
+  }
+}

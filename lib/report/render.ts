@@ -1,0 +1,87 @@
+import { painter, formatSeverity } from '../cli/format.js';
+import { countBySeverity } from '../severity.js';
+import type { RunOutcome } from '../run.js';
+import { coverageLine, errorLine, fixCommands, groupByRule, versionMove, where } from './group.js';
+
+type Paint = ReturnType<typeof painter>;
+
+function deliveryLines(outcome: RunOutcome): string[] {
+  const { securityHub, notification, history } = outcome.delivery;
+  return [
+    `Security Hub: ${typeof securityHub === 'string' ? securityHub : `${securityHub.imported} imported, ${securityHub.archived} archived, ${securityHub.failed} failed in ${securityHub.scopes} account-regions`}`,
+    `Notification: ${typeof notification === 'string' ? notification : notification.sent ? `sent (${notification.reason})` : `not sent (${notification.reason})`}`,
+    `Run history: ${typeof history === 'string' ? history : history.location}`,
+  ];
+}
+
+/** The run as a person reads it in a terminal: what to fix, where, with which command. */
+export function renderText(outcome: RunOutcome, isTty = false): string {
+  const paint: Paint = painter(isTty);
+  const { report, delta } = outcome;
+  const newIds = new Set(delta.new.map((f) => f.id));
+  const lines: string[] = [
+    paint('bold', `EKS fleet audit ${report.runId}`),
+    coverageLine(report),
+    `Findings: ${countBySeverity(report.findings)} — ${delta.new.length} new, ${delta.resolved.length} resolved, ${report.suppressed.length} suppressed`,
+  ];
+  for (const group of groupByRule(report.findings)) {
+    lines.push('', `${formatSeverity(group.severity, paint)} ${paint('bold', group.title)}  ${paint('gray', `[${group.ruleId}] ${group.findings.length} cluster(s)`)}`);
+    for (const f of group.findings) {
+      lines.push(`  ${newIds.has(f.id) ? paint('green', 'NEW ') : '    '}${where(f)}: ${versionMove(f)}`);
+      lines.push(`        ${paint('gray', f.why)}`);
+      for (const command of fixCommands(f)) lines.push(`        $ ${command}`);
+    }
+  }
+  if (delta.resolved.length) {
+    lines.push('', paint('bold', `Resolved since the last notified run (${delta.resolved.length})`));
+    for (const f of delta.resolved) lines.push(`  ${where(f)}: ${f.title} [${f.ruleId}]`);
+  }
+  if (report.suppressed.length) {
+    lines.push('', paint('bold', `Suppressed (${report.suppressed.length})`));
+    for (const s of report.suppressed) lines.push(`  ${where(s.finding)}: ${s.finding.ruleId} — ${s.reason} (until ${s.expires})`);
+  }
+  if (report.coverage.notes.length) {
+    lines.push('', paint('bold', `Coverage notes (${report.coverage.notes.length})`));
+    for (const n of report.coverage.notes) lines.push(`  ${[n.accountId, n.region, n.cluster].filter(Boolean).join(' ')}: ${n.kind} — ${n.message}`);
+  }
+  if (report.errors.length) {
+    lines.push('', paint('red', `Errors (${report.errors.length}) — the rest of the run went on`));
+    for (const e of report.errors) lines.push(`  ${errorLine(e)}`);
+  }
+  lines.push('', ...deliveryLines(outcome));
+  return lines.join('\n');
+}
+
+/** The same report as Markdown (for a wiki page or a pull request comment). */
+export function renderMarkdown(outcome: RunOutcome): string {
+  const { report, delta } = outcome;
+  const newIds = new Set(delta.new.map((f) => f.id));
+  const cell = (s: string) => s.replace(/\|/g, '\\|');
+  const lines: string[] = [
+    `# EKS fleet audit ${report.runId}`,
+    '',
+    `${coverageLine(report)}.`,
+    '',
+    `**Findings:** ${countBySeverity(report.findings)} — ${delta.new.length} new, ${delta.resolved.length} resolved, ${report.suppressed.length} suppressed.`,
+  ];
+  for (const group of groupByRule(report.findings)) {
+    lines.push('', `## ${group.severity.toUpperCase()}: ${group.title}`, '', `Rule \`${group.ruleId}\`, ${group.findings.length} cluster(s).`, '');
+    lines.push('| | Account | Region | Cluster | Version | Fix |', '|---|---|---|---|---|---|');
+    for (const f of group.findings) {
+      const fix = fixCommands(f).map((c) => `\`${cell(c)}\``).join('<br>');
+      lines.push(`| ${newIds.has(f.id) ? 'NEW' : ''} | ${cell(f.accountName)} (${f.accountId}) | ${f.region} | ${cell(f.clusterName)} | ${cell(versionMove(f))} | ${fix} |`);
+    }
+  }
+  if (delta.resolved.length) {
+    lines.push('', '## Resolved', '', ...delta.resolved.map((f) => `- ${where(f)}: ${f.title} (\`${f.ruleId}\`)`));
+  }
+  if (report.suppressed.length) {
+    lines.push('', '## Suppressed', '', ...report.suppressed.map((s) => `- ${where(s.finding)}: \`${s.finding.ruleId}\` — ${s.reason} (until ${s.expires})`));
+  }
+  if (report.errors.length) lines.push('', '## Errors', '', ...report.errors.map((e) => `- ${errorLine(e)}`));
+  if (report.coverage.notes.length) {
+    lines.push('', '## Coverage notes', '', ...report.coverage.notes.map((n) => `- ${[n.accountId, n.region, n.cluster].filter(Boolean).join(' ')}: ${n.kind} — ${n.message}`));
+  }
+  lines.push('', '## Delivery', '', ...deliveryLines(outcome).map((l) => `- ${l}`));
+  return lines.join('\n');
+}

@@ -1,0 +1,73 @@
+import { Readable } from 'node:stream';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, paginateListObjectsV2, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from './server.js';
+import { clientConfig, rejectionOf, smallOrg } from './helpers.js';
+
+describe('s3.ts', () => {
+  let sim: Simulator;
+  let s3: S3Client;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ org: { ...smallOrg(), buckets: ['fleet-history'] } });
+    s3 = new S3Client(clientConfig(sim));
+  });
+  afterAll(() => sim.stop());
+
+  it('round-trips put, head, get, list and delete', async () => {
+    // Prepare
+    const key = 'runs/2026-11-24/run 1.json';
+
+    // Act
+    await s3.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: key, Body: '{"findings":[]}', ContentType: 'application/json', Metadata: { run: 'r1' } }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'fleet-history', Key: key }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'fleet-history', Key: key }));
+    const body = await got.Body!.transformToString();
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'fleet-history', Prefix: 'runs/' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'fleet-history', Key: key }));
+    const gone = await rejectionOf(s3.send(new GetObjectCommand({ Bucket: 'fleet-history', Key: key })));
+
+    // Assess
+    expect(head).toMatchObject({ ContentLength: 15, ContentType: 'application/json', Metadata: { run: 'r1' } });
+    expect(body).toBe('{"findings":[]}');
+    expect(listed.Contents?.map((c) => [c.Key, c.Size])).toEqual([[key, 15]]);
+    expect([gone.name, gone.$metadata?.httpStatusCode]).toEqual(['NoSuchKey', 404]);
+  });
+
+  it('decodes a streamed (aws-chunked) upload', async () => {
+    // Act
+    await s3.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: 'stream.txt', Body: Readable.from([Buffer.from('hello '), Buffer.from('world')]), ContentLength: 11 }));
+
+    // Assess
+    expect(sim.objects('fleet-history').get('stream.txt')?.body.toString()).toBe('hello world');
+  });
+
+  it('pages ListObjectsV2 with continuation tokens and groups by delimiter', async () => {
+    // Prepare
+    for (const key of ['runs/a.json', 'runs/b.json', 'runs/c.json', 'runs/old/x.json', 'runs/old/y.json', 'latest.json']) {
+      await s3.send(new PutObjectCommand({ Bucket: 'paged', Key: key, Body: key }));
+    }
+
+    // Act
+    const keys: string[] = [];
+    for await (const page of paginateListObjectsV2({ client: s3, pageSize: 2 }, { Bucket: 'paged', Prefix: 'runs/' })) {
+      keys.push(...(page.Contents ?? []).map((c) => c.Key!));
+    }
+    const grouped = await s3.send(new ListObjectsV2Command({ Bucket: 'paged', Prefix: 'runs/', Delimiter: '/' }));
+
+    // Assess
+    expect(keys).toEqual(['runs/a.json', 'runs/b.json', 'runs/c.json', 'runs/old/x.json', 'runs/old/y.json']);
+    expect(grouped.Contents?.map((c) => c.Key)).toEqual(['runs/a.json', 'runs/b.json', 'runs/c.json']);
+    expect(grouped.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['runs/old/']);
+  });
+
+  it('answers NoSuchBucket for a bucket never created, and NotFound for HeadObject of a missing key', async () => {
+    // Act
+    const bucket = await rejectionOf(s3.send(new ListObjectsV2Command({ Bucket: 'never-created' })));
+    const head = await rejectionOf(s3.send(new HeadObjectCommand({ Bucket: 'fleet-history', Key: 'missing.json' })));
+
+    // Assess
+    expect(bucket.name).toBe('NoSuchBucket');
+    expect([head.name, head.$metadata?.httpStatusCode]).toEqual(['NotFound', 404]);
+  });
+});

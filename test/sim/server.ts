@@ -1,0 +1,247 @@
+/**
+ * A local AWS: one node:http server answering the real requests of the AWS SDK v3 clients
+ * (Organizations, STS, Account, EKS, SNS, Security Hub, S3), routed by the SigV4 credential scope.
+ * Signatures are not verified; the access key decides which account is calling.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { FaultEngine, type FaultDecision } from './faults.js';
+import { loadOrgFile, parseFaults, parseOrg, SIM_SERVICES, type SimFaultsInput, type SimOrg, type SimOrgInput, type SimService } from './schema.js';
+import { accountService } from './services/account.js';
+import { eksService } from './services/eks.js';
+import { organizationsService } from './services/organizations.js';
+import { s3Service } from './services/s3.js';
+import { securityHubService } from './services/securityhub.js';
+import type { Caller, RoutedOperation, ServiceFactory, ServiceHandler, SimRequest } from './services/service.js';
+import { snsService } from './services/sns.js';
+import { stsService } from './services/sts.js';
+import { SimState, type AssumeRoleCall, type CallCount, type S3Object, type SecurityHubImport, type SnsPublish, type StoredFinding } from './state.js';
+import { errorResponse, malformedResponse, newRequestId, SimError, type Protocol, type SimResponse } from './wire.js';
+
+export type { SimOrg, SimOrgInput, SimFaultsInput } from './schema.js';
+export type { AssumeRoleCall, CallCount, S3Object, SecurityHubImport, SnsPublish, StoredFinding } from './state.js';
+
+export interface SimulatorOptions {
+  /** The organization, or the path of an org file (JSON). */
+  org: SimOrgInput | string;
+  /** 0 (default) = a free port. */
+  port?: number;
+  host?: string;
+}
+
+export interface Simulator {
+  /** `http://127.0.0.1:PORT`: give it to clients as `endpoint` or AWS_ENDPOINT_URL. */
+  endpoint: string;
+  port: number;
+  records: { sns: SnsPublish[]; securityHubImports: SecurityHubImport[]; assumeRoles: AssumeRoleCall[] };
+  /** The Security Hub findings stored for an account in a region. */
+  findings(accountId: string, region: string): StoredFinding[];
+  /** The objects of an S3 bucket (empty when the bucket does not exist). */
+  objects(bucket: string): ReadonlyMap<string, S3Object>;
+  /** Calls answered so far, counted by service, operation, account, region and HTTP status. */
+  calls(): CallCount[];
+  resetCalls(): void;
+  /** Replaces every fault setting (validated) and restarts the PRNG, rule counters and token buckets. */
+  setFaults(faults: SimFaultsInput): void;
+  /** The served organization: tests may change it between two runs. */
+  org: SimOrg;
+  stop(): Promise<void>;
+}
+
+/** Fake credentials for the management account: any key the simulator did not issue acts as it. */
+export const SIM_MANAGEMENT_CREDENTIALS = { accessKeyId: 'AKIASIMULATOR0000000', secretAccessKey: 'simulator-secret-not-checked' } as const;
+
+const FACTORIES: Record<SimService, ServiceFactory> = {
+  sts: stsService,
+  organizations: organizationsService,
+  account: accountService,
+  eks: eksService,
+  sns: snsService,
+  securityhub: securityHubService,
+  s3: s3Service,
+};
+
+const CREDENTIAL_SCOPE = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
+
+interface Scope {
+  accessKeyId: string;
+  region: string;
+  service: string;
+}
+
+/** `AWS4-HMAC-SHA256 Credential=AKID/20261124/us-east-1/eks/aws4_request, ...` (or a presigned URL's X-Amz-Credential). */
+export function parseCredentialScope(authorization: string | undefined, query: URLSearchParams): Scope | undefined {
+  const match = CREDENTIAL_SCOPE.exec(authorization ?? '') ?? CREDENTIAL_SCOPE.exec(`Credential=${query.get('X-Amz-Credential') ?? ''}`);
+  if (!match) return undefined;
+  return { accessKeyId: match[1]!, region: match[2]!, service: match[3]! };
+}
+
+function isService(name: string): name is SimService {
+  return (SIM_SERVICES as readonly string[]).includes(name);
+}
+
+function resolveCaller(state: SimState, accessKeyId: string, protocol: Protocol): Caller {
+  const issued = state.issued.get(accessKeyId);
+  if (!issued) return { accountId: state.org.managementAccountId, arn: `arn:aws:iam::${state.org.managementAccountId}:user/sim-operator`, issued: undefined };
+  if (issued.expiresAt < Date.now()) {
+    const code = protocol === 'restJson' || protocol === 'awsJson' ? 'ExpiredTokenException' : 'ExpiredToken';
+    throw new SimError(code, 403, 'The security token included in the request is expired');
+  }
+  return { accountId: issued.accountId, arn: `arn:aws:sts::${issued.accountId}:assumed-role/${issued.roleName}/${issued.sessionName}`, issued };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function send(res: ServerResponse, response: SimResponse, requestId: string, protocol: Protocol, truncate: boolean): void {
+  const body = typeof response.body === 'string' ? Buffer.from(response.body, 'utf8') : response.body;
+  const idHeaders: Record<string, string> = protocol === 'restXml' ? { 'x-amz-request-id': requestId, 'x-amz-id-2': requestId } : { 'x-amzn-requestid': requestId };
+  if (truncate && body.length === 0) {
+    res.socket?.destroy();
+    return;
+  }
+  res.writeHead(response.status, { ...response.headers, ...idHeaders, 'content-length': String(body.length) });
+  if (!truncate) {
+    res.end(body);
+    return;
+  }
+  // The full Content-Length is promised, half is sent, then the connection drops.
+  res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+}
+
+class SimServer {
+  readonly state: SimState;
+  readonly faults: FaultEngine;
+  private readonly handlers: Record<SimService, ServiceHandler>;
+
+  constructor(org: SimOrg) {
+    this.state = new SimState(org);
+    this.faults = new FaultEngine(org.faults);
+    this.handlers = Object.fromEntries(SIM_SERVICES.map((s) => [s, FACTORIES[s](this.state)])) as Record<SimService, ServiceHandler>;
+  }
+
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    const chunks: Buffer[] = [];
+    req.on('error', () => undefined); // a client that hangs up mid-request is not the simulator's failure
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      this.serve(req, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).catch((error: unknown) => {
+        console.error('simulator: unexpected failure', error);
+        if (!res.headersSent) send(res, errorResponse('restJson', internal(), 'none'), 'none', 'restJson', false);
+      });
+    });
+  };
+
+  private async serve(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const requestId = newRequestId();
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+    const scope = parseCredentialScope(req.headers.authorization, query);
+    if (!scope || !isService(scope.service)) {
+      const error = scope
+        ? new SimError('UnknownServiceException', 400, `The simulator does not serve the service ${scope.service}`)
+        : new SimError('MissingAuthenticationTokenException', 403, 'Missing Authentication Token');
+      send(res, errorResponse('restJson', error, requestId), requestId, 'restJson', false);
+      return;
+    }
+    const service = scope.service;
+    const handler = this.handlers[service];
+    let caller: Caller | undefined;
+    let op: RoutedOperation;
+    try {
+      caller = resolveCaller(this.state, scope.accessKeyId, handler.protocol);
+      op = handler.route({ service, region: scope.region, method: req.method ?? 'GET', path, query, headers: req.headers, body, caller, requestId } satisfies SimRequest);
+    } catch (error) {
+      const accountId = caller?.accountId ?? this.state.org.managementAccountId;
+      this.answer(res, service, 'Unknown', accountId, scope.region, handler.protocol, requestId, { delayMs: 0, error: asSimError(error) });
+      return;
+    }
+    const decision = this.faults.decide({ service, operation: op.name, accountId: caller.accountId, region: scope.region, cluster: op.cluster });
+    if (decision.delayMs > 0) await sleep(decision.delayMs);
+    this.answer(res, service, op.name, caller.accountId, scope.region, handler.protocol, requestId, decision, op);
+  }
+
+  private answer(
+    res: ServerResponse,
+    service: SimService,
+    operation: string,
+    accountId: string,
+    region: string,
+    protocol: Protocol,
+    requestId: string,
+    decision: FaultDecision,
+    op?: RoutedOperation,
+  ): void {
+    let response: SimResponse;
+    if (decision.error) response = errorResponse(protocol, decision.error, requestId);
+    else if (decision.malformed) response = malformedResponse(protocol);
+    else {
+      try {
+        response = op ? op.run() : errorResponse(protocol, internal(), requestId);
+      } catch (error) {
+        response = errorResponse(protocol, asSimError(error), requestId);
+      }
+    }
+    this.state.countCall(service, operation, accountId, region, response.status);
+    send(res, response, requestId, protocol, decision.truncate === true);
+  }
+}
+
+function internal(): SimError {
+  return new SimError('InternalFailure', 500, 'The simulator failed to process the request');
+}
+
+function asSimError(error: unknown): SimError {
+  if (error instanceof SimError) return error;
+  console.error('simulator: handler failure', error);
+  return internal();
+}
+
+export async function startSimulator(opts: SimulatorOptions): Promise<Simulator> {
+  const org = typeof opts.org === 'string' ? await loadOrgFile(opts.org) : parseOrg(opts.org);
+  const sim = new SimServer(org);
+  const server: Server = createServer(sim.listener);
+  // Clients keep connections alive for the whole scan; never be the side that drops them.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  // server.maxConnections stays unset: unlimited.
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const state = sim.state;
+  return {
+    endpoint: `http://${host}:${port}`,
+    port,
+    records: state.records,
+    findings: (accountId, region) => [...state.findingsOf(accountId, region).values()],
+    objects: (bucket) => state.buckets.get(bucket) ?? new Map(),
+    calls: () => state.calls(),
+    resetCalls: () => state.resetCalls(),
+    setFaults: (faults) => {
+      const parsed = parseFaults(faults);
+      state.org.faults = parsed;
+      sim.faults.set(parsed);
+    },
+    get org() {
+      return state.org;
+    },
+    set org(value: SimOrg) {
+      state.org = parseOrg(value);
+      sim.faults.set(state.org.faults);
+    },
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,166 @@
+/** S3 (restXml, path-style): in-memory buckets for the run history. */
+import { createHash } from 'node:crypto';
+import type { S3Object, SimState } from '../state.js';
+import { SimError, toXml, xmlEscape, type SimResponse } from '../wire.js';
+import type { RoutedOperation, ServiceFactory, SimRequest } from './service.js';
+
+const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
+
+export const s3Service: ServiceFactory = (state) => ({
+  protocol: 'restXml',
+  route(req): RoutedOperation {
+    const { bucket, key } = locate(req);
+    if (!bucket) throw new SimError('NotImplemented', 501, 'ListBuckets is not implemented by the simulator');
+    if (key === '') {
+      if (req.method === 'PUT') return { name: 'CreateBucket', run: () => createBucket(state, bucket) };
+      if (req.method === 'HEAD') return { name: 'HeadBucket', run: () => (objectsOf(state, bucket), empty(200)) };
+      if (req.method === 'GET' && req.query.get('list-type') === '2') return { name: 'ListObjectsV2', run: () => listObjectsV2(state, req, bucket) };
+      if (req.method === 'POST' && req.query.has('delete')) return { name: 'DeleteObjects', run: () => deleteObjects(state, req, bucket) };
+      throw new SimError('NotImplemented', 501, `${req.method} on a bucket is not implemented by the simulator`);
+    }
+    if (req.method === 'PUT' && !req.headers['x-amz-copy-source']) return { name: 'PutObject', run: () => putObject(state, req, bucket, key) };
+    if (req.method === 'GET') return { name: 'GetObject', run: () => getObject(state, bucket, key) };
+    if (req.method === 'HEAD') return { name: 'HeadObject', run: () => getObject(state, bucket, key) };
+    if (req.method === 'DELETE') return { name: 'DeleteObject', run: () => (objectsOf(state, bucket).delete(key), empty(204)) };
+    throw new SimError('NotImplemented', 501, `${req.method} on an object is not implemented by the simulator`);
+  },
+});
+
+/** Path-style `/bucket/key`, or virtual-hosted `bucket.localhost`. */
+function locate(req: SimRequest): { bucket: string; key: string } {
+  const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
+  const path = req.path.startsWith('/') ? req.path.slice(1) : req.path;
+  if (host.endsWith('.localhost')) return { bucket: host.slice(0, host.indexOf('.')), key: decodeURIComponent(path) };
+  const slash = path.indexOf('/');
+  if (slash < 0) return { bucket: decodeURIComponent(path), key: '' };
+  return { bucket: decodeURIComponent(path.slice(0, slash)), key: decodeURIComponent(path.slice(slash + 1)) };
+}
+
+function empty(status: number): SimResponse {
+  return { status, headers: {}, body: '' };
+}
+
+function objectsOf(state: SimState, bucket: string): Map<string, S3Object> {
+  const objects = state.buckets.get(bucket);
+  if (!objects) throw new SimError('NoSuchBucket', 404, 'The specified bucket does not exist', { BucketName: bucket });
+  return objects;
+}
+
+function createBucket(state: SimState, bucket: string): SimResponse {
+  if (!state.buckets.has(bucket)) state.buckets.set(bucket, new Map());
+  return { status: 200, headers: { location: `/${bucket}` }, body: '' };
+}
+
+/** Undoes `Content-Encoding: aws-chunked` (streaming uploads with a trailing checksum). */
+export function decodeAwsChunked(body: Buffer): Buffer {
+  const parts: Buffer[] = [];
+  let pos = 0;
+  while (pos < body.length) {
+    const lineEnd = body.indexOf('\r\n', pos);
+    if (lineEnd < 0) break;
+    const size = Number.parseInt(body.subarray(pos, lineEnd).toString('latin1').split(';')[0] ?? '', 16);
+    if (!Number.isFinite(size) || size === 0) break; // the 0-size chunk; trailers follow
+    parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
+    pos = lineEnd + 2 + size + 2;
+  }
+  return Buffer.concat(parts);
+}
+
+function putObject(state: SimState, req: SimRequest, bucket: string, key: string): SimResponse {
+  const chunked = String(req.headers['content-encoding'] ?? '').includes('aws-chunked') || String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
+  const body = chunked ? decodeAwsChunked(req.body) : req.body;
+  const metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name.slice('x-amz-meta-'.length)] = value;
+  }
+  const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+  if (!state.buckets.has(bucket)) state.buckets.set(bucket, new Map());
+  state.buckets.get(bucket)!.set(key, {
+    body,
+    contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'),
+    metadata,
+    etag,
+    lastModified: new Date(Math.floor(Date.now() / 1000) * 1000),
+  });
+  return { status: 200, headers: { etag }, body: '' };
+}
+
+function getObject(state: SimState, bucket: string, key: string): SimResponse {
+  const object = objectsOf(state, bucket).get(key);
+  if (!object) throw new SimError('NoSuchKey', 404, 'The specified key does not exist.', { Key: key });
+  const headers: Record<string, string> = {
+    'content-type': object.contentType,
+    etag: object.etag,
+    'last-modified': object.lastModified.toUTCString(),
+    'accept-ranges': 'bytes',
+  };
+  for (const [name, value] of Object.entries(object.metadata)) headers[`x-amz-meta-${name}`] = value;
+  // For HeadObject Node drops the body but keeps its Content-Length, as S3 does.
+  return { status: 200, headers, body: object.body };
+}
+
+function listObjectsV2(state: SimState, req: SimRequest, bucket: string): SimResponse {
+  const objects = objectsOf(state, bucket);
+  const q = req.query;
+  const prefix = q.get('prefix') ?? '';
+  const delimiter = q.get('delimiter') ?? '';
+  const maxKeys = Math.min(1000, Math.max(0, Number(q.get('max-keys') ?? 1000)));
+  const token = q.get('continuation-token');
+  const startAfter = q.get('start-after') ?? '';
+  const after = token ? Buffer.from(token, 'base64url').toString('utf8') : startAfter;
+  const keys = [...objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
+
+  const contents: S3Object[] = [];
+  const contentKeys: string[] = [];
+  const commonPrefixes: string[] = [];
+  let last = '';
+  let truncated = false;
+  for (const key of keys) {
+    const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+    const common = cut >= 0 ? key.slice(0, cut + delimiter.length) : undefined;
+    if (common !== undefined && (common === last || common === after)) continue; // the rest of a prefix already listed
+    if (contents.length + commonPrefixes.length >= maxKeys) {
+      truncated = true;
+      break;
+    }
+    if (common !== undefined) {
+      commonPrefixes.push(common);
+      last = common;
+    } else {
+      contents.push(objects.get(key)!);
+      contentKeys.push(key);
+      last = key;
+    }
+  }
+  const xml =
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="${S3_NS}">` +
+    toXml({
+      Name: bucket,
+      Prefix: prefix,
+      Delimiter: delimiter || undefined,
+      MaxKeys: maxKeys,
+      KeyCount: contents.length + commonPrefixes.length,
+      IsTruncated: truncated,
+      ContinuationToken: token ?? undefined,
+      NextContinuationToken: truncated ? Buffer.from(last).toString('base64url') : undefined,
+      StartAfter: startAfter || undefined,
+      Contents: contents.map((o, i) => ({ Key: contentKeys[i], LastModified: o.lastModified, ETag: o.etag, Size: o.body.length, StorageClass: 'STANDARD' })),
+      CommonPrefixes: commonPrefixes.map((p) => ({ Prefix: p })),
+    }) +
+    '</ListBucketResult>';
+  return { status: 200, headers: { 'content-type': 'application/xml' }, body: xml };
+}
+
+function deleteObjects(state: SimState, req: SimRequest, bucket: string): SimResponse {
+  const objects = objectsOf(state, bucket);
+  const keys = [...req.body.toString('utf8').matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => unescapeXml(m[1] ?? ''));
+  for (const key of keys) objects.delete(key);
+  const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult xmlns="${S3_NS}">${keys.map((k) => `<Deleted><Key>${xmlEscape(k)}</Key></Deleted>`).join('')}</DeleteResult>`;
+  return { status: 200, headers: { 'content-type': 'application/xml' }, body: xml };
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&(lt|gt|quot|apos|amp|#\d+);/g, (_, e: string) =>
+    e === 'lt' ? '<' : e === 'gt' ? '>' : e === 'quot' ? '"' : e === 'apos' ? "'" : e === 'amp' ? '&' : String.fromCharCode(Number(e.slice(1))),
+  );
+}
