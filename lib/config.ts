@@ -30,6 +30,8 @@ export interface AuditConfig {
   assumeRoleInManagementAccount: boolean;
   concurrency: number;
   perAccountConcurrency: number;
+  retryMode: 'standard' | 'adaptive';
+  maxAttempts: number;
   topicArn?: string;
   historyBucket?: string;
   historyPrefix: string;
@@ -55,6 +57,8 @@ export const CONFIG_VARIABLES = {
   AUDIT_ASSUME_ROLE_IN_MANAGEMENT: 'true to assume the audit role in the management account too (default false)',
   AUDIT_CONCURRENCY: 'accounts scanned at once (default 32)',
   AUDIT_ACCOUNT_CONCURRENCY: 'EKS calls in flight per account (default 8)',
+  AUDIT_RETRY_MODE: 'the SDK retry strategy: standard or adaptive (default standard)',
+  AUDIT_MAX_ATTEMPTS: 'SDK attempts per call, retries included (default 8)',
   TOPIC_ARN: 'SNS topic for the email digest and the Slack message (unset: no notification)',
   HISTORY_BUCKET: 'S3 bucket for run reports (unset: no history, every finding is NEW)',
   HISTORY_PREFIX: 'key prefix in the history bucket (default fleet-audit/)',
@@ -123,6 +127,8 @@ export function readConfig(env: Env = process.env): AuditConfig {
     assumeRoleInManagementAccount: variable(env, 'AUDIT_ASSUME_ROLE_IN_MANAGEMENT', bool(false)),
     concurrency: variable(env, 'AUDIT_CONCURRENCY', integer(1, 256, 32)),
     perAccountConcurrency: variable(env, 'AUDIT_ACCOUNT_CONCURRENCY', integer(1, 64, 8)),
+    retryMode: variable(env, 'AUDIT_RETRY_MODE', z.enum(['standard', 'adaptive'], 'must be standard or adaptive').default('standard')),
+    maxAttempts: variable(env, 'AUDIT_MAX_ATTEMPTS', integer(1, 20, 8)),
     ...optional('topicArn', topicArn),
     ...optional('historyBucket', variable(env, 'HISTORY_BUCKET', z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'is not a bucket name').optional())),
     historyPrefix: variable(env, 'HISTORY_PREFIX', z.string().default('fleet-audit/')),

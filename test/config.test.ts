@@ -14,6 +14,8 @@ describe('config', () => {
       assumeRoleInManagementAccount: false,
       concurrency: 32,
       perAccountConcurrency: 8,
+      retryMode: 'standard',
+      maxAttempts: 8,
       historyPrefix: 'fleet-audit/',
       notifyMode: 'on-change',
       minSeverity: 'low',

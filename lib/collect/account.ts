@@ -1,0 +1,123 @@
+import pLimit, { type LimitFunction } from 'p-limit';
+import type { Account } from '../types.js';
+import { readCluster } from './cluster.js';
+import { errorCode, looksLikeRegionNotEnabled, toScanError } from './errors.js';
+import type { ScanLedger } from './ledger.js';
+import type { AccountSession, CollectPorts, RoleToAssume } from './ports.js';
+
+export interface AccountScanSettings {
+  /** 'caller' for the management account scanned with the caller's own credentials. */
+  role: RoleToAssume | 'caller';
+  regions: string[] | 'all';
+  perAccountConcurrency: number;
+}
+
+interface AccountContext {
+  account: Account;
+  session: AccountSession;
+  ports: CollectPorts;
+  ledger: ScanLedger;
+  limit: LimitFunction;
+  /** The account's enabled regions, read at most once (ListRegions) and only when needed. */
+  enabledRegions: () => Promise<string[]>;
+}
+
+/** Scans one account; every failure is recorded in the ledger, nothing is thrown. */
+export async function scanAccount(
+  account: Account,
+  settings: AccountScanSettings,
+  ports: CollectPorts,
+  ledger: ScanLedger,
+): Promise<void> {
+  let session: AccountSession;
+  try {
+    session = await ports.credentials.sessionFor(account.id, settings.role);
+  } catch (error) {
+    ledger.accountFailed(toScanError(error, { accountId: account.id, stage: 'assume-role' }));
+    return;
+  }
+  const limit = pLimit(settings.perAccountConcurrency);
+  let enabled: Promise<string[]> | undefined;
+  const ctx: AccountContext = {
+    account,
+    session,
+    ports,
+    ledger,
+    limit,
+    enabledRegions: () => (enabled ??= limit(() => ports.regions.enabledRegions(session))),
+  };
+  try {
+    let regions: string[];
+    try {
+      regions = settings.regions === 'all' ? await ctx.enabledRegions() : [...new Set(settings.regions)];
+    } catch (error) {
+      ledger.accountFailed(toScanError(error, { accountId: account.id, stage: 'list-regions' }));
+      return;
+    }
+    ledger.accountScanned(session);
+    await Promise.all(regions.map((region) => scanRegion(ctx, region)));
+  } finally {
+    ports.releaseAccount?.(account.id);
+  }
+}
+
+async function scanRegion(ctx: AccountContext, region: string): Promise<void> {
+  const { account, ledger } = ctx;
+  const reader = ctx.ports.eks(ctx.session, region);
+  let names: string[];
+  try {
+    names = await ctx.limit(() => reader.listClusters());
+  } catch (error) {
+    await recordListFailure(ctx, region, error);
+    return;
+  }
+  ledger.regionScanned();
+
+  const clusterCtx = { account, session: ctx.session, region, reader, catalog: ctx.ports.catalog, limit: ctx.limit };
+  const outcomes = await Promise.all(
+    [...new Set(names)].map(async (name) => {
+      try {
+        const read = await readCluster(clusterCtx, name);
+        if (read.kind === 'vanished') return true;
+        ledger.clusterScanned(read.facts);
+        if (read.catalogError === undefined) return true;
+        ledger.note({
+          accountId: account.id,
+          region,
+          kind: 'catalog-unavailable',
+          message: `vpc-cni versions offered for Kubernetes ${read.facts.kubernetesVersion} in ${region} could not be read (${errorCode(read.catalogError)})`,
+        });
+        // Findings that need the offered versions may be missing: not safe to archive here.
+        return false;
+      } catch (error) {
+        ledger.clusterFailed(toScanError(error, { accountId: account.id, region, cluster: name, stage: 'describe-cluster' }));
+        return false;
+      }
+    }),
+  );
+  if (outcomes.every(Boolean)) ledger.scopeCompleted({ accountId: account.id, region });
+}
+
+/**
+ * A region EKS answers with "unrecognized token" is most likely not enabled in the account. That
+ * is confirmed with one ListRegions per account, made only then (no extra call in the usual case).
+ */
+async function recordListFailure(ctx: AccountContext, region: string, error: unknown): Promise<void> {
+  const where = { accountId: ctx.account.id, region, stage: 'list-clusters' as const };
+  if (!looksLikeRegionNotEnabled(error)) {
+    ctx.ledger.regionFailed(toScanError(error, where));
+    return;
+  }
+  try {
+    const enabled = await ctx.enabledRegions();
+    if (!enabled.includes(region)) {
+      ctx.ledger.regionNotEnabled(ctx.account.id, region);
+      return;
+    }
+    ctx.ledger.regionFailed(toScanError(error, where));
+  } catch (listError) {
+    const failure = toScanError(error, where);
+    failure.message = `${failure.message} (could not check whether ${region} is enabled: ListRegions ${errorCode(listError)})`;
+    ctx.ledger.regionFailed(failure);
+  }
+}

@@ -1,0 +1,88 @@
+import type { ClusterFacts, Coverage, CoverageNote, CoverageNoteKind, ScanError, Scope } from '../types.js';
+import { byKeys } from './order.js';
+import type { AccountSession } from './ports.js';
+
+/**
+ * Everything a scan records as it goes: facts, errors, notes, counts and completed scopes.
+ * Only plain facts are kept (no SDK responses), so memory grows with clusters, not with calls.
+ */
+export class ScanLedger {
+  readonly clusters: ClusterFacts[] = [];
+  readonly errors: ScanError[] = [];
+  readonly notes: CoverageNote[] = [];
+  readonly completedScopes: Scope[] = [];
+  readonly sessions = new Map<string, AccountSession>();
+  private readonly noteKeys = new Set<string>();
+  readonly counts = {
+    accounts: { listed: 0, excluded: 0, scanned: 0, failed: 0, notReached: 0 },
+    regions: { scanned: 0, notEnabled: 0, failed: 0 },
+    clusters: { scanned: 0, failed: 0, managedAddon: 0, selfManaged: 0 },
+  };
+
+  accountScanned(session: AccountSession): void {
+    this.counts.accounts.scanned++;
+    this.sessions.set(session.accountId, session);
+  }
+
+  accountFailed(error: ScanError): void {
+    this.counts.accounts.failed++;
+    this.errors.push(error);
+  }
+
+  accountNotReached(accountId: string): void {
+    this.counts.accounts.notReached++;
+    this.note({ accountId, kind: 'not-reached', message: 'the run deadline passed before this account was started' });
+  }
+
+  regionScanned(): void {
+    this.counts.regions.scanned++;
+  }
+
+  regionNotEnabled(accountId: string, region: string): void {
+    this.counts.regions.notEnabled++;
+    this.note({ accountId, region, kind: 'region-not-enabled', message: `${region} is not enabled in account ${accountId}` });
+  }
+
+  regionFailed(error: ScanError): void {
+    this.counts.regions.failed++;
+    this.errors.push(error);
+  }
+
+  clusterScanned(facts: ClusterFacts): void {
+    this.counts.clusters.scanned++;
+    if (facts.cni.managed) this.counts.clusters.managedAddon++;
+    else this.counts.clusters.selfManaged++;
+    this.clusters.push(facts);
+  }
+
+  clusterFailed(error: ScanError): void {
+    this.counts.clusters.failed++;
+    this.errors.push(error);
+  }
+
+  scopeCompleted(scope: Scope): void {
+    this.completedScopes.push(scope);
+  }
+
+  /** Records a note once per account × region × cluster × kind × message. */
+  note(note: CoverageNote & { kind: CoverageNoteKind }): void {
+    const key = [note.accountId, note.region, note.cluster, note.kind, note.message].join('|');
+    if (this.noteKeys.has(key)) return;
+    this.noteKeys.add(key);
+    this.notes.push(note);
+  }
+
+  /** Sorts everything by account, region, cluster, so two runs over the same org compare equal. */
+  finish(): { clusters: ClusterFacts[]; errors: ScanError[]; coverage: Coverage; completedScopes: Scope[] } {
+    this.clusters.sort(byKeys((c) => c.accountId, (c) => c.region, (c) => c.clusterName));
+    this.errors.sort(byKeys((e) => e.accountId, (e) => e.region, (e) => e.cluster, (e) => e.stage));
+    this.notes.sort(byKeys((n) => n.accountId, (n) => n.region, (n) => n.cluster, (n) => n.kind));
+    this.completedScopes.sort(byKeys((s) => s.accountId, (s) => s.region));
+    return {
+      clusters: this.clusters,
+      errors: this.errors,
+      coverage: { ...this.counts, notes: this.notes },
+      completedScopes: this.completedScopes,
+    };
+  }
+}

@@ -1,0 +1,95 @@
+import pLimit from 'p-limit';
+import type { Account, ClusterFacts, Coverage, ScanError, Scope } from '../types.js';
+import { scanAccount, type AccountScanSettings } from './account.js';
+import { ScanLedger } from './ledger.js';
+import type { AccountSession, CollectPorts, RoleToAssume } from './ports.js';
+import { selectAccounts } from './selection.js';
+
+export interface ScanOptions {
+  partition: string; // 'aws' (also 'aws-us-gov', 'aws-cn')
+  homeRegion: string; // where Organizations and the management account's STS calls go
+  regions: string[] | 'all'; // 'all' = the regions enabled in each account (Account ListRegions)
+  roleName: string; // audit role name in member accounts
+  externalId?: string;
+  sessionName: string; // default 'eks-fleet-auditor'
+  accounts?: string[]; // include only these ids
+  excludeAccounts?: string[];
+  ous?: string[]; // include only accounts in these OU subtrees
+  excludeOus?: string[];
+  assumeRoleInManagementAccount?: boolean; // default false: scan it with the caller's own credentials
+  concurrency: number; // max accounts in flight (default 32)
+  perAccountConcurrency: number; // max in-flight EKS calls per account (default 8)
+  deadline?: number; // epoch ms: stop STARTING new accounts after this; the rest = not reached
+  onProgress?: (p: { accountsDone: number; accountsTotal: number }) => void;
+}
+
+export interface ScanResult {
+  /** The accounts selected for scanning (after filters). */
+  accounts: Account[];
+  /** Sorted by account, region, cluster name; offeredVersions filled from the catalog. */
+  clusters: ClusterFacts[];
+  errors: ScanError[];
+  coverage: Coverage;
+  /**
+   * Account × region where ListClusters, every cluster's reads and the catalog succeeded: the
+   * only places the deliver layer may archive findings.
+   */
+  completedScopes: Scope[];
+  /** Per scanned account: delivery reuses the same credentials. */
+  sessions: Map<string, AccountSession>;
+}
+
+export const SCAN_DEFAULTS = {
+  sessionName: 'eks-fleet-auditor',
+  concurrency: 32,
+  perAccountConcurrency: 8,
+} as const;
+
+/**
+ * Reads the vpc-cni facts of every cluster of the organization. Only a failure to list the
+ * organization's accounts (AccountListingError) is thrown; everything else is recorded.
+ */
+export async function scanOrganization(
+  options: ScanOptions,
+  ports: CollectPorts,
+  now: () => number = Date.now,
+): Promise<ScanResult> {
+  const [selection, managementId] = await Promise.all([
+    selectAccounts(ports.directory, options),
+    options.assumeRoleInManagementAccount ? undefined : ports.directory.managementAccountId(),
+  ]);
+  const ledger = new ScanLedger();
+  ledger.counts.accounts.listed = selection.listed;
+  ledger.counts.accounts.excluded = selection.excluded;
+
+  const role: RoleToAssume = {
+    roleName: options.roleName,
+    sessionName: options.sessionName || SCAN_DEFAULTS.sessionName,
+    ...(options.externalId === undefined ? {} : { externalId: options.externalId }),
+  };
+  const settingsFor = (account: Account): AccountScanSettings => ({
+    role: account.id === managementId ? 'caller' : role,
+    regions: options.regions,
+    perAccountConcurrency: Math.max(1, options.perAccountConcurrency || SCAN_DEFAULTS.perAccountConcurrency),
+  });
+
+  const total = selection.selected.length;
+  let done = 0;
+  const limitAccounts = pLimit(Math.max(1, options.concurrency || SCAN_DEFAULTS.concurrency));
+  await Promise.all(
+    selection.selected.map((account) =>
+      limitAccounts(async () => {
+        try {
+          // Checked when the account would start, not when it was queued.
+          if (options.deadline !== undefined && now() >= options.deadline) ledger.accountNotReached(account.id);
+          else await scanAccount(account, settingsFor(account), ports, ledger);
+        } finally {
+          done++;
+          options.onProgress?.({ accountsDone: done, accountsTotal: total });
+        }
+      }),
+    ),
+  );
+
+  return { accounts: selection.selected, ...ledger.finish(), sessions: ledger.sessions };
+}

@@ -1,0 +1,138 @@
+import { readFile } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildHandler } from '../../functions/audit.js';
+import type { RunOutcome } from '../../lib/run.js';
+import { loadOrgFile } from '../sim/schema.js';
+import { startSimulator, type Simulator } from '../sim/server.js';
+import type { SimFaultsInput, SimOrg } from '../sim/schema.js';
+import { lambdaContext, simulatorEnv, withEnv } from '../support/local-lambda.js';
+
+const SCHEDULED = JSON.parse(await readFile('events/scheduled.json', 'utf8')) as unknown;
+const DEMO = await loadOrgFile('events/demo-org.json');
+
+/** Every cluster the audit role can reach in the demo org: ACTIVE accounts with the role. */
+function reachableClusters(org: SimOrg): string[] {
+  return org.accounts
+    .filter((a) => a.state === 'ACTIVE' && a.auditRole !== false)
+    .flatMap((a) => Object.entries(a.regions).flatMap(([region, r]) => (r.enabled === false ? [] : (r.clusters ?? []).map((c) => `${a.id}/${region}/${c.name}`))))
+    .sort();
+}
+
+let sim: Simulator;
+beforeEach(async () => {
+  sim = await startSimulator({ org: structuredClone(DEMO), port: 0 });
+});
+afterEach(async () => {
+  await sim.stop();
+});
+
+async function audit(env: Record<string, string> = {}, event: unknown = SCHEDULED, timeoutMs = 900_000): Promise<{ outcome: RunOutcome; summary: unknown }> {
+  let outcome: RunOutcome | undefined;
+  const summary = await withEnv(simulatorEnv(sim, env), () => buildHandler({ onOutcome: (o) => (outcome = o) })(event, lambdaContext(timeoutMs)));
+  return { outcome: outcome!, summary };
+}
+
+const audited = (outcome: RunOutcome) => outcome.report.clusters.map((c) => `${c.accountId}/${c.region}/${c.clusterName}`).sort();
+
+describe('audit handler against the simulator', () => {
+  it('audits the demo organization: every reachable cluster, every shipped rule, the failures on record', async () => {
+    // Act
+    const { outcome } = await audit();
+
+    // Assess
+    const { report } = outcome;
+    expect(audited(outcome)).toEqual(reachableClusters(DEMO));
+    expect(new Set(report.findings.map((f) => f.ruleId)).size).toBe(14);
+    expect(report.coverage.accounts).toEqual({ listed: 9, excluded: 1, scanned: 7, failed: 1, notReached: 0 });
+    expect(report.errors).toEqual([expect.objectContaining({ accountId: '555555555555', stage: 'assume-role', code: 'AccessDenied' })]);
+    expect(report.coverage.notes.filter((n) => n.kind === 'securityhub-not-enabled').map((n) => n.accountId)).toEqual(['444444444444', '444444444444']);
+    expect(sim.records.sns).toHaveLength(1);
+  });
+
+  it('skips an opt-in region that is not enabled with a note, not an error', async () => {
+    // Act
+    const { outcome } = await audit({ AUDIT_REGIONS: 'us-east-1,ap-east-1' });
+
+    // Assess
+    const notes = outcome.report.coverage.notes.filter((n) => n.kind === 'region-not-enabled');
+    expect(notes.map((n) => n.accountId).sort()).toEqual(['111111111111', '333333333333', '444444444444', '666666666666', '777777777777', '888888888888']);
+    expect(outcome.report.errors.filter((e) => e.stage !== 'assume-role')).toEqual([]);
+    expect(audited(outcome)).toContain('222222222222/ap-east-1/payments-prod-ape1');
+  });
+
+  it.each<[string, SimFaultsInput]>([
+    ['30% throttling', { throttleRate: 0.3, seed: 7 }],
+    ['5xx bursts', { errorRate: 0.15, seed: 11 }],
+  ])('absorbs %s with the SDK retries: every reachable cluster audited, no error', { timeout: 90_000 }, async (_, faults) => {
+    // Prepare
+    sim.setFaults(faults);
+
+    // Act
+    const { outcome } = await audit();
+
+    // Assess
+    expect(audited(outcome)).toEqual(reachableClusters(DEMO));
+    expect(outcome.report.errors.map((e) => e.accountId)).toEqual(['555555555555']);
+    expect(sim.calls().some((c) => c.status === 429 || c.status >= 500)).toBe(true);
+  });
+
+  it('reads every page of accounts and clusters', async () => {
+    // Prepare
+    sim.org = { ...sim.org, pageSize: { ListAccounts: 2, ListClusters: 1 } };
+
+    // Act
+    const { outcome } = await audit();
+
+    // Assess
+    expect(audited(outcome)).toEqual(reachableClusters(DEMO));
+    const listClusterPages = sim.calls().filter((c) => c.operation === 'ListClusters').reduce((n, c) => n + c.count, 0);
+    expect(listClusterPages).toBeGreaterThan(15);
+  });
+
+  it('records a malformed answer for one cluster as that cluster\'s error and does not archive there', async () => {
+    // Prepare: a first night imports the findings
+    await audit();
+    sim.setFaults({ rules: [{ service: 'eks', operation: 'DescribeAddon', cluster: 'checkout-legacy-use1', malformed: true }] });
+
+    // Act
+    const { outcome } = await audit();
+
+    // Assess
+    expect(outcome.report.errors).toContainEqual(expect.objectContaining({ accountId: '333333333333', region: 'us-east-1', cluster: 'checkout-legacy-use1' }));
+    expect(outcome.report.completedScopes).not.toContainEqual({ accountId: '333333333333', region: 'us-east-1' });
+    const stored = sim.findings('333333333333', 'us-east-1').filter((f) => f.Id?.includes('checkout-legacy-use1'));
+    expect(stored.length).toBeGreaterThan(0);
+    expect(stored.every((f) => f.RecordState === 'ACTIVE')).toBe(true);
+    expect(outcome.delta.resolved.filter((f) => f.clusterName === 'checkout-legacy-use1')).toEqual([]);
+  });
+
+  it('stops starting accounts at the deadline and reports the rest as not reached', async () => {
+    // Prepare: every call is slow; the Lambda has 61 s left and a 60 s margin
+    sim.setFaults({ latencyMs: 150 });
+
+    // Act
+    const { outcome } = await audit({ AUDIT_CONCURRENCY: '1' }, SCHEDULED, 61_000);
+
+    // Assess
+    const { accounts } = outcome.report.coverage;
+    expect(accounts.notReached).toBeGreaterThan(0);
+    expect(accounts.scanned + accounts.failed + accounts.notReached).toBe(accounts.listed - accounts.excluded);
+    expect(outcome.report.coverage.notes.some((n) => n.kind === 'not-reached')).toBe(true);
+  });
+
+  it('takes a manual invoke with overrides, and a dry run delivers nothing', async () => {
+    // Act
+    const { outcome } = await audit({}, { accounts: ['222222222222'], regions: ['eu-west-1'], dryRun: true });
+
+    // Assess
+    expect(audited(outcome)).toEqual(['222222222222/eu-west-1/payments-prod-euw1']);
+    expect(outcome.delivery).toEqual({ securityHub: 'dry-run', notification: 'dry-run', history: 'dry-run' });
+    expect(sim.records.sns).toEqual([]);
+    expect(sim.records.securityHubImports).toEqual([]);
+  });
+
+  it('rejects a bad event and a bad configuration with a message naming what is wrong', async () => {
+    await expect(audit({}, { regions: ['mars-1'] })).rejects.toThrow(/regions\.0: not a region name/);
+    await expect(audit({ AUDIT_ROLE_NAME: '' })).rejects.toThrow(/AUDIT_ROLE_NAME: is required/);
+  });
+});
