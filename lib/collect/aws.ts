@@ -33,6 +33,8 @@ export interface AwsCollectOptions {
   /** Per-request socket timeout in ms, so a hung connection fails (and is retried) instead of hanging the run. */
   requestTimeoutMs?: number;
   logger?: CollectLogger;
+  /** Wraps every SDK client built here (the Lambda passes Tracer.captureAWSv3Client). */
+  instrument?: <T>(client: T) => T;
 }
 
 export interface AwsCollectPorts extends CollectPorts {
@@ -70,17 +72,18 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
     customEndpoint: options.endpoint !== undefined,
   });
 
+  const instrument = options.instrument ?? (<T>(client: T) => client);
   const home = clientConfig(settings, options.homeRegion, options.callerCredentials);
-  const organizations = new OrganizationsClient(home);
+  const organizations = instrument(new OrganizationsClient(home));
   // Regional STS: its session tokens are valid in opt-in regions too, unlike the global endpoint's.
-  const sts = new STSClient({ ...home, useGlobalEndpoint: false });
+  const sts = instrument(new STSClient({ ...home, useGlobalEndpoint: false }));
   const clients = new ClientCache();
   const accountClient = (session: AccountSession) =>
     clients.get(session.accountId, options.homeRegion, 'account', () =>
-      new AccountClient(clientConfig(settings, options.homeRegion, session.credentials)),
+      instrument(new AccountClient(clientConfig(settings, options.homeRegion, session.credentials))),
     );
   const eksClient = (session: AccountSession, region: string) =>
-    clients.get(session.accountId, region, 'eks', () => new EKSClient(clientConfig(settings, region, session.credentials)));
+    clients.get(session.accountId, region, 'eks', () => instrument(new EKSClient(clientConfig(settings, region, session.credentials))));
 
   return {
     directory: createAccountDirectory(organizations),
