@@ -180,7 +180,10 @@ export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<
     ...(delta.unknown.length ? { carriedOver: delta.unknown } : {}),
   };
 
-  let notified = false;
+  // The news counts as delivered unless a publish was due and failed: with no topic, or nothing to
+  // say, the report itself is the delivery; after a failed publish, the next run recounts from
+  // the last delivered one.
+  let notified = true;
   if (!options.dryRun && ports.notifier) {
     const decision: NotifyDecision = shouldNotify(options.notify, delta, errors, lastNotified?.errors);
     delivery.notification = { sent: false, reason: decision.reason };
@@ -199,10 +202,9 @@ export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<
       });
       try {
         const { messageId } = await ports.notifier.publish(message);
-        notified = true;
         delivery.notification = { sent: true, reason: decision.reason, messageId };
       } catch (error) {
-        // Not notified: the next run's NEW and RESOLVED are still counted from the last delivered run.
+        notified = false;
         errors.push(errorOf('deliver-sns', error instanceof NotifyError ? error : new NotifyError(String(error), { cause: error })));
       }
     }

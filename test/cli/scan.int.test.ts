@@ -1,0 +1,104 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../lib/cli/main.js';
+import { startSimulator, type Simulator } from '../sim/server.js';
+import { simulatorEnv, withEnv } from '../support/local-lambda.js';
+
+let sim: Simulator;
+beforeAll(async () => {
+  sim = await startSimulator({ org: 'events/demo-org.json', port: 0 });
+});
+afterAll(async () => {
+  await sim.stop();
+});
+
+/** The CLI as a user runs it: the default credential chain (here, environment keys) and --endpoint. */
+async function scan(...args: string[]) {
+  let out = '';
+  let err = '';
+  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED } = simulatorEnv(sim);
+  const code = await withEnv({ AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED, AWS_REGION: 'us-east-1' }, () =>
+    main(['scan', '--endpoint', sim.endpoint, ...args], { out: (s) => void (out += s), err: (s) => void (err += s), isTty: false }),
+  );
+  return { code, out, err };
+}
+
+describe('scan', () => {
+  it('prints the report.json shape and exits 1 when an account failed', async () => {
+    // Act
+    const { code, out } = await scan('--format', 'json');
+
+    // Assess
+    const report = JSON.parse(out) as { schemaVersion: number; errors: { accountId: string }[]; coverage: { accounts: { failed: number } } };
+    expect(code).toBe(1);
+    expect(report.schemaVersion).toBe(1);
+    expect(report.coverage.accounts.failed).toBe(1);
+    expect(report.errors.map((e) => e.accountId)).toEqual(['555555555555']);
+  });
+
+  it('exits 0 when every selected account was scanned, and reads only by default', async () => {
+    // Prepare
+    const importsBefore = sim.records.securityHubImports.length;
+    const publishesBefore = sim.records.sns.length;
+
+    // Act
+    const { code, out } = await scan('--exclude-accounts', '555555555555', '--regions', 'us-east-1');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toContain('Pods may lose external networking on vpc-cni below v1.7.2');
+    expect(out).toContain('checkout-prod (333333333333) us-east-1 checkout-legacy-use1');
+    expect(sim.records.securityHubImports.length).toBe(importsBefore);
+    expect(sim.records.sns.length).toBe(publishesBefore);
+  });
+
+  it('writes markdown to --out and keeps history in --history-dir, so the next scan knows what is new', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'scan-'));
+    const out = join(dir, 'audit.md');
+    const history = join(dir, 'history');
+
+    // Act
+    await scan('--accounts', '333333333333', '--format', 'markdown', '--out', out, '--history-dir', history);
+    const first = await readFile(out, 'utf8');
+    await scan('--accounts', '333333333333', '--format', 'markdown', '--out', out, '--history-dir', history);
+    const second = await readFile(out, 'utf8');
+
+    // Assess
+    expect(first).toMatch(/^# EKS fleet audit /);
+    expect(first).toMatch(/\*\*Findings:\*\* .+ — [1-9]\d* new/);
+    expect(second).toContain('— 0 new, 0 resolved');
+  });
+
+  it('applies a suppressions file and rejects a malformed one naming the entry', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'supp-'));
+    const good = join(dir, 'good.yaml');
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(good, 'suppressions:\n  - cluster: checkout-legacy-use1\n    reason: Decommissioned next week, CHG-42\n    expires: 2099-01-01\n');
+    await writeFile(bad, 'suppressions:\n  - cluster: checkout-legacy-use1\n    reason: no expiry\n');
+
+    // Act
+    const ok = await scan('--accounts', '333333333333', '--suppressions', good, '--format', 'json');
+    const broken = await scan('--accounts', '333333333333', '--suppressions', bad);
+
+    // Assess
+    const report = JSON.parse(ok.out) as { findings: { clusterName: string }[]; suppressed: { reason: string }[] };
+    expect(report.findings.some((f) => f.clusterName === 'checkout-legacy-use1')).toBe(false);
+    expect(report.suppressed.map((s) => s.reason)).toContain('Decommissioned next week, CHG-42');
+    expect(broken.code).toBe(2);
+    expect(broken.err).toMatch(/suppressions\[0\]\.expires: required/);
+  });
+
+  it.each([
+    [['--regions', 'mars'], /--regions: is "all" or a comma list of region names/],
+    [['--concurrency', 'many'], /--concurrency: .*got "many"/],
+    [['--accounts', '12'], /--accounts: every account id has 12 digits/],
+  ])('exits 2 on bad input %j', async (args, message) => {
+    const { code, err } = await scan(...args);
+    expect(code).toBe(2);
+    expect(err).toMatch(message);
+  });
+});

@@ -1,0 +1,131 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { CollectPorts, EksReader, VpcCniAddon } from '../lib/collect/ports.js';
+import { LocalHistoryStore } from '../lib/deliver/history/local-store.js';
+import type { Notifier } from '../lib/deliver/notify/sns-notifier.js';
+import type { FindingsSink, SecurityHubScope } from '../lib/deliver/securityhub/sink.js';
+import type { Rule } from '../lib/evaluate/rule.js';
+import { loadRules } from '../lib/rules/load.js';
+import { runAudit, type AuditPorts } from '../lib/run.js';
+import type { Finding } from '../lib/types.js';
+
+let rules: Rule[];
+beforeAll(async () => {
+  rules = await loadRules();
+});
+
+const ADDON = (version: string): VpcCniAddon => ({
+  version,
+  status: 'ACTIVE',
+  healthIssues: [],
+  configurationValues: null,
+  serviceAccountRoleArn: 'arn:aws:iam::222222222222:role/cni',
+  podIdentityAssociations: [],
+});
+
+/** One member account, one region, clusters with the given vpc-cni versions; a region can fail. */
+function fakeCollect(clusters: Record<string, string>, options: { failListClusters?: boolean } = {}): CollectPorts {
+  const reader: EksReader = {
+    listClusters: async () => {
+      if (options.failListClusters) throw Object.assign(new Error('boom'), { name: 'InternalFailure' });
+      return Object.keys(clusters);
+    },
+    describeCluster: async (name) => ({ name, arn: `arn:aws:eks:us-east-1:222222222222:cluster/${name}`, kubernetesVersion: '1.29', status: 'ACTIVE', tags: {} }),
+    describeVpcCni: async (name) => ADDON(clusters[name]!),
+    listAwsNodePodIdentities: async () => [],
+  };
+  return {
+    directory: {
+      listAccounts: async () => [{ id: '222222222222', name: 'payments', state: 'ACTIVE' }],
+      accountsInOu: async () => [],
+      managementAccountId: async () => '111111111111',
+    },
+    credentials: { sessionFor: async (accountId) => ({ accountId, partition: 'aws', credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) }) },
+    regions: { enabledRegions: async () => ['us-east-1'] },
+    eks: () => reader,
+    catalog: { offeredVersions: async () => [] },
+  };
+}
+
+const SCAN = { partition: 'aws', homeRegion: 'us-east-1', regions: ['us-east-1'], roleName: 'audit', sessionName: 's', concurrency: 2, perAccountConcurrency: 2 };
+
+class RecordingSink implements FindingsSink {
+  calls: { scope: SecurityHubScope; current: Finding[] }[] = [];
+  async sync(scope: SecurityHubScope, current: Finding[]) {
+    this.calls.push({ scope, current });
+    return { imported: current.length, archived: 0, failed: [], notes: [], errors: [] };
+  }
+}
+
+describe('run', () => {
+  it('a failed publish never swallows news: the next run still reports it as NEW', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'run-'));
+    let attempts = 0;
+    const sent: string[] = [];
+    const notifier: Notifier = {
+      publish: async (message) => {
+        attempts += 1;
+        if (attempts === 1) throw new Error('SNS is down');
+        sent.push(message.subject);
+        return { messageId: `m${attempts}` };
+      },
+    };
+    const ports = (clusters: Record<string, string>): AuditPorts => ({
+      collect: fakeCollect(clusters),
+      rules,
+      notifier,
+      history: (onError) => new LocalHistoryStore(dir, { onError }),
+    });
+    const notify = { mode: 'on-change' as const, minSeverity: 'low' as const };
+
+    // Act
+    const first = await runAudit({ scan: SCAN, notify }, ports({ old: 'v1.7.1-eksbuild.1' }));
+    const second = await runAudit({ scan: SCAN, notify }, ports({ old: 'v1.7.1-eksbuild.1' }));
+    const third = await runAudit({ scan: SCAN, notify }, ports({ old: 'v1.7.1-eksbuild.1' }));
+
+    // Assess
+    expect(first.report.errors).toContainEqual(expect.objectContaining({ stage: 'deliver-sns', code: 'NotifyError' }));
+    expect(second.delta.new.map((f) => f.ruleId).sort()).toEqual(['vpc-cni-below-v1.7.2', 'vpc-cni-below-v1.8.0']);
+    expect(second.delivery.notification).toMatchObject({ sent: true });
+    expect(third.delta.new).toEqual([]);
+    expect(third.delivery.notification).toMatchObject({ sent: false });
+    expect(sent).toHaveLength(1);
+  });
+
+  it('imports suppressed findings nowhere, and marks a scope complete only when its scan completed', async () => {
+    // Prepare
+    const sink = new RecordingSink();
+    const suppressions = [{ cluster: 'old', rule: 'vpc-cni-below-v1.8.0', reason: 'accepted', expires: '2099-01-01' }];
+
+    // Act
+    const ok = await runAudit({ scan: SCAN, notify: { mode: 'never', minSeverity: 'low' } }, { collect: fakeCollect({ old: 'v1.7.1' }), rules, findings: sink, suppressions });
+    const failed = await runAudit(
+      { scan: SCAN, notify: { mode: 'never', minSeverity: 'low' } },
+      { collect: fakeCollect({ old: 'v1.7.1' }, { failListClusters: true }), rules, findings: sink },
+    );
+
+    // Assess
+    expect(ok.report.suppressed.map((s) => s.finding.ruleId)).toEqual(['vpc-cni-below-v1.8.0']);
+    expect(sink.calls[0]?.scope.complete).toBe(true);
+    expect(sink.calls[0]?.current.map((f) => f.ruleId)).toEqual(['vpc-cni-below-v1.7.2']);
+    expect(failed.report.errors).toContainEqual(expect.objectContaining({ stage: 'list-clusters', region: 'us-east-1' }));
+    expect(sink.calls).toHaveLength(1); // nothing synced, so nothing archived, where the scan failed
+  });
+
+  it('keeps configuration values out of the stored cluster inventory', async () => {
+    // Prepare
+    const collect = fakeCollect({ a: 'v1.18.0' });
+    const reader = collect.eks({ accountId: '222222222222', partition: 'aws', credentials: async () => ({ accessKeyId: 'a', secretAccessKey: 'b' }) }, 'us-east-1');
+    reader.describeVpcCni = async () => ({ ...ADDON('v1.18.0'), configurationValues: '{"env":{"SECRET":"hunter2"}}' });
+    collect.eks = () => reader;
+
+    // Act
+    const { report } = await runAudit({ scan: SCAN, notify: { mode: 'never', minSeverity: 'low' } }, { collect, rules });
+
+    // Assess
+    expect(JSON.stringify(report)).not.toContain('hunter2');
+  });
+});
