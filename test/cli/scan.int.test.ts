@@ -18,8 +18,11 @@ afterAll(async () => {
 async function scan(...args: string[]) {
   let out = '';
   let err = '';
-  const { AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED } = simulatorEnv(sim);
-  const code = await withEnv({ AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED, AWS_REGION: 'us-east-1' }, () =>
+  const env = simulatorEnv(sim);
+  const credentials = Object.fromEntries(
+    ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'AWS_REGION'].map((k) => [k, env[k]!]),
+  );
+  const code = await withEnv(credentials, () =>
     main(['scan', '--endpoint', sim.endpoint, ...args], { out: (s) => void (out += s), err: (s) => void (err += s), isTty: false }),
   );
   return { code, out, err };
