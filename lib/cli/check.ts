@@ -5,7 +5,7 @@ import { evaluateCluster } from '../evaluate/evaluate.js';
 import { parseCniVersion } from '../evaluate/version.js';
 import { loadRules, RuleValidationError } from '../rules/load.js';
 import { SEVERITIES, type ClusterFacts, type Finding, type Severity } from '../types.js';
-import { UsageError } from './errors.js';
+import { asUsageError, UsageError } from './errors.js';
 import { compareFindings, countBySeverity, isAtOrAbove } from '../severity.js';
 import { formatFinding, painter } from './format.js';
 
@@ -98,13 +98,7 @@ export async function runCheck(options: CheckOptions, isTty: boolean): Promise<C
   const format = choice('--format', options.format, ['text', 'json'] as const);
   const failOn = options.failOn === undefined ? undefined : choice<Severity>('--fail-on', options.failOn, SEVERITIES);
   const facts = await whatIfFacts(options);
-  let rules;
-  try {
-    rules = await loadRules(options.rules ?? []);
-  } catch (error) {
-    if (error instanceof RuleValidationError) throw new UsageError(error.message, { cause: error });
-    throw error;
-  }
+  const rules = await asUsageError(() => loadRules(options.rules ?? []), [RuleValidationError]);
   const findings = evaluateCluster(rules, facts).sort(compareFindings);
   const failed = failOn !== undefined && findings.some((f) => isAtOrAbove(f.severity, failOn));
   const output = format === 'json' ? JSON.stringify({ input: describeInput(facts), findings }, null, 2) : renderText(facts, findings, isTty);

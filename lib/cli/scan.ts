@@ -6,7 +6,7 @@ import { renderMarkdown, renderText } from '../report/render.js';
 import { loadRules, RuleValidationError } from '../rules/load.js';
 import { runAudit } from '../run.js';
 import { scanOptionsOf, wireAwsPorts } from '../wiring.js';
-import { UsageError } from './errors.js';
+import { asUsageError, UsageError } from './errors.js';
 
 export interface ScanFlags {
   regions?: string;
@@ -95,24 +95,16 @@ function progressBar(enabled: boolean) {
  */
 export async function runScan(flags: ScanFlags, io: { out: (s: string) => unknown; isTty: boolean; errTty: boolean }, env = process.env): Promise<number> {
   const config = configFromFlags(flags, env);
-  let rules;
-  try {
-    rules = await loadRules(flags.rules ?? []);
-  } catch (error) {
-    if (error instanceof RuleValidationError) throw new UsageError(error.message, { cause: error });
-    throw error;
-  }
-  let ports;
-  try {
-    ports = await wireAwsPorts(config, rules, {
-      ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
-      ...(flags.historyDir ? { historyDir: flags.historyDir } : {}),
-      ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}),
-    });
-  } catch (error) {
-    if (error instanceof SuppressionsError) throw new UsageError(error.message, { cause: error });
-    throw error;
-  }
+  const rules = await asUsageError(() => loadRules(flags.rules ?? []), [RuleValidationError]);
+  const ports = await asUsageError(
+    () =>
+      wireAwsPorts(config, rules, {
+        ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+        ...(flags.historyDir ? { historyDir: flags.historyDir } : {}),
+        ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}),
+      }),
+    [SuppressionsError],
+  );
   const progress = progressBar(io.errTty && !flags.out);
   try {
     const outcome = await runAudit(
