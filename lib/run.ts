@@ -7,10 +7,10 @@ import { buildNotification } from './deliver/notify/message.js';
 import { shouldNotify, type NotifyDecision, type NotifyPolicy } from './deliver/notify/policy.js';
 import { NotifyError, type Notifier } from './deliver/notify/sns-notifier.js';
 import type { FindingsSink, SyncResult } from './deliver/securityhub/sink.js';
-import { applySuppressions, type Suppression, type SuppressionOutcome } from './deliver/suppressions.js';
+import { applySuppressions, type ExpiredSuppression, type Suppression, type SuppressionOutcome } from './deliver/suppressions.js';
 import { evaluateFleet } from './evaluate/evaluate.js';
 import type { Rule } from './evaluate/rule.js';
-import type { ClusterFacts, CoverageNote, Finding, ScanError, Scope } from './types.js';
+import type { ClusterFacts, CoverageNote, Finding, ScanError, SuppressedFinding } from './types.js';
 
 export const TOOL = { name: 'eks-fleet-auditor', version: '0.1.0' } as const;
 
@@ -59,7 +59,7 @@ export interface RunOutcome {
   delivery: DeliverySummary;
 }
 
-function runIdOf(start: Date): string {
+export function runIdOf(start: Date): string {
   return `${start.toISOString().replace(/[:.]/g, '-')}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
@@ -118,36 +118,30 @@ async function syncSecurityHub(
   return { results: results.filter((r): r is SyncResult => r !== undefined), scopes: byScope.size, errors };
 }
 
-/** One audit: scan → evaluate → suppress → Security Hub → notify → history. */
-export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<RunOutcome> {
+/**
+ * What a set of accounts yields once scanned, judged and synced to Security Hub: a whole run's, or
+ * one batch's in a distributed run (batches merge with mergeBatches).
+ */
+export interface AuditedBatch {
+  scan: Omit<ScanResult, 'sessions'>;
+  /** Active findings: not suppressed (expired suppressions included). */
+  findings: Finding[];
+  suppressed: SuppressedFinding[];
+  expired: ExpiredSuppression[];
+  errors: ScanError[];
+  notes: CoverageNote[];
+  securityHub: DeliverySummary['securityHub'];
+}
+
+/** Evaluate → suppress → Security Hub, for the accounts of one scan (the sessions are the scan's). */
+export async function auditScan(scan: ScanResult, options: Pick<RunOptions, 'dryRun' | 'now' | 'deliveryConcurrency'>, ports: AuditPorts): Promise<AuditedBatch> {
   const clock = options.now ?? (() => new Date());
-  const started = clock();
-  const runId = options.runId ?? runIdOf(started);
-  const log = ports.logger;
-
-  const historyErrors: ScanError[] = [];
-  const history = ports.history?.((error) => historyErrors.push(errorOf('deliver-history', error)));
-  const [scan, lastNotified] = await Promise.all([
-    scanOrganization(options.scan, ports.collect, () => clock().getTime()),
-    history?.lastNotified(),
-  ]);
-  log?.info('scan finished', { coverage: { ...scan.coverage, notes: scan.coverage.notes.length }, errors: scan.errors.length });
-
   const evaluated = evaluateFleet(ports.rules, scan.clusters);
   const now = clock().toISOString();
   const outcome: SuppressionOutcome = applySuppressions(evaluated.findings, [...(ports.suppressions ?? [])], now);
-  const delta = computeDelta(outcome.active, knownFindings(lastNotified), scan.completedScopes, {
-    suppressedIds: outcome.suppressed.map((s) => s.finding.id),
-  });
-
-  const errors: ScanError[] = [...scan.errors, ...evaluated.errors, ...historyErrors];
+  const errors: ScanError[] = [...scan.errors, ...evaluated.errors];
   const notes: CoverageNote[] = [...scan.coverage.notes];
-  const delivery: DeliverySummary = {
-    securityHub: options.dryRun ? 'dry-run' : 'disabled',
-    notification: options.dryRun ? 'dry-run' : 'disabled',
-    history: options.dryRun ? 'dry-run' : 'disabled',
-  };
-
+  let securityHub: DeliverySummary['securityHub'] = options.dryRun ? 'dry-run' : 'disabled';
   if (!options.dryRun && ports.findings) {
     const synced = await syncSecurityHub(ports.findings, scan, outcome.active, now, options.deliveryConcurrency ?? 16);
     for (const r of synced.results) {
@@ -155,28 +149,85 @@ export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<
       errors.push(...r.errors);
     }
     errors.push(...synced.errors);
-    delivery.securityHub = {
+    securityHub = {
       scopes: synced.scopes,
       imported: sum(synced.results, (r) => r.imported),
       archived: sum(synced.results, (r) => r.archived),
       failed: sum(synced.results, (r) => r.failed.length),
     };
-    log?.info('security hub synced', delivery.securityHub);
+    ports.logger?.info('security hub synced', securityHub);
   }
+  const { sessions: _sessions, ...plain } = scan;
+  return { scan: plain, findings: outcome.active, suppressed: outcome.suppressed, expired: outcome.expired, errors, notes, securityHub };
+}
 
+/** One report's worth of batches: counts added, lists joined in a stable order. */
+export function mergeBatches(batches: readonly AuditedBatch[]): AuditedBatch {
+  const addCounts = <T extends Record<string, number>>(pick: (b: AuditedBatch) => T): T => {
+    const total = {} as Record<string, number>;
+    for (const b of batches) for (const [k, v] of Object.entries(pick(b))) total[k] = (total[k] ?? 0) + v;
+    return total as T;
+  };
+  const hubs = batches.map((b) => b.securityHub).filter((h) => typeof h !== 'string');
+  const byAccount = (a: { accountId: string }, b: { accountId: string }) => a.accountId.localeCompare(b.accountId);
+  return {
+    scan: {
+      accounts: batches.flatMap((b) => b.scan.accounts).sort((a, b) => a.id.localeCompare(b.id)),
+      clusters: batches.flatMap((b) => b.scan.clusters),
+      errors: batches.flatMap((b) => b.scan.errors),
+      completedScopes: batches.flatMap((b) => b.scan.completedScopes),
+      coverage: {
+        accounts: addCounts((b) => b.scan.coverage.accounts),
+        regions: addCounts((b) => b.scan.coverage.regions),
+        clusters: addCounts((b) => b.scan.coverage.clusters),
+        notes: batches.flatMap((b) => b.scan.coverage.notes),
+      },
+    },
+    findings: batches.flatMap((b) => b.findings),
+    suppressed: batches.flatMap((b) => b.suppressed),
+    expired: batches.flatMap((b) => b.expired),
+    errors: batches.flatMap((b) => b.errors).sort(byAccount),
+    notes: batches.flatMap((b) => b.notes).sort(byAccount),
+    securityHub: hubs.length
+      ? { scopes: sum(hubs, (h) => h.scopes), imported: sum(hubs, (h) => h.imported), archived: sum(hubs, (h) => h.archived), failed: sum(hubs, (h) => h.failed) }
+      : (batches[0]?.securityHub ?? 'disabled'),
+  };
+}
+
+/** Delta → notification → history: the part of a run that needs the whole organization at once. */
+export async function concludeRun(
+  batch: AuditedBatch,
+  run: { runId: string; startedAt: Date },
+  options: Pick<RunOptions, 'notify' | 'dryRun' | 'now'>,
+  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger'>,
+): Promise<RunOutcome> {
+  const clock = options.now ?? (() => new Date());
+  const historyErrors: ScanError[] = [];
+  const history = ports.history?.((error) => historyErrors.push(errorOf('deliver-history', error)));
+  const lastNotified = await history?.lastNotified();
+  const delta = computeDelta(batch.findings, knownFindings(lastNotified), batch.scan.completedScopes, {
+    suppressedIds: batch.suppressed.map((s) => s.finding.id),
+  });
+  const errors: ScanError[] = [...batch.errors, ...historyErrors];
+  const delivery: DeliverySummary = {
+    securityHub: batch.securityHub,
+    notification: options.dryRun ? 'dry-run' : 'disabled',
+    history: options.dryRun ? 'dry-run' : 'disabled',
+  };
+  const now = clock().toISOString();
   const report: StoredRunReport = {
     schemaVersion: 1,
-    runId,
-    startedAt: started.toISOString(),
-    finishedAt: clock().toISOString(),
+    runId: run.runId,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: now,
     tool: { ...TOOL },
-    findings: outcome.active,
-    suppressed: outcome.suppressed,
-    coverage: { ...scan.coverage, notes },
+    findings: batch.findings,
+    suppressed: batch.suppressed,
+    coverage: { ...batch.scan.coverage, notes: batch.notes },
     errors,
-    completedScopes: scan.completedScopes satisfies Scope[],
-    accounts: scan.accounts,
-    clusters: inventoryOf(scan.clusters),
+    completedScopes: batch.scan.completedScopes,
+    accounts: batch.scan.accounts,
+    clusters: inventoryOf(batch.scan.clusters),
     ...(delta.unknown.length ? { carriedOver: delta.unknown } : {}),
   };
 
@@ -189,12 +240,12 @@ export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<
     delivery.notification = { sent: false, reason: decision.reason };
     if (decision.notify) {
       const message = buildNotification({
-        runId,
+        runId: run.runId,
         startedAt: report.startedAt,
         now,
         delta,
-        suppressed: outcome.suppressed,
-        expired: outcome.expired,
+        suppressed: batch.suppressed,
+        expired: batch.expired,
         coverage: report.coverage,
         errors,
         minSeverity: options.notify.minSeverity,
@@ -220,6 +271,17 @@ export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<
     }
   }
   return { report, delta, delivery };
+}
+
+/** One audit in one process: scan → evaluate → suppress → Security Hub → notify → history. */
+export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<RunOutcome> {
+  const clock = options.now ?? (() => new Date());
+  const startedAt = clock();
+  const runId = options.runId ?? runIdOf(startedAt);
+  const scan = await scanOrganization(options.scan, ports.collect, () => clock().getTime());
+  ports.logger?.info('scan finished', { coverage: { ...scan.coverage, notes: scan.coverage.notes.length }, errors: scan.errors.length });
+  const batch = await auditScan(scan, options, ports);
+  return concludeRun(batch, { runId, startedAt }, options, ports);
 }
 
 function sum<T>(items: readonly T[], of: (item: T) => number): number {

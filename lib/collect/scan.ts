@@ -3,7 +3,7 @@ import type { Account, ClusterFacts, Coverage, ScanError, Scope } from '../types
 import { scanAccount, type AccountScanSettings } from './account.js';
 import { ScanLedger } from './ledger.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './ports.js';
-import { selectAccounts } from './selection.js';
+import { selectAccounts, type AccountSelection } from './selection.js';
 
 export interface ScanOptions {
   partition: string; // 'aws' (also 'aws-us-gov', 'aws-cn')
@@ -58,6 +58,21 @@ export async function scanOrganization(
     selectAccounts(ports.directory, options),
     options.assumeRoleInManagementAccount ? undefined : ports.directory.managementAccountId(),
   ]);
+  return scanSelection(selection, managementId, options, ports, now);
+}
+
+/**
+ * Scans accounts already selected: a distributed run's worker gets its batch this way, without
+ * listing the organization again. `managementId`: the account scanned with the caller's own
+ * credentials (undefined: assume the audit role everywhere).
+ */
+export async function scanSelection(
+  selection: AccountSelection,
+  managementId: string | undefined,
+  options: ScanOptions,
+  ports: CollectPorts,
+  now: () => number = Date.now,
+): Promise<ScanResult> {
   const ledger = new ScanLedger();
   ledger.counts.accounts.listed = selection.listed;
   ledger.counts.accounts.excluded = selection.excluded;
