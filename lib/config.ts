@@ -41,6 +41,10 @@ export interface AuditConfig {
   securityHub: boolean;
   /** Stop starting new accounts this long before the Lambda's deadline. */
   deadlineMarginMs: number;
+  /** The Step Functions state machine of the distributed run (set by serverless.yml). */
+  stateMachineArn?: string;
+  /** Above this many selected accounts, the run goes to the state machine (0: always). */
+  distributedThreshold: number;
 }
 
 /** The environment variables, what each holds: the README's configuration table is made from this. */
@@ -67,6 +71,8 @@ export const CONFIG_VARIABLES = {
   SUPPRESSIONS_URI: 's3://bucket/key of the suppressions file (JSON or YAML; optional)',
   SECURITY_HUB: 'true to import findings into Security Hub (default true)',
   DEADLINE_MARGIN_MS: 'stop starting new accounts this long before the Lambda timeout (default 60000)',
+  STATE_MACHINE_ARN: 'the distributed run (Step Functions) for large organizations (set by serverless.yml; unset: always one Lambda)',
+  DISTRIBUTED_THRESHOLD: 'above this many selected accounts the run is distributed (default 1500; 0: always)',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -137,6 +143,8 @@ export function readConfig(env: Env = process.env): AuditConfig {
     ...optional('suppressionsUri', variable(env, 'SUPPRESSIONS_URI', z.string().regex(/^s3:\/\/[^/]+\/.+$/, 'must look like s3://bucket/key').optional())),
     securityHub: variable(env, 'SECURITY_HUB', bool(true)),
     deadlineMarginMs: variable(env, 'DEADLINE_MARGIN_MS', integer(0, 600_000, 60_000)),
+    ...optional('stateMachineArn', variable(env, 'STATE_MACHINE_ARN', z.string().regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/, 'is not a state machine ARN').optional())),
+    distributedThreshold: variable(env, 'DISTRIBUTED_THRESHOLD', integer(0, 1_000_000, 1500)),
   };
 }
 

@@ -1,5 +1,6 @@
 import pLimit from 'p-limit';
-import { scanOrganization, type ScanOptions, type ScanResult } from './collect/scan.js';
+import { scanOrganization, scanSelection, type ScanOptions, type ScanResult } from './collect/scan.js';
+import type { SelectedAccounts } from './distributed/steps.js';
 import type { AccountSession, CollectPorts } from './collect/ports.js';
 import { computeDelta, knownFindings, type Delta, type StoredRunReport } from './deliver/history/delta.js';
 import type { HistoryError, HistoryStore } from './deliver/history/store.js';
@@ -38,6 +39,8 @@ export interface AuditPorts {
 
 export interface RunOptions {
   scan: ScanOptions;
+  /** Accounts already selected (the caller listed them to choose how to run); else listed here. */
+  selected?: SelectedAccounts;
   notify: NotifyPolicy;
   /** Evaluate and report; deliver nothing (no Security Hub, no SNS, no history). */
   dryRun?: boolean;
@@ -278,7 +281,10 @@ export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<
   const clock = options.now ?? (() => new Date());
   const startedAt = clock();
   const runId = options.runId ?? runIdOf(startedAt);
-  const scan = await scanOrganization(options.scan, ports.collect, () => clock().getTime());
+  const now = () => clock().getTime();
+  const scan = options.selected
+    ? await scanSelection(options.selected.selection, options.selected.managementId, options.scan, ports.collect, now)
+    : await scanOrganization(options.scan, ports.collect, now);
   ports.logger?.info('scan finished', { coverage: { ...scan.coverage, notes: scan.coverage.notes.length }, errors: scan.errors.length });
   const batch = await auditScan(scan, options, ports);
   return concludeRun(batch, { runId, startedAt }, options, ports);

@@ -130,6 +130,7 @@ export type ScanStage =
   | 'describe-addon-versions'
   | 'read-daemonset'
   | 'evaluate'
+  | 'scan-batch'
   | 'deliver-securityhub'
   | 'deliver-sns'
   | 'deliver-history';

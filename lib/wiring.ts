@@ -1,5 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { createAwsCollectPorts, type AwsCollectPorts, type CollectLogger } from './collect/aws.js';
 import type { ScanOptions } from './collect/scan.js';
@@ -9,6 +10,7 @@ import { S3HistoryStore } from './deliver/history/s3-store.js';
 import { SnsNotifier } from './deliver/notify/sns-notifier.js';
 import { SecurityHubSink } from './deliver/securityhub/sink.js';
 import { loadSuppressions } from './deliver/suppressions.js';
+import type { DistributedStorage, ExecutionStarter } from './distributed/steps.js';
 import type { Rule } from './evaluate/rule.js';
 import type { AuditPorts, RunLogger } from './run.js';
 
@@ -54,7 +56,25 @@ export function scanOptionsOf(config: AuditConfig, deadline?: number): ScanOptio
  * The AWS ports of one run, all over one HTTP handler sized to the scan's concurrency. Nothing
  * here is built at module scope: each run (invocation) wires its own and destroys it at the end.
  */
-export async function wireAwsPorts(config: AuditConfig, rules: readonly Rule[], options: WiringOptions = {}): Promise<AuditPorts & { destroy(): void }> {
+/** Step Functions StartExecution, named after the run so a retried invoke cannot start it twice. */
+function stepFunctionsStarter(client: SFNClient, stateMachineArn: string): ExecutionStarter {
+  return {
+    async start(name, input) {
+      const out = await client.send(new StartExecutionCommand({ stateMachineArn, name: name.slice(0, 80), input: JSON.stringify(input) }));
+      return out.executionArn ?? '';
+    },
+  };
+}
+
+export interface WiredPorts extends AuditPorts {
+  /** The history bucket, where a distributed run keeps its plan and parts. */
+  storage?: DistributedStorage;
+  starter?: ExecutionStarter;
+  collect: AwsCollectPorts;
+  destroy(): void;
+}
+
+export async function wireAwsPorts(config: AuditConfig, rules: readonly Rule[], options: WiringOptions = {}): Promise<WiredPorts> {
   const customEndpoint = Boolean(options.endpoint ?? process.env.AWS_ENDPOINT_URL);
   const collect = createAwsCollectPorts({
     homeRegion: config.homeRegion,
@@ -83,6 +103,12 @@ export async function wireAwsPorts(config: AuditConfig, rules: readonly Rule[], 
     collect,
     rules,
     suppressions,
+    ...(config.historyBucket
+      ? { storage: { s3: homeS3(), bucket: config.historyBucket, prefix: config.historyPrefix } }
+      : {}),
+    ...(config.stateMachineArn
+      ? { starter: stepFunctionsStarter(instrument(new SFNClient(collect.clientConfig(config.stateMachineArn.split(':')[3] ?? config.homeRegion))), config.stateMachineArn) }
+      : {}),
     ...(config.securityHub
       ? {
           findings: new SecurityHubSink({

@@ -21,6 +21,7 @@ describe('config', () => {
       minSeverity: 'low',
       securityHub: true,
       deadlineMarginMs: 60_000,
+      distributedThreshold: 1500,
     });
   });
 

@@ -2,7 +2,8 @@ import type { Context } from 'aws-lambda';
 import { readConfig, redactedConfig, type AuditConfig } from '../config.js';
 import type { Rule } from '../evaluate/rule.js';
 import { loadRules } from '../rules/load.js';
-import { runAudit, type RunLogger, type RunOutcome } from '../run.js';
+import { planDistributedRun, selectForRun } from '../distributed/steps.js';
+import { runAudit, runIdOf, type RunLogger, type RunOutcome } from '../run.js';
 import { SEVERITIES } from '../types.js';
 import { scanOptionsOf, wireAwsPorts, type ClientInstrument, type WiringOptions } from '../wiring.js';
 import { parseAuditEvent } from './event.js';
@@ -63,47 +64,75 @@ function summaryOf(outcome: RunOutcome, dryRun: boolean): AuditSummary {
   };
 }
 
-/**
- * The scheduled audit, as a plain async handler: configuration and rules are read and validated
- * once per container; each invocation wires its own clients and stops starting new accounts
- * DEADLINE_MARGIN_MS before the Lambda timeout.
- */
-export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = process.env) {
+/** Configuration and rules, read and validated once per container; a failure is retried next invocation. */
+export function cachedSetup(env: NodeJS.ProcessEnv) {
   let setup: Promise<{ config: AuditConfig; rules: Rule[] }> | undefined;
-  return async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<AuditSummary> => {
-    const request = parseAuditEvent(event);
+  return async () => {
     setup ??= (async () => ({ config: readConfig(env), rules: await loadRules() }))();
-    const { config: base, rules } = await setup.catch((error: unknown) => {
-      setup = undefined; // a fixed environment is read again on the next invocation
+    return setup.catch((error: unknown) => {
+      setup = undefined;
       throw error;
     });
+  };
+}
+
+export function wiringOf(tools: LambdaTools): WiringOptions {
+  return { logger: tools.logger, ...(tools.instrument ? { instrument: tools.instrument } : {}), ...tools.wiring };
+}
+
+/** What the scheduled handler returns when it handed the run to the state machine. */
+export interface DelegatedSummary {
+  runId: string;
+  delegated: { executionArn: string; accounts: number };
+}
+
+/**
+ * The scheduled audit, as a plain async handler. Each invocation wires its own clients and stops
+ * starting new accounts DEADLINE_MARGIN_MS before the Lambda timeout. Above DISTRIBUTED_THRESHOLD
+ * selected accounts (and with the state machine deployed), it plans the distributed run instead.
+ */
+export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = process.env) {
+  const setup = cachedSetup(env);
+  return async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<AuditSummary | DelegatedSummary> => {
+    const request = parseAuditEvent(event);
+    const { config: base, rules } = await setup();
     const config: AuditConfig = {
       ...base,
       ...(request.accounts ? { accounts: request.accounts } : {}),
       ...(request.regions ? { regions: request.regions } : {}),
     };
-    const started = Date.now();
-    const deadline = started + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
+    const started = new Date();
+    const deadline = started.getTime() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
     tools.logger.info('audit starting', { trigger: request.trigger, dryRun: request.dryRun, config: redactedConfig(config), rules: rules.length });
 
-    const ports = await wireAwsPorts(config, rules, {
-      logger: tools.logger,
-      ...(tools.instrument ? { instrument: tools.instrument } : {}),
-      ...tools.wiring,
-    });
+    const ports = await wireAwsPorts(config, rules, wiringOf(tools));
     try {
+      const scan = scanOptionsOf(config, deadline);
+      const runId = runIdOf(started);
+      const selected = await selectForRun(scan, ports.collect);
+      if (ports.starter && ports.storage && !request.dryRun && selected.selection.selected.length > config.distributedThreshold) {
+        const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter);
+        const delegated = { runId, delegated: { executionArn, accounts: selected.selection.selected.length } };
+        tools.logger.info('audit delegated to the state machine', delegated);
+        return delegated;
+      }
       const outcome = await runAudit(
-        { scan: scanOptionsOf(config, deadline), notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, dryRun: request.dryRun },
+        { scan, selected, runId, notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, dryRun: request.dryRun },
         ports,
       );
-      emitMetrics(tools.metrics, outcome, (Date.now() - started) / 1000);
-      tools.onOutcome?.(outcome);
-      const summary = summaryOf(outcome, request.dryRun);
-      for (const error of outcome.report.errors) tools.logger.warn('scan error', { scanError: error });
-      tools.logger.info('audit finished', { ...summary });
-      return summary;
+      return finish(tools, outcome, request.dryRun, started);
     } finally {
       ports.destroy();
     }
   };
+}
+
+/** Metrics, logs and the summary of a finished run (single Lambda or aggregate step). */
+export function finish(tools: LambdaTools, outcome: RunOutcome, dryRun: boolean, started: Date): AuditSummary {
+  emitMetrics(tools.metrics, outcome, (Date.now() - started.getTime()) / 1000);
+  tools.onOutcome?.(outcome);
+  const summary = summaryOf(outcome, dryRun);
+  for (const error of outcome.report.errors) tools.logger.warn('scan error', { scanError: error });
+  tools.logger.info('audit finished', { ...summary });
+  return summary;
 }

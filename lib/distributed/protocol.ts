@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { Account } from '../types.js';
+
+/**
+ * The data that flows through the Step Functions run of a large organization:
+ * audit Lambda (plan) → Distributed Map over account batches (scan worker) → aggregate.
+ * Big payloads go through S3 (the history bucket); the state machine carries keys and counts.
+ */
+const account = z.object({ id: z.string().regex(/^\d{12}$/), name: z.string(), ou: z.string().optional(), email: z.string().optional(), state: z.string() });
+
+/** The execution's input, written by the plan step. */
+export const planSchema = z.object({
+  runId: z.string().min(1),
+  startedAt: z.iso.datetime(),
+  bucket: z.string().min(3),
+  /** A JSON array of the selected accounts: the Distributed Map's ItemReader reads it. */
+  accountsKey: z.string().min(1),
+  /** Scanned with the functions' own role; absent: the audit role is assumed everywhere. */
+  managementId: z.string().optional(),
+  listed: z.number().int().nonnegative(),
+  excluded: z.number().int().nonnegative(),
+});
+export type DistributedPlan = z.infer<typeof planSchema>;
+
+/** What the Distributed Map hands one scan worker (ItemBatcher: Items + BatchInput). */
+export const workerEventSchema = z.object({
+  Items: z.array(account).min(1),
+  BatchInput: planSchema.pick({ runId: true, startedAt: true, bucket: true, managementId: true }),
+});
+export type WorkerEvent = z.infer<typeof workerEventSchema>;
+
+/** A worker's answer: where its part is. A batch the worker could not finish arrives as `failed`. */
+const partResult = z.union([
+  z.object({ key: z.string().min(1), accounts: z.number().int() }),
+  z.object({ failed: z.literal(true), error: z.string().optional(), cause: z.string().optional(), Items: z.array(account) }),
+]);
+export type PartResult = z.infer<typeof partResult>;
+
+export const aggregateEventSchema = planSchema.extend({ parts: z.array(partResult) });
+export type AggregateEvent = z.infer<typeof aggregateEventSchema>;
+
+export function partsPrefix(historyPrefix: string, runId: string): string {
+  return `${historyPrefix}distributed/${runId}/`;
+}
+
+export function partKey(historyPrefix: string, runId: string, accounts: readonly Account[]): string {
+  return `${partsPrefix(historyPrefix, runId)}parts/${accounts[0]!.id}-${accounts.length}.json`;
+}
+
+export class DistributedEventError extends Error {
+  override readonly name = 'DistributedEventError';
+}
+
+export function parseEvent<T>(schema: z.ZodType<T>, event: unknown, what: string): T {
+  const parsed = schema.safeParse(event);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ');
+    throw new DistributedEventError(`not a ${what} event: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,121 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { scanSelection, type ScanOptions } from '../collect/scan.js';
+import { selectAccounts, type AccountSelection } from '../collect/selection.js';
+import type { CollectPorts } from '../collect/ports.js';
+import { getS3Text, putS3Text } from '../deliver/s3-object.js';
+import { auditScan, concludeRun, mergeBatches, type AuditedBatch, type AuditPorts, type RunOptions, type RunOutcome } from '../run.js';
+import type { ScanError } from '../types.js';
+import { partKey, partsPrefix, type AggregateEvent, type DistributedPlan, type WorkerEvent } from './protocol.js';
+
+export interface DistributedStorage {
+  s3: S3Client;
+  bucket: string;
+  /** The history prefix (`fleet-audit/`): parts live under `<prefix>distributed/<runId>/`. */
+  prefix: string;
+}
+
+/** Starts the state machine; the AWS adapter is Step Functions StartExecution. */
+export interface ExecutionStarter {
+  start(name: string, input: DistributedPlan): Promise<string>;
+}
+
+export interface SelectedAccounts {
+  selection: AccountSelection;
+  managementId: string | undefined;
+}
+
+/** The accounts of this run, listed once: enough to choose between one Lambda and the state machine. */
+export async function selectForRun(scan: ScanOptions, collect: CollectPorts): Promise<SelectedAccounts> {
+  const [selection, managementId] = await Promise.all([
+    selectAccounts(collect.directory, scan),
+    scan.assumeRoleInManagementAccount ? undefined : collect.directory.managementAccountId(),
+  ]);
+  return { selection, managementId };
+}
+
+/**
+ * Plan: select the accounts once and hand them to the Distributed Map through S3. Returns the
+ * number selected and, when above the threshold, the started execution.
+ */
+export async function planDistributedRun(
+  run: { runId: string; startedAt: Date },
+  { selection, managementId }: SelectedAccounts,
+  storage: DistributedStorage,
+  starter: ExecutionStarter,
+): Promise<{ plan: DistributedPlan; executionArn: string }> {
+  const accountsKey = `${partsPrefix(storage.prefix, run.runId)}accounts.json`;
+  await putS3Text(storage.s3, { bucket: storage.bucket, key: accountsKey }, JSON.stringify(selection.selected));
+  const plan: DistributedPlan = {
+    runId: run.runId,
+    startedAt: run.startedAt.toISOString(),
+    bucket: storage.bucket,
+    accountsKey,
+    ...(managementId ? { managementId } : {}),
+    listed: selection.listed,
+    excluded: selection.excluded,
+  };
+  return { plan, executionArn: await starter.start(run.runId, plan) };
+}
+
+/** Scan worker: one batch of accounts scanned, judged and synced to Security Hub; the part goes to S3. */
+export async function scanBatch(
+  event: WorkerEvent,
+  options: Pick<RunOptions, 'scan' | 'now'>,
+  ports: AuditPorts,
+  storage: DistributedStorage,
+): Promise<{ key: string; accounts: number }> {
+  const clock = options.now ?? (() => new Date());
+  const selection = { listed: event.Items.length, selected: event.Items, excluded: 0 };
+  const scan = await scanSelection(selection, event.BatchInput.managementId, options.scan, ports.collect, () => clock().getTime());
+  const batch = await auditScan(scan, options, ports);
+  const key = partKey(storage.prefix, event.BatchInput.runId, event.Items);
+  await putS3Text(storage.s3, { bucket: storage.bucket, key }, JSON.stringify(batch));
+  return { key, accounts: event.Items.length };
+}
+
+/** A batch whose worker failed after its retries: its accounts are failed, nothing is archived for them. */
+function failedBatch(items: { id: string; name: string; state: string }[], error: string | undefined): AuditedBatch {
+  const errors: ScanError[] = items.map((a) => ({ accountId: a.id, stage: 'scan-batch', code: error ?? 'WorkerFailed', message: `the scan worker for this account's batch failed: ${error ?? 'unknown error'}` }));
+  return {
+    scan: {
+      accounts: items,
+      clusters: [],
+      errors,
+      completedScopes: [],
+      coverage: {
+        accounts: { listed: items.length, excluded: 0, scanned: 0, failed: items.length, notReached: 0 },
+        regions: { scanned: 0, notEnabled: 0, failed: 0 },
+        clusters: { scanned: 0, failed: 0, managedAddon: 0, selfManaged: 0 },
+        notes: [],
+      },
+    },
+    findings: [],
+    suppressed: [],
+    expired: [],
+    errors,
+    notes: [],
+    securityHub: 'disabled',
+  };
+}
+
+/** Aggregate: every part merged into one report, then delta, notification and history as in one process. */
+export async function aggregateRun(
+  event: AggregateEvent,
+  options: Pick<RunOptions, 'notify' | 'now'>,
+  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger'>,
+  storage: DistributedStorage,
+): Promise<RunOutcome> {
+  const batches = await Promise.all(
+    event.parts.map(async (part): Promise<AuditedBatch> => {
+      if ('failed' in part) return failedBatch(part.Items, part.error);
+      const text = await getS3Text(storage.s3, { bucket: event.bucket, key: part.key });
+      if (text === undefined) return failedBatch([], `part ${part.key} is missing`);
+      return JSON.parse(text) as AuditedBatch;
+    }),
+  );
+  const merged = mergeBatches(batches);
+  // The plan listed the organization; the workers only saw their batches.
+  merged.scan.coverage.accounts.listed = event.listed;
+  merged.scan.coverage.accounts.excluded = event.excluded;
+  return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, options, ports);
+}
