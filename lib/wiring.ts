@@ -26,6 +26,8 @@ export interface WiringOptions {
   suppressionsFile?: string;
   instrument?: ClientInstrument;
   logger?: RunLogger & CollectLogger;
+  /** Starts the distributed run instead of Step Functions (local runs of the state machine). */
+  starter?: ExecutionStarter;
 }
 
 /** S3 through a custom endpoint (the simulator, LocalStack) needs path-style addressing. */
@@ -57,7 +59,7 @@ export function scanOptionsOf(config: AuditConfig, deadline?: number): ScanOptio
  * here is built at module scope: each run (invocation) wires its own and destroys it at the end.
  */
 /** Step Functions StartExecution, named after the run so a retried invoke cannot start it twice. */
-function stepFunctionsStarter(client: SFNClient, stateMachineArn: string): ExecutionStarter {
+export function stepFunctionsStarter(client: SFNClient, stateMachineArn: string): ExecutionStarter {
   return {
     async start(name, input) {
       const out = await client.send(new StartExecutionCommand({ stateMachineArn, name: name.slice(0, 80), input: JSON.stringify(input) }));
@@ -106,7 +108,8 @@ export async function wireAwsPorts(config: AuditConfig, rules: readonly Rule[], 
     ...(config.historyBucket
       ? { storage: { s3: homeS3(), bucket: config.historyBucket, prefix: config.historyPrefix } }
       : {}),
-    ...(config.stateMachineArn
+    ...(config.stateMachineArn && options.starter ? { starter: options.starter } : {}),
+    ...(config.stateMachineArn && !options.starter
       ? { starter: stepFunctionsStarter(instrument(new SFNClient(collect.clientConfig(config.stateMachineArn.split(':')[3] ?? config.homeRegion))), config.stateMachineArn) }
       : {}),
     ...(config.securityHub

@@ -15,8 +15,8 @@ export const planSchema = z.object({
   bucket: z.string().min(3),
   /** A JSON array of the selected accounts: the Distributed Map's ItemReader reads it. */
   accountsKey: z.string().min(1),
-  /** Scanned with the functions' own role; absent: the audit role is assumed everywhere. */
-  managementId: z.string().optional(),
+  /** Scanned with the functions' own role; null: the audit role is assumed everywhere (always present: the state machine reads it). */
+  managementId: z.string().nullable(),
   listed: z.number().int().nonnegative(),
   excluded: z.number().int().nonnegative(),
 });

@@ -50,7 +50,7 @@ export async function planDistributedRun(
     startedAt: run.startedAt.toISOString(),
     bucket: storage.bucket,
     accountsKey,
-    ...(managementId ? { managementId } : {}),
+    managementId: managementId ?? null,
     listed: selection.listed,
     excluded: selection.excluded,
   };
@@ -66,7 +66,7 @@ export async function scanBatch(
 ): Promise<{ key: string; accounts: number }> {
   const clock = options.now ?? (() => new Date());
   const selection = { listed: event.Items.length, selected: event.Items, excluded: 0 };
-  const scan = await scanSelection(selection, event.BatchInput.managementId, options.scan, ports.collect, () => clock().getTime());
+  const scan = await scanSelection(selection, event.BatchInput.managementId ?? undefined, options.scan, ports.collect, () => clock().getTime());
   const batch = await auditScan(scan, options, ports);
   const key = partKey(storage.prefix, event.BatchInput.runId, event.Items);
   await putS3Text(storage.s3, { bucket: storage.bucket, key }, JSON.stringify(batch));

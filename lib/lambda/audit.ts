@@ -17,7 +17,7 @@ export interface LambdaTools {
   };
   instrument?: ClientInstrument;
   /** Extra wiring for local runs (the simulator endpoint). */
-  wiring?: Pick<WiringOptions, 'endpoint'>;
+  wiring?: Pick<WiringOptions, 'endpoint' | 'starter'>;
   /** Told the whole outcome of each run (the demo prints it); the Lambda only returns the summary. */
   onOutcome?: (outcome: RunOutcome) => void;
 }

@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildHandler } from '../../functions/audit.js';
+import { withPowertools } from '../../functions/powertools.js';
+import type { DistributedPlan } from '../../lib/distributed/protocol.js';
+import { createAggregateHandler, createScanWorkerHandler } from '../../lib/lambda/distributed.js';
+import type { RunOutcome } from '../../lib/run.js';
+import { SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator } from '../sim/server.js';
+import { lambdaContext, simulatorEnv, withEnv } from '../support/local-lambda.js';
+import { definitionFromServerlessYml, LocalStateMachine } from '../support/state-machine.js';
+
+const SCHEDULED = JSON.parse(await readFile('events/scheduled.json', 'utf8')) as unknown;
+const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111111111111:stateMachine:eks-fleet-auditor-dev-distributed';
+
+let sim: Simulator;
+beforeEach(async () => {
+  sim = await startSimulator({ org: 'events/demo-org.json', port: 0 });
+});
+afterEach(async () => {
+  await sim.stop();
+});
+
+/** The scheduled Lambda plans; the state machine from serverless.yml runs the workers and the aggregate, locally. */
+async function distributedRun(options: { batchSize: number; failBatchWith?: string }): Promise<{ outcome: RunOutcome; plan: DistributedPlan; delegated: unknown }> {
+  const env = simulatorEnv(sim, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: '0' });
+  return withEnv(env, async () => {
+    let plan: DistributedPlan | undefined;
+    const starter = { start: async (_: string, input: DistributedPlan) => ((plan = input), `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:run`) };
+    const delegated = await buildHandler({ wiring: { starter } })(SCHEDULED, lambdaContext());
+
+    let outcome: RunOutcome | undefined;
+    const worker = withPowertools((tools) => createScanWorkerHandler(tools));
+    const aggregate = withPowertools((tools) => createAggregateHandler({ ...tools, onOutcome: (o) => (outcome = o) }));
+    const invoke = async (name: string, payload: unknown) => {
+      const items = (payload as { Items?: { id: string }[] }).Items ?? [];
+      if (options.failBatchWith && items.some((a) => a.id === options.failBatchWith)) throw Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
+      return name === 'worker' ? worker(payload, lambdaContext() as Context) : aggregate(payload, lambdaContext() as Context);
+    };
+    const definition = await definitionFromServerlessYml({ ScanWorkerArn: 'worker', AggregateArn: 'aggregate', BatchSize: String(options.batchSize), MaxConcurrency: '4' });
+    const s3 = new S3Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: SIM_MANAGEMENT_CREDENTIALS, forcePathStyle: true });
+    await new LocalStateMachine(invoke, s3).run(definition, plan);
+    return { outcome: outcome!, plan: plan!, delegated };
+  });
+}
+
+async function singleRun(): Promise<RunOutcome> {
+  let outcome: RunOutcome | undefined;
+  await withEnv(simulatorEnv(sim), () => buildHandler({ onOutcome: (o) => (outcome = o) })(SCHEDULED, lambdaContext()));
+  return outcome!;
+}
+
+describe('distributed run (Step Functions) against the simulator', () => {
+  it('gives the same report, delivery and coverage as the single-Lambda run', async () => {
+    // Act
+    const distributed = await distributedRun({ batchSize: 3 });
+    const findingsOf = (o: RunOutcome) => o.report.findings.map((f) => f.id).sort();
+    const distributedFindings = findingsOf(distributed.outcome);
+    const distributedCoverage = distributed.outcome.report.coverage;
+    const distributedErrors = distributed.outcome.report.errors;
+    await sim.stop();
+    sim = await startSimulator({ org: 'events/demo-org.json', port: 0 });
+    const single = await singleRun();
+
+    // Assess
+    expect(distributed.delegated).toMatchObject({ delegated: { accounts: 8 } });
+    expect(distributedFindings).toEqual(findingsOf(single));
+    expect({ ...distributedCoverage, notes: distributedCoverage.notes.length }).toEqual({ ...single.report.coverage, notes: single.report.coverage.notes.length });
+    expect(distributedErrors.map((e) => `${e.accountId} ${e.stage} ${e.code}`)).toEqual(single.report.errors.map((e) => `${e.accountId} ${e.stage} ${e.code}`));
+    expect(distributed.outcome.delivery.notification).toMatchObject({ sent: true });
+    expect(distributed.outcome.delivery.securityHub).toMatchObject({ imported: (single.delivery.securityHub as { imported: number }).imported });
+  });
+
+  it('turns a batch whose worker failed into failed accounts, and archives nothing of theirs', async () => {
+    // Prepare: a first, complete night
+    await distributedRun({ batchSize: 3 });
+    const before = sim.findings('333333333333', 'us-east-1').filter((f) => f.RecordState === 'ACTIVE').map((f) => f.Id);
+    sim.org.accounts.find((a) => a.id === '333333333333')!.regions['us-east-1']!.clusters!.find((c) => c.name === 'checkout-legacy-use1')!.addons!['vpc-cni']!.addonVersion = 'v1.18.6-eksbuild.1';
+
+    // Act: the batch with that account fails
+    const { outcome } = await distributedRun({ batchSize: 3, failBatchWith: '333333333333' });
+
+    // Assess
+    expect(outcome.report.errors).toContainEqual(expect.objectContaining({ accountId: '333333333333', stage: 'scan-batch', code: 'Sandbox.Timedout' }));
+    expect(outcome.report.coverage.accounts.failed).toBeGreaterThanOrEqual(2);
+    const after = sim.findings('333333333333', 'us-east-1').filter((f) => f.RecordState === 'ACTIVE').map((f) => f.Id);
+    expect(after).toEqual(before);
+    expect(outcome.delta.resolved.filter((f) => f.accountId === '333333333333')).toEqual([]);
+  });
+});
