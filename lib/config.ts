@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DAEMONSET_READ_MODES, type DaemonSetReadMode } from './collect/kubernetes/mode.js';
 import { SEVERITIES, type Severity } from './types.js';
 
 /**
@@ -45,6 +46,8 @@ export interface AuditConfig {
   stateMachineArn?: string;
   /** Above this many selected accounts, the run goes to the state machine (0: always). */
   distributedThreshold: number;
+  /** When the aws-node DaemonSet is read through the Kubernetes API. */
+  readDaemonSet: DaemonSetReadMode;
 }
 
 /** The environment variables, what each holds: the README's configuration table is made from this. */
@@ -73,6 +76,7 @@ export const CONFIG_VARIABLES = {
   DEADLINE_MARGIN_MS: 'stop starting new accounts this long before the Lambda timeout (default 60000)',
   STATE_MACHINE_ARN: 'the distributed run (Step Functions) for large organizations (set by serverless.yml; unset: always one Lambda)',
   DISTRIBUTED_THRESHOLD: 'above this many selected accounts the run is distributed (default 1500; 0: always)',
+  AUDIT_READ_DAEMONSET: 'when the aws-node DaemonSet is read through the Kubernetes API: self-managed (clusters without the managed add-on), all (also managed add-ons, to record drift) or never (default self-managed)',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -145,6 +149,7 @@ export function readConfig(env: Env = process.env): AuditConfig {
     deadlineMarginMs: variable(env, 'DEADLINE_MARGIN_MS', integer(0, 600_000, 60_000)),
     ...optional('stateMachineArn', variable(env, 'STATE_MACHINE_ARN', z.string().regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/, 'is not a state machine ARN').optional())),
     distributedThreshold: variable(env, 'DISTRIBUTED_THRESHOLD', integer(0, 1_000_000, 1500)),
+    readDaemonSet: variable(env, 'AUDIT_READ_DAEMONSET', z.enum(DAEMONSET_READ_MODES, `must be ${DAEMONSET_READ_MODES.join(', ')}`).default('self-managed')),
   };
 }
 

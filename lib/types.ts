@@ -60,6 +60,12 @@ export interface CniFacts {
    * False for a what-if check that did not say, so no role finding is guessed.
    */
   iamRoleKnown?: boolean;
+  /**
+   * For a managed add-on read with AUDIT_READ_DAEMONSET=all: the image tag the aws-node DaemonSet
+   * actually runs. It differs from `version` when the DaemonSet drifted from the add-on (edited
+   * by hand, or an update that failed half way). Absent when not read.
+   */
+  daemonSetVersion?: string;
 }
 
 /** The facts of one cluster's vpc-cni, all the evaluate layer needs. */

@@ -51,6 +51,7 @@ export function scanOptionsOf(config: AuditConfig, deadline?: number): ScanOptio
     ...(config.ous ? { ous: config.ous } : {}),
     ...(config.excludeOus ? { excludeOus: config.excludeOus } : {}),
     ...(deadline === undefined ? {} : { deadline }),
+    readDaemonSet: config.readDaemonSet,
   };
 }
 

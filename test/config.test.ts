@@ -22,6 +22,7 @@ describe('config', () => {
       securityHub: true,
       deadlineMarginMs: 60_000,
       distributedThreshold: 1500,
+      readDaemonSet: 'self-managed',
     });
   });
 

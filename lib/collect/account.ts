@@ -2,14 +2,18 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { Account } from '../types.js';
 import { readCluster } from './cluster.js';
 import { errorCode, looksLikeRegionNotEnabled, toScanError } from './errors.js';
+import type { DaemonSetReadMode } from './kubernetes/mode.js';
+import type { KubernetesIssue } from './kubernetes/read-aws-node.js';
 import type { ScanLedger } from './ledger.js';
-import type { AccountSession, CollectPorts, RoleToAssume } from './ports.js';
+import type { AccountSession, CollectPorts, KubernetesReader, RoleToAssume } from './ports.js';
 
 export interface AccountScanSettings {
   /** 'caller' for the management account scanned with the caller's own credentials. */
   role: RoleToAssume | 'caller';
   regions: string[] | 'all';
   perAccountConcurrency: number;
+  /** When the aws-node DaemonSet is read (default self-managed). */
+  readDaemonSet?: DaemonSetReadMode;
 }
 
 interface AccountContext {
@@ -20,6 +24,8 @@ interface AccountContext {
   limit: LimitFunction;
   /** The account's enabled regions, read at most once (ListRegions) and only when needed. */
   enabledRegions: () => Promise<string[]>;
+  kubernetes: KubernetesReader | undefined;
+  readDaemonSet: DaemonSetReadMode | undefined;
 }
 
 /** Scans one account; every failure is recorded in the ledger, nothing is thrown. */
@@ -45,6 +51,8 @@ export async function scanAccount(
     ledger,
     limit,
     enabledRegions: () => (enabled ??= limit(() => ports.regions.enabledRegions(session))),
+    kubernetes: ports.kubernetes?.(session),
+    readDaemonSet: settings.readDaemonSet,
   };
   try {
     let regions: string[];
@@ -73,14 +81,24 @@ async function scanRegion(ctx: AccountContext, region: string): Promise<void> {
   }
   ledger.regionScanned();
 
-  const clusterCtx = { account, session: ctx.session, region, reader, catalog: ctx.ports.catalog, limit: ctx.limit };
+  const clusterCtx = {
+    account,
+    session: ctx.session,
+    region,
+    reader,
+    catalog: ctx.ports.catalog,
+    limit: ctx.limit,
+    ...(ctx.kubernetes ? { kubernetes: ctx.kubernetes } : {}),
+    ...(ctx.readDaemonSet ? { readDaemonSet: ctx.readDaemonSet } : {}),
+  };
   const outcomes = await Promise.all(
     [...new Set(names)].map(async (name) => {
       try {
         const read = await readCluster(clusterCtx, name);
         if (read.kind === 'vanished') return true;
         ledger.clusterScanned(read.facts);
-        if (read.catalogError === undefined) return true;
+        const kubernetesRead = read.kubernetes ? recordKubernetesIssue(ledger, { accountId: account.id, region, cluster: name }, read.kubernetes) : true;
+        if (read.catalogError === undefined) return kubernetesRead;
         ledger.note({
           accountId: account.id,
           region,
@@ -96,6 +114,21 @@ async function scanRegion(ctx: AccountContext, region: string): Promise<void> {
     }),
   );
   if (outcomes.every(Boolean)) ledger.scopeCompleted({ accountId: account.id, region });
+}
+
+/**
+ * No access to the Kubernetes API, or an endpoint out of reach, is a coverage note: the region
+ * stays complete. Any other failure is the cluster's error: its facts are kept (version unknown),
+ * but findings there must not be archived on them. Returns whether the region may still complete.
+ */
+function recordKubernetesIssue(ledger: ScanLedger, where: { accountId: string; region: string; cluster: string }, issue: KubernetesIssue): boolean {
+  if (issue.kind === 'unavailable') {
+    ledger.note({ ...where, kind: issue.note, message: issue.message });
+    return true;
+  }
+  // Not clusterFailed: the cluster was read and counted; only its DaemonSet read failed.
+  ledger.errors.push({ ...toScanError(issue.error, { ...where, stage: 'read-daemonset' }), code: issue.code });
+  return false;
 }
 
 /**

@@ -10,6 +10,7 @@ import { createAddonCatalog } from './catalog.js';
 import { ClientCache, clientConfig, type ClientConfig, type ClientSettings, type RetryMode } from './clients.js';
 import { createCredentialBroker } from './credentials.js';
 import { createEksReader } from './eks.js';
+import { createKubernetesReader } from './kubernetes/reader.js';
 import { createAccountDirectory } from './organizations.js';
 import type { AccountSession, CollectPorts } from './ports.js';
 import { createRegionLister } from './regions.js';
@@ -35,6 +36,8 @@ export interface AwsCollectOptions {
   logger?: CollectLogger;
   /** Wraps every SDK client built here (the Lambda passes Tracer.captureAWSv3Client). */
   instrument?: <T>(client: T) => T;
+  /** Per Kubernetes API call, connect + response (default 5000 ms). */
+  kubernetesTimeoutMs?: number;
 }
 
 export interface AwsCollectPorts extends CollectPorts {
@@ -85,6 +88,10 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
   const eksClient = (session: AccountSession, region: string) =>
     clients.get(session.accountId, region, 'eks', () => instrument(new EKSClient(clientConfig(settings, region, session.credentials))));
 
+  // The EKS token is a presigned STS URL built by hand, not by an SDK client: honour the same
+  // endpoint override the SDK would (the simulator), read when the ports are built.
+  const stsEndpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_STS ?? process.env.AWS_ENDPOINT_URL;
+
   return {
     directory: createAccountDirectory(organizations),
     credentials: createCredentialBroker({
@@ -95,6 +102,12 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
     regions: createRegionLister(accountClient),
     eks: (session, region) => createEksReader(eksClient(session, region), region),
     catalog: createAddonCatalog(eksClient),
+    kubernetes: (session) =>
+      createKubernetesReader({
+        session,
+        ...(stsEndpoint ? { stsEndpoint } : {}),
+        ...(options.kubernetesTimeoutMs === undefined ? {} : { timeoutMs: options.kubernetesTimeoutMs }),
+      }),
     releaseAccount: (accountId) => clients.release(accountId),
     requestHandler,
     clientConfig: (region, credentials) => clientConfig(settings, region, credentials),

@@ -1,7 +1,10 @@
 import type { LimitFunction } from 'p-limit';
 import type { Account, CniFacts, ClusterFacts } from '../types.js';
 import { atStage } from './errors.js';
-import type { AccountSession, AddonCatalog, ClusterDescription, EksReader, VpcCniAddon } from './ports.js';
+import { selfManagedCniFacts } from './kubernetes/aws-node.js';
+import { DEFAULT_DAEMONSET_READ_MODE, type DaemonSetReadMode } from './kubernetes/mode.js';
+import { readAwsNode, type KubernetesIssue } from './kubernetes/read-aws-node.js';
+import type { AccountSession, AddonCatalog, ClusterDescription, EksReader, KubernetesReader, VpcCniAddon } from './ports.js';
 
 /** Where one cluster is read: an account session in a region, under the account's call limiter. */
 export interface ClusterContext {
@@ -12,16 +15,26 @@ export interface ClusterContext {
   catalog: AddonCatalog;
   /** The account's limiter: every EKS call goes through it. */
   limit: LimitFunction;
+  /** Reads the aws-node DaemonSet; absent = never read. */
+  kubernetes?: KubernetesReader;
+  readDaemonSet?: DaemonSetReadMode;
 }
 
 export type ClusterRead =
   | { kind: 'vanished' }
-  | { kind: 'read'; facts: ClusterFacts; catalogError?: unknown };
+  /** `kubernetes`: why the aws-node DaemonSet could not be read, when it was to be. */
+  | { kind: 'read'; facts: ClusterFacts; catalogError?: unknown; kubernetes?: KubernetesIssue };
+
+interface CniRead {
+  cni: CniFacts;
+  kubernetes?: KubernetesIssue;
+}
 
 /**
  * Reads one cluster's vpc-cni facts: DescribeCluster and DescribeAddon in parallel (2 calls for
- * a managed add-on), plus ListPodIdentityAssociations for a self-managed CNI. The offered
- * versions come from the run-wide catalog. Rejects with a StageError naming the failed call.
+ * a managed add-on), plus ListPodIdentityAssociations and the aws-node DaemonSet (Kubernetes API)
+ * for a self-managed CNI. The offered versions come from the run-wide catalog. Rejects with a
+ * StageError naming the failed EKS call; a failed Kubernetes read only comes back as `kubernetes`.
  */
 export async function readCluster(ctx: ClusterContext, name: string): Promise<ClusterRead> {
   const { reader, limit } = ctx;
@@ -39,25 +52,41 @@ export async function readCluster(ctx: ClusterContext, name: string): Promise<Cl
       (versions) => ({ versions }),
       (error: unknown) => ({ error }),
     ),
-    addon ? managedCni(addon) : selfManagedCni(ctx, name),
+    addon ? managedCni(ctx, description, addon) : selfManagedCni(ctx, description),
   ]);
-  const facts = toFacts(ctx, description, cni);
-  if ('versions' in offered) {
-    facts.offeredVersions = offered.versions;
-    return { kind: 'read', facts };
+  const facts = toFacts(ctx, description, cni.cni);
+  const read: ClusterRead = { kind: 'read', facts, ...(cni.kubernetes ? { kubernetes: cni.kubernetes } : {}) };
+  if ('versions' in offered) facts.offeredVersions = offered.versions;
+  else read.catalogError = offered.error;
+  return read;
+}
+
+function daemonSetReader(ctx: ClusterContext, managed: boolean): KubernetesReader | undefined {
+  const mode = ctx.readDaemonSet ?? DEFAULT_DAEMONSET_READ_MODE;
+  return mode === 'all' || (mode === 'self-managed' && !managed) ? ctx.kubernetes : undefined;
+}
+
+/** With AUDIT_READ_DAEMONSET=all, also what the DaemonSet runs, to show drift from the add-on. */
+async function managedCni(ctx: ClusterContext, description: ClusterDescription, addon: VpcCniAddon): Promise<CniRead> {
+  const cni: CniFacts = { managed: true, source: 'addon', ...addon };
+  const reader = daemonSetReader(ctx, true);
+  if (!reader) return { cni };
+  const awsNode = await readAwsNode({ reader, description, region: ctx.region, limit: ctx.limit, withServiceAccount: false });
+  if (awsNode.kind !== 'read') return { cni, kubernetes: awsNode };
+  if (awsNode.daemonSet.version !== null) cni.daemonSetVersion = awsNode.daemonSet.version;
+  return { cni };
+}
+
+async function selfManagedCni(ctx: ClusterContext, description: ClusterDescription): Promise<CniRead> {
+  const reader = daemonSetReader(ctx, false);
+  const [podIdentityAssociations, awsNode] = await Promise.all([
+    atStage('list-pod-identity', () => ctx.limit(() => ctx.reader.listAwsNodePodIdentities(description.name))),
+    reader ? readAwsNode({ reader, description, region: ctx.region, limit: ctx.limit, withServiceAccount: true }) : undefined,
+  ]);
+  if (awsNode?.kind === 'read') {
+    return { cni: selfManagedCniFacts(awsNode.daemonSet, awsNode.serviceAccountRoleArn, podIdentityAssociations) };
   }
-  return { kind: 'read', facts, catalogError: offered.error };
-}
-
-function managedCni(addon: VpcCniAddon): CniFacts {
-  return { managed: true, source: 'addon', ...addon };
-}
-
-async function selfManagedCni(ctx: ClusterContext, name: string): Promise<CniFacts> {
-  const podIdentityAssociations = await atStage('list-pod-identity', () =>
-    ctx.limit(() => ctx.reader.listAwsNodePodIdentities(name)),
-  );
-  return {
+  const cni: CniFacts = {
     managed: false,
     source: 'none',
     version: null,
@@ -67,6 +96,7 @@ async function selfManagedCni(ctx: ClusterContext, name: string): Promise<CniFac
     serviceAccountRoleArn: null,
     podIdentityAssociations,
   };
+  return awsNode ? { cni, kubernetes: awsNode } : { cni };
 }
 
 function toFacts(ctx: ClusterContext, description: ClusterDescription, cni: CniFacts): ClusterFacts {

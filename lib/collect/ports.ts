@@ -83,12 +83,30 @@ export interface AddonCatalog {
   offeredVersions(session: AccountSession, region: string, kubernetesVersion: string): Promise<string[]>;
 }
 
+/** Where a cluster's Kubernetes API is, from DescribeCluster. */
+export interface KubernetesTarget {
+  clusterName: string;
+  region: string;
+  /** The API server URL; API paths are appended to its path. */
+  endpoint: string;
+  /** The cluster's certificate authority, base64 of the PEM (as DescribeCluster gives it). */
+  certificateAuthority: string;
+}
+
+/** Read-only GETs on a cluster's Kubernetes API, authenticated as the account session. */
+export interface KubernetesReader {
+  /** The parsed JSON of a GET of `apiPath`; rejects with a KubernetesApiError (or an EksTokenError). */
+  getJson(target: KubernetesTarget, apiPath: string): Promise<unknown>;
+}
+
 export interface CollectPorts {
   directory: AccountDirectory;
   credentials: CredentialBroker;
   regions: RegionLister;
   eks(session: AccountSession, region: string): EksReader;
   catalog: AddonCatalog;
+  /** Absent: the aws-node DaemonSet is never read (a self-managed CNI's version stays unknown). */
+  kubernetes?(session: AccountSession): KubernetesReader;
   /** Called once an account's scan is over: its cached clients may be dropped (memory stays flat). */
   releaseAccount?(accountId: string): void;
 }

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { Account, ClusterFacts, Coverage, ScanError, Scope } from '../types.js';
 import { scanAccount, type AccountScanSettings } from './account.js';
+import type { DaemonSetReadMode } from './kubernetes/mode.js';
 import { ScanLedger } from './ledger.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './ports.js';
 import { selectAccounts, type AccountSelection } from './selection.js';
@@ -20,6 +21,7 @@ export interface ScanOptions {
   concurrency: number; // max accounts in flight (default 32)
   perAccountConcurrency: number; // max in-flight EKS calls per account (default 8)
   deadline?: number; // epoch ms: stop STARTING new accounts after this; the rest = not reached
+  readDaemonSet?: DaemonSetReadMode; // when the aws-node DaemonSet is read (default self-managed)
   onProgress?: (p: { accountsDone: number; accountsTotal: number }) => void;
 }
 
@@ -86,6 +88,7 @@ export async function scanSelection(
     role: account.id === managementId ? 'caller' : role,
     regions: options.regions,
     perAccountConcurrency: Math.max(1, options.perAccountConcurrency || SCAN_DEFAULTS.perAccountConcurrency),
+    ...(options.readDaemonSet ? { readDaemonSet: options.readDaemonSet } : {}),
   });
 
   const total = selection.selected.length;

@@ -365,7 +365,12 @@ describe('scan.ts', () => {
       accounts: { listed: 6, excluded: 2, scanned: 3, failed: 1, notReached: 0 },
       regions: { scanned: 8, notEnabled: 1, failed: 0 },
       clusters: { scanned: 3, failed: 1, managedAddon: 1, selfManaged: 2 },
-      notes: [expect.objectContaining({ accountId: A, region: 'us-east-1', kind: 'region-not-enabled' })],
+      notes: [
+        // The fake DescribeCluster gives no API endpoint: the self-managed CNIs cannot be read.
+        expect.objectContaining({ accountId: MGMT, cluster: 'm2', kind: 'endpoint-not-reachable' }),
+        expect.objectContaining({ accountId: A, region: 'us-east-1', kind: 'region-not-enabled' }),
+        expect.objectContaining({ accountId: '666666666666', cluster: 'six', kind: 'endpoint-not-reachable' }),
+      ],
     });
     expect(result.errors.map((e) => [e.accountId, e.stage, e.code])).toEqual([
       [A, 'describe-cluster', 'InternalFailure'],

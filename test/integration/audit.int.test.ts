@@ -42,11 +42,46 @@ describe('audit handler against the simulator', () => {
     // Assess
     const { report } = outcome;
     expect(audited(outcome)).toEqual(reachableClusters(DEMO));
-    expect(new Set(report.findings.map((f) => f.ruleId)).size).toBe(14);
+    expect(new Set(report.findings.map((f) => f.ruleId)).size).toBe(15);
     expect(report.coverage.accounts).toEqual({ listed: 9, excluded: 1, scanned: 7, failed: 1, notReached: 0 });
     expect(report.errors).toEqual([expect.objectContaining({ accountId: '555555555555', stage: 'assume-role', code: 'AccessDenied' })]);
     expect(report.coverage.notes.filter((n) => n.kind === 'securityhub-not-enabled').map((n) => n.accountId)).toEqual(['444444444444', '444444444444']);
     expect(sim.records.sns).toHaveLength(1);
+  });
+
+  it('reads self-managed CNIs through the Kubernetes API and judges them like managed add-ons', async () => {
+    // Act
+    const { outcome } = await audit();
+
+    // Assess
+    const { report } = outcome;
+    const rulesOf = (cluster: string) => report.findings.filter((f) => f.clusterName === cluster).map((f) => f.ruleId).sort();
+    const legacy = rulesOf('payments-legacy-staging-use1'); // self-managed v1.7.5, WARM_IP_TARGET only, probe timeouts 1 s
+    expect(legacy).toContain('vpc-cni-below-v1.8.0');
+    expect(legacy).not.toContain('vpc-cni-below-v1.7.2');
+    expect(legacy).toEqual(expect.arrayContaining(['vpc-cni-warm-ip-target-without-minimum', 'vpc-cni-probe-timeout-low']));
+    expect(rulesOf('checkout-self-managed-euw1')).toEqual(['vpc-cni-self-managed']); // current, official, with its IRSA role
+    const mirrored = report.findings.find((f) => f.ruleId === 'vpc-cni-unofficial-image');
+    expect(mirrored).toMatchObject({ clusterName: 'ml-inference-use1', observedVersion: 'v1.15.1' });
+    expect(mirrored?.why).toContain('123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/amazon-k8s-cni:v1.15.1');
+    // No access: a coverage note, the version stays unknown, and the region still completes.
+    expect(report.coverage.notes.filter((n) => n.kind === 'no-kubernetes-access')).toEqual([
+      expect.objectContaining({ accountId: '444444444444', region: 'us-east-1', cluster: 'identity-prod-use1' }),
+    ]);
+    expect(rulesOf('identity-prod-use1')).toContain('vpc-cni-version-unknown');
+    expect(report.completedScopes).toContainEqual({ accountId: '444444444444', region: 'us-east-1' });
+    expect(report.errors.filter((e) => e.stage === 'read-daemonset')).toEqual([]);
+    expect(report.coverage.clusters.selfManaged).toBe(4);
+  });
+
+  it('with AUDIT_READ_DAEMONSET=all, records what the DaemonSet of each managed add-on runs', async () => {
+    // Act
+    const { outcome } = await audit({ AUDIT_READ_DAEMONSET: 'all' });
+
+    // Assess
+    const managed = outcome.report.clusters.filter((c) => c.cni.managed);
+    expect(managed.length).toBeGreaterThan(10);
+    for (const c of managed) expect(c.cni.daemonSetVersion, c.clusterName).toBe(c.cni.version);
   });
 
   it('skips an opt-in region that is not enabled with a note, not an error', async () => {

@@ -8,6 +8,8 @@ import { z } from 'zod';
 
 export const SIM_SERVICES = ['sts', 'organizations', 'account', 'eks', 'sns', 'securityhub', 's3'] as const;
 export type SimService = (typeof SIM_SERVICES)[number];
+/** What `calls()` counts: the AWS services, and the Kubernetes API of the clusters (HTTPS, EKS tokens). */
+export type SimCallService = SimService | 'kubernetes';
 
 const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit account id');
 
@@ -34,12 +36,18 @@ const addonSchema = z.strictObject({
   modifiedAt: z.iso.datetime().optional(),
 });
 
-/** Accepted now, served later (the Kubernetes API of the aws-node DaemonSet is a later issue). */
-const selfManagedCniSchema = z.looseObject({
+/** The aws-node DaemonSet the cluster's Kubernetes API serves (services/kubernetes.ts). */
+const selfManagedCniSchema = z.strictObject({
   image: z.string(),
   env: z.record(z.string(), z.string()).default(() => ({})),
+  /** The `eks.amazonaws.com/role-arn` annotation of the aws-node service account. */
   roleArn: z.string().nullable().optional(),
+  /** false: the audit role may not read kube-system (403). */
   access: z.boolean().default(true),
+  livenessProbeTimeoutSeconds: z.number().int().positive().optional(),
+  readinessProbeTimeoutSeconds: z.number().int().positive().optional(),
+  /** false: a private endpoint out of the auditor's reach: connections are accepted, never answered (absent: reachable). */
+  endpointReachable: z.boolean().optional(),
 });
 
 const clusterSchema = z.strictObject({
@@ -122,6 +130,11 @@ const faultRuleSchema = z.strictObject({
   truncate: z.boolean().optional(),
   /** Extra latency for the matching calls. */
   latencyMs: z.number().nonnegative().optional(),
+  /**
+   * BatchImportFindings only: answer 200 but list these finding Ids in FailedFindings (ErrorCode
+   * `error`, default InternalException) instead of storing them.
+   */
+  failFindingIds: z.array(z.string()).min(1).optional(),
 });
 
 const rateLimitSchema = z.strictObject({

@@ -9,6 +9,7 @@ import { FaultEngine, type FaultDecision } from './faults.js';
 import { loadOrgFile, parseFaults, parseOrg, SIM_SERVICES, type SimFaultsInput, type SimOrg, type SimOrgInput, type SimService } from './schema.js';
 import { accountService } from './services/account.js';
 import { eksService } from './services/eks.js';
+import { startKubernetesApi } from './services/kubernetes.js';
 import { organizationsService } from './services/organizations.js';
 import { s3Service } from './services/s3.js';
 import { securityHubService } from './services/securityhub.js';
@@ -33,6 +34,8 @@ export interface Simulator {
   /** `http://127.0.0.1:PORT`: give it to clients as `endpoint` or AWS_ENDPOINT_URL. */
   endpoint: string;
   port: number;
+  /** `https://127.0.0.1:PORT2`: the clusters' Kubernetes API (DescribeCluster gives each its endpoint under it). */
+  kubernetesOrigin: string;
   records: { sns: SnsPublish[]; securityHubImports: SecurityHubImport[]; assumeRoles: AssumeRoleCall[] };
   /** The Security Hub findings stored for an account in a region. */
   findings(accountId: string, region: string): StoredFinding[];
@@ -60,6 +63,9 @@ const FACTORIES: Record<SimService, ServiceFactory> = {
   securityhub: securityHubService,
   s3: s3Service,
 };
+
+/** `GET` it for `calls()` as JSON, from outside the simulator's process. */
+export const CALLS_PATH = '/__sim/calls';
 
 const CREDENTIAL_SCOPE = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 
@@ -122,6 +128,11 @@ class SimServer {
   }
 
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
+    // The call counts for a process that runs the simulator as a child (the benchmark).
+    if (req.method === 'GET' && req.url === CALLS_PATH) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.state.calls()));
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('error', () => undefined); // a client that hangs up mid-request is not the simulator's failure
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -180,7 +191,7 @@ class SimServer {
     else if (decision.malformed) response = malformedResponse(protocol);
     else {
       try {
-        response = op ? op.run() : errorResponse(protocol, internal(), requestId);
+        response = op ? op.run(decision.failFindings ? { failFindings: decision.failFindings } : {}) : errorResponse(protocol, internal(), requestId);
       } catch (error) {
         response = errorResponse(protocol, asSimError(error), requestId);
       }
@@ -218,9 +229,11 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
   const state = sim.state;
+  const kubernetes = await startKubernetesApi(state, opts.host ?? '127.0.0.1', new Map([[SIM_MANAGEMENT_CREDENTIALS.accessKeyId, SIM_MANAGEMENT_CREDENTIALS.secretAccessKey]]));
   return {
     endpoint: `http://${host}:${port}`,
     port,
+    kubernetesOrigin: kubernetes.origin,
     records: state.records,
     findings: (accountId, region) => [...state.findingsOf(accountId, region).values()],
     objects: (bucket) => state.buckets.get(bucket) ?? new Map(),
@@ -238,10 +251,14 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       state.org = parseOrg(value);
       sim.faults.set(state.org.faults);
     },
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    stop: async () => {
+      await Promise.all([
+        new Promise<void>((resolve, reject) => {
+          server.close((error) => (error ? reject(error) : resolve()));
+          server.closeAllConnections();
+        }),
+        kubernetes.stop(),
+      ]);
+    },
   };
 }

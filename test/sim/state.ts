@@ -4,7 +4,7 @@
  * assert on.
  */
 import { randomBytes } from 'node:crypto';
-import type { SimAccount, SimOrg, SimService } from './schema.js';
+import type { SimAccount, SimCallService, SimOrg } from './schema.js';
 
 export interface SnsPublish {
   accountId: string;
@@ -39,7 +39,7 @@ export interface AssumeRoleCall {
 }
 
 export interface CallCount {
-  service: SimService;
+  service: SimCallService;
   operation: string;
   accountId: string;
   region: string;
@@ -116,7 +116,7 @@ export class SimState {
     return store;
   }
 
-  countCall(service: SimService, operation: string, accountId: string, region: string, status: number): void {
+  countCall(service: SimCallService, operation: string, accountId: string, region: string, status: number): void {
     const key = `${service}|${operation}|${accountId}|${region}|${status}`;
     const entry = this.callCounts.get(key);
     if (entry) entry.count += 1;

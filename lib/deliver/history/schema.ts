@@ -99,6 +99,8 @@ const clusterFacts = z.object({
     podIdentityAssociations: z.array(
       z.object({ associationId: z.string().optional(), namespace: z.string().optional(), serviceAccount: z.string(), roleArn: z.string().optional() }),
     ),
+    iamRoleKnown: z.boolean().optional(),
+    daemonSetVersion: z.string().optional(),
   }),
   offeredVersions: z.array(z.string()).optional(),
 });

@@ -3,6 +3,7 @@ import type { SimAccount, SimAddon, SimCluster, SimPodIdentity } from '../schema
 import type { SimState } from '../state.js';
 import { jsonResponse, paginate, SimError } from '../wire.js';
 import { regionDisabledError, regionEnabled } from './account.js';
+import { kubernetesEndpoint } from './kubernetes.js';
 import { epochSeconds, num, pageSize, pathSegments, stableHex, type ServiceFactory, type SimRequest } from './service.js';
 
 const CREATED_FALLBACK = Date.parse('2023-06-01T12:00:00Z') / 1000;
@@ -91,13 +92,14 @@ function listClusters(s: Scope) {
 function describeCluster(s: Scope, name: string) {
   const c = findCluster(s, name);
   const id = stableHex(`${s.account.id}/${s.region}/${c.name}`, 32).toUpperCase();
+  const api = kubernetesEndpoint(s.state, s.account.id, s.region, c.name);
   return jsonResponse({
     cluster: {
       name: c.name,
       arn: `arn:aws:eks:${s.region}:${s.account.id}:cluster/${c.name}`,
       createdAt: epochSeconds(c.createdAt, CREATED_FALLBACK),
       version: c.version,
-      endpoint: `https://${id}.gr7.${s.region}.eks.amazonaws.com`,
+      endpoint: api?.endpoint ?? `https://${id}.gr7.${s.region}.eks.amazonaws.com`,
       roleArn: `arn:aws:iam::${s.account.id}:role/eks-cluster-${c.name}`,
       resourcesVpcConfig: {
         subnetIds: [`subnet-${id.slice(0, 17).toLowerCase()}`],
@@ -110,7 +112,7 @@ function describeCluster(s: Scope, name: string) {
       kubernetesNetworkConfig: { serviceIpv4Cidr: '172.20.0.0/16', ipFamily: 'ipv4' },
       identity: { oidc: { issuer: `https://oidc.eks.${s.region}.amazonaws.com/id/${id}` } },
       status: c.status,
-      certificateAuthority: { data: Buffer.from(`-----BEGIN CERTIFICATE-----\nSIM${id}\n-----END CERTIFICATE-----\n`).toString('base64') },
+      certificateAuthority: { data: api?.caData ?? Buffer.from(`-----BEGIN CERTIFICATE-----\nSIM${id}\n-----END CERTIFICATE-----\n`).toString('base64') },
       platformVersion: c.platformVersion,
       tags: c.tags,
       accessConfig: { authenticationMode: c.authenticationMode },

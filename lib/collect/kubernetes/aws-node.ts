@@ -1,0 +1,121 @@
+/**
+ * The aws-node DaemonSet and service account, as the Kubernetes API returns them, mapped into the
+ * facts a managed add-on gives: the version from the image tag, the settings in the schema of the
+ * add-on's configurationValues, the IRSA role from the service account annotation. Pure.
+ */
+import { z } from 'zod';
+import type { CniFacts, PodIdentityAssociation } from '../../types.js';
+import { KubernetesApiError } from './errors.js';
+import { isOfficialCniImage, parseImage } from './registry.js';
+
+export const AWS_NODE_DAEMONSET_PATH = '/apis/apps/v1/namespaces/kube-system/daemonsets/aws-node';
+export const AWS_NODE_SERVICE_ACCOUNT_PATH = '/api/v1/namespaces/kube-system/serviceaccounts/aws-node';
+export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
+
+/**
+ * The settings copied from the container env: the CNI's documented variables, by prefix or name.
+ * Anything else (proxy settings, custom variables) may hold what the auditor must not carry.
+ */
+const ENV_PREFIXES = ['WARM_', 'MINIMUM_', 'ENABLE_', 'AWS_VPC_', 'DISABLE_'] as const;
+const ENV_NAMES = new Set([
+  'MAX_ENI',
+  'POD_SECURITY_GROUP_ENFORCING_MODE',
+  'ANNOTATE_POD_IP',
+  'IP_COOLDOWN_PERIOD',
+  'NETWORK_POLICY_ENFORCING_MODE',
+  'AWS_MANAGE_ENIS_NON_SCHEDULABLE',
+  'AWS_EXTERNAL_SERVICE_CIDRS',
+]);
+
+export function isCniSetting(name: string): boolean {
+  return ENV_NAMES.has(name) || ENV_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+const probeSchema = z.looseObject({ timeoutSeconds: z.number().int().optional() });
+const containerSchema = z.looseObject({
+  name: z.string(),
+  image: z.string().optional(),
+  env: z
+    .array(z.looseObject({ name: z.string(), value: z.string().optional(), valueFrom: z.unknown().optional() }))
+    .optional(),
+  livenessProbe: probeSchema.optional(),
+  readinessProbe: probeSchema.optional(),
+});
+const daemonSetSchema = z.looseObject({
+  kind: z.literal('DaemonSet').optional(),
+  spec: z.looseObject({
+    template: z.looseObject({ spec: z.looseObject({ containers: z.array(containerSchema) }) }),
+  }),
+});
+const serviceAccountSchema = z.looseObject({
+  metadata: z.looseObject({ annotations: z.record(z.string(), z.string()).nullish() }).optional(),
+});
+
+export interface AwsNodeDaemonSet {
+  image: string;
+  /** The image tag (`v1.9.3`, `v1.9.3-eksbuild.1`); null when pinned by digest only. */
+  version: string | null;
+  officialImage: boolean;
+  /** `{"env":{...},"livenessProbeTimeoutSeconds":N,"readinessProbeTimeoutSeconds":N}`, as the add-on's. */
+  configurationValues: string;
+}
+
+/** The aws-node container of the DaemonSet; rejects what is not an aws-node DaemonSet. */
+export function awsNodeFromDaemonSet(body: unknown, clusterName: string): AwsNodeDaemonSet {
+  const parsed = daemonSetSchema.safeParse(body);
+  const malformed = (what: string) =>
+    new KubernetesApiError(`kube-system/aws-node of cluster ${clusterName}: ${what}`, { failure: 'malformed', code: 'MalformedDaemonSet' });
+  if (!parsed.success) throw malformed('not a DaemonSet with containers');
+  const containers = parsed.data.spec.template.spec.containers;
+  // Since v1.14 the pod also runs the network policy agent: pick the CNI's own container.
+  const container =
+    containers.find((c) => c.name === 'aws-node') ??
+    containers.find((c) => c.image !== undefined && parseImage(c.image).repository.endsWith('amazon-k8s-cni'));
+  if (!container?.image) throw malformed('no aws-node container with an image');
+
+  const env: Record<string, string> = {};
+  for (const variable of container.env ?? []) {
+    // A value from a secret or a config map is never read, even for a known setting.
+    if (variable.valueFrom !== undefined || variable.value === undefined || !isCniSetting(variable.name)) continue;
+    env[variable.name] = variable.value;
+  }
+  const config: Record<string, unknown> = { env: Object.fromEntries(Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) };
+  if (container.livenessProbe?.timeoutSeconds !== undefined) config.livenessProbeTimeoutSeconds = container.livenessProbe.timeoutSeconds;
+  if (container.readinessProbe?.timeoutSeconds !== undefined) config.readinessProbeTimeoutSeconds = container.readinessProbe.timeoutSeconds;
+
+  return {
+    image: container.image,
+    version: parseImage(container.image).tag,
+    officialImage: isOfficialCniImage(container.image),
+    configurationValues: JSON.stringify(config),
+  };
+}
+
+/** The IRSA role of the aws-node service account; null without the annotation (or the account). */
+export function roleArnFromServiceAccount(body: unknown): string | null {
+  if (body === null) return null;
+  const parsed = serviceAccountSchema.safeParse(body);
+  const arn = parsed.success ? parsed.data.metadata?.annotations?.[IRSA_ANNOTATION]?.trim() : undefined;
+  return arn ? arn : null;
+}
+
+/** The CniFacts of a self-managed CNI read from its DaemonSet. */
+export function selfManagedCniFacts(
+  daemonSet: AwsNodeDaemonSet,
+  serviceAccountRoleArn: string | null,
+  podIdentityAssociations: PodIdentityAssociation[],
+): CniFacts {
+  return {
+    managed: false,
+    source: 'daemonset',
+    version: daemonSet.version,
+    image: daemonSet.image,
+    officialImage: daemonSet.officialImage,
+    status: null,
+    healthIssues: [],
+    configurationValues: daemonSet.configurationValues,
+    serviceAccountRoleArn,
+    podIdentityAssociations,
+    iamRoleKnown: true,
+  };
+}

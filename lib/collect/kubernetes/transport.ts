@@ -1,0 +1,130 @@
+/**
+ * One HTTPS GET against a cluster's API server, trusting only the cluster's own certificate
+ * authority.
+ *
+ * Plain node:https rather than @kubernetes/client-node: the auditor makes two GETs per cluster,
+ * and that client is a multi-megabyte bundle that would slow every cold start of the Lambda for
+ * them. `agent: false` gives each request its own short-lived agent with keep-alive off: sockets
+ * never outlive the call, so thousands of clusters cannot pile up open connections, and the
+ * cluster CA (the `ca` option) never leaks into a shared pool.
+ */
+import { request } from 'node:https';
+import { KubernetesApiError, type KubernetesFailure } from './errors.js';
+
+export interface HttpsGetRequest {
+  url: URL;
+  /** PEM of the certificate authority to trust (the only one). */
+  ca: string;
+  token: string;
+  /** Connect + TLS + response, all within this; then the request is destroyed. */
+  timeoutMs: number;
+  /** Names the cluster in errors. */
+  clusterName: string;
+  maxBytes?: number;
+}
+
+/** A DaemonSet is ~10 KB; managedFields can grow it, but nothing legitimate comes near this. */
+const DEFAULT_MAX_BYTES = 4 * 1024 * 1024;
+const MAX_DETAIL = 200;
+
+const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
+
+/** The JSON body of a 2xx answer; anything else rejects with a KubernetesApiError. */
+export function httpsGetJson(req: HttpsGetRequest): Promise<unknown> {
+  const where = `GET ${req.url.pathname} on cluster ${req.clusterName}`;
+  const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (error: KubernetesApiError | undefined, value?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) reject(error);
+      else resolve(value);
+    };
+    const timer = setTimeout(() => {
+      const error = new KubernetesApiError(`${where}: no answer within ${req.timeoutMs} ms`, { failure: 'timeout', code: 'Timeout' });
+      finish(error);
+      outgoing?.destroy();
+    }, req.timeoutMs);
+
+    let outgoing: ReturnType<typeof request> | undefined;
+    try {
+      outgoing = request(req.url, {
+        method: 'GET',
+        agent: false,
+        ca: req.ca,
+        headers: { authorization: `Bearer ${req.token}`, accept: 'application/json', 'user-agent': 'eks-fleet-auditor' },
+      });
+    } catch (error) {
+      // A CA that does not parse fails here, before any connection.
+      finish(networkError(where, error));
+      return;
+    }
+    outgoing.on('error', (error) => finish(networkError(where, error)));
+    outgoing.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) {
+          finish(new KubernetesApiError(`${where}: answer larger than ${maxBytes} bytes`, { failure: 'malformed', code: 'ResponseTooLarge' }));
+          res.destroy();
+          return;
+        }
+        chunks.push(chunk);
+      });
+      res.on('error', (error) => finish(networkError(where, error)));
+      res.on('end', () => {
+        const status = res.statusCode ?? 0;
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (status >= 200 && status < 300) {
+          try {
+            finish(undefined, JSON.parse(text));
+          } catch (error) {
+            finish(new KubernetesApiError(`${where}: the answer is not JSON`, { failure: 'malformed', code: 'MalformedResponse', status, cause: error }));
+          }
+          return;
+        }
+        finish(statusError(where, status, text));
+      });
+    });
+    outgoing.end();
+  });
+}
+
+function failureOfStatus(status: number): KubernetesFailure {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not-found';
+  return 'http';
+}
+
+/** Kubernetes answers errors with a `Status` object: its reason and message are the useful part. */
+function statusError(where: string, status: number, body: string): KubernetesApiError {
+  let reason: string | undefined;
+  let detail: string | undefined;
+  try {
+    const parsed = JSON.parse(body) as { kind?: unknown; reason?: unknown; message?: unknown };
+    if (parsed && parsed.kind === 'Status') {
+      if (typeof parsed.reason === 'string' && parsed.reason) reason = parsed.reason;
+      if (typeof parsed.message === 'string' && parsed.message) detail = parsed.message.slice(0, MAX_DETAIL);
+    }
+  } catch {
+    // not a Status object: the HTTP status alone says it
+  }
+  const code = reason ?? `HTTP${status}`;
+  return new KubernetesApiError(`${where}: HTTP ${status}${reason ? ` ${reason}` : ''}${detail ? ` (${detail})` : ''}`, {
+    failure: failureOfStatus(status),
+    code,
+    status,
+  });
+}
+
+function networkError(where: string, error: unknown): KubernetesApiError {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const name = typeof code === 'string' ? code : 'NetworkError';
+  const failure: KubernetesFailure = TLS_CODE.test(name) ? 'tls' : 'unreachable';
+  const message = error instanceof Error ? error.message : String(error);
+  return new KubernetesApiError(`${where}: ${failure === 'tls' ? 'TLS' : 'connection'} failed: ${message}`, { failure, code: name, cause: error });
+}

@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import { awsNodeFromDaemonSet, roleArnFromServiceAccount, selfManagedCniFacts } from '../../../lib/collect/kubernetes/aws-node.js';
+import { KubernetesApiError } from '../../../lib/collect/kubernetes/errors.js';
+
+const OFFICIAL = '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.9.3-eksbuild.1';
+
+function daemonSet(containers: unknown[]): unknown {
+  return { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'aws-node' }, spec: { template: { spec: { containers } } } };
+}
+
+describe('aws-node.ts', () => {
+  it('maps the aws-node container into the facts of a managed add-on: tag, registry check, env and probe timeouts', () => {
+    // Prepare
+    const body = daemonSet([
+      { name: 'aws-eks-nodeagent', image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon/aws-network-policy-agent:v1.0.8' },
+      {
+        name: 'aws-node',
+        image: OFFICIAL,
+        env: [
+          { name: 'WARM_IP_TARGET', value: '5' },
+          { name: 'ENABLE_PREFIX_DELEGATION', value: 'false' },
+          { name: 'AWS_VPC_K8S_CNI_LOGLEVEL', value: 'DEBUG' },
+          { name: 'MAX_ENI', value: '4' },
+          { name: 'POD_SECURITY_GROUP_ENFORCING_MODE', value: 'standard' },
+          { name: 'HTTPS_PROXY', value: 'http://user:pass@proxy:3128' },
+          { name: 'MY_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+        ],
+        livenessProbe: { exec: { command: ['/app/grpc-health-probe'] }, timeoutSeconds: 5 },
+        readinessProbe: { exec: { command: ['/app/grpc-health-probe'] }, timeoutSeconds: 10 },
+      },
+    ]);
+
+    // Act
+    const awsNode = awsNodeFromDaemonSet(body, 'prod-1');
+
+    // Assess
+    expect(awsNode).toEqual({
+      image: OFFICIAL,
+      version: 'v1.9.3-eksbuild.1',
+      officialImage: true,
+      configurationValues: expect.any(String),
+    });
+    expect(JSON.parse(awsNode.configurationValues)).toEqual({
+      env: {
+        AWS_VPC_K8S_CNI_LOGLEVEL: 'DEBUG',
+        ENABLE_PREFIX_DELEGATION: 'false',
+        MAX_ENI: '4',
+        POD_SECURITY_GROUP_ENFORCING_MODE: 'standard',
+        WARM_IP_TARGET: '5',
+      },
+      livenessProbeTimeoutSeconds: 5,
+      readinessProbeTimeoutSeconds: 10,
+    });
+  });
+
+  it('never copies a value from a secret or config map, even for a known setting', () => {
+    // Prepare
+    const body = daemonSet([
+      {
+        name: 'aws-node',
+        image: OFFICIAL,
+        env: [
+          { name: 'WARM_IP_TARGET', valueFrom: { secretKeyRef: { name: 'cni', key: 'warm' } } },
+          { name: 'MINIMUM_IP_TARGET', value: '10', valueFrom: { configMapKeyRef: { name: 'cni', key: 'min' } } },
+        ],
+      },
+    ]);
+
+    // Act
+    const awsNode = awsNodeFromDaemonSet(body, 'prod-1');
+
+    // Assess
+    expect(JSON.parse(awsNode.configurationValues)).toEqual({ env: {} });
+  });
+
+  it('reports a mirrored image with its tag, and a digest-only image without a version', () => {
+    // Act
+    const mirror = awsNodeFromDaemonSet(daemonSet([{ name: 'aws-node', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/amazon-k8s-cni:v1.15.1' }]), 'c');
+    const pinned = awsNodeFromDaemonSet(daemonSet([{ name: 'aws-node', image: `602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni@sha256:${'b'.repeat(64)}` }]), 'c');
+
+    // Assess
+    expect(mirror).toMatchObject({ version: 'v1.15.1', officialImage: false, image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/amazon-k8s-cni:v1.15.1' });
+    expect(pinned).toMatchObject({ version: null, officialImage: true });
+  });
+
+  it('finds the CNI container by its image when it is not named aws-node', () => {
+    const awsNode = awsNodeFromDaemonSet(daemonSet([{ name: 'cni', image: OFFICIAL }]), 'c');
+    expect(awsNode.version).toBe('v1.9.3-eksbuild.1');
+  });
+
+  it.each([
+    ['a Status object', { kind: 'Status', status: 'Failure' }],
+    ['a DaemonSet of another CNI', daemonSet([{ name: 'cilium-agent', image: 'quay.io/cilium/cilium:v1.15.0' }])],
+    ['a container without image', daemonSet([{ name: 'aws-node' }])],
+  ])('rejects %s as malformed, naming the cluster', (_, body) => {
+    // Act
+    const error = (() => {
+      try {
+        awsNodeFromDaemonSet(body, 'prod-1');
+      } catch (e) {
+        return e;
+      }
+    })();
+
+    // Assess
+    expect(error).toBeInstanceOf(KubernetesApiError);
+    expect(error).toMatchObject({ failure: 'malformed', code: 'MalformedDaemonSet' });
+    expect((error as Error).message).toContain('prod-1');
+  });
+
+  it('reads the IRSA role from the service account annotation', () => {
+    const annotated = { kind: 'ServiceAccount', metadata: { name: 'aws-node', annotations: { 'eks.amazonaws.com/role-arn': 'arn:aws:iam::1:role/cni' } } };
+    expect(roleArnFromServiceAccount(annotated)).toBe('arn:aws:iam::1:role/cni');
+    expect(roleArnFromServiceAccount({ kind: 'ServiceAccount', metadata: { name: 'aws-node' } })).toBeNull();
+    expect(roleArnFromServiceAccount(null)).toBeNull();
+  });
+
+  it('makes the CniFacts of a self-managed CNI read from its DaemonSet', () => {
+    // Prepare
+    const awsNode = awsNodeFromDaemonSet(daemonSet([{ name: 'aws-node', image: OFFICIAL }]), 'c');
+
+    // Act
+    const cni = selfManagedCniFacts(awsNode, 'arn:aws:iam::1:role/cni', [{ associationId: 'a-1', serviceAccount: 'aws-node' }]);
+
+    // Assess
+    expect(cni).toEqual({
+      managed: false,
+      source: 'daemonset',
+      version: 'v1.9.3-eksbuild.1',
+      image: OFFICIAL,
+      officialImage: true,
+      status: null,
+      healthIssues: [],
+      configurationValues: '{"env":{}}',
+      serviceAccountRoleArn: 'arn:aws:iam::1:role/cni',
+      podIdentityAssociations: [{ associationId: 'a-1', serviceAccount: 'aws-node' }],
+      iamRoleKnown: true,
+    });
+  });
+});
