@@ -30,11 +30,19 @@ export interface FaultTarget {
   cluster: string | undefined;
 }
 
+/** Findings a BatchImportFindings call lists in FailedFindings instead of storing them. */
+export interface FailFindings {
+  ids: ReadonlySet<string>;
+  code: string;
+  message: string;
+}
+
 export interface FaultDecision {
   delayMs: number;
   error?: SimError;
   malformed?: boolean;
   truncate?: boolean;
+  failFindings?: FailFindings;
 }
 
 /** mulberry32: tiny, fast and good enough to make fault patterns reproducible. */
@@ -92,6 +100,10 @@ export class FaultEngine {
       delayMs += rule.latencyMs ?? 0;
       if (rule.malformed) return { delayMs, malformed: true };
       if (rule.truncate) return { delayMs, truncate: true };
+      if (rule.failFindingIds) {
+        const code = rule.error ?? 'InternalException';
+        return { delayMs, failFindings: { ids: new Set(rule.failFindingIds), code, message: rule.message ?? `Simulated ${code} for this finding` } };
+      }
       if (rule.error) {
         const status = rule.status ?? statusForError(rule.error, target.service);
         const message = rule.message ?? `Simulated ${rule.error} for ${target.operation}`;

@@ -122,6 +122,23 @@ describe('securityhub.ts', () => {
     expect(sim.findings(PAYMENTS, 'us-east-1').map((f) => f.Id)).toContain('ok/1');
   });
 
+  it('fails the finding Ids a failFindingIds rule names, for as many calls as `times` says', async () => {
+    // Prepare
+    sim.setFaults({ rules: [{ service: 'securityhub', operation: 'BatchImportFindings', failFindingIds: ['flaky/2'], times: 1 }] });
+    const batch = [finding('flaky/1'), finding('flaky/2')];
+
+    // Act
+    const first = await hub.send(new BatchImportFindingsCommand({ Findings: batch }));
+    const storedAfterFirst = sim.findings(PAYMENTS, 'us-east-1').map((f) => f.Id).filter((id) => id.startsWith('flaky/'));
+    const second = await hub.send(new BatchImportFindingsCommand({ Findings: batch }));
+    sim.setFaults({});
+
+    // Assess
+    expect(first).toMatchObject({ SuccessCount: 1, FailedCount: 1, FailedFindings: [{ Id: 'flaky/2', ErrorCode: 'InternalException' }] });
+    expect(storedAfterFirst).toEqual(['flaky/1']);
+    expect(second).toMatchObject({ SuccessCount: 2, FailedCount: 0 });
+  });
+
   it('answers InvalidAccessException (401) for an account without Security Hub', async () => {
     // Prepare
     const noHub = new SecurityHubClient(clientConfig(sim, { credentials: await assumeInto(sim, NO_HUB) }));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCredentialScope, SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator } from './server.js';
+import { CALLS_PATH, parseCredentialScope, SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator } from './server.js';
 import { assumeInto, clientConfig, MANAGEMENT, PAYMENTS, rejectionOf, smallOrg } from './helpers.js';
 
 describe('server.ts', () => {
@@ -55,6 +55,20 @@ describe('server.ts', () => {
       { service: 'eks', operation: 'ListClusters', accountId: PAYMENTS, region: 'us-east-1', status: 200, count: 2 },
       { service: 'eks', operation: 'ListClusters', accountId: PAYMENTS, region: 'ap-east-1', status: 403, count: 1 },
     ]);
+  });
+
+  it('serves the call counts as JSON at GET /__sim/calls, for a process that runs it as a child', async () => {
+    // Prepare
+    sim.resetCalls();
+    await new EKSClient(clientConfig(sim)).send(new ListClustersCommand({}));
+
+    // Act
+    const res = await fetch(`${sim.endpoint}${CALLS_PATH}`);
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual(sim.calls());
+    expect(sim.calls()).toEqual([expect.objectContaining({ service: 'eks', operation: 'ListClusters', accountId: MANAGEMENT, count: 1 })]);
   });
 
   it('refuses an unsigned request and keeps connections alive for at least 60 s', async () => {

@@ -3,7 +3,7 @@ import type { SimAccount } from '../schema.js';
 import type { SimState, StoredFinding } from '../state.js';
 import { jsonResponse, paginate, SimError } from '../wire.js';
 import { regionDisabledError, regionEnabled } from './account.js';
-import { jsonBody, num, pathSegments, str, type ServiceFactory, type SimRequest } from './service.js';
+import { jsonBody, num, pathSegments, str, type OperationFaults, type ServiceFactory, type SimRequest } from './service.js';
 
 export const MAX_IMPORT = 100;
 const MAX_FINDING_BYTES = 240 * 1024;
@@ -13,8 +13,11 @@ export const securityHubService: ServiceFactory = (state) => ({
   protocol: 'restJson',
   route(req) {
     const path = pathSegments(req.path).join('/');
-    const run = (op: (account: SimAccount) => ReturnType<typeof jsonResponse>) => () => op(subscribedAccount(state, req));
-    if (req.method === 'POST' && path === 'findings/import') return { name: 'BatchImportFindings', run: run(() => batchImport(state, req)) };
+    const run = (op: (faults: OperationFaults) => ReturnType<typeof jsonResponse>) => (faults: OperationFaults) => {
+      subscribedAccount(state, req);
+      return op(faults);
+    };
+    if (req.method === 'POST' && path === 'findings/import') return { name: 'BatchImportFindings', run: run((faults) => batchImport(state, req, faults)) };
     if (req.method === 'POST' && path === 'findings') return { name: 'GetFindings', run: run(() => getFindings(state, req)) };
     if (req.method === 'GET' && path === 'accounts') return { name: 'DescribeHub', run: run(() => describeHub(req)) };
     throw new SimError('UnknownOperationException', 404, `No Security Hub operation for ${req.method} ${req.path}`);
@@ -65,14 +68,15 @@ function refusal(f: Record<string, unknown>, req: SimRequest): { code: string; m
   return undefined;
 }
 
-function batchImport(state: SimState, req: SimRequest) {
+function batchImport(state: SimState, req: SimRequest, faults: OperationFaults) {
   const findings = jsonBody(req)['Findings'];
   if (!Array.isArray(findings) || findings.length === 0) throw invalidInput('Findings must contain between 1 and 100 findings');
   if (findings.length > MAX_IMPORT) throw invalidInput(`Findings: ${findings.length} findings were sent; the maximum per request is ${MAX_IMPORT}`);
   const store = state.findingsOf(req.caller.accountId, req.region);
   const failed: { Id: string; ErrorCode: string; ErrorMessage: string }[] = [];
   for (const raw of findings as Record<string, unknown>[]) {
-    const why = refusal(raw, req);
+    const failing = faults.failFindings?.ids.has(String(raw['Id'])) ? faults.failFindings : undefined;
+    const why = failing ? { code: failing.code, message: failing.message } : refusal(raw, req);
     if (why) {
       failed.push({ Id: String(raw['Id'] ?? ''), ErrorCode: why.code, ErrorMessage: why.message });
       continue;

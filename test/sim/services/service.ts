@@ -1,5 +1,6 @@
 /** The contract between the HTTP server and one simulated AWS service. */
 import type { IncomingHttpHeaders } from 'node:http';
+import type { FailFindings } from '../faults.js';
 import type { SimService } from '../schema.js';
 import type { IssuedCredentials, SimState } from '../state.js';
 import { SimError, type Protocol, type SimResponse } from '../wire.js';
@@ -24,11 +25,16 @@ export interface SimRequest {
   requestId: string;
 }
 
+/** Faults that change what an operation answers, not whether it answers (see FaultDecision). */
+export interface OperationFaults {
+  failFindings?: FailFindings;
+}
+
 /** A request recognised as one operation: fault rules match on its name (and cluster) before it runs. */
 export interface RoutedOperation {
   name: string;
   cluster?: string;
-  run(): SimResponse;
+  run(faults: OperationFaults): SimResponse;
 }
 
 export interface ServiceHandler {
