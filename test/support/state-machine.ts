@@ -144,7 +144,7 @@ export class LocalStateMachine {
 export async function definitionFromServerlessYml(values: Record<string, string>, file = 'serverless.yml'): Promise<Definition> {
   const { readFile } = await import('node:fs/promises');
   const { parse } = await import('yaml');
-  const tag = (name: string) => ({ tag: `!${name}`, resolve: (value: unknown) => ({ [`Fn::${name}`]: value }), collection: undefined });
+  const tag = (name: string) => ({ tag: `!${name}`, resolve: (value: { toJSON(): unknown }) => ({ [`Fn::${name}`]: value.toJSON() }), collection: undefined });
   const customTags = ['Sub', 'GetAtt', 'Ref', 'Join', 'If', 'Equals', 'Not', 'Select', 'Split', 'ImportValue', 'FindInMap', 'Base64', 'GetAZs', 'And', 'Or', 'Condition'].flatMap((name) => [
     { ...tag(name), collection: 'seq' as const },
     { ...tag(name), collection: 'map' as const },

@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { actionsOf, allowedActions, cfnLint, parseCloudFormationYaml, resourcesOfType, statementsOf, type Resource, type Statement, type Template } from './cloudformation.js';
+import { MEMBER_ACCOUNT_ACTIONS } from './permissions.js';
+
+const TEMPLATE = 'member-role.yml';
+const template = parseCloudFormationYaml(await readFile(TEMPLATE, 'utf8')) as Template;
+
+function auditRole(): Resource {
+  const roles = resourcesOfType(template, 'AWS::IAM::Role');
+  expect(roles).toHaveLength(1);
+  return roles[0]![1];
+}
+
+describe('member-role.yml', () => {
+  it('lets only the auditor role assume it, with the ExternalId when one is given', () => {
+    // Act
+    const trust = auditRole().Properties.AssumeRolePolicyDocument as { Statement: Statement[] };
+
+    // Assess
+    expect(trust.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { AWS: { Ref: 'AuditorRoleArn' } },
+        Action: 'sts:AssumeRole',
+        Condition: { 'Fn::If': ['HasExternalId', { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } }, { Ref: 'AWS::NoValue' }] },
+      },
+    ]);
+    expect(template.Conditions?.HasExternalId).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ExternalId' }, ''] }] });
+    expect(template.Parameters?.ExternalId).toMatchObject({ Default: '', NoEcho: true });
+  });
+
+  it('grants exactly the member-account calls of the code, and no wildcard action', () => {
+    // Act
+    const role = auditRole();
+
+    // Assess
+    expect(allowedActions(role)).toEqual([...MEMBER_ACCOUNT_ACTIONS].sort());
+    expect(statementsOf(role).flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
+    expect(statementsOf(role).every((s) => s.Effect === 'Allow')).toBe(true);
+  });
+
+  it('scopes every action that has a resource type to this account', () => {
+    // Prepare: only these two have no resource-level permissions
+    const unscoped = ['eks:DescribeAddonVersions', 'eks:ListClusters'];
+
+    // Act
+    const onAnyResource = statementsOf(auditRole())
+      .filter((s) => s.Resource === '*')
+      .flatMap(actionsOf)
+      .sort();
+    const securityHubImport = statementsOf(auditRole()).find((s) => actionsOf(s).includes('securityhub:BatchImportFindings'));
+
+    // Assess
+    expect(onAnyResource).toEqual(unscoped);
+    expect(securityHubImport?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:securityhub:*:${AWS::AccountId}:product/${AWS::AccountId}/default' });
+  });
+
+  it('is named by the RoleName parameter, lasts an hour at most and outputs its ARN', () => {
+    // Act
+    const { RoleName, MaxSessionDuration } = auditRole().Properties;
+
+    // Assess
+    expect(RoleName).toEqual({ Ref: 'RoleName' });
+    expect(template.Parameters?.RoleName?.Default).toBe('EksFleetAuditRole');
+    expect(MaxSessionDuration).toBe(3600);
+    expect(template.Outputs?.AuditRoleArn?.Value).toEqual({ 'Fn::GetAtt': ['AuditRole', 'Arn'] });
+  });
+
+  it('passes cfn-lint (IAM action names, properties), where the machine has it', async (context) => {
+    // Act
+    const lint = await cfnLint(TEMPLATE);
+    if (!lint.available) context.skip('cfn-lint is not installed');
+
+    // Assess
+    expect(lint.output).toBe('');
+    expect(lint.exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,262 @@
+/**
+ * `npm run package` (osls + serverless-esbuild), run once, offline and without AWS credentials;
+ * then the CloudFormation template it wrote and the zip it built, which must run on its own.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_VARIABLES, readConfig } from '../../lib/config.js';
+import { startSimulator } from '../sim/server.js';
+import { DEMO_BUCKET, simulatorEnv } from '../support/local-lambda.js';
+import { actionsOf, allowedActions, cfnLint, resourcesOfType, statementsOf, type Resource, type Statement, type Template } from './cloudformation.js';
+import { FUNCTION_ROLE_ACTIONS } from './permissions.js';
+import { readZip, type ZipEntry } from './zip.js';
+
+const run = promisify(execFile);
+const PACKAGE_TIMEOUT_MS = 180_000;
+
+let out: string;
+let template: Template;
+let zip: ZipEntry[];
+
+/** The environment of a CI machine with no AWS account: no keys, no profile, no config file. */
+function withoutAwsCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const clean = Object.fromEntries(Object.entries(env).filter(([name]) => !/^AWS_/.test(name)));
+  return { ...clean, AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials' };
+}
+
+beforeAll(async () => {
+  out = await mkdtemp(join(tmpdir(), 'fleet-audit-package-'));
+  await run('npm', ['run', 'package', '--', '--package', out], { env: withoutAwsCredentials(process.env), timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+  template = JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+  zip = readZip(await readFile(join(out, 'eks-fleet-auditor.zip')));
+}, PACKAGE_TIMEOUT_MS);
+
+afterAll(async () => {
+  if (out) await rm(out, { recursive: true, force: true });
+});
+
+function resource(logicalId: string): Resource {
+  const found = template.Resources[logicalId];
+  if (!found) throw new Error(`the template has no ${logicalId}`);
+  return found;
+}
+
+const props = (logicalId: string) => resource(logicalId).Properties as Record<string, any>;
+
+describe('package (serverless.yml)', () => {
+  it('schedules the audit every night at 02:00 UTC', () => {
+    // Act
+    const rules = resourcesOfType(template, 'AWS::Events::Rule');
+
+    // Assess
+    expect(rules).toHaveLength(1);
+    expect(rules[0]![1].Properties).toMatchObject({
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      State: 'ENABLED',
+      Targets: [{ Arn: { 'Fn::GetAtt': ['AuditLambdaFunction', 'Arn'] } }],
+    });
+  });
+
+  it('runs the audit one at a time on nodejs22.x arm64, with the default limits and tracing', () => {
+    // Act
+    const audit = props('AuditLambdaFunction');
+
+    // Assess
+    expect(audit).toMatchObject({
+      Handler: 'functions/audit.handler',
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Timeout: 900,
+      MemorySize: 1024,
+      ReservedConcurrentExecutions: 1,
+      TracingConfig: { Mode: 'Active' },
+    });
+  });
+
+  it('sends a failed scheduled run to an encrypted dead-letter queue, without a blind retry', () => {
+    // Act
+    const invokeConfig = resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig');
+
+    // Assess
+    expect(invokeConfig).toHaveLength(1);
+    expect(invokeConfig[0]![1].Properties).toMatchObject({
+      FunctionName: { Ref: 'AuditLambdaFunction' },
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': ['AuditDeadLetterQueue', 'Arn'] } } },
+    });
+    expect(props('AuditDeadLetterQueue').SqsManagedSseEnabled).toBe(true);
+  });
+
+  it('sets only variables lib/config.ts knows, and the defaults pass its validation', () => {
+    // Prepare: what CloudFormation would put in place of the references
+    const deployed: Record<string, string> = {
+      FindingsTopic: 'arn:aws:sns:us-east-1:111111111111:eks-fleet-auditor-dev-findings',
+      HistoryBucket: 'eks-fleet-auditor-dev-historybucket-1a2b3c4d5e6f',
+    };
+    const resolve = (value: unknown): string => {
+      if (typeof value === 'string') return value;
+      const intrinsic = value as { Ref?: string; 'Fn::Sub'?: string };
+      if (intrinsic.Ref) return deployed[intrinsic.Ref] ?? '';
+      return (intrinsic['Fn::Sub'] ?? '').replace('${AWS::Partition}', 'aws').replace('${AWS::Region}', 'us-east-1').replace('${AWS::AccountId}', '111111111111');
+    };
+
+    for (const [logicalId] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      // Act
+      const variables = props(logicalId).Environment.Variables as Record<string, unknown>;
+      const env = Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolve(value)]));
+
+      // Assess
+      const unknown = Object.keys(env).filter((name) => !(name in CONFIG_VARIABLES) && !/^POWERTOOLS_/.test(name) && name !== 'NODE_OPTIONS');
+      expect(unknown, logicalId).toEqual([]);
+      expect(readConfig({ ...env, AWS_REGION: 'us-east-1' })).toMatchObject({
+        roleName: 'EksFleetAuditRole',
+        regions: 'all',
+        assumeRoleInManagementAccount: false,
+        securityHub: true,
+        readDaemonSet: 'self-managed',
+        topicArn: deployed.FindingsTopic,
+        historyBucket: deployed.HistoryBucket,
+        historyPrefix: 'fleet-audit/',
+        notifyMode: 'on-change',
+        minSeverity: 'low',
+        stateMachineArn: 'arn:aws:states:us-east-1:111111111111:stateMachine:eks-fleet-auditor-dev-distributed',
+      });
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('EksFleetAuditor');
+    }
+  });
+
+  it('encrypts the topic with a rotated customer managed key that CloudWatch alarms may use', () => {
+    // Act
+    const topic = props('FindingsTopic');
+    const key = props('FindingsTopicKey');
+    const statements = key.KeyPolicy.Statement as Statement[];
+
+    // Assess
+    expect(topic.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': ['FindingsTopicKey', 'Arn'] });
+    expect(key.EnableKeyRotation).toBe(true);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
+    );
+  });
+
+  it('keeps the run history private, encrypted, versioned, TLS-only, and expires run reports', () => {
+    // Act
+    const bucket = props('HistoryBucket');
+    const policy = props('HistoryBucketPolicy').PolicyDocument.Statement as Statement[];
+
+    // Assess
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', Prefix: 'fleet-audit/runs/', ExpirationInDays: 400 }));
+    expect(policy).toContainEqual(expect.objectContaining({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(resource('HistoryBucket')).toMatchObject({ DeletionPolicy: 'Retain' });
+  });
+
+  it('alarms to the topic on a failed run, on accounts that failed, and on a failed distributed run', () => {
+    // Act
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties as Record<string, any>);
+
+    // Assess
+    expect(alarms.every((a) => JSON.stringify(a.AlarmActions) === JSON.stringify([{ Ref: 'FindingsTopic' }]))).toBe(true);
+    expect(alarms).toContainEqual(
+      expect.objectContaining({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: 'AuditLambdaFunction' } }], Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' }),
+    );
+    expect(alarms).toContainEqual(
+      expect.objectContaining({ Namespace: 'EksFleetAuditor', MetricName: 'AccountsFailed', Dimensions: [{ Name: 'service', Value: 'eks-fleet-auditor' }], Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' }),
+    );
+    expect(JSON.stringify(alarms)).toContain('"MetricName":"ExecutionsFailed"');
+  });
+
+  it("gives the functions' role exactly the declared actions, none with a wildcard", () => {
+    // Prepare: the actions with no resource-level permissions
+    const onAnyResource = ['eks:DescribeAddonVersions', 'eks:ListClusters', 'organizations:DescribeOrganization', 'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+
+    // Act
+    const role = resource('IamRoleLambdaExecution');
+    const statements = statementsOf(role);
+    const assumeRole = statements.find((s) => actionsOf(s).includes('sts:AssumeRole'));
+
+    // Assess
+    expect(allowedActions(role)).toEqual([...new Set(FUNCTION_ROLE_ACTIONS)].sort());
+    expect(statements.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
+    const unscoped = statements.filter((s) => JSON.stringify(s.Resource) === '"*"' || JSON.stringify(s.Resource) === '["*"]');
+    expect([...new Set(unscoped.flatMap(actionsOf))].sort()).toEqual(onAnyResource);
+    expect(assumeRole?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/EksFleetAuditRole' });
+  });
+
+  it('lets the state machine invoke only its two functions and read only the plan', () => {
+    // Act
+    const role = resource('DistributedStateMachineRole');
+    const invoke = statementsOf(role).find((s) => actionsOf(s).includes('lambda:InvokeFunction'));
+    const machine = props('DistributedStateMachine');
+    const [text, variables] = machine.DefinitionString['Fn::Sub'] as [string, Record<string, unknown>];
+    const definition = JSON.parse(text.replace(/\$\{(BatchSize|MaxConcurrency)\}/g, (_, name: string) => String(variables[name]))) as { States: Record<string, unknown> };
+
+    // Assess
+    expect(allowedActions(role)).toEqual(['lambda:InvokeFunction', 's3:GetObject', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(invoke?.Resource).toEqual([{ 'Fn::GetAtt': ['ScanWorkerLambdaFunction', 'Arn'] }, { 'Fn::GetAtt': ['AggregateLambdaFunction', 'Arn'] }]);
+    expect(machine.StateMachineName).toBe('eks-fleet-auditor-dev-distributed');
+    expect(variables).toMatchObject({ ScanWorkerArn: { 'Fn::GetAtt': ['ScanWorkerLambdaFunction', 'Arn'] }, AggregateArn: { 'Fn::GetAtt': ['AggregateLambdaFunction', 'Arn'] } });
+    expect(definition.States.ScanBatches).toMatchObject({ Type: 'Map', ItemBatcher: { MaxItemsPerBatch: 25 }, MaxConcurrency: 20, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } } });
+  });
+
+  it('passes cfn-lint (IAM action names, properties, the state machine), where the machine has it', async (context) => {
+    // Act: W8003 is the static conditions osls leaves once its parameters are resolved
+    const lint = await cfnLint(join(out, 'cloudformation-template-update-stack.json'), ['W8003']);
+    if (!lint.available) context.skip('cfn-lint is not installed');
+
+    // Assess
+    expect(lint.output).toBe('');
+    expect(lint.exitCode).toBe(0);
+  });
+
+  it('zips the three handler bundles and every rule document, and no node_modules', async () => {
+    // Prepare
+    const rules = (await readdir('rules')).filter((f) => f.endsWith('.md')).map((f) => `rules/${f}`);
+
+    // Act
+    const names = zip.map((e) => e.name);
+
+    // Assess
+    expect(names).toEqual(expect.arrayContaining(['functions/audit.mjs', 'functions/scan-worker.mjs', 'functions/aggregate.mjs', ...rules]));
+    expect(rules.length).toBeGreaterThan(0);
+    expect(names.filter((n) => n.includes('node_modules/'))).toEqual([]);
+  });
+
+  it('runs from the zip alone: the bundled handler audits the simulated organization with the packaged rules', async () => {
+    // Prepare: the zip's contents, outside the repository (no node_modules to fall back on)
+    const root = join(out, 'task-root');
+    for (const entry of zip.filter((e) => !e.name.endsWith('/'))) {
+      await mkdir(join(root, dirname(entry.name)), { recursive: true });
+      await writeFile(join(root, entry.name), entry.read());
+    }
+    const script = [
+      "const { handler } = await import('./functions/audit.mjs');",
+      "const context = { functionName: 'audit', awsRequestId: 'packaged', invokedFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:audit', memoryLimitInMB: '1024', getRemainingTimeInMillis: () => 600000 };",
+      "const summary = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, context);",
+      "process.stdout.write('SUMMARY ' + JSON.stringify(summary) + '\\n');",
+    ].join('\n');
+    const sim = await startSimulator({ org: 'events/demo-org.json', port: 0 });
+
+    try {
+      // Act
+      const env = { PATH: process.env.PATH ?? '', LAMBDA_TASK_ROOT: root, ...simulatorEnv(sim) };
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env, timeout: 60_000 });
+      const summary = JSON.parse(/^SUMMARY (.*)$/m.exec(stdout)?.[1] ?? 'null') as { findings: Record<string, number>; coverage: { scanned: number }; delivery: { notification: { sent: boolean } } } | null;
+
+      // Assess
+      expect(summary?.coverage.scanned).toBeGreaterThan(0);
+      expect(Object.values(summary?.findings ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect(summary?.delivery.notification.sent).toBe(true);
+      expect(sim.records.sns).toHaveLength(1);
+      expect([...sim.objects(DEMO_BUCKET).keys()]).toContainEqual(expect.stringMatching(/^fleet-audit\/runs\/\d{4}\/\d{2}\/\d{2}\/.+\.json$/));
+    } finally {
+      await sim.stop();
+    }
+  });
+});
