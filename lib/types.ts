@@ -34,7 +34,8 @@ export interface PodIdentityAssociation {
 export type CniSource =
   | 'addon' // the EKS managed add-on (DescribeAddon)
   | 'daemonset' // the aws-node DaemonSet read through the Kubernetes API (self-managed)
-  | 'none'; // self-managed and not read: the version is unknown
+  | 'none' // self-managed and not read: the version is unknown
+  | 'absent'; // no add-on and no aws-node DaemonSet: the cluster runs another CNI, no vpc-cni rule applies
 
 export interface CniFacts {
   managed: boolean;
@@ -156,6 +157,7 @@ export type CoverageNoteKind =
   | 'region-not-enabled'
   | 'securityhub-not-enabled'
   | 'no-kubernetes-access'
+  | 'vpc-cni-not-installed'
   | 'endpoint-not-reachable'
   | 'catalog-unavailable'
   | 'not-reached';

@@ -88,7 +88,7 @@ async function selfManagedCni(ctx: ClusterContext, description: ClusterDescripti
   }
   const cni: CniFacts = {
     managed: false,
-    source: 'none',
+    source: awsNode?.kind === 'unavailable' && awsNode.note === 'vpc-cni-not-installed' ? 'absent' : 'none',
     version: null,
     status: null,
     healthIssues: [],

@@ -42,6 +42,7 @@ function matches(rule: Rule, view: FactView, facts: ClusterFacts): boolean {
 
 /** The findings of one cluster. Pure: same rules and facts, same findings. */
 export function evaluateCluster(rules: readonly Rule[], facts: ClusterFacts): Finding[] {
+  if (facts.cni.source === 'absent') return []; // another CNI: there is no vpc-cni to judge
   const view = buildFactView(facts);
   const versionRules = rules.filter((r) => r.affected && (!r.kubernetes || kubernetesInRange(facts.kubernetesVersion, r.kubernetes)));
   const findings: Finding[] = [];

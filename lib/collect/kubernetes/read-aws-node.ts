@@ -15,7 +15,7 @@ import { KubernetesApiError } from './errors.js';
  * cluster keeps an unknown version; nothing failed); anything else is an error of the cluster.
  */
 export type KubernetesIssue =
-  | { kind: 'unavailable'; note: Extract<CoverageNoteKind, 'no-kubernetes-access' | 'endpoint-not-reachable'>; message: string }
+  | { kind: 'unavailable'; note: Extract<CoverageNoteKind, 'no-kubernetes-access' | 'endpoint-not-reachable' | 'vpc-cni-not-installed'>; message: string }
   | { kind: 'failed'; error: unknown; code: string };
 
 export type AwsNodeRead = { kind: 'read'; daemonSet: AwsNodeDaemonSet; serviceAccountRoleArn: string | null } | KubernetesIssue;
@@ -53,7 +53,14 @@ export async function readAwsNode(request: AwsNodeReadRequest): Promise<AwsNodeR
     request.withServiceAccount ? get(AWS_NODE_SERVICE_ACCOUNT_PATH).catch(nullIfNotFound) : Promise.resolve(null),
   ]);
   // The DaemonSet's failure is the one to report: it is what the cluster's facts depend on.
-  if (daemonSet.status === 'rejected') return issueOf(daemonSet.reason, target);
+  if (daemonSet.status === 'rejected') {
+    // No aws-node at all: the cluster runs another CNI (Cilium, Calico, ...). Nothing to judge and
+    // nothing failed — an error here would block archiving in the region every night.
+    if (daemonSet.reason instanceof KubernetesApiError && daemonSet.reason.failure === 'not-found') {
+      return { kind: 'unavailable', note: 'vpc-cni-not-installed', message: `${description.name} has no kube-system/aws-node DaemonSet: it runs another CNI, so no vpc-cni rule applies` };
+    }
+    return issueOf(daemonSet.reason, target);
+  }
   if (serviceAccount.status === 'rejected') return issueOf(serviceAccount.reason, target);
   try {
     return {

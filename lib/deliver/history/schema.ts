@@ -88,7 +88,7 @@ const clusterFacts = z.object({
   tags: z.record(z.string(), z.string()),
   cni: z.object({
     managed: z.boolean(),
-    source: z.enum(['addon', 'daemonset', 'none']),
+    source: z.enum(['addon', 'daemonset', 'none', 'absent']),
     version: nullableString,
     image: z.string().optional(),
     officialImage: z.boolean().optional(),

@@ -60,7 +60,6 @@ describe('read-aws-node.ts', () => {
   });
 
   it.each([
-    ['no aws-node DaemonSet (404)', { [SERVICE_ACCOUNT]: awsNodeServiceAccount() }, 'NotFound'],
     ['a server error', { [DAEMONSET]: apiError('http', 'InternalError', 500) }, 'InternalError'],
     ['a certificate mismatch', { [DAEMONSET]: apiError('tls', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE') }, 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
     ['a DaemonSet of another CNI', { [DAEMONSET]: { kind: 'DaemonSet', spec: { template: { spec: { containers: [{ name: 'x', image: 'y:1' }] } } } } }, 'MalformedDaemonSet'],
@@ -68,6 +67,14 @@ describe('read-aws-node.ts', () => {
     ['no token', { [DAEMONSET]: new EksTokenError('cannot sign') }, 'EksTokenError'],
   ])('fails the read on %s, with a code', async (_, answers, code) => {
     expect(await read(answers).result).toMatchObject({ kind: 'failed', code });
+  });
+
+  it('takes a cluster without an aws-node DaemonSet as one running another CNI: a note, not a failure', async () => {
+    // Act
+    const outcome = await read({ [SERVICE_ACCOUNT]: awsNodeServiceAccount() }).result;
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'unavailable', note: 'vpc-cni-not-installed', message: expect.stringContaining('another CNI') });
   });
 
   it('reports the DaemonSet failure first when both reads fail', async () => {
