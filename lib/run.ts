@@ -106,11 +106,23 @@ async function syncSecurityHub(
         const session: AccountSession | undefined = scan.sessions.get(accountId);
         if (!session) return undefined;
         try {
-          return await sink.sync(
+          const result = await sink.sync(
             { accountId, region, partition: session.partition, credentials: session.credentials, complete: completed.has(key) },
             findings,
             { now, productVersion: TOOL.version, clusterDetails: (arn) => details.get(arn) },
           );
+          // Refused findings are not only counted: the report names each, in its account and region.
+          const refused = result.failed.filter((f) => !result.errors.some((e) => e.message.includes(f.id)));
+          if (refused.length > 0) {
+            errors.push({
+              accountId,
+              region,
+              stage: 'deliver-securityhub',
+              code: 'FailedFindings',
+              message: `Security Hub refused ${refused.length} finding(s): ${refused.map((f) => `${f.id} (${f.code}: ${f.message})`).join('; ')}`,
+            });
+          }
+          return result;
         } catch (error) {
           errors.push(errorOf('deliver-securityhub', error, { accountId, region }));
           return undefined;

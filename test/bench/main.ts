@@ -1,0 +1,175 @@
+/**
+ * `npm run bench [-- options]`: the real Lambda handler against the simulator with per-call
+ * latency and per-account EKS rate limits, on generated organizations of growing size; prints
+ * wall time, calls per operation, the lower bound and the ratio to it, and peak RSS. The
+ * simulator and each measured run get their own process. Not part of `npm test`.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { generateOrg } from '../sim/generate.js';
+import type { SimOrg } from '../sim/schema.js';
+import type { Simulator } from '../sim/server.js';
+import { DEMO_BUCKET, simulatorEnv } from '../support/local-lambda.js';
+import { orgShape } from './bound.js';
+import { BOUND_EXPLAINED, formatMeasurement, measure, type Measurement, type RunRecord, type Scenario } from './measurement.js';
+import { buildChild, runChild, startSimChild } from './processes.js';
+import type { ChildRequest } from './protocol.js';
+
+const REGIONS = 4;
+const CLUSTERS_PER_ACCOUNT = 2.5;
+const ACCOUNT_CONCURRENCY = 8;
+
+function number(min: number) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isFinite(parsed) || parsed < min) throw new InvalidArgumentError(`expected a number ≥ ${min}`);
+    return parsed;
+  };
+}
+
+function numbers(min: number) {
+  return (value: string): number[] => value.split(',').map((v) => number(min)(v.trim()));
+}
+
+function retryModes(value: string): Scenario['retryMode'][] {
+  const list = value.split(',').map((v) => v.trim());
+  if (list.some((v) => v !== 'standard' && v !== 'adaptive')) throw new InvalidArgumentError('expected standard and/or adaptive, comma-separated');
+  return list as Scenario['retryMode'][];
+}
+
+function assignment(value: string, previous: Record<string, string>): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError('expected NAME=VALUE');
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+const opts = new Command()
+  .name('bench')
+  .description('The audit handler against the simulator: wall time, calls, lower bound, peak RSS')
+  .option('--accounts <n,...>', 'organization sizes, the management account included', numbers(2), [10, 100, 1000])
+  .option('--latency <ms>', 'simulator latency per call', number(0), 40)
+  .option('--rate <n>', 'EKS calls per second per account (0 = no rate limit)', number(0), 10)
+  .option('--burst <n>', 'EKS rate-limit burst per account', number(1), 20)
+  .option('--concurrency <n,...>', 'AUDIT_CONCURRENCY values to run', numbers(1), [32])
+  .option('--retry-mode <m,...>', 'AUDIT_RETRY_MODE values to run: standard, adaptive', retryModes, ['standard'] as Scenario['retryMode'][])
+  .option('--env <NAME=VALUE>', 'more handler environment, repeatable (e.g. SECURITY_HUB=false)', assignment, {} as Record<string, string>)
+  .option('--heap-limit <MB>', "--max-old-space-size of the run's process (as a small Lambda would constrain it)", number(16))
+  .option('--no-source-maps', 'run without --enable-source-maps (the Lambda runs with it)')
+  .option('--seed <n>', 'organization seed', number(0), 42)
+  .option('--no-naive', 'skip the naive sequential scan at the smallest size')
+  .option('--no-calibrate', 'skip measuring the CPU of one SDK call (the cpu floor)')
+  .option('--json', 'one JSON object per measurement, one per line')
+  .parse()
+  .opts<{
+    accounts: number[];
+    latency: number;
+    rate: number;
+    burst: number;
+    concurrency: number[];
+    retryMode: Scenario['retryMode'][];
+    env: Record<string, string>;
+    heapLimit?: number;
+    sourceMaps: boolean;
+    seed: number;
+    naive: boolean;
+    calibrate: boolean;
+    json?: boolean;
+  }>();
+
+const rateLimit = opts.rate > 0 ? { perAccountPerSecond: opts.rate, burst: opts.burst } : undefined;
+
+function organization(accounts: number, limited: boolean): SimOrg {
+  const org = generateOrg({ accounts, regions: REGIONS, clustersPerAccount: CLUSTERS_PER_ACCOUNT, seed: opts.seed });
+  org.faults = { ...org.faults, latencyMs: opts.latency, latencyJitterMs: 0, rateLimits: limited && rateLimit ? { eks: rateLimit } : {} };
+  org.buckets = [DEMO_BUCKET];
+  return org;
+}
+
+/** Every generated org has the same management account: the SNS topic lives there. */
+const TOPIC_ARN = `arn:aws:sns:us-east-1:${organization(2, false).managementAccountId}:eks-fleet-audit`;
+
+async function writeOrg(dir: string, name: string, org: SimOrg): Promise<string> {
+  const file = join(dir, `${name}.json`);
+  await writeFile(file, JSON.stringify(org));
+  return file;
+}
+
+/** One child run against a fresh simulator: empty Security Hub and history (a first night), full token buckets. */
+async function runAgainst(orgFile: string, bundle: string, mode: ChildRequest['mode'], scenario: Scenario): Promise<RunRecord> {
+  const sim = await startSimChild(orgFile);
+  const loadAverage = loadavg()[0] ?? 0;
+  try {
+    // simulatorEnv reads only the endpoint of the simulator it is given.
+    const env = simulatorEnv({ endpoint: sim.endpoint } as Pick<Simulator, 'endpoint'> as Simulator, {
+      AUDIT_CONCURRENCY: String(scenario.concurrency),
+      AUDIT_ACCOUNT_CONCURRENCY: String(scenario.accountConcurrency),
+      AUDIT_RETRY_MODE: scenario.retryMode,
+      TOPIC_ARN,
+      // Its phase lines time the scan, Security Hub and the rest.
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...scenario.env,
+    });
+    const child = await runChild(bundle, { mode, env }, { sourceMaps: scenario.sourceMaps, ...(scenario.heapLimitMB === undefined ? {} : { heapLimitMB: scenario.heapLimitMB }) });
+    return { child, calls: await sim.calls(), simCpuSeconds: await sim.cpuSeconds(), loadAverage };
+  } finally {
+    await sim.stop();
+  }
+}
+
+function print(m: Measurement): void {
+  console.log(opts.json ? JSON.stringify(m) : `${formatMeasurement(m)}\n`);
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
+try {
+  const bundle = await buildChild(dir);
+  const base = {
+    regions: REGIONS,
+    clustersPerAccount: CLUSTERS_PER_ACCOUNT,
+    latencyMs: opts.latency,
+    accountConcurrency: ACCOUNT_CONCURRENCY,
+    sourceMaps: opts.sourceMaps,
+    ...(rateLimit ? { rateLimit } : {}),
+    ...(Object.keys(opts.env).length ? { env: opts.env } : {}),
+    ...(opts.heapLimit === undefined ? {} : { heapLimitMB: opts.heapLimit }),
+  };
+
+  let cpuMsPerCall: number | undefined;
+  if (opts.calibrate) {
+    // Without the rate limit: one account's calls, as fast as the simulator answers.
+    const calibration = await runAgainst(await writeOrg(dir, 'calibration', organization(2, false)), bundle, 'calibrate', {
+      ...base,
+      accounts: 2,
+      concurrency: 1,
+      retryMode: 'standard',
+    });
+    cpuMsPerCall = calibration.child.result.calibrate?.cpuMsPerCall;
+  }
+  if (!opts.json) {
+    console.log(
+      `Benchmark: the audit handler against the simulator; ${opts.latency} ms per call; ` +
+        `${rateLimit ? `EKS rate limit ${rateLimit.perAccountPerSecond}/s per account, burst ${rateLimit.burst}` : 'no rate limit'}; ` +
+        `${REGIONS} regions, ${CLUSTERS_PER_ACCOUNT} clusters per account on average; Security Hub, SNS and S3 history on; a first night.` +
+        (cpuMsPerCall === undefined ? '' : `\nOne SDK call costs ${cpuMsPerCall.toFixed(2)} ms of CPU on a warm client here.`),
+    );
+    console.log(`${BOUND_EXPLAINED.join('\n')}\n`);
+  }
+
+  const sizes = [...opts.accounts].sort((a, b) => a - b);
+  for (const [index, accounts] of sizes.entries()) {
+    const org = organization(accounts, true);
+    const orgFile = await writeOrg(dir, `org-${accounts}`, org);
+    const shape = orgShape(org);
+    const scenarios: [ChildRequest['mode'], Scenario][] = opts.concurrency.flatMap((concurrency) =>
+      opts.retryMode.map((retryMode): [ChildRequest['mode'], Scenario] => ['handler', { ...base, accounts, concurrency, retryMode }]),
+    );
+    if (index === 0 && opts.naive) scenarios.push(['naive', { ...base, accounts, concurrency: 1, retryMode: 'standard' }]);
+    for (const [mode, scenario] of scenarios) {
+      print(measure({ scenario, shape, cpuMsPerCall }, await runAgainst(orgFile, bundle, mode, scenario)));
+    }
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,358 @@
+/**
+ * The audit handler against the simulator under faults, over two (or three) nights: the first
+ * night is clean and fills Security Hub, teams then fix clusters, and the next night runs under
+ * the fault. Each case checks that the run completes, every reachable cluster is audited, every
+ * failure is in the report, and that Security Hub tells the truth: a finding whose scope failed
+ * stays ACTIVE, a fixed cluster's finding in a completed scope is ARCHIVED, nothing is lost.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildHandler } from '../../functions/audit.js';
+import type { RunOutcome } from '../../lib/run.js';
+import { loadOrgFile, type SimCluster, type SimOrg } from '../sim/schema.js';
+import { startSimulator, type Simulator, type StoredFinding } from '../sim/server.js';
+import { lambdaContext, simulatorEnv, withEnv } from '../support/local-lambda.js';
+
+const SCHEDULED = JSON.parse(await readFile('events/scheduled.json', 'utf8')) as unknown;
+const DEMO = await loadOrgFile('events/demo-org.json');
+
+/** Clusters with version findings the demo's teams can fix by upgrading vpc-cni. */
+const PAYMENTS_APE1 = { accountId: '222222222222', region: 'ap-east-1', cluster: 'payments-prod-ape1' };
+const CHECKOUT_LEGACY = { accountId: '333333333333', region: 'us-east-1', cluster: 'checkout-legacy-use1' };
+const STAGING_BATCH = { accountId: '666666666666', region: 'us-east-1', cluster: 'payments-batch-staging-use1' };
+const DEV_USE1 = { accountId: '777777777777', region: 'us-east-1', cluster: 'checkout-dev-use1' };
+/** A healthy cluster a team breaks between two nights (vpc-cni down to v1.12.0): new findings, this one among them. */
+const BROKEN = { accountId: '333333333333', region: 'eu-west-1', cluster: 'checkout-prod-euw1' };
+const BROKEN_FINDING = `vpc-cni-ipamd-reconcile-regression/${BROKEN.accountId}/${BROKEN.region}/${BROKEN.cluster}`;
+
+type Where = { accountId: string; region: string; cluster: string };
+
+let sim: Simulator;
+beforeEach(async () => {
+  sim = await startSimulator({ org: structuredClone(DEMO), port: 0 });
+});
+afterEach(async () => {
+  await sim.stop();
+});
+
+/** One nightly run of the real handler; `timeoutMs` is the Lambda's remaining time. */
+async function night(env: Record<string, string> = {}, timeoutMs = 900_000): Promise<RunOutcome> {
+  let outcome: RunOutcome | undefined;
+  await withEnv(simulatorEnv(sim, env), () => buildHandler({ onOutcome: (o) => (outcome = o) })(SCHEDULED, lambdaContext(timeoutMs)));
+  if (!outcome) throw new Error('the handler returned without an outcome');
+  return outcome;
+}
+
+function clusterOf(org: SimOrg, where: Where): SimCluster {
+  const cluster = org.accounts.find((a) => a.id === where.accountId)?.regions[where.region]?.clusters.find((c) => c.name === where.cluster);
+  if (!cluster) throw new Error(`no cluster ${where.accountId}/${where.region}/${where.cluster} in the org`);
+  return cluster;
+}
+
+/** Upgrades the cluster's vpc-cni to the target its findings name, as its team would; returns the findings that fix resolves. */
+function fix(outcome: RunOutcome, where: Where): string[] {
+  const findings = outcome.report.findings.filter((f) => f.accountId === where.accountId && f.region === where.region && f.clusterName === where.cluster);
+  const target = findings.find((f) => f.targetVersion)?.targetVersion;
+  const addon = clusterOf(sim.org, where).addons['vpc-cni'];
+  if (!target || !addon) throw new Error(`${where.cluster} has no version finding to fix`);
+  addon.addonVersion = target;
+  return findings.filter((f) => f.targetVersion).map((f) => f.id);
+}
+
+/** Every finding Security Hub holds, by Id. */
+function hub(): Map<string, StoredFinding> {
+  const all = new Map<string, StoredFinding>();
+  for (const account of sim.org.accounts) {
+    for (const region of Object.keys(account.regions)) for (const f of sim.findings(account.id, region)) all.set(f.Id, f);
+  }
+  return all;
+}
+
+/** [Id, RecordState] of each finding, in Security Hub now or in a snapshot taken with hub(). */
+const stateOf = (ids: readonly string[], held = hub()) => ids.map((id) => [id, held.get(id)?.['RecordState']]);
+const scopeKey = (s: { accountId: string; region: string }) => `${s.accountId}/${s.region}`;
+const audited = (outcome: RunOutcome) => outcome.report.clusters.map((c) => `${c.accountId}/${c.region}/${c.clusterName}`).sort();
+
+/** The clusters of ACTIVE accounts the audit role can enter, in their enabled regions (all, or those listed). */
+function reachable(org: SimOrg, regions?: string[]): string[] {
+  return org.accounts
+    .filter((a) => a.state === 'ACTIVE' && a.auditRole)
+    .flatMap((a) =>
+      Object.entries(a.regions)
+        .filter(([region, r]) => r.enabled && (!regions || regions.includes(region)))
+        .flatMap(([region, r]) => r.clusters.map((c) => `${a.id}/${region}/${c.name}`)),
+    )
+    .sort();
+}
+
+/**
+ * Security Hub after a night, against what it held before: a finding still observed is ACTIVE; one
+ * no longer observed is ARCHIVED where the night's scan of its account×region completed, and left
+ * ACTIVE elsewhere. `after`: Security Hub then (now by default); `stuck`: Ids whose import the test
+ * made fail, which stay as they were.
+ */
+function expectHubTruthful(before: Map<string, StoredFinding>, outcome: RunOutcome, after = hub(), stuck: ReadonlySet<string> = new Set()): void {
+  const observed = new Set(outcome.report.findings.map((f) => f.id));
+  const completed = new Set(outcome.report.completedScopes.map(scopeKey));
+  const expected = new Map<string, string>();
+  const actual = new Map<string, unknown>();
+  for (const [id, finding] of before) {
+    if (finding['RecordState'] !== 'ACTIVE') continue;
+    const scope = `${String(finding['AwsAccountId'])}/${String(finding['Region'])}`;
+    const state = stuck.has(id) || observed.has(id) || !completed.has(scope) ? 'ACTIVE' : 'ARCHIVED';
+    expected.set(id, state);
+    actual.set(id, after.get(id)?.['RecordState']);
+  }
+  for (const f of outcome.report.findings) {
+    const account = sim.org.accounts.find((a) => a.id === f.accountId);
+    if (!account?.securityHub || stuck.has(f.id) || expected.has(f.id)) continue;
+    expected.set(f.id, 'ACTIVE');
+    actual.set(f.id, after.get(f.id)?.['RecordState']);
+  }
+  expect(Object.fromEntries(actual)).toEqual(Object.fromEntries(expected));
+}
+
+/** Not announced as RESOLVED: the cluster was not re-checked. */
+function expectNotResolved(outcome: RunOutcome, ids: readonly string[]): void {
+  expect(outcome.delta.resolved.map((f) => f.id).filter((id) => ids.includes(id))).toEqual([]);
+}
+
+describe('functions/audit.ts under faults', () => {
+  it('absorbs 50% throttling of the EKS API: every reachable cluster audited, fixed findings archived', { timeout: 60_000 }, async () => {
+    // Prepare: the SDK backs off from 1 s, doubling, for throttling: with every service at 50%
+    // the slowest chain of retries alone takes ~45 s here, so only EKS, the scan's hot path, is throttled.
+    const first = await night();
+    const fixed = fix(first, CHECKOUT_LEGACY);
+    const before = hub();
+    sim.setFaults({ throttleRate: 0.5, seed: 50, exempt: ['organizations', 'sts', 'account', 'sns', 's3', 'securityhub'] });
+
+    // Act
+    const outcome = await night({ AUDIT_MAX_ATTEMPTS: '20' });
+
+    // Assess
+    expect(audited(outcome)).toEqual(reachable(sim.org));
+    expect(outcome.report.errors.map((e) => `${e.accountId}:${e.stage}`)).toEqual(['555555555555:assume-role']);
+    expect(sim.calls().some((c) => c.service === 'eks' && c.status === 429)).toBe(true);
+    expect(stateOf(fixed)).toEqual(fixed.map((id) => [id, 'ARCHIVED']));
+    expectHubTruthful(before, outcome);
+  });
+
+  it('rides out a 5xx burst on ListClusters within the retries, and recovers the next night from one that outlasts them', { timeout: 30_000 }, async () => {
+    // Prepare: 4 attempts per call; 333's burst is 3 answers long, 666's covers all 4
+    const first = await night();
+    const absorbed = fix(first, CHECKOUT_LEGACY);
+    const outlasted = fix(first, STAGING_BATCH);
+    const before = hub();
+    sim.setFaults({
+      rules: [
+        { service: 'eks', operation: 'ListClusters', accountId: CHECKOUT_LEGACY.accountId, region: 'us-east-1', error: 'InternalFailure', times: 3 },
+        { service: 'eks', operation: 'ListClusters', accountId: STAGING_BATCH.accountId, region: 'us-east-1', error: 'ServiceUnavailable', times: 4 },
+      ],
+    });
+
+    // Act
+    const second = await night({ AUDIT_MAX_ATTEMPTS: '4' });
+    const between = hub();
+    const third = await night({ AUDIT_MAX_ATTEMPTS: '4' });
+
+    // Assess
+    const staging = `${STAGING_BATCH.accountId}/us-east-1/`;
+    expect(audited(second)).toEqual(reachable(sim.org).filter((c) => !c.startsWith(staging)));
+    expect(second.report.errors.map((e) => `${e.accountId}/${e.region ?? '-'}:${e.stage}:${e.code}`)).toEqual([
+      '555555555555/-:assume-role:AccessDenied',
+      '666666666666/us-east-1:list-clusters:ServiceUnavailable',
+    ]);
+    expect(stateOf(absorbed, between)).toEqual(absorbed.map((id) => [id, 'ARCHIVED']));
+    expect(stateOf(outlasted, between)).toEqual(outlasted.map((id) => [id, 'ACTIVE']));
+    expectNotResolved(second, outlasted);
+    expectHubTruthful(before, second, between);
+
+    expect(audited(third)).toEqual(reachable(sim.org));
+    expect(stateOf(outlasted)).toEqual(outlasted.map((id) => [id, 'ARCHIVED']));
+    expect(third.delta.resolved.map((f) => f.id)).toEqual(expect.arrayContaining(outlasted));
+    expectHubTruthful(between, third, hub());
+  });
+
+  it('records every account whose audit role is gone and leaves its findings open', { timeout: 30_000 }, async () => {
+    // Prepare: two more accounts lose the role (555 never had it)
+    const first = await night();
+    const inDenied = fix(first, DEV_USE1);
+    const elsewhere = fix(first, CHECKOUT_LEGACY);
+    for (const account of sim.org.accounts) if (['777777777777', '888888888888'].includes(account.id)) account.auditRole = false;
+    const before = hub();
+
+    // Act
+    const outcome = await night();
+
+    // Assess
+    expect(outcome.report.errors.map((e) => `${e.accountId}:${e.stage}:${e.code}`)).toEqual([
+      '555555555555:assume-role:AccessDenied',
+      '777777777777:assume-role:AccessDenied',
+      '888888888888:assume-role:AccessDenied',
+    ]);
+    expect(outcome.report.coverage.accounts).toMatchObject({ failed: 3, notReached: 0 });
+    expect(audited(outcome)).toEqual(reachable(sim.org));
+    expect(stateOf(inDenied)).toEqual(inDenied.map((id) => [id, 'ACTIVE']));
+    expect(stateOf(elsewhere)).toEqual(elsewhere.map((id) => [id, 'ARCHIVED']));
+    expectNotResolved(outcome, inDenied);
+    expectHubTruthful(before, outcome);
+  });
+
+  it('skips the configured regions an account has not enabled with a note, and archives only in the regions it scanned', { timeout: 30_000 }, async () => {
+    // Prepare: eu-central-1 is in no account's map (enabled, empty); ap-east-1 is enabled in 222 only
+    const first = await night();
+    const optIn = fix(first, PAYMENTS_APE1);
+    const regions = ['us-east-1', 'ap-east-1', 'eu-central-1'];
+    const before = hub();
+
+    // Act
+    const outcome = await night({ AUDIT_REGIONS: regions.join(',') });
+
+    // Assess
+    expect(audited(outcome)).toEqual(reachable(sim.org, regions));
+    expect(outcome.report.errors.map((e) => `${e.accountId}:${e.stage}`)).toEqual(['555555555555:assume-role']);
+    const notEnabled = outcome.report.coverage.notes.filter((n) => n.kind === 'region-not-enabled');
+    expect(notEnabled.map((n) => `${n.accountId}/${n.region}`).sort()).toEqual(
+      ['111111111111', '333333333333', '444444444444', '666666666666', '777777777777', '888888888888'].map((id) => `${id}/ap-east-1`),
+    );
+    expect(stateOf(optIn)).toEqual(optIn.map((id) => [id, 'ARCHIVED']));
+    const unscanned = first.report.findings.filter((f) => f.region === 'eu-west-1').map((f) => f.id);
+    expect(unscanned.length).toBeGreaterThan(0);
+    expectNotResolved(outcome, unscanned);
+    expectHubTruthful(before, outcome);
+  });
+
+  it('records truncated and malformed answers of DescribeCluster, DescribeAddon and ListClusters where they happened, and archives nowhere else', { timeout: 30_000 }, async () => {
+    // Prepare
+    const first = await night();
+    const truncated = fix(first, CHECKOUT_LEGACY);
+    const malformed = fix(first, STAGING_BATCH);
+    const untouched = fix(first, PAYMENTS_APE1);
+    const before = hub();
+    sim.setFaults({
+      rules: [
+        { service: 'eks', operation: 'DescribeCluster', cluster: CHECKOUT_LEGACY.cluster, truncate: true },
+        { service: 'eks', operation: 'DescribeAddon', cluster: STAGING_BATCH.cluster, malformed: true },
+        { service: 'eks', operation: 'ListClusters', accountId: DEV_USE1.accountId, region: 'eu-west-1', malformed: true },
+      ],
+    });
+
+    // Act
+    const outcome = await night({ AUDIT_MAX_ATTEMPTS: '3' });
+
+    // Assess
+    const lost = [`${CHECKOUT_LEGACY.accountId}/us-east-1/${CHECKOUT_LEGACY.cluster}`, `${STAGING_BATCH.accountId}/us-east-1/${STAGING_BATCH.cluster}`];
+    expect(audited(outcome)).toEqual(reachable(sim.org).filter((c) => !lost.includes(c) && !c.startsWith(`${DEV_USE1.accountId}/eu-west-1/`)));
+    expect(outcome.report.errors.map((e) => `${e.accountId}/${e.region ?? '-'}/${e.cluster ?? '-'}:${e.stage}`)).toEqual([
+      `${CHECKOUT_LEGACY.accountId}/us-east-1/${CHECKOUT_LEGACY.cluster}:describe-cluster`,
+      '555555555555/-/-:assume-role',
+      `${STAGING_BATCH.accountId}/us-east-1/${STAGING_BATCH.cluster}:describe-addon`,
+      `${DEV_USE1.accountId}/eu-west-1/-:list-clusters`,
+    ]);
+    expect(stateOf([...truncated, ...malformed])).toEqual([...truncated, ...malformed].map((id) => [id, 'ACTIVE']));
+    expect(stateOf(untouched)).toEqual(untouched.map((id) => [id, 'ARCHIVED']));
+    expectNotResolved(outcome, [...truncated, ...malformed]);
+    expectHubTruthful(before, outcome);
+  });
+
+  /** A fixed cluster (its findings to archive) and a broken one (a new finding); Security Hub refuses one of each on every attempt. */
+  async function refusingNight() {
+    const first = await night();
+    const [refusedArchive, ...archived] = fix(first, PAYMENTS_APE1);
+    clusterOf(sim.org, BROKEN).addons['vpc-cni']!.addonVersion = 'v1.12.0-eksbuild.1';
+    const refused = [refusedArchive!, BROKEN_FINDING];
+    const before = hub();
+    sim.setFaults({ rules: [{ service: 'securityhub', operation: 'BatchImportFindings', failFindingIds: refused, error: 'InternalException' }] });
+    const second = await night();
+    return { before, second, refused, archived };
+  }
+
+  it('keeps the findings Security Hub refused as they were, counts them, and delivers them the next night', { timeout: 30_000 }, async () => {
+    // Prepare
+    const { before, second, refused, archived } = await refusingNight();
+    const between = hub();
+    sim.setFaults({});
+
+    // Act
+    const third = await night();
+
+    // Assess
+    expect(audited(second)).toEqual(reachable(sim.org));
+    expect(second.report.findings.map((f) => f.id)).toContain(BROKEN_FINDING);
+    expect(second.delivery.securityHub).toMatchObject({ failed: 2 });
+    expect(stateOf([...refused, ...archived], between)).toEqual([[refused[0], 'ACTIVE'], [BROKEN_FINDING, undefined], ...archived.map((id) => [id, 'ARCHIVED'])]);
+    expectHubTruthful(before, second, between, new Set(refused));
+
+    expect(third.delivery.securityHub).toMatchObject({ failed: 0 });
+    expect(stateOf(refused)).toEqual([[refused[0], 'ARCHIVED'], [BROKEN_FINDING, 'ACTIVE']]);
+    expectHubTruthful(between, third);
+  });
+
+  it('names each finding Security Hub refused in the report errors', { timeout: 30_000 }, async () => {
+    // Act
+    const { second, refused } = await refusingNight();
+
+    // Assess
+    const hubErrors = second.report.errors.filter((e) => e.stage === 'deliver-securityhub');
+    expect(hubErrors.map((e) => `${e.accountId}/${e.region}`).sort()).toEqual([`${PAYMENTS_APE1.accountId}/${PAYMENTS_APE1.region}`, `${BROKEN.accountId}/${BROKEN.region}`]);
+    for (const id of refused) expect(hubErrors.map((e) => e.message).join('\n')).toContain(id);
+  });
+
+  it('records a failed SNS publish, and the next night still announces the news counted from the last delivered night', { timeout: 30_000 }, async () => {
+    // Prepare
+    const first = await night();
+    const resolved = fix(first, CHECKOUT_LEGACY);
+    clusterOf(sim.org, BROKEN).addons['vpc-cni']!.addonVersion = 'v1.12.0-eksbuild.1';
+    const before = hub();
+    sim.setFaults({ rules: [{ service: 'sns', operation: 'Publish', error: 'InternalFailure' }] });
+
+    // Act
+    const second = await night({ AUDIT_MAX_ATTEMPTS: '3' });
+    const between = hub();
+    const published = sim.records.sns.length;
+    sim.setFaults({});
+    const third = await night();
+
+    // Assess
+    const snsErrors = second.report.errors.filter((e) => e.stage === 'deliver-sns');
+    expect(snsErrors.map((e) => e.code)).toEqual(['NotifyError']);
+    expect(snsErrors[0]?.message).toContain('InternalFailure');
+    expect(second.delivery.notification).toMatchObject({ sent: false });
+    expect(published).toBe(1);
+    const added = second.delta.new.map((f) => f.id);
+    expect(added).toContain(BROKEN_FINDING);
+    expect(second.delta.new.every((f) => f.clusterName === BROKEN.cluster)).toBe(true);
+    expect(stateOf(resolved, between)).toEqual(resolved.map((id) => [id, 'ARCHIVED']));
+    expectHubTruthful(before, second, between);
+
+    expect(third.delivery.notification).toMatchObject({ sent: true });
+    expect(third.delta.new.map((f) => f.id)).toEqual(added);
+    expect(third.delta.resolved.map((f) => f.id).sort()).toEqual([...resolved].sort());
+    const announced = sim.records.sns.at(-1)!.messageAttributes;
+    expect([announced['newFindings']?.StringValue, announced['resolvedFindings']?.StringValue]).toEqual([String(added.length), String(resolved.length)]);
+  });
+
+  it('stops starting accounts at the deadline: those not reached are reported and their findings stay open', { timeout: 30_000 }, async () => {
+    // Prepare: accounts one at a time; 333's clusters answer after 3 s; the Lambda has 62 s left
+    // and a 60 s margin, so the deadline passes while 333 is scanned
+    const first = await night();
+    const reached = fix(first, PAYMENTS_APE1);
+    const notReached = fix(first, DEV_USE1);
+    const before = hub();
+    sim.setFaults({ rules: [{ service: 'eks', operation: 'ListClusters', accountId: CHECKOUT_LEGACY.accountId, latencyMs: 3000 }] });
+
+    // Act
+    const outcome = await night({ AUDIT_CONCURRENCY: '1' }, 62_000);
+
+    // Assess
+    const late = ['444444444444', '555555555555', '666666666666', '777777777777', '888888888888'];
+    expect(outcome.report.coverage.accounts).toMatchObject({ scanned: 3, failed: 0, notReached: late.length });
+    expect(outcome.report.coverage.notes.filter((n) => n.kind === 'not-reached').map((n) => n.accountId)).toEqual(late);
+    expect(audited(outcome)).toEqual(reachable(sim.org).filter((c) => !late.some((id) => c.startsWith(id))));
+    expect(outcome.report.errors).toEqual([]);
+    expect(stateOf(reached)).toEqual(reached.map((id) => [id, 'ARCHIVED']));
+    expect(stateOf(notReached)).toEqual(notReached.map((id) => [id, 'ACTIVE']));
+    expectNotResolved(outcome, notReached);
+    expectHubTruthful(before, outcome);
+  });
+});
