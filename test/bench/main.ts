@@ -3,6 +3,7 @@
  * latency and per-account EKS rate limits, on generated organizations of growing size; prints
  * wall time, calls per operation, the lower bound and the ratio to it, and peak RSS. The
  * simulator and each measured run get their own process. Not part of `npm test`.
+ * For JSON only on stdout: `npm run --silent bench -- --json` (npm prints its own header otherwise).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -13,7 +14,8 @@ import type { SimOrg } from '../sim/schema.js';
 import type { Simulator } from '../sim/server.js';
 import { DEMO_BUCKET, simulatorEnv } from '../support/local-lambda.js';
 import { orgShape } from './bound.js';
-import { BOUND_EXPLAINED, formatMeasurement, measure, type Measurement, type RunRecord, type Scenario } from './measurement.js';
+import { BOUND_EXPLAINED, formatMeasurement } from './format.js';
+import { measure, type Measurement, type RunRecord, type Scenario } from './measurement.js';
 import { buildChild, runChild, startSimChild } from './processes.js';
 import type { ChildRequest } from './protocol.js';
 
