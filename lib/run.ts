@@ -1,6 +1,5 @@
 import pLimit from 'p-limit';
-import { scanOrganization, scanSelection, type ScanOptions, type ScanResult } from './collect/scan.js';
-import type { SelectedAccounts } from './distributed/steps.js';
+import { scanOrganization, scanSelection, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
 import type { AccountSession, CollectPorts } from './collect/ports.js';
 import { computeDelta, knownFindings, type Delta, type StoredRunReport } from './deliver/history/delta.js';
 import type { HistoryError, HistoryStore } from './deliver/history/store.js';

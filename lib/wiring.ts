@@ -90,7 +90,9 @@ export async function wireAwsPorts(config: AuditConfig, rules: readonly Rule[], 
     ...(options.instrument ? { instrument: options.instrument } : {}),
   });
   const instrument: ClientInstrument = options.instrument ?? ((client) => client);
-  const homeS3 = () => instrument(s3Client(collect, config.homeRegion, customEndpoint));
+  // One S3 client for the run's suppressions, history and distributed parts (built only if used).
+  let s3: S3Client | undefined;
+  const homeS3 = () => (s3 ??= instrument(s3Client(collect, config.homeRegion, customEndpoint)));
 
   const suppressionsSource = options.suppressionsFile ?? config.suppressionsUri;
   const suppressions = suppressionsSource ? await loadSuppressions(suppressionsSource, { s3: homeS3() }) : [];

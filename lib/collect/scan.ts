@@ -47,6 +47,21 @@ export const SCAN_DEFAULTS = {
   perAccountConcurrency: 8,
 } as const;
 
+/** The accounts of a run and the one scanned with the caller's own credentials, listed once. */
+export interface SelectedAccounts {
+  selection: AccountSelection;
+  managementId: string | undefined;
+}
+
+/** Lists and filters the organization's accounts (enough to choose between one Lambda and the state machine). */
+export async function selectForScan(options: ScanOptions, ports: Pick<CollectPorts, 'directory'>): Promise<SelectedAccounts> {
+  const [selection, managementId] = await Promise.all([
+    selectAccounts(ports.directory, options),
+    options.assumeRoleInManagementAccount ? undefined : ports.directory.managementAccountId(),
+  ]);
+  return { selection, managementId };
+}
+
 /**
  * Reads the vpc-cni facts of every cluster of the organization. Only a failure to list the
  * organization's accounts (AccountListingError) is thrown; everything else is recorded.
@@ -56,10 +71,7 @@ export async function scanOrganization(
   ports: CollectPorts,
   now: () => number = Date.now,
 ): Promise<ScanResult> {
-  const [selection, managementId] = await Promise.all([
-    selectAccounts(ports.directory, options),
-    options.assumeRoleInManagementAccount ? undefined : ports.directory.managementAccountId(),
-  ]);
+  const { selection, managementId } = await selectForScan(options, ports);
   return scanSelection(selection, managementId, options, ports, now);
 }
 

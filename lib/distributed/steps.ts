@@ -1,7 +1,5 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { scanSelection, type ScanOptions } from '../collect/scan.js';
-import { selectAccounts, type AccountSelection } from '../collect/selection.js';
-import type { CollectPorts } from '../collect/ports.js';
+import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
 import { getS3Text, putS3Text } from '../deliver/s3-object.js';
 import { auditScan, concludeRun, mergeBatches, type AuditedBatch, type AuditPorts, type RunOptions, type RunOutcome } from '../run.js';
 import type { ScanError } from '../types.js';
@@ -17,20 +15,6 @@ export interface DistributedStorage {
 /** Starts the state machine; the AWS adapter is Step Functions StartExecution. */
 export interface ExecutionStarter {
   start(name: string, input: DistributedPlan): Promise<string>;
-}
-
-export interface SelectedAccounts {
-  selection: AccountSelection;
-  managementId: string | undefined;
-}
-
-/** The accounts of this run, listed once: enough to choose between one Lambda and the state machine. */
-export async function selectForRun(scan: ScanOptions, collect: CollectPorts): Promise<SelectedAccounts> {
-  const [selection, managementId] = await Promise.all([
-    selectAccounts(collect.directory, scan),
-    scan.assumeRoleInManagementAccount ? undefined : collect.directory.managementAccountId(),
-  ]);
-  return { selection, managementId };
 }
 
 /**

@@ -2,7 +2,8 @@ import type { Context } from 'aws-lambda';
 import { readConfig, redactedConfig, type AuditConfig } from '../config.js';
 import type { Rule } from '../evaluate/rule.js';
 import { loadRules } from '../rules/load.js';
-import { planDistributedRun, selectForRun } from '../distributed/steps.js';
+import { selectForScan } from '../collect/scan.js';
+import { planDistributedRun } from '../distributed/steps.js';
 import { runAudit, runIdOf, type RunLogger, type RunOutcome } from '../run.js';
 import { SEVERITIES } from '../types.js';
 import { scanOptionsOf, wireAwsPorts, type ClientInstrument, type WiringOptions } from '../wiring.js';
@@ -109,7 +110,7 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
     try {
       const scan = scanOptionsOf(config, deadline);
       const runId = runIdOf(started);
-      const selected = await selectForRun(scan, ports.collect);
+      const selected = await selectForScan(scan, ports.collect);
       if (ports.starter && ports.storage && !request.dryRun && selected.selection.selected.length > config.distributedThreshold) {
         const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter);
         const delegated = { runId, delegated: { executionArn, accounts: selected.selection.selected.length } };
