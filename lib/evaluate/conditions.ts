@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import semver from 'semver';
 import { z } from 'zod';
+import { goParseBool } from './configuration.js';
 import { isKnownFact, type FactValue, type FactView } from './facts.js';
 import { inRange, isValidRange, parseCniVersion, parseKubernetesVersion } from './version.js';
 
@@ -50,15 +51,8 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   ]),
 );
 
-/** Go's strconv.ParseBool, which the CNI uses for its boolean env vars. */
-function parseBool(value: FactValue): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
-  const text = String(value);
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
-  return undefined;
-}
+/** Booleans as the CNI reads them (Go's strconv.ParseBool). */
+const parseBool = (value: FactValue): boolean | undefined => goParseBool(value);
 
 function toNumber(value: FactValue): number | undefined {
   if (typeof value === 'number') return value;

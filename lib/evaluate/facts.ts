@@ -1,5 +1,6 @@
 import semver from 'semver';
 import type { ClusterFacts } from '../types.js';
+import { parseConfigurationValues } from './configuration.js';
 import { compareCniVersionsDesc, parseCniVersion, type CniVersion } from './version.js';
 
 /** A value a condition can look at. Configuration values arrive as strings ("3", "true"). */
@@ -27,7 +28,7 @@ export const FACT_NAMES: Record<string, string> = {
   'addon.image': 'the aws-node image of a self-managed CNI',
   'addon.officialImage': 'false when the image is not from an Amazon EKS registry',
   'addon.daemonSetVersion': 'the image tag the aws-node DaemonSet runs, for a managed add-on read with AUDIT_READ_DAEMONSET=all',
-  'addon.configValid': 'false when configurationValues is not valid JSON',
+  'addon.configValid': 'false when configurationValues is neither valid JSON nor valid YAML',
   'addon.configError': 'why configurationValues could not be read',
   'catalog.available': 'whether the versions EKS offers for the cluster are known',
   'catalog.latest': 'the newest version EKS offers for the cluster Kubernetes version',
@@ -54,18 +55,8 @@ interface ParsedConfig {
 }
 
 function parseConfig(raw: string | null): ParsedConfig {
-  if (raw == null || raw.trim() === '') return { value: {} };
-  try {
-    const value: unknown = JSON.parse(raw);
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { error: 'configurationValues is not a JSON object' };
-    }
-    return { value };
-  } catch (error) {
-    // V8's message quotes the input, which may hold secrets: keep only the position.
-    const position = /position (\d+)/.exec((error as Error).message)?.[1];
-    return { error: `configurationValues is not valid JSON${position ? ` (error at character ${position})` : ''}` };
-  }
+  const parsed = parseConfigurationValues(raw);
+  return parsed.ok ? { value: parsed.value } : { error: parsed.error };
 }
 
 function configValue(config: unknown, path: string): FactValue {
