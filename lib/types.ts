@@ -67,6 +67,12 @@ export interface CniFacts {
    * by hand, or an update that failed half way). Absent when not read.
    */
   daemonSetVersion?: string;
+  /**
+   * The network policy agent container (`aws-eks-nodeagent`, in the aws-node pod since v1.14) of a
+   * self-managed CNI read from its DaemonSet: its image and tag (null when pinned by digest only).
+   * Absent when not read, or when the pod has no agent container.
+   */
+  networkPolicyAgent?: { image: string; version: string | null };
 }
 
 /** The facts of one cluster's vpc-cni, all the evaluate layer needs. */

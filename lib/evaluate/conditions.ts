@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import semver from 'semver';
 import { z } from 'zod';
 import { goParseBool } from './configuration.js';
-import { isKnownFact, type FactValue, type FactView } from './facts.js';
+import { factType, isKnownFact, type FactValue, type FactView } from './facts.js';
 import { inRange, isValidRange, parseCniVersion, parseKubernetesVersion } from './version.js';
 
 /**
@@ -36,8 +36,32 @@ const leafSchema = z
         code: 'custom',
         message: `a condition on "${leaf.fact}" needs exactly one of ${OPERATORS.join(', ')} (found ${ops.length ? ops.join(', ') : 'none'})`,
       });
+      return;
     }
+    const typeError = checkTyped(leaf.fact, ops[0]!, leaf[ops[0]!]);
+    if (typeError) ctx.addIssue({ code: 'custom', path: [ops[0]!], message: typeError });
   });
+
+/**
+ * A typed fact (`ipamd.<NAME>`) always has a value (ipamd's default when unset), so present /
+ * absent say nothing, and a boolean compares only with true or false, an integer with numbers.
+ */
+function checkTyped(fact: string, operator: Operator, expected: unknown): string | undefined {
+  const type = factType(fact);
+  if (!type) return undefined;
+  const use = `use addon.config.env.${fact.slice('ipamd.'.length)} to test what is written`;
+  if (operator === 'present' || operator === 'absent') return `${fact} always has a value (ipamd's default when unset): ${use}`;
+  const values = Array.isArray(expected) ? expected : [expected];
+  if (type === 'bool') {
+    if (operator !== 'equals' && operator !== 'in') return `${fact} is a boolean: compare it with equals: true or false`;
+    if (values.some((v) => typeof v !== 'boolean')) return `${fact} is a boolean: compare it with true or false`;
+  }
+  if (type === 'int') {
+    if (operator === 'semver' || operator === 'matches') return `${fact} is an integer: compare it with equals, in, lt, lte, gt or gte`;
+    if (values.some((v) => typeof v !== 'number' || !Number.isInteger(v))) return `${fact} is an integer: compare it with whole numbers`;
+  }
+  return undefined;
+}
 
 export type Leaf = z.infer<typeof leafSchema>;
 export type Condition = Leaf | { all: Condition[] } | { any: Condition[] } | { not: Condition };
@@ -54,11 +78,14 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
 /** Booleans as the CNI reads them (Go's strconv.ParseBool). */
 const parseBool = (value: FactValue): boolean | undefined => goParseBool(value);
 
+/**
+ * A number from a fact: numbers as they are, strings only when plain decimal ("5", "-1", "2.5").
+ * "0x20", "1e2" and " 5" are not numbers to ipamd (Go's Atoi), so they are not numbers here.
+ */
 function toNumber(value: FactValue): number | undefined {
   if (typeof value === 'number') return value;
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const n = Number(value);
-  return Number.isFinite(n) ? n : undefined;
+  if (typeof value !== 'string' || !/^[+-]?\d+(\.\d+)?$/.test(value)) return undefined;
+  return Number(value);
 }
 
 function isPresent(value: FactValue): boolean {
@@ -126,6 +153,8 @@ export interface Evidence {
   operator: Operator;
   expected: unknown;
   actual: FactValue;
+  /** The value as the finding shows it (`not set (off)` for an unset ipamd boolean). */
+  shown: FactValue;
   negated: boolean;
 }
 
@@ -148,7 +177,7 @@ export function explain(condition: Condition, facts: FactView, negated = false):
     return children.filter((c) => holds(c, facts) !== negated).flatMap((c) => explain(c, facts, negated));
   }
   const operator = operatorOf(condition);
-  return [{ fact: condition.fact, operator, expected: condition[operator], actual: facts.get(condition.fact), negated }];
+  return [{ fact: condition.fact, operator, expected: condition[operator], actual: facts.get(condition.fact), shown: facts.show(condition.fact), negated }];
 }
 
 const PHRASES: Record<Operator, [string, string]> = {
@@ -171,9 +200,9 @@ function show(value: unknown): string {
 
 /** `addon.config.env.WARM_IP_TARGET is set (5)`: one clause of a finding's "why". */
 export function describeEvidence(e: Evidence): string {
-  const name = e.fact.replace(/^addon\.config\.(env\.)?/, '').replace(/^(addon|cluster|catalog)\./, '');
+  const name = e.fact.replace(/^addon\.config\.(env\.)?/, '').replace(/^(addon|cluster|catalog|ipamd)\./, '');
   const phrase = PHRASES[e.operator][e.negated ? 1 : 0];
-  const shown = isPresent(e.actual) ? show(e.actual) : 'unset';
+  const shown = isPresent(e.shown) ? show(e.shown) : 'not set';
   if (e.operator === 'present' || e.operator === 'absent') {
     return isPresent(e.actual) ? `${name} ${phrase} (${shown})` : `${name} ${phrase}`;
   }

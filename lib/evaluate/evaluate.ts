@@ -17,7 +17,7 @@ function templateLookup(rule: Rule, view: FactView, facts: ClusterFacts, fix: Fi
     'rule.affected': rule.affected,
     'cluster.partition': facts.partition,
   };
-  return (name: string): unknown => (name in extra ? extra[name] : view.get(name));
+  return (name: string): unknown => (Object.hasOwn(extra, name) ? extra[name] : view.show(name));
 }
 
 /** The clauses of the "why": the version match, the Kubernetes match and the condition evidence. */
@@ -44,7 +44,15 @@ function matches(rule: Rule, view: FactView, facts: ClusterFacts): boolean {
 export function evaluateCluster(rules: readonly Rule[], facts: ClusterFacts): Finding[] {
   if (facts.cni.source === 'absent') return []; // another CNI: there is no vpc-cni to judge
   const view = buildFactView(facts);
-  const versionRules = rules.filter((r) => r.affected && (!r.kubernetes || kubernetesInRange(facts.kubernetesVersion, r.kubernetes)));
+  // The risks a fix must clear: version rules that apply to this cluster's Kubernetes version and
+  // configuration; an informational rule (whose trigger the auditor cannot read) moves no target.
+  const versionRules = rules.filter(
+    (r) =>
+      r.affected &&
+      r.severity !== 'informational' &&
+      (!r.kubernetes || kubernetesInRange(facts.kubernetesVersion, r.kubernetes)) &&
+      (!r.when || holds(r.when, view)),
+  );
   const findings: Finding[] = [];
   for (const rule of rules) {
     if (!matches(rule, view, facts)) continue;

@@ -1,6 +1,7 @@
 import semver from 'semver';
 import type { ClusterFacts } from '../types.js';
 import { parseConfigurationValues } from './configuration.js';
+import { describeIgnored, describeIpamdValue, IPAMD_SETTINGS, isIpamdSetting, readIpamdSetting, type IpamdSetting } from './ipamd.js';
 import { compareCniVersionsDesc, parseCniVersion, type CniVersion } from './version.js';
 
 /** A value a condition can look at. Configuration values arrive as strings ("3", "true"). */
@@ -28,22 +29,46 @@ export const FACT_NAMES: Record<string, string> = {
   'addon.image': 'the aws-node image of a self-managed CNI',
   'addon.officialImage': 'false when the image is not from an Amazon EKS registry',
   'addon.daemonSetVersion': 'the image tag the aws-node DaemonSet runs, for a managed add-on read with AUDIT_READ_DAEMONSET=all',
+  'addon.nodeAgentImage': 'the image of the aws-eks-nodeagent container (network policy agent), for a self-managed CNI',
+  'addon.nodeAgentVersion': 'the image tag of the network policy agent (v1.4.1), for a self-managed CNI',
   'addon.configValid': 'false when configurationValues is neither valid JSON nor valid YAML',
   'addon.configError': 'why configurationValues could not be read',
   'catalog.available': 'whether the versions EKS offers for the cluster are known',
   'catalog.latest': 'the newest version EKS offers for the cluster Kubernetes version',
   'catalog.behindLatest': 'true when the add-on is older than catalog.latest',
   'catalog.minorsBehind': 'how many minor releases the add-on is behind catalog.latest',
+  'ipamd.ignored': 'the env settings ipamd ignores because their value does not parse (WARM_IP_TARGET=abc ...)',
 };
+/** `addon.config.<path>` (as written) and `cluster.tags.<key>` take any name; `ipamd.<NAME>` the settings of IPAMD_SETTINGS. */
 export const OPEN_FACT_PREFIXES = ['addon.config.', 'cluster.tags.'] as const;
+const IPAMD_PREFIX = 'ipamd.';
+
+/** The setting behind `ipamd.<NAME>`, when the name is one. */
+function ipamdSettingOf(name: string): [string, IpamdSetting] | undefined {
+  if (!name.startsWith(IPAMD_PREFIX)) return undefined;
+  const setting = name.slice(IPAMD_PREFIX.length);
+  return isIpamdSetting(setting) ? [setting, IPAMD_SETTINGS[setting]!] : undefined;
+}
 
 export function isKnownFact(name: string): boolean {
-  return name in FACT_NAMES || OPEN_FACT_PREFIXES.some((p) => name.startsWith(p) && name.length > p.length);
+  return (
+    Object.hasOwn(FACT_NAMES, name) ||
+    ipamdSettingOf(name) !== undefined ||
+    OPEN_FACT_PREFIXES.some((p) => name.startsWith(p) && name.length > p.length)
+  );
+}
+
+/** The type of a typed fact (`ipamd.<NAME>`): what a condition on it must compare with. */
+export function factType(name: string): 'bool' | 'int' | undefined {
+  return ipamdSettingOf(name)?.[1].type;
 }
 
 /** One cluster's facts, flattened for conditions and templates. */
 export interface FactView {
+  /** The value a condition compares. */
   get(name: string): FactValue;
+  /** The value as a finding's text shows it (`not set (off)` for an unset ipamd boolean). */
+  show(name: string): FactValue;
   version: CniVersion | null;
   /** The offered versions, newest first (empty when unknown). */
   offered: string[];
@@ -70,10 +95,30 @@ function configValue(config: unknown, path: string): FactValue {
   return node == null ? undefined : JSON.stringify(node);
 }
 
+function envOf(config: unknown): Record<string, unknown> {
+  if (config === null || typeof config !== 'object' || !Object.hasOwn(config, 'env')) return {};
+  const env = (config as { env?: unknown }).env;
+  return env !== null && typeof env === 'object' && !Array.isArray(env) ? (env as Record<string, unknown>) : {};
+}
+
+/** Own properties only: a name from outside (`constructor`, `__proto__`) never reaches Object.prototype. */
+function own<T>(map: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(map, key) ? map[key] : undefined;
+}
+
 export function buildFactView(facts: ClusterFacts): FactView {
   const { cni } = facts;
   const version = parseCniVersion(cni.version);
   const config = parseConfig(cni.configurationValues);
+  const env = envOf(config.value);
+  const ipamd = (name: string) => {
+    const found = ipamdSettingOf(name);
+    return found && { name: found[0], setting: found[1], read: readIpamdSetting(found[1], own(env, found[0])) };
+  };
+  const ignored = Object.entries(IPAMD_SETTINGS).flatMap(([name, setting]) => {
+    const read = readIpamdSetting(setting, own(env, name));
+    return read.ignored ? [describeIgnored(name, setting, read)] : [];
+  });
   const offered = [...(facts.offeredVersions ?? [])].sort(compareCniVersionsDesc);
   const latest = offered.map(parseCniVersion).find((v): v is CniVersion => v !== null);
   const behind = version && latest ? semver.lt(version.semver, latest.semver) : undefined;
@@ -105,22 +150,32 @@ export function buildFactView(facts: ClusterFacts): FactView {
     'addon.image': cni.image,
     'addon.officialImage': cni.officialImage,
     'addon.daemonSetVersion': cni.daemonSetVersion,
+    'addon.nodeAgentImage': cni.networkPolicyAgent?.image,
+    'addon.nodeAgentVersion': cni.networkPolicyAgent?.version ?? undefined,
     'addon.configValid': config.error === undefined,
     'addon.configError': config.error,
     'catalog.available': latest !== undefined,
     'catalog.latest': latest?.raw,
     'catalog.behindLatest': behind,
     'catalog.minorsBehind': minorsBehind,
+    'ipamd.ignored': ignored,
   };
 
+  const get = (name: string): FactValue => {
+    if (Object.hasOwn(fixed, name)) return fixed[name];
+    const setting = ipamd(name);
+    if (setting) return setting.read.value;
+    if (name.startsWith('addon.config.')) return configValue(config.value, name.slice('addon.config.'.length));
+    if (name.startsWith('cluster.tags.')) return own(facts.tags, name.slice('cluster.tags.'.length));
+    return undefined;
+  };
   return {
     version,
     offered,
-    get(name) {
-      if (Object.hasOwn(fixed, name)) return fixed[name];
-      if (name.startsWith('addon.config.')) return configValue(config.value, name.slice('addon.config.'.length));
-      if (name.startsWith('cluster.tags.')) return facts.tags[name.slice('cluster.tags.'.length)];
-      return undefined;
+    get,
+    show(name) {
+      const setting = ipamd(name);
+      return setting ? describeIpamdValue(setting.setting, setting.read) : get(name);
     },
   };
 }

@@ -34,7 +34,7 @@ export function renderTemplate(template: string, lookup: (name: string) => unkno
 
 const template = z.string().min(1).superRefine((text, ctx) => {
   for (const name of placeholders(text)) {
-    if (!isKnownFact(name) && !(name in TEMPLATE_VALUES)) {
+    if (!isKnownFact(name) && !Object.hasOwn(TEMPLATE_VALUES, name)) {
       ctx.addIssue({ code: 'custom', message: `unknown placeholder {{${name}}}` });
     }
   }
@@ -72,10 +72,14 @@ export const frontMatterSchema = z
     kubernetes: z.string().refine(isValidRange, 'not a valid semver range').optional(),
     when: conditionSchema.optional(),
     why: template.optional(),
-    remediation: remediationSchema,
+    /** Optional for a version-range rule: it then gets DEFAULT_UPGRADE (the upgrade plan). */
+    remediation: remediationSchema.optional(),
     references: z.array(z.url()).default([]),
   })
   .superRefine((rule, ctx) => {
+    if (rule.remediation === undefined && rule.affected === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['remediation'], message: 'a condition rule needs remediation (text, and a preset or commands); only a version-range rule defaults to the upgrade plan' });
+    }
     if ((rule.affected === undefined) !== (rule.fixed === undefined)) {
       ctx.addIssue({ code: 'custom', path: [rule.affected ? 'fixed' : 'affected'], message: 'a version-range rule needs both affected and fixed' });
     }
@@ -89,10 +93,18 @@ export const frontMatterSchema = z
   });
 
 export type FrontMatter = z.infer<typeof frontMatterSchema>;
+export type RuleRemediation = z.infer<typeof remediationSchema>;
+
+/** The remediation of a version-range rule that gives none: the upgrade plan to the first fixed release or later. */
+export const DEFAULT_UPGRADE: RuleRemediation = Object.freeze({
+  preset: 'upgrade',
+  text: 'Upgrade vpc-cni to {{fix.target}} ({{rule.fixed}} is the first release with the fix).',
+});
 
 /** A validated rule: its front matter and the prose sections of its document. */
-export interface Rule extends Omit<FrontMatter, 'when'> {
+export interface Rule extends Omit<FrontMatter, 'when' | 'remediation'> {
   when?: Condition;
+  remediation: RuleRemediation;
   sections: Record<SectionKey, string>;
   /** Where the rule came from (a file path, or `built-in`). */
   source: string;

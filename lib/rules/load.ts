@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { frontMatterSchema, SECTION_TITLES, type Rule, type SectionKey } from '../evaluate/rule.js';
+import { DEFAULT_UPGRADE, frontMatterSchema, SECTION_TITLES, type Rule, type SectionKey } from '../evaluate/rule.js';
 
 /** One thing wrong with one rule file. */
 export interface RuleProblem {
@@ -74,7 +74,7 @@ export function parseRule(file: string, text: string): Rule {
     sections[key] = content ?? '';
   }
   if (problems.length > 0) throw new RuleValidationError(problems);
-  return { ...parsed.data, sections, source: file };
+  return { ...parsed.data, remediation: parsed.data.remediation ?? DEFAULT_UPGRADE, sections, source: file };
 }
 
 async function readRuleDir(dir: string): Promise<{ rules: Rule[]; problems: RuleProblem[] }> {

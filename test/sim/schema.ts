@@ -48,6 +48,10 @@ const selfManagedCniSchema = z.strictObject({
   readinessProbeTimeoutSeconds: z.number().int().positive().optional(),
   /** false: a private endpoint out of the auditor's reach: connections are accepted, never answered (absent: reachable). */
   endpointReachable: z.boolean().optional(),
+  /** The `aws-eks-nodeagent` container's image (absent: a pod without the network policy agent, as before v1.14). */
+  nodeAgentImage: z.string().optional(),
+  /** The agent's `--enable-network-policy` flag (default false, as in the upstream manifests). */
+  enableNetworkPolicy: z.boolean().optional(),
 });
 
 const clusterSchema = z.strictObject({

@@ -35,6 +35,7 @@ const probeSchema = z.looseObject({ timeoutSeconds: z.number().int().optional() 
 const containerSchema = z.looseObject({
   name: z.string(),
   image: z.string().optional(),
+  args: z.array(z.string()).optional(),
   env: z
     .array(z.looseObject({ name: z.string(), value: z.string().optional(), valueFrom: z.unknown().optional() }))
     .optional(),
@@ -56,8 +57,27 @@ export interface AwsNodeDaemonSet {
   /** The image tag (`v1.9.3`, `v1.9.3-eksbuild.1`); null when pinned by digest only. */
   version: string | null;
   officialImage: boolean;
-  /** `{"env":{...},"livenessProbeTimeoutSeconds":N,"readinessProbeTimeoutSeconds":N}`, as the add-on's. */
+  /**
+   * `{"env":{...},"livenessProbeTimeoutSeconds":N,"readinessProbeTimeoutSeconds":N,"enableNetworkPolicy":"true"}`,
+   * as the add-on's (`enableNetworkPolicy` from the agent's `--enable-network-policy` flag).
+   */
   configurationValues: string;
+  /** The network policy agent container (`aws-eks-nodeagent`), when the pod runs one. */
+  networkPolicyAgent?: { image: string; version: string | null };
+}
+
+const NODE_AGENT = 'aws-eks-nodeagent';
+/** `--enable-network-policy=true`, `-enable-network-policy=false` or the bare flag (true). */
+const ENABLE_NETWORK_POLICY = /^--?enable-network-policy(?:=(.*))?$/;
+
+/** The value of the agent's --enable-network-policy flag as written (the bare flag is "true"). */
+function networkPolicyFlag(args: readonly string[]): string | undefined {
+  let value: string | undefined;
+  for (const arg of args) {
+    const match = ENABLE_NETWORK_POLICY.exec(arg);
+    if (match) value = match[1] ?? 'true'; // the last one wins, as with Go's flag package
+  }
+  return value;
 }
 
 /** The aws-node container of the DaemonSet; rejects what is not an aws-node DaemonSet. */
@@ -83,11 +103,18 @@ export function awsNodeFromDaemonSet(body: unknown, clusterName: string): AwsNod
   if (container.livenessProbe?.timeoutSeconds !== undefined) config.livenessProbeTimeoutSeconds = container.livenessProbe.timeoutSeconds;
   if (container.readinessProbe?.timeoutSeconds !== undefined) config.readinessProbeTimeoutSeconds = container.readinessProbe.timeoutSeconds;
 
+  const agent =
+    containers.find((c) => c.name === NODE_AGENT) ??
+    containers.find((c) => c.image !== undefined && parseImage(c.image).repository.endsWith('aws-network-policy-agent'));
+  const networkPolicy = agent ? networkPolicyFlag(agent.args ?? []) : undefined;
+  if (networkPolicy !== undefined) config.enableNetworkPolicy = networkPolicy;
+
   return {
     image: container.image,
     version: parseImage(container.image).tag,
     officialImage: isOfficialCniImage(container.image),
     configurationValues: JSON.stringify(config),
+    ...(agent?.image ? { networkPolicyAgent: { image: agent.image, version: parseImage(agent.image).tag } } : {}),
   };
 }
 
@@ -117,5 +144,6 @@ export function selfManagedCniFacts(
     serviceAccountRoleArn,
     podIdentityAssociations,
     iamRoleKnown: true,
+    ...(daemonSet.networkPolicyAgent ? { networkPolicyAgent: daemonSet.networkPolicyAgent } : {}),
   };
 }

@@ -1,7 +1,9 @@
 /**
- * Whether an aws-node image is an official Amazon EKS build: pulled from the EKS ECR account of
- * its registry's region, repository `amazon-k8s-cni`. A mirror or a custom build may carry any
- * tag, so its tag says nothing sure about the code it runs: it is reported as such, not trusted.
+ * Whether an aws-node image is an official Amazon EKS build: `amazon-k8s-cni` from the EKS ECR
+ * account of its registry's region (every partition, FIPS endpoints included), or from ECR Public
+ * (`public.ecr.aws/eks/amazon-k8s-cni`, where upstream publishes every release). A mirror, a
+ * pull-through cache or a custom build may carry any tag, so its tag says nothing sure about the
+ * code it runs: it is reported as such, not trusted.
  */
 
 /**
@@ -35,6 +37,8 @@ const EKS_REGISTRY_ACCOUNTS: Record<string, string> = {
 };
 const DEFAULT_EKS_REGISTRY_ACCOUNT = '602401143452';
 const OFFICIAL_REPOSITORY = 'amazon-k8s-cni';
+/** ECR Public, where upstream publishes every release (the manifests' `public.ecr.aws/eks/...`). */
+const ECR_PUBLIC = { registry: 'public.ecr.aws', repository: `eks/${OFFICIAL_REPOSITORY}` } as const;
 
 /** `<account>.dkr.ecr[-fips].<region>.amazonaws.com[.cn]` or `.amazonaws.eu`. */
 const ECR_HOST = /^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z]{2}(?:-[a-z]+)+-\d)\.amazonaws\.(?:com|com\.cn|eu)$/;
@@ -71,12 +75,13 @@ export function parseImage(image: string): ImageReference {
 
 /** The EKS registry account of a region. */
 export function eksRegistryAccount(region: string): string {
-  return EKS_REGISTRY_ACCOUNTS[region] ?? DEFAULT_EKS_REGISTRY_ACCOUNT;
+  return Object.hasOwn(EKS_REGISTRY_ACCOUNTS, region) ? EKS_REGISTRY_ACCOUNTS[region]! : DEFAULT_EKS_REGISTRY_ACCOUNT;
 }
 
-/** True for `amazon-k8s-cni` from the EKS ECR account of the registry's own region. */
+/** True for `amazon-k8s-cni` from ECR Public or from the EKS ECR account of the registry's own region. */
 export function isOfficialCniImage(image: string): boolean {
   const ref = parseImage(image);
+  if (ref.registry === ECR_PUBLIC.registry) return ref.repository === ECR_PUBLIC.repository;
   const host = ECR_HOST.exec(ref.registry);
   if (!host || ref.repository !== OFFICIAL_REPOSITORY) return false;
   const [, account, region] = host;

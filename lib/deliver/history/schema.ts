@@ -101,6 +101,7 @@ const clusterFacts = z.object({
     ),
     iamRoleKnown: z.boolean().optional(),
     daemonSetVersion: z.string().optional(),
+    networkPolicyAgent: z.object({ image: z.string(), version: nullableString }).optional(),
   }),
   offeredVersions: z.array(z.string()).optional(),
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isOfficialCniImage, parseImage } from '../../../lib/collect/kubernetes/registry.js';
+import { eksRegistryAccount, isOfficialCniImage, parseImage } from '../../../lib/collect/kubernetes/registry.js';
 
 describe('registry.ts', () => {
   it.each([
@@ -11,6 +11,11 @@ describe('registry.ts', () => {
     ['151742754352.dkr.ecr-fips.us-gov-east-1.amazonaws.com/amazon-k8s-cni:v1.18.0', 'a FIPS endpoint in GovCloud (US-East)'],
     ['918309763551.dkr.ecr.cn-north-1.amazonaws.com.cn/amazon-k8s-cni:v1.15.1', 'the China (Beijing) registry'],
     ['602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.15.1@sha256:' + 'a'.repeat(64), 'a tag pinned by digest'],
+    ['public.ecr.aws/eks/amazon-k8s-cni:v1.18.1', 'ECR Public, where upstream publishes every release'],
+    ['public.ecr.aws/eks/amazon-k8s-cni:v1.19.3-rc1', 'a release candidate on ECR Public'],
+    ['602401143452.dkr.ecr-fips.us-east-1.amazonaws.com/amazon-k8s-cni:v1.18.1', 'a FIPS endpoint in a commercial region'],
+    ['013241004608.dkr.ecr-fips.us-gov-west-1.amazonaws.com/amazon-k8s-cni:v1.18.1', 'a FIPS endpoint in GovCloud (US-West)'],
+    ['961992271922.dkr.ecr.cn-northwest-1.amazonaws.com.cn/amazon-k8s-cni:v1.18.1', 'the China (Ningxia) registry'],
   ])('trusts %s (%s)', (image) => {
     expect(isOfficialCniImage(image)).toBe(true);
   });
@@ -20,11 +25,19 @@ describe('registry.ts', () => {
     ['602401143452.dkr.ecr.ap-east-1.amazonaws.com/amazon-k8s-cni:v1.12.0', 'the common account in an opt-in region that has its own'],
     ['602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni-init:v1.15.1', 'another repository of the EKS account'],
     ['602401143452.dkr.ecr.us-east-1.amazonaws.com.evil.example/amazon-k8s-cni:v1.15.1', 'a look-alike host'],
-    ['public.ecr.aws/eks/amazon-k8s-cni:v1.15.1', 'a public gallery path'],
+    ['public.ecr.aws/someone/amazon-k8s-cni:v1.15.1', 'another ECR Public namespace'],
+    ['public.ecr.aws/eks/amazon-k8s-cni-init:v1.15.1', 'the init image in the aws-node container'],
+    ['123456789012.dkr.ecr.us-east-1.amazonaws.com/ecr-public/eks/amazon-k8s-cni:v1.18.1', 'a pull-through cache of ECR Public'],
     ['amazon-k8s-cni:v1.15.1', 'a bare name (Docker Hub)'],
     ['registry.internal:5000/amazon-k8s-cni:v1.15.1', 'a private registry with a port'],
   ])('reports %s as unofficial (%s)', (image) => {
     expect(isOfficialCniImage(image)).toBe(false);
+  });
+
+  it('reads the registry table by own keys only', () => {
+    expect(eksRegistryAccount('constructor')).toBe('602401143452');
+    expect(eksRegistryAccount('__proto__')).toBe('602401143452');
+    expect(eksRegistryAccount('af-south-1')).toBe('877085696533');
   });
 
   it('splits an image reference like a container runtime', () => {

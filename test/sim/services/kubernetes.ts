@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { parse as parseYaml } from 'yaml';
 import type { SimAddon, SimCluster } from '../schema.js';
 import type { SimState } from '../state.js';
 import { regionEnabled } from './account.js';
@@ -221,6 +222,7 @@ function callerOf(state: SimState, authorization: string | undefined): string | 
 interface ServedCni {
   image: string;
   env: Record<string, string>;
+  nodeAgent?: { image: string; enableNetworkPolicy: boolean };
   roleArn: string | null;
   access: boolean;
   livenessProbeTimeoutSeconds: number;
@@ -237,6 +239,7 @@ function cniOf(cluster: SimCluster): ServedCni | undefined {
     return {
       image: own.image,
       env: own.env,
+      ...(own.nodeAgentImage ? { nodeAgent: { image: own.nodeAgentImage, enableNetworkPolicy: own.enableNetworkPolicy ?? false } } : {}),
       roleArn: own.roleArn ?? null,
       access: own.access,
       livenessProbeTimeoutSeconds: own.livenessProbeTimeoutSeconds ?? 10,
@@ -250,7 +253,8 @@ function cniOf(cluster: SimCluster): ServedCni | undefined {
 function addonCni(addon: SimAddon): ServedCni {
   let config: { env?: Record<string, string>; livenessProbeTimeoutSeconds?: number; readinessProbeTimeoutSeconds?: number } = {};
   try {
-    config = JSON.parse(addon.configurationValues ?? '{}') as typeof config;
+    // EKS stores JSON or YAML as given (YAML 1.2 reads both)
+    config = (parseYaml(addon.configurationValues ?? '{}') ?? {}) as typeof config;
   } catch {
     // EKS would not have applied invalid values: the defaults run
   }
@@ -298,6 +302,21 @@ function daemonSet(cni: ServedCni): unknown {
               livenessProbe: probe(cni.livenessProbeTimeoutSeconds),
               readinessProbe: probe(cni.readinessProbeTimeoutSeconds),
             },
+            ...(cni.nodeAgent
+              ? [
+                  {
+                    name: 'aws-eks-nodeagent',
+                    image: cni.nodeAgent.image,
+                    args: [
+                      '--enable-ipv6=false',
+                      `--enable-network-policy=${cni.nodeAgent.enableNetworkPolicy}`,
+                      '--enable-cloudwatch-logs=false',
+                      '--metrics-bind-addr=:8162',
+                      '--health-probe-bind-addr=:8163',
+                    ],
+                  },
+                ]
+              : []),
           ],
         },
       },
