@@ -1,6 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { SEVERITIES } from '../types.js';
 import { runCheck } from './check.js';
+import { registerRulesCommands } from './rules.js';
 import { runScan } from './scan.js';
 import { EXIT, UsageError } from './errors.js';
 
@@ -23,7 +24,7 @@ export function buildProgram(io: CliIo): Command {
     .description('Which known vpc-cni risks apply to one cluster (what-if: no AWS calls).')
     .requiredOption('--version <version>', 'vpc-cni version, e.g. v1.18.0-eksbuild.1, v1.9.3 or an image reference')
     .option('--k8s <x.y>', 'the cluster Kubernetes version, e.g. 1.29')
-    .option('--config <json>', 'the add-on configuration values (JSON)')
+    .option('--config <values>', 'the add-on configuration values (JSON or YAML, as EKS accepts them)')
     .addOption(new Option('--managed <bool>', 'EKS managed add-on (true) or self-managed (false)').default('true'))
     .option('--role-arn <arn>', 'the IAM role of the aws-node service account, or "none"')
     .option('--catalog <file>', 'a saved `aws eks describe-addon-versions --addon-name vpc-cni` response')
@@ -64,6 +65,7 @@ export function buildProgram(io: CliIo): Command {
       process.exitCode = await runScan(options, { out: io.out, isTty: io.isTty, errTty: Boolean(process.stderr.isTTY) });
     });
 
+  registerRulesCommands(program, io);
   return program;
 }
 

@@ -25,12 +25,21 @@ describe('check', () => {
     expect(ruleIds(out)).toEqual(['vpc-cni-below-v1.7.2', 'vpc-cni-below-v1.8.0']);
   });
 
-  it('lists neither for v1.7.2-eksbuild.1, which is the 1.7.2 release', async () => {
+  it('lists not the below-1.7.2 risk for v1.7.2-eksbuild.1, which is the 1.7.2 release', async () => {
     // Act
     const { out } = await run('check', '--version', 'v1.7.2-eksbuild.1', '--k8s', '1.21', '--format', 'json');
 
     // Assess
-    expect(ruleIds(out)).toEqual(['vpc-cni-below-v1.8.0']);
+    expect(ruleIds(out)).toEqual(['vpc-cni-below-v1.8.0', 'vpc-cni-stale-imds-same-ip-count']);
+  });
+
+  it('reads YAML configuration values as EKS stores them', async () => {
+    // Act
+    const { code, out } = await run('check', '--version', 'v1.18.6', '--config', 'env:\n  WARM_IP_TARGET: "5"\n', '--format', 'json');
+
+    // Assess
+    expect(code).toBe(0);
+    expect(ruleIds(out)).toEqual(['vpc-cni-warm-ip-target-without-minimum']);
   });
 
   it('exits 1 when a finding reaches --fail-on, 0 when none does', async () => {
@@ -61,13 +70,13 @@ describe('check', () => {
     const good = join(dir, 'good.json');
     const bad = join(dir, 'bad.json');
     await writeFile(good, JSON.stringify({ addons: [{ addonName: 'vpc-cni', addonVersions: [
-      { addonVersion: 'v1.18.0-eksbuild.1', compatibilities: [{ clusterVersion: '1.29' }] },
+      { addonVersion: 'v1.18.6-eksbuild.1', compatibilities: [{ clusterVersion: '1.29' }] },
       { addonVersion: 'v1.16.4-eksbuild.2', compatibilities: [{ clusterVersion: '1.29' }] },
     ] }] }));
     await writeFile(bad, JSON.stringify({ addons: [{ addonVersions: [{ version: 'x' }] }] }));
 
     // Act
-    const ok = await run('check', '--version', 'v1.16.4-eksbuild.1', '--k8s', '1.29', '--catalog', good, '--format', 'json');
+    const ok = await run('check', '--version', 'v1.18.4-eksbuild.1', '--k8s', '1.29', '--catalog', good, '--format', 'json');
     const broken = await run('check', '--version', 'v1.16.4-eksbuild.1', '--k8s', '1.29', '--catalog', bad);
 
     // Assess
@@ -77,8 +86,8 @@ describe('check', () => {
   });
 
   it('flags no IAM role only when told the role is none', async () => {
-    expect(ruleIds((await run('check', '--version', 'v1.18.0', '--format', 'json')).out)).toEqual([]);
-    expect(ruleIds((await run('check', '--version', 'v1.18.0', '--role-arn', 'none', '--format', 'json')).out)).toEqual(['vpc-cni-no-iam-role']);
+    expect(ruleIds((await run('check', '--version', 'v1.18.6', '--format', 'json')).out)).toEqual([]);
+    expect(ruleIds((await run('check', '--version', 'v1.18.6', '--role-arn', 'none', '--format', 'json')).out)).toEqual(['vpc-cni-no-iam-role']);
   });
 
   it('prints what a person reads: severity, title, why and the fix command', async () => {
@@ -88,8 +97,9 @@ describe('check', () => {
     // Assess
     expect(out).toContain('HIGH');
     expect(out).toContain('vpc-cni v1.11.4 to v1.12.4 cannot reconcile IPs after an IMDS desync');
-    expect(out).toContain('Why: vpc-cni v1.11.4-eksbuild.1 (release 1.11.4) is in the affected range >=1.11.4 <1.12.5');
-    expect(out).toContain('$ aws eks update-addon --cluster-name payments --region eu-west-1 --addon-name vpc-cni --addon-version v1.12.5-eksbuild.1');
+    expect(out).toContain('Why: vpc-cni v1.11.4-eksbuild.1 (release 1.11.4) is in the affected range >=1.11.4-rc1 <1.12.5');
+    // 1.12.5 is still in the stale-IMDS range: the first release clear of both is 1.18.4
+    expect(out).toContain('$ aws eks update-addon --cluster-name payments --region eu-west-1 --addon-name vpc-cni --addon-version v1.18.4-eksbuild.1');
   });
 
   it('applies a rule file dropped into a --rules directory, through the installed bin', async () => {
@@ -115,8 +125,10 @@ describe('check', () => {
 
     // Act
     const { stdout } = await promisify(execFile)('node', ['bin/fleet-audit.js', 'check', '--version', 'v1.14.1-eksbuild.1', '--rules', dir, '--format', 'json']);
+    const ids = ruleIds(stdout);
 
     // Assess
-    expect(ruleIds(stdout)).toEqual(['org-minimum-1-15']);
+    expect(ids).toContain('org-minimum-1-15');
+    expect(ids.filter((id) => !id.startsWith('vpc-cni-'))).toEqual(['org-minimum-1-15']);
   });
 });

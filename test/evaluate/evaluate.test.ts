@@ -1,9 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { awsNodeFromDaemonSet, selfManagedCniFacts } from '../../lib/collect/kubernetes/aws-node.js';
 import { evaluateCluster, evaluateFleet } from '../../lib/evaluate/evaluate.js';
 import type { Rule } from '../../lib/evaluate/rule.js';
 import { loadRules } from '../../lib/rules/load.js';
 import type { ClusterFacts } from '../../lib/types.js';
 import { clusterFacts, OFFERED } from '../fixtures/cluster.js';
+import { UPSTREAM_AWS_NODE, upstreamAwsNodeDaemonSet } from '../fixtures/upstream-aws-node.js';
 
 let rules: Rule[];
 beforeAll(async () => {
@@ -108,7 +110,7 @@ describe('evaluate', () => {
     const findings = evaluateCluster(rules, facts);
 
     // Assess
-    expect(findings.map((f) => f.ruleId).sort()).toEqual(['vpc-cni-below-v1.8.0', 'vpc-cni-self-managed']);
+    expect(findings.map((f) => f.ruleId).sort()).toEqual(['vpc-cni-below-v1.8.0', 'vpc-cni-self-managed', 'vpc-cni-stale-imds-same-ip-count']);
     const below180 = findings.find((f) => f.ruleId === 'vpc-cni-below-v1.8.0')!;
     expect(below180.remediation.commands.some((c) => c.startsWith('helm upgrade -i aws-vpc-cni'))).toBe(true);
   });
@@ -141,19 +143,19 @@ describe('evaluate', () => {
       const finding = evaluateCluster(rules, facts).find((f) => f.ruleId === 'vpc-cni-behind-latest');
 
       // Assess
-      expect(finding?.fixedIn).toBe('v1.18.0-eksbuild.1');
-      expect(finding?.why).toBe('vpc-cni v1.15.1-eksbuild.1 is older than v1.18.0-eksbuild.1, the newest EKS offers for Kubernetes 1.29.');
+      expect(finding?.fixedIn).toBe('v1.18.6-eksbuild.1');
+      expect(finding?.why).toBe('vpc-cni v1.15.1-eksbuild.1 is older than v1.18.6-eksbuild.1, the newest EKS offers for Kubernetes 1.29.');
       expect(finding?.remediation.commands.filter((c) => c.startsWith('aws eks update-addon'))).toEqual([
         'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.16.4-eksbuild.2 --resolve-conflicts PRESERVE',
         'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.17.1-eksbuild.1 --resolve-conflicts PRESERVE',
-        'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.18.0-eksbuild.1 --resolve-conflicts PRESERVE',
+        'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.18.6-eksbuild.1 --resolve-conflicts PRESERVE',
       ]);
-      expect(finding?.remediation.text).toContain('v1.16.4-eksbuild.2 → v1.17.1-eksbuild.1 → v1.18.0-eksbuild.1');
+      expect(finding?.remediation.text).toContain('v1.16.4-eksbuild.2 → v1.17.1-eksbuild.1 → v1.18.6-eksbuild.1');
     });
 
     it('says nothing without a catalog, or when on the newest build of the newest release', () => {
-      expect(ruleIds(clusterFacts({ cni: { version: 'v1.15.1-eksbuild.1' } }))).toEqual([]);
-      expect(ruleIds(clusterFacts({ cni: { version: 'v1.18.0-eksbuild.1' }, offeredVersions: OFFERED }))).toEqual([]);
+      expect(ruleIds(clusterFacts({ cni: { version: 'v1.18.5-eksbuild.1' } }))).toEqual([]);
+      expect(ruleIds(clusterFacts({ cni: { version: 'v1.18.6-eksbuild.1' }, offeredVersions: OFFERED }))).toEqual([]);
     });
 
     it('gives a single step with the eksctl alternative when one minor behind', () => {
@@ -165,7 +167,7 @@ describe('evaluate', () => {
 
       // Assess
       expect(finding?.remediation.commands).toContain(
-        '# or: eksctl update addon --name vpc-cni --version v1.18.0-eksbuild.1 --cluster payments --region us-east-1 --force',
+        '# or: eksctl update addon --name vpc-cni --version v1.18.6-eksbuild.1 --cluster payments --region us-east-1 --force',
       );
     });
   });
@@ -180,12 +182,13 @@ describe('evaluate', () => {
     const b = evaluateCluster(rules, withoutCatalog).find((f) => f.ruleId === 'vpc-cni-ipamd-reconcile-regression');
 
     // Assess
-    expect(a).toMatchObject({ fixedIn: '1.12.5', targetVersion: 'v1.18.0-eksbuild.1' });
-    expect(b).toMatchObject({ fixedIn: '1.12.5', targetVersion: 'v1.12.5-eksbuild.1' });
+    expect(a).toMatchObject({ fixedIn: '1.12.5', targetVersion: 'v1.18.6-eksbuild.1' });
+    // 1.12.5 would still be in the stale-IMDS range (<1.18.4): the first release clear of both
+    expect(b).toMatchObject({ fixedIn: '1.12.5', targetVersion: 'v1.18.4-eksbuild.1' });
     expect(b?.remediation.commands).toContain(
-      'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.12.5-eksbuild.1 --resolve-conflicts PRESERVE',
+      'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.18.4-eksbuild.1 --resolve-conflicts PRESERVE',
     );
-    expect(b?.why).toBe('vpc-cni v1.12.0-eksbuild.1 (release 1.12.0) is in the affected range >=1.11.4 <1.12.5, fixed in 1.12.5.');
+    expect(b?.why).toBe('vpc-cni v1.12.0-eksbuild.1 (release 1.12.0) is in the affected range >=1.11.4-rc1 <1.12.5, fixed in 1.12.5.');
   });
 
   describe('vpc-cni-unhealthy', () => {
@@ -221,10 +224,15 @@ describe('evaluate', () => {
       [{ WARM_IP_TARGET: '0' }, []], // 0 means off
       [{ MINIMUM_IP_TARGET: '20' }, ['vpc-cni-minimum-ip-target-without-warm']],
       [{ MINIMUM_IP_TARGET: '20', WARM_IP_TARGET: '0' }, ['vpc-cni-minimum-ip-target-without-warm']],
-      [{ WARM_PREFIX_TARGET: '1' }, ['vpc-cni-warm-prefix-without-prefix-delegation']],
-      [{ WARM_PREFIX_TARGET: '1', ENABLE_PREFIX_DELEGATION: 'false' }, ['vpc-cni-warm-prefix-without-prefix-delegation']],
-      [{ WARM_PREFIX_TARGET: '1', ENABLE_PREFIX_DELEGATION: 'true' }, []],
-      [{ WARM_PREFIX_TARGET: '1', ENABLE_PREFIX_DELEGATION: 'True' }, []], // Go's ParseBool, as the CNI reads it
+      [{ WARM_PREFIX_TARGET: '1' }, []], // the upstream default value
+      [{ WARM_PREFIX_TARGET: '1', ENABLE_PREFIX_DELEGATION: 'false' }, []], // the upstream default env, v1.9.x to v1.23.0
+      [{ WARM_PREFIX_TARGET: '2' }, ['vpc-cni-warm-prefix-without-prefix-delegation']],
+      [{ WARM_PREFIX_TARGET: '4', ENABLE_PREFIX_DELEGATION: 'false' }, ['vpc-cni-warm-prefix-without-prefix-delegation']],
+      [{ WARM_PREFIX_TARGET: '4', ENABLE_PREFIX_DELEGATION: 'true' }, []],
+      [{ WARM_PREFIX_TARGET: '4', ENABLE_PREFIX_DELEGATION: 'True' }, []], // Go's ParseBool, as the CNI reads it
+      [{ WARM_PREFIX_TARGET: '4', ENABLE_PREFIX_DELEGATION: 't' }, []],
+      [{ WARM_IP_TARGET: '0x20' }, ['vpc-cni-ipamd-ignores-env-value']], // Atoi refuses hex: no warm target
+      [{ WARM_IP_TARGET: '-1', MINIMUM_IP_TARGET: '10' }, ['vpc-cni-ipamd-ignores-env-value', 'vpc-cni-minimum-ip-target-without-warm']],
     ])('%j → %j', (env, expected) => {
       expect(ruleIds(config(env))).toEqual(expected);
     });
@@ -234,7 +242,7 @@ describe('evaluate', () => {
       const [finding] = evaluateCluster(rules, config({ WARM_IP_TARGET: '7' }));
 
       // Assess
-      expect(finding?.why).toBe('WARM_IP_TARGET is 7 and MINIMUM_IP_TARGET is not set.');
+      expect(finding?.why).toBe('WARM_IP_TARGET is 7 and MINIMUM_IP_TARGET is not set (0).');
       expect(finding?.remediation.commands[1]).toContain(`'{"env":{"WARM_IP_TARGET":"7","MINIMUM_IP_TARGET":"<pods per node>"}}'`);
     });
   });
@@ -251,7 +259,7 @@ describe('evaluate', () => {
     });
   });
 
-  it('turns configuration values that are not JSON into a finding without echoing them', () => {
+  it('turns configuration values that are neither JSON nor YAML into a finding without echoing them', () => {
     // Prepare
     const facts = clusterFacts({ cni: { configurationValues: '{"env": {"SECRET_TOKEN": hunter2' } });
 
@@ -294,11 +302,139 @@ describe('evaluate', () => {
 
 describe('evaluate fix targets', () => {
   it('never points a fix at a release that another known risk still covers', () => {
-    // Act: 1.7.1 is below 1.7.2 and below 1.8.0; moving to 1.7.2 would still be below 1.8.0
+    // Act: 1.7.1 is below 1.7.2 and below 1.8.0; 1.7.2 would still be below 1.8.0, and 1.8.0 is
+    // in the stale-IMDS range (>=1.7.2-rc1 <1.18.4): the first release clear of all three is 1.18.4
     const findings = evaluateCluster(rules, withVersion('v1.7.1-eksbuild.1', '1.21'));
 
     // Assess
-    expect(findings.find((f) => f.ruleId === 'vpc-cni-below-v1.7.2')).toMatchObject({ fixedIn: '1.7.2', targetVersion: 'v1.8.0-eksbuild.1' });
-    expect(findings.find((f) => f.ruleId === 'vpc-cni-below-v1.8.0')).toMatchObject({ fixedIn: '1.8.0', targetVersion: 'v1.8.0-eksbuild.1' });
+    expect(findings.find((f) => f.ruleId === 'vpc-cni-below-v1.7.2')).toMatchObject({ fixedIn: '1.7.2', targetVersion: 'v1.18.4-eksbuild.1' });
+    expect(findings.find((f) => f.ruleId === 'vpc-cni-below-v1.8.0')).toMatchObject({ fixedIn: '1.8.0', targetVersion: 'v1.18.4-eksbuild.1' });
+  });
+
+  it('moves no target for a risk whose condition does not hold, nor for an informational one', () => {
+    // Prepare: v1.18.6 is clear of every risk that applies without network policy; the network
+    // policy and kube-proxy nftables rules would push a fix past v1.19.3 and v1.23.0
+    const plain = clusterFacts({ kubernetesVersion: '1.31', cni: { version: 'v1.12.0-eksbuild.1' } });
+    const policy = clusterFacts({ kubernetesVersion: '1.31', cni: { version: 'v1.12.0-eksbuild.1', configurationValues: '{"enableNetworkPolicy":"true"}' } });
+
+    // Act
+    const target = (facts: ClusterFacts) => evaluateCluster(rules, facts).find((f) => f.ruleId === 'vpc-cni-ipamd-reconcile-regression')?.targetVersion;
+
+    // Assess
+    expect(target(plain)).toBe('v1.18.4-eksbuild.1');
+    expect(target(policy)).toBe('v1.20.0-eksbuild.1'); // 1.19.3 carries the plugin panic on pod delete (<1.20.0)
+  });
+});
+
+describe('evaluate on real inputs', () => {
+  const roleArn = 'arn:aws:iam::222222222222:role/AmazonEKSVPCCNIRole';
+  const selfManaged = (daemonSet: unknown) => clusterFacts({ cni: selfManagedCniFacts(awsNodeFromDaemonSet(daemonSet, 'payments'), roleArn, []) });
+  const settingRules = () => new Set(rules.filter((r) => !r.affected && r.id !== 'vpc-cni-self-managed').map((r) => r.id));
+
+  it.each(Object.keys(UPSTREAM_AWS_NODE))('raises no setting finding on the default env of the upstream %s manifest', (tag) => {
+    // Act
+    const ids = ruleIds(selfManaged(upstreamAwsNodeDaemonSet(tag)));
+
+    // Assess: only the version risks of that release and the self-managed notice
+    expect(ids.filter((id) => settingRules().has(id))).toEqual([]);
+    expect(ids).toContain('vpc-cni-self-managed');
+  });
+
+  it('reads a YAML configuration as EKS stores it, and judges its settings', () => {
+    // Prepare: what describe-addon returns for a cluster configured in YAML
+    const facts = clusterFacts({ cni: { configurationValues: 'env:\n  WARM_IP_TARGET: "5"\n' } });
+
+    // Act
+    const findings = evaluateCluster(rules, facts);
+
+    // Assess
+    expect(findings.map((f) => f.ruleId)).toEqual(['vpc-cni-warm-ip-target-without-minimum']);
+    expect(findings[0]?.why).toBe('WARM_IP_TARGET is 5 and MINIMUM_IP_TARGET is not set (0).');
+  });
+
+  it('reads YAML booleans and numbers, and says "not set (off)" for an unset boolean', () => {
+    // Prepare
+    const typed = clusterFacts({ cni: { configurationValues: 'env:\n  ENABLE_PREFIX_DELEGATION: true\n  WARM_PREFIX_TARGET: 4\n' } });
+    const unset = clusterFacts({ cni: { configurationValues: '{"env":{"WARM_PREFIX_TARGET":"4"}}' } });
+
+    // Act
+    const findings = evaluateCluster(rules, unset);
+
+    // Assess
+    expect(ruleIds(typed)).toEqual([]);
+    expect(findings.map((f) => f.why)).toEqual([
+      'WARM_PREFIX_TARGET is 4 but ENABLE_PREFIX_DELEGATION is not set (off): ipamd ignores WARM_PREFIX_TARGET without prefix delegation.',
+    ]);
+  });
+
+  it('reports a value ipamd ignores as its own finding, and judges the setting by ipamd\'s default', () => {
+    // Prepare
+    const facts = clusterFacts({ cni: { configurationValues: '{"env":{"WARM_IP_TARGET":"abc","ENABLE_PREFIX_DELEGATION":"yes","WARM_PREFIX_TARGET":"2"}}' } });
+
+    // Act
+    const findings = evaluateCluster(rules, facts);
+
+    // Assess: no warm-IP finding (ipamd runs without a warm IP target); prefix delegation is off
+    expect(findings.map((f) => f.ruleId).sort()).toEqual(['vpc-cni-ipamd-ignores-env-value', 'vpc-cni-warm-prefix-without-prefix-delegation']);
+    expect(findings.find((f) => f.ruleId === 'vpc-cni-ipamd-ignores-env-value')?.why).toBe(
+      'ipamd ignores WARM_IP_TARGET=abc (not a decimal integer: ipamd uses 0), ENABLE_PREFIX_DELEGATION=yes (not a Go boolean: ipamd uses off).',
+    );
+    expect(findings.find((f) => f.ruleId === 'vpc-cni-warm-prefix-without-prefix-delegation')?.why).toContain(
+      'ENABLE_PREFIX_DELEGATION is yes (ignored: ipamd uses off)',
+    );
+  });
+
+  it('trusts an ECR Public image and names the upstream tag a mirror claims', () => {
+    // Act
+    const ecrPublic = ruleIds(selfManaged(upstreamAwsNodeDaemonSet('v1.18.6', { image: 'public.ecr.aws/eks/amazon-k8s-cni:v1.18.6' })));
+    const mirror = evaluateCluster(
+      rules,
+      selfManaged(upstreamAwsNodeDaemonSet('v1.18.6', { image: '111122223333.dkr.ecr.eu-west-1.amazonaws.com/ecr-public/eks/amazon-k8s-cni:v1.18.6' })),
+    ).find((f) => f.ruleId === 'vpc-cni-unofficial-image');
+
+    // Assess
+    expect(ecrPublic).not.toContain('vpc-cni-unofficial-image');
+    expect(mirror?.why).toContain('upstream tag v1.18.6 (official copy: public.ecr.aws/eks/amazon-k8s-cni:v1.18.6)');
+  });
+
+  it('flags a v1.23.0 aws-node whose network policy agent stayed below v1.4.1 (a partial upgrade)', () => {
+    // Act
+    const partial = evaluateCluster(rules, selfManaged(upstreamAwsNodeDaemonSet('v1.23.0', { agentTag: 'v1.4.0' })));
+    const whole = ruleIds(selfManaged(upstreamAwsNodeDaemonSet('v1.23.0')));
+    const older = ruleIds(selfManaged(upstreamAwsNodeDaemonSet('v1.18.6', { agentTag: 'v1.1.4' })));
+
+    // Assess
+    const finding = partial.find((f) => f.ruleId === 'vpc-cni-network-policy-agent-below-v1.4.1');
+    expect(finding?.why).toBe(
+      'aws-node runs vpc-cni v1.23.0 with network policy agent v1.4.0 (602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent:v1.4.0): from v1.23.0 ipamd serves the agent over a Unix socket that agents before v1.4.1 do not use.',
+    );
+    expect(finding?.remediation.commands.at(-1)).toBe(
+      'kubectl set image daemonset aws-node -n kube-system aws-eks-nodeagent=<registry of the running agent image>/amazon/aws-network-policy-agent:v1.4.1',
+    );
+    expect(whole).not.toContain('vpc-cni-network-policy-agent-below-v1.4.1');
+    expect(older).not.toContain('vpc-cni-network-policy-agent-below-v1.4.1');
+  });
+
+  it('reads network policy enforcement from the agent flag of a self-managed CNI', () => {
+    // Prepare
+    const daemonSet = upstreamAwsNodeDaemonSet('v1.18.6') as { spec: { template: { spec: { containers: { args?: string[] }[] } } } };
+    daemonSet.spec.template.spec.containers[1]!.args = ['--enable-ipv6=false', '--enable-network-policy=true'];
+
+    // Act
+    const ids = ruleIds(selfManaged(daemonSet));
+
+    // Assess
+    expect(ids).toContain('vpc-cni-network-policy-standard-mode-return-traffic');
+  });
+
+  it('gives a version rule without remediation the upgrade plan', () => {
+    // Act
+    const finding = evaluateCluster(rules, withVersion('v1.13.2-eksbuild.1')).find((f) => f.ruleId === 'vpc-cni-v1.13.2-memory-growth');
+
+    // Assess
+    expect(finding?.remediation.text).toBe('Upgrade vpc-cni to v1.18.4-eksbuild.1 (1.13.3 is the first release with the fix).');
+    expect(finding?.remediation.commands).toContain(
+      'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.18.4-eksbuild.1 --resolve-conflicts PRESERVE',
+    );
   });
 });

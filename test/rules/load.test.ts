@@ -75,6 +75,40 @@ describe('load', () => {
     expect(JSON.stringify(twoOps)).toMatch(/exactly one of/);
   });
 
+  it('accepts a version-range rule written with the contract\'s front matter only, giving it the upgrade plan', () => {
+    // Prepare: id, title, severity, addon, affected, fixed, kubernetes, references; no remediation
+    const contract = 'id: org-old-cni\ntitle: Old CNI\nseverity: high\naddon: vpc-cni\naffected: "<1.15.0"\nfixed: "1.15.0"\nkubernetes: ">=1.25"\nreferences:\n  - https://example.com/platform';
+
+    // Act
+    const rule = parseRule('/x/org-old-cni.md', ruleDoc(contract));
+
+    // Assess
+    expect(rule.remediation).toEqual({ preset: 'upgrade', text: expect.stringContaining('{{fix.target}}') });
+  });
+
+  it('still asks a condition rule for its remediation', () => {
+    // Act
+    const problems = problemsOf('/x/r.md', ruleDoc('id: r\ntitle: t\nseverity: low\naddon: vpc-cni\nwhen:\n  fact: addon.managed\n  equals: false'));
+
+    // Assess
+    expect(problems).toContainEqual(expect.objectContaining({ field: 'remediation', message: expect.stringMatching(/condition rule needs remediation/) }));
+  });
+
+  it.each([
+    ['a boolean setting compared with a string', 'fact: ipamd.ENABLE_POD_ENI\n  equals: "yes"', 'when.equals', /boolean: compare it with true or false/],
+    ['a boolean setting compared by size', 'fact: ipamd.ENABLE_POD_ENI\n  gt: 0', 'when.gt', /boolean/],
+    ['an integer setting compared with a string', 'fact: ipamd.WARM_IP_TARGET\n  equals: "5"', 'when.equals', /integer: compare it with whole numbers/],
+    ['an integer setting matched as a range', 'fact: ipamd.WARM_IP_TARGET\n  semver: ">=1"', 'when.semver', /integer/],
+    ['presence of a setting that always has a value', 'fact: ipamd.WARM_IP_TARGET\n  present: true', 'when.present', /addon\.config\.env\.WARM_IP_TARGET/],
+    ['a setting ipamd does not have', 'fact: ipamd.WARM_POOL\n  equals: 1', 'when.fact', /unknown fact/],
+  ])('rejects %s, naming the field', (_, when, field, message) => {
+    // Act
+    const problems = problemsOf('/x/r.md', ruleDoc(`id: r\ntitle: t\nseverity: low\naddon: vpc-cni\nremediation:\n  text: x\nwhen:\n  ${when}`));
+
+    // Assess
+    expect(problems).toContainEqual(expect.objectContaining({ field, message: expect.stringMatching(message) }));
+  });
+
   it('rejects an id that is not the file name, a missing section and a file without front matter', () => {
     expect(problemsOf('/x/other.md', ruleDoc(VALID))).toContainEqual(expect.objectContaining({ field: 'id' }));
     expect(problemsOf('/x/org-old-cni.md', ruleDoc(VALID, BODY.replace('## Mitigation', '## Notes')))).toContainEqual(

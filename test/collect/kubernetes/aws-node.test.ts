@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { awsNodeFromDaemonSet, roleArnFromServiceAccount, selfManagedCniFacts } from '../../../lib/collect/kubernetes/aws-node.js';
 import { KubernetesApiError } from '../../../lib/collect/kubernetes/errors.js';
+import { upstreamAwsNodeDaemonSet } from '../../fixtures/upstream-aws-node.js';
 
 const OFFICIAL = '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.9.3-eksbuild.1';
 
@@ -39,6 +40,7 @@ describe('aws-node.ts', () => {
       version: 'v1.9.3-eksbuild.1',
       officialImage: true,
       configurationValues: expect.any(String),
+      networkPolicyAgent: { image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon/aws-network-policy-agent:v1.0.8', version: 'v1.0.8' },
     });
     expect(JSON.parse(awsNode.configurationValues)).toEqual({
       env: {
@@ -51,6 +53,43 @@ describe('aws-node.ts', () => {
       livenessProbeTimeoutSeconds: 5,
       readinessProbeTimeoutSeconds: 10,
     });
+  });
+
+  it('reads the upstream v1.18.6 manifest: default env, probes, the agent and its --enable-network-policy flag', () => {
+    // Act
+    const awsNode = awsNodeFromDaemonSet(upstreamAwsNodeDaemonSet('v1.18.6'), 'prod-1');
+
+    // Assess
+    expect(awsNode.networkPolicyAgent).toEqual({ image: '602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent:v1.1.4', version: 'v1.1.4' });
+    expect(JSON.parse(awsNode.configurationValues)).toMatchObject({
+      env: { ENABLE_PREFIX_DELEGATION: 'false', WARM_PREFIX_TARGET: '1', NETWORK_POLICY_ENFORCING_MODE: 'standard', ENABLE_SUBNET_DISCOVERY: 'true' },
+      livenessProbeTimeoutSeconds: 10,
+      enableNetworkPolicy: 'false',
+    });
+  });
+
+  it.each([
+    [['--enable-network-policy=true'], 'true'],
+    [['-enable-network-policy=false', '--enable-network-policy'], 'true'], // the last flag wins; a bare flag is true
+    [['--enable-ipv6=false'], undefined],
+  ])('maps the agent flags %j to enableNetworkPolicy %j', (args, expected) => {
+    // Prepare
+    const body = daemonSet([{ name: 'aws-node', image: OFFICIAL }, { name: 'aws-eks-nodeagent', image: 'x/amazon/aws-network-policy-agent:v1.2.0', args }]);
+
+    // Act
+    const config = JSON.parse(awsNodeFromDaemonSet(body, 'c').configurationValues) as { enableNetworkPolicy?: string };
+
+    // Assess
+    expect(config.enableNetworkPolicy).toBe(expected);
+  });
+
+  it('trusts the ECR Public image the upstream manifests name, and has no agent facts for a pod without one', () => {
+    // Act
+    const awsNode = awsNodeFromDaemonSet(daemonSet([{ name: 'aws-node', image: 'public.ecr.aws/eks/amazon-k8s-cni:v1.18.1' }]), 'c');
+
+    // Assess
+    expect(awsNode).toMatchObject({ officialImage: true, version: 'v1.18.1' });
+    expect(awsNode.networkPolicyAgent).toBeUndefined();
   });
 
   it('never copies a value from a secret or config map, even for a known setting', () => {
@@ -117,7 +156,8 @@ describe('aws-node.ts', () => {
 
   it('makes the CniFacts of a self-managed CNI read from its DaemonSet', () => {
     // Prepare
-    const awsNode = awsNodeFromDaemonSet(daemonSet([{ name: 'aws-node', image: OFFICIAL }]), 'c');
+    const agent = '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon/aws-network-policy-agent:v1.4.1';
+    const awsNode = awsNodeFromDaemonSet(daemonSet([{ name: 'aws-node', image: OFFICIAL }, { name: 'aws-eks-nodeagent', image: agent }]), 'c');
 
     // Act
     const cni = selfManagedCniFacts(awsNode, 'arn:aws:iam::1:role/cni', [{ associationId: 'a-1', serviceAccount: 'aws-node' }]);
@@ -135,6 +175,7 @@ describe('aws-node.ts', () => {
       serviceAccountRoleArn: 'arn:aws:iam::1:role/cni',
       podIdentityAssociations: [{ associationId: 'a-1', serviceAccount: 'aws-node' }],
       iamRoleKnown: true,
+      networkPolicyAgent: { image: agent, version: 'v1.4.1' },
     });
   });
 });
