@@ -46,6 +46,8 @@ export function fixTarget(rule: Rule, view: FactView, versionRules: readonly Rul
   const floor = safeFloor(rule, versionRules);
   if (!floor) return latest?.raw ?? null;
   if (latest && semver.gte(latest.semver, floor)) return latest.raw;
+  // EKS offers nothing clear of every risk for this Kubernetes version: its newest still clears this one
+  if (latest && rule.fixed && semver.gte(latest.semver, rule.fixed)) return latest.raw;
   return `v${floor}-eksbuild.1`;
 }
 

@@ -311,6 +311,17 @@ describe('evaluate fix targets', () => {
     expect(findings.find((f) => f.ruleId === 'vpc-cni-below-v1.8.0')).toMatchObject({ fixedIn: '1.8.0', targetVersion: 'v1.18.4-eksbuild.1' });
   });
 
+  it('targets the newest offered version that clears the risk when EKS offers none clear of every risk', () => {
+    // Prepare: Kubernetes 1.23, where the catalog stops at v1.16.4 (still below the stale-IMDS fix, 1.18.4)
+    const facts = clusterFacts({ kubernetesVersion: '1.23', cni: { version: 'v1.16.0-eksbuild.1' }, offeredVersions: ['v1.16.4-eksbuild.2', 'v1.16.0-eksbuild.1'] });
+
+    // Act
+    const finding = evaluateCluster(rules, facts).find((f) => f.ruleId === 'vpc-cni-v1.16-cni-spec-on-k8s-1.23');
+
+    // Assess
+    expect(finding).toMatchObject({ fixedIn: '1.16.2', targetVersion: 'v1.16.4-eksbuild.2' });
+  });
+
   it('moves no target for a risk whose condition does not hold, nor for an informational one', () => {
     // Prepare: v1.18.6 is clear of every risk that applies without network policy; the network
     // policy and kube-proxy nftables rules would push a fix past v1.19.3 and v1.23.0
