@@ -20,6 +20,7 @@ const MGMT = '111111111111';
 const PROD = '222222222222';
 const ECR = '602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon-k8s-cni';
 const MIRROR = '123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/amazon-k8s-cni:v1.15.1';
+const AGENT = '602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon/aws-network-policy-agent';
 
 const org: SimOrgInput = {
   managementAccountId: MGMT,
@@ -39,6 +40,12 @@ const org: SimOrgInput = {
             },
             { name: 'current', version: '1.29', selfManagedCni: { image: `${ECR}:v1.18.6-eksbuild.1`, roleArn: 'arn:aws:iam::222222222222:role/cni' } },
             { name: 'mirrored', version: '1.29', selfManagedCni: { image: MIRROR, roleArn: 'arn:aws:iam::222222222222:role/cni' } },
+            {
+              // a partial upgrade: the CNI image moved to v1.23.0, the agent stayed on v1.22.4's v1.4.0
+              name: 'partial',
+              version: '1.31',
+              selfManagedCni: { image: `${ECR}:v1.23.0`, nodeAgentImage: `${AGENT}:v1.4.0`, enableNetworkPolicy: true, roleArn: 'arn:aws:iam::222222222222:role/cni' },
+            },
             { name: 'locked', version: '1.29', selfManagedCni: { image: `${ECR}:v1.10.1`, access: false } },
             { name: 'private', version: '1.29', selfManagedCni: { image: `${ECR}:v1.10.1`, endpointReachable: false } },
             {
@@ -117,6 +124,12 @@ describe('the aws-node DaemonSet read against the simulator', () => {
     expect(cluster(clusters, 'current').cni).toMatchObject({ version: 'v1.18.6-eksbuild.1', officialImage: true, serviceAccountRoleArn: 'arn:aws:iam::222222222222:role/cni' });
     expect(cluster(clusters, 'mirrored').cni).toMatchObject({ version: 'v1.15.1', image: MIRROR, officialImage: false });
     expect(cluster(clusters, 'mgmt-self').cni).toMatchObject({ source: 'daemonset', version: 'v1.18.6' }); // the caller's own credentials
+    expect(cluster(clusters, 'partial').cni).toMatchObject({
+      version: 'v1.23.0',
+      networkPolicyAgent: { image: `${AGENT}:v1.4.0`, version: 'v1.4.0' },
+      configurationValues: '{"env":{},"livenessProbeTimeoutSeconds":10,"readinessProbeTimeoutSeconds":10,"enableNetworkPolicy":"true"}',
+    });
+    expect(cluster(clusters, 'legacy').cni.networkPolicyAgent).toBeUndefined(); // a pod without the agent, as before v1.14
     for (const name of ['locked', 'private']) expect(cluster(clusters, name).cni).toMatchObject({ source: 'none', version: null });
     expect(cluster(clusters, 'drifted').cni.daemonSetVersion).toBeUndefined(); // default mode: managed add-ons are not read
     expect(result.coverage.notes).toEqual([
@@ -137,8 +150,8 @@ describe('the aws-node DaemonSet read against the simulator', () => {
     // Assess
     const k8s = sim.calls().filter((c) => c.service === 'kubernetes');
     const count = (operation: string, status: number) => k8s.filter((c) => c.operation === operation && c.status === status).reduce((n, c) => n + c.count, 0);
-    expect(count('GetDaemonSet', 200)).toBe(4);
-    expect(count('GetServiceAccount', 200)).toBe(4);
+    expect(count('GetDaemonSet', 200)).toBe(5);
+    expect(count('GetServiceAccount', 200)).toBe(5);
     expect(count('GetDaemonSet', 403)).toBe(1);
     expect(k8s.some((c) => c.status === 401)).toBe(false); // every token was accepted, signature included
   });
@@ -182,6 +195,7 @@ describe('the aws-node DaemonSet read against the simulator', () => {
     expect(ruleIds('current')).toEqual(['vpc-cni-self-managed']);
     expect(ruleIds('mirrored')).toContain('vpc-cni-unofficial-image');
     expect(ruleIds('locked')).toContain('vpc-cni-version-unknown');
+    expect(ruleIds('partial')).toEqual(['vpc-cni-network-policy-agent-below-v1.4.1', 'vpc-cni-self-managed']);
     const mirrored = evaluateCluster(rules, cluster(clusters, 'mirrored')).find((f) => f.ruleId === 'vpc-cni-unofficial-image')!;
     expect(mirrored.why).toContain(MIRROR);
   });
