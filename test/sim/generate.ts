@@ -224,6 +224,9 @@ export function generateOrg(options: GenerateOrgOptions): SimOrg {
   return {
     managementAccountId,
     organizationId: 'o-generated01',
+    auditRoleName: 'EksFleetAuditRole',
+    topics: [`arn:aws:sns:us-east-1:${managementAccountId}:eks-fleet-audit`],
+    omitAccountPaths: false,
     ous: buildOus(),
     accounts,
     addonVersions: { 'vpc-cni': catalog },

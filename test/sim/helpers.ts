@@ -29,7 +29,7 @@ export function clientConfig(sim: Simulator, opts: { credentials?: Credentials; 
 export async function assumeInto(sim: Simulator, accountId: string, externalId?: string): Promise<Credentials> {
   const sts = new STSClient(clientConfig(sim));
   const out = await sts.send(
-    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/fleet-audit`, RoleSessionName: 'fleet-audit-test', ExternalId: externalId }),
+    new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/EksFleetAuditRole`, RoleSessionName: 'fleet-audit-test', ExternalId: externalId }),
   );
   const c = out.Credentials;
   if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken) throw new Error(`AssumeRole into ${accountId} returned no credentials`);
@@ -49,6 +49,7 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { 
 export function smallOrg(): SimOrgInput {
   return {
     managementAccountId: MANAGEMENT,
+    topics: [`arn:aws:sns:us-east-1:${MANAGEMENT}:fleet-audit-findings`],
     ous: [
       { id: 'ou-ab12-prod', name: 'Production', parent: 'r-root' },
       { id: 'ou-ab12-payments', name: 'Payments', parent: 'ou-ab12-prod' },

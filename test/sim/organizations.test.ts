@@ -80,6 +80,20 @@ describe('organizations.ts', () => {
     expect(parents.Parents).toEqual([{ Id: 'ou-ab12-prod', Type: 'ORGANIZATIONAL_UNIT' }]);
   });
 
+  it('gives every account its path from the root, as Organizations writes it', async () => {
+    // Act
+    const out = await orgs.send(new ListAccountsCommand({ MaxResults: 20 }));
+    const withoutPaths = await startSimulator({ org: { ...smallOrg(), omitAccountPaths: true } });
+    const legacy = await new OrganizationsClient(clientConfig(withoutPaths)).send(new ListAccountsCommand({}));
+    await withoutPaths.stop();
+
+    // Assess
+    const paths = Object.fromEntries((out.Accounts ?? []).map((a) => [a.Id, a.Paths]));
+    expect(paths[PAYMENTS]).toEqual([`o-exampleorgid/r-root/ou-ab12-prod/ou-ab12-payments/${PAYMENTS}/`]);
+    expect(paths[MANAGEMENT]).toEqual([`o-exampleorgid/r-root/${MANAGEMENT}/`]);
+    expect(legacy.Accounts?.every((a) => a.Paths === undefined)).toBe(true);
+  });
+
   it('describes the organization with its management account', async () => {
     // Act
     const out = await orgs.send(new DescribeOrganizationCommand({}));

@@ -9,7 +9,7 @@ describe('s3.ts', () => {
   let s3: S3Client;
 
   beforeAll(async () => {
-    sim = await startSimulator({ org: { ...smallOrg(), buckets: ['fleet-history'] } });
+    sim = await startSimulator({ org: { ...smallOrg(), buckets: ['fleet-history', 'paged'] } });
     s3 = new S3Client(clientConfig(sim));
   });
   afterAll(() => sim.stop());
@@ -69,5 +69,25 @@ describe('s3.ts', () => {
     // Assess
     expect(bucket.name).toBe('NoSuchBucket');
     expect([head.name, head.$metadata?.httpStatusCode]).toEqual(['NotFound', 404]);
+  });
+
+  it('honours conditional writes: If-None-Match * creates only, If-Match replaces only that ETag', async () => {
+    // Prepare
+    const key = 'lease.json';
+    const first = await s3.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: key, Body: 'run-a', IfNoneMatch: '*' }));
+
+    // Act
+    const taken = await rejectionOf(s3.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: key, Body: 'run-b', IfNoneMatch: '*' })));
+    const stale = await rejectionOf(s3.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: key, Body: 'run-b', IfMatch: '"0000"' })));
+    const renewed = await s3.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: key, Body: 'run-a again', IfMatch: first.ETag }));
+    const missing = await rejectionOf(s3.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: 'no-such.json', Body: 'x', IfMatch: first.ETag })));
+    const body = await (await s3.send(new GetObjectCommand({ Bucket: 'fleet-history', Key: key }))).Body!.transformToString();
+
+    // Assess
+    expect([taken.name, taken.$metadata?.httpStatusCode]).toEqual(['PreconditionFailed', 412]);
+    expect([stale.name, stale.$metadata?.httpStatusCode]).toEqual(['PreconditionFailed', 412]);
+    expect(renewed.ETag).not.toBe(first.ETag);
+    expect([missing.name, missing.$metadata?.httpStatusCode]).toEqual(['NoSuchKey', 404]);
+    expect(body).toBe('run-a again');
   });
 });

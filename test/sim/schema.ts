@@ -164,8 +164,15 @@ export const simOrgSchema = z.strictObject({
     .string()
     .regex(/^o-[a-z0-9]{10,32}$/)
     .default('o-exampleorgid'),
-  /** When set, only this role name can be assumed; any other answers AccessDenied. */
-  auditRoleName: z.string().optional(),
+  /**
+   * The audit role that exists in every account with `auditRole` (AWS refuses AssumeRole of a
+   * role that does not exist: AccessDenied).
+   */
+  auditRoleName: z.string().default('EksFleetAuditRole'),
+  /** SNS topics that exist (Publish to any other answers NotFound, as SNS does). */
+  topics: z.array(z.string().regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN')).default(() => []),
+  /** Leave `Paths` out of ListAccounts answers (an older API shape), for the ListParents fallback. */
+  omitAccountPaths: z.boolean().default(false),
   ous: z.array(ouSchema).default(() => []),
   accounts: z.array(accountSchema),
   addonVersions: z.record(z.string(), z.array(addonVersionEntrySchema)).default(() => ({})),

@@ -4,14 +4,14 @@ import { join } from 'node:path';
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALLS_PATH, parseCredentialScope, SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator } from './server.js';
+import { ADMIN_PATHS, CALLS_PATH, parseCredentialScope, SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator } from './server.js';
 import { assumeInto, clientConfig, MANAGEMENT, PAYMENTS, rejectionOf, smallOrg } from './helpers.js';
 
 describe('server.ts', () => {
   let sim: Simulator;
 
   beforeAll(async () => {
-    sim = await startSimulator({ org: smallOrg() });
+    sim = await startSimulator({ org: { ...smallOrg(), buckets: ['env-bucket'] } });
   });
   afterAll(() => sim.stop());
 
@@ -69,6 +69,33 @@ describe('server.ts', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual(sim.calls());
     expect(sim.calls()).toEqual([expect.objectContaining({ service: 'eks', operation: 'ListClusters', accountId: MANAGEMENT, count: 1 })]);
+  });
+
+  it('replaces the organization at PUT /__sim/org and keeps Security Hub, SNS and S3 state', async () => {
+    // Prepare
+    await new S3Client(clientConfig(sim)).send(new PutObjectCommand({ Bucket: 'env-bucket', Key: 'kept.txt', Body: 'kept' }));
+    const org = { ...smallOrg(), accounts: smallOrg().accounts.filter((a) => a.id !== PAYMENTS), buckets: ['env-bucket', 'new-bucket'] };
+
+    // Act
+    const put = await fetch(`${sim.endpoint}${ADMIN_PATHS.org}`, { method: 'PUT', body: JSON.stringify(org) });
+    const bad = await fetch(`${sim.endpoint}${ADMIN_PATHS.org}`, { method: 'PUT', body: JSON.stringify({ accounts: 'none' }) });
+    const faults = await fetch(`${sim.endpoint}${ADMIN_PATHS.faults}`, { method: 'PUT', body: JSON.stringify({ latencyMs: 5 }) });
+    const hub = await fetch(`${sim.endpoint}${ADMIN_PATHS.securityHub}`);
+    const sns = await fetch(`${sim.endpoint}${ADMIN_PATHS.sns}`);
+
+    // Assess
+    expect(put.status).toBe(200);
+    expect(sim.org.accounts.map((a) => a.id)).not.toContain(PAYMENTS);
+    expect(sim.objects('env-bucket').has('kept.txt')).toBe(true);
+    expect(sim.objects('new-bucket').size).toBe(0);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toContain('managementAccountId');
+    expect(faults.status).toBe(200);
+    expect(sim.org.faults.latencyMs).toBe(5);
+    expect(await hub.json()).toEqual([]);
+    expect(await sns.json()).toEqual([]);
+    sim.setFaults({});
+    sim.org = { ...smallOrg(), buckets: ['env-bucket'] };
   });
 
   it('refuses an unsigned request and keeps connections alive for at least 60 s', async () => {

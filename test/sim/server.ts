@@ -66,6 +66,20 @@ const FACTORIES: Record<SimService, ServiceFactory> = {
 
 /** `GET` it for `calls()` as JSON, from outside the simulator's process. */
 export const CALLS_PATH = '/__sim/calls';
+/**
+ * Unsigned admin endpoints beside CALLS_PATH, for tests and for anyone scripting scenarios against
+ * `npm run sim` (documented in test/sim/README.md).
+ */
+export const ADMIN_PATHS = {
+  /** PUT an org file (JSON): replaces the organization, keeping Security Hub, SNS and S3 state. */
+  org: '/__sim/org',
+  /** GET every stored Security Hub finding with its RecordState, by account and region. */
+  securityHub: '/__sim/securityhub',
+  /** GET every SNS publish received. */
+  sns: '/__sim/sns',
+  /** PUT the fault settings (JSON), as setFaults. */
+  faults: '/__sim/faults',
+} as const;
 
 const CREDENTIAL_SCOPE = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\/([^/,\s]+)\/aws4_request/;
 
@@ -127,17 +141,67 @@ class SimServer {
     this.handlers = Object.fromEntries(SIM_SERVICES.map((s) => [s, FACTORIES[s](this.state)])) as Record<SimService, ServiceHandler>;
   }
 
-  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
-    // The call counts for a process that runs the simulator as a child (the benchmark).
-    if (req.method === 'GET' && req.url === CALLS_PATH) {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(this.state.calls()));
-      return;
+  /** Replaces the organization; Security Hub, SNS and S3 state stay, new buckets are created. */
+  replaceOrg(org: SimOrg): void {
+    this.state.org = org;
+    for (const bucket of org.buckets) if (!this.state.buckets.has(bucket)) this.state.buckets.set(bucket, new Map());
+    this.faults.set(org.faults);
+  }
+
+  setFaults(faults: SimFaultsInput): void {
+    const parsed = parseFaults(faults);
+    this.state.org.faults = parsed;
+    this.faults.set(parsed);
+  }
+
+  /** The admin endpoints: true when the request was one. */
+  private admin(req: IncomingMessage, res: ServerResponse, body: Buffer): boolean {
+    const json = (status: number, value: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+    const route = `${req.method} ${req.url}`;
+    try {
+      switch (route) {
+        // The call counts for a process that runs the simulator as a child (the benchmark).
+        case `GET ${CALLS_PATH}`:
+          json(200, this.state.calls());
+          return true;
+        case `GET ${ADMIN_PATHS.securityHub}`:
+          json(200, [...this.state.findings].map(([key, findings]) => {
+            const [accountId, region] = key.split('|');
+            return { accountId, region, findings: [...findings.values()] };
+          }));
+          return true;
+        case `GET ${ADMIN_PATHS.sns}`:
+          json(200, this.state.records.sns);
+          return true;
+        case `PUT ${ADMIN_PATHS.org}`:
+          this.replaceOrg(parseOrg(JSON.parse(body.toString('utf8')), 'PUT /__sim/org'));
+          json(200, { accounts: this.state.org.accounts.length });
+          return true;
+        case `PUT ${ADMIN_PATHS.faults}`:
+          this.setFaults(JSON.parse(body.toString('utf8')) as SimFaultsInput);
+          json(200, this.state.org.faults);
+          return true;
+        default:
+          if (req.url?.startsWith('/__sim/')) {
+            json(404, { message: `no admin endpoint ${route}` });
+            return true;
+          }
+          return false;
+      }
+    } catch (error) {
+      json(400, { message: error instanceof Error ? error.message : String(error) });
+      return true;
     }
+  }
+
+  readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('error', () => undefined); // a client that hangs up mid-request is not the simulator's failure
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      this.serve(req, res, chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)).catch((error: unknown) => {
+      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      if (this.admin(req, res, body)) return;
+      this.serve(req, res, body).catch((error: unknown) => {
         console.error('simulator: unexpected failure', error);
         if (!res.headersSent) send(res, errorResponse('restJson', internal(), 'none'), 'none', 'restJson', false);
       });
@@ -239,17 +303,12 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     objects: (bucket) => state.buckets.get(bucket) ?? new Map(),
     calls: () => state.calls(),
     resetCalls: () => state.resetCalls(),
-    setFaults: (faults) => {
-      const parsed = parseFaults(faults);
-      state.org.faults = parsed;
-      sim.faults.set(parsed);
-    },
+    setFaults: (faults) => sim.setFaults(faults),
     get org() {
       return state.org;
     },
     set org(value: SimOrg) {
-      state.org = parseOrg(value);
-      sim.faults.set(state.org.faults);
+      sim.replaceOrg(parseOrg(value));
     },
     stop: async () => {
       await Promise.all([

@@ -16,7 +16,7 @@ describe('sts.ts', () => {
 
   it('hands out credentials whose later calls act as the assumed account', async () => {
     // Prepare
-    const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${PAYMENTS}:role/fleet-audit`, RoleSessionName: 'nightly-scan' }));
+    const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${PAYMENTS}:role/EksFleetAuditRole`, RoleSessionName: 'nightly-scan' }));
     const c = out.Credentials!;
     const credentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken! };
 
@@ -27,8 +27,8 @@ describe('sts.ts', () => {
     // Assess
     expect(c.AccessKeyId).toMatch(new RegExp(`^ASIA${PAYMENTS}[0-9A-F]{4}$`));
     expect(c.Expiration!.getTime() - Date.now()).toBeGreaterThan(55 * 60_000);
-    expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${PAYMENTS}:assumed-role/fleet-audit/nightly-scan`);
-    expect(identity).toMatchObject({ Account: PAYMENTS, Arn: `arn:aws:sts::${PAYMENTS}:assumed-role/fleet-audit/nightly-scan` });
+    expect(out.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${PAYMENTS}:assumed-role/EksFleetAuditRole/nightly-scan`);
+    expect(identity).toMatchObject({ Account: PAYMENTS, Arn: `arn:aws:sts::${PAYMENTS}:assumed-role/EksFleetAuditRole/nightly-scan` });
     expect(clusters.clusters).toEqual(['payments-use1', 'payments-selfmanaged-use1']);
   });
 
@@ -43,17 +43,18 @@ describe('sts.ts', () => {
   });
 
   it.each([
-    ['an account without the audit role', NO_ROLE],
-    ['an account outside the organization', '999999999999'],
-    ['a SUSPENDED account', '666666666666'],
-  ])('answers AccessDenied (403) for %s', async (_label, accountId) => {
+    ['an account without the audit role', NO_ROLE, 'EksFleetAuditRole'],
+    ['an account outside the organization', '999999999999', 'EksFleetAuditRole'],
+    ['a SUSPENDED account', '666666666666', 'EksFleetAuditRole'],
+    ['a role that does not exist in the account', PAYMENTS, 'NoSuchRole'],
+  ])('answers AccessDenied (403) for %s', async (_label, accountId, roleName = 'EksFleetAuditRole') => {
     // Act
-    const error = await rejectionOf(sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/fleet-audit`, RoleSessionName: 'scan' })));
+    const error = await rejectionOf(sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/${roleName}`, RoleSessionName: 'scan' })));
 
     // Assess
     expect(error.name).toBe('AccessDenied');
     expect(error.$metadata?.httpStatusCode).toBe(403);
-    expect(error.message).toBe(`User: arn:aws:iam::${MANAGEMENT}:user/sim-operator is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${accountId}:role/fleet-audit`);
+    expect(error.message).toBe(`User: arn:aws:iam::${MANAGEMENT}:user/sim-operator is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${accountId}:role/${roleName}`);
   });
 
   it('requires the external id the org file sets, and records session name and external id', async () => {
@@ -76,7 +77,7 @@ describe('sts.ts', () => {
   it('rejects a session longer than the role allows', async () => {
     // Act
     const error = await rejectionOf(
-      sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${PAYMENTS}:role/fleet-audit`, RoleSessionName: 'scan', DurationSeconds: 7200 })),
+      sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${PAYMENTS}:role/EksFleetAuditRole`, RoleSessionName: 'scan', DurationSeconds: 7200 })),
     );
 
     // Assess

@@ -148,7 +148,15 @@ function accountShape(org: SimOrg, a: SimAccount) {
     State: a.legacyStatusOnly ? undefined : a.state,
     JoinedMethod: a.id === org.managementAccountId ? 'INVITED' : 'CREATED',
     JoinedTimestamp: epochSeconds(a.joinedAt, JOINED_FALLBACK),
+    Paths: org.omitAccountPaths ? undefined : [accountPath(org, a)],
   };
+}
+
+/** `o-xxx/r-xxx/ou-a/ou-b/111122223333/`, root first, as Organizations writes an account's path. */
+function accountPath(org: SimOrg, a: SimAccount): string {
+  const chain: string[] = [];
+  for (let id = parentOfAccount(org, a); id !== ROOT_ID && !chain.includes(id); id = parentOfOu(org, id)) chain.unshift(id);
+  return `${[org.organizationId, ROOT_ID, ...chain, a.id].join('/')}/`;
 }
 
 function rootShape(org: SimOrg) {

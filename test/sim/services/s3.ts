@@ -73,8 +73,8 @@ function putObject(state: SimState, req: SimRequest, bucket: string, key: string
   for (const [name, value] of Object.entries(req.headers)) {
     if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name.slice('x-amz-meta-'.length)] = value;
   }
+  checkWritePreconditions(req, objectsOf(state, bucket).get(key), key);
   const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-  if (!state.buckets.has(bucket)) state.buckets.set(bucket, new Map());
   state.buckets.get(bucket)!.set(key, {
     body,
     contentType: String(req.headers['content-type'] ?? 'binary/octet-stream'),
@@ -83,6 +83,24 @@ function putObject(state: SimState, req: SimRequest, bucket: string, key: string
     lastModified: new Date(Math.floor(Date.now() / 1000) * 1000),
   });
   return { status: 200, headers: { etag }, body: '' };
+}
+
+/**
+ * S3 conditional writes: `If-None-Match: *` refuses to replace an existing object, `If-Match:
+ * <etag>` refuses unless the object is there with that ETag (412 PreconditionFailed; 404 when an
+ * If-Match names no object). What a lease or a pointer guard relies on.
+ */
+function checkWritePreconditions(req: SimRequest, existing: S3Object | undefined, key: string): void {
+  const ifNoneMatch = req.headers['if-none-match'];
+  const ifMatch = req.headers['if-match'];
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch !== '*') throw new SimError('NotImplemented', 501, 'If-None-Match on PutObject only accepts *');
+    if (existing) throw new SimError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' });
+  }
+  if (ifMatch !== undefined) {
+    if (!existing) throw new SimError('NoSuchKey', 404, 'The specified key does not exist.', { Key: key });
+    if (ifMatch !== existing.etag) throw new SimError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' });
+  }
 }
 
 function getObject(state: SimState, bucket: string, key: string): SimResponse {

@@ -6,7 +6,7 @@ import type { ServiceFactory, SimRequest } from './service.js';
 import { queryParams, unknownAction } from './sts.js';
 
 const NS = 'http://sns.amazonaws.com/doc/2010-03-31/';
-const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):[\w-]{1,256}$/;
+const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):[\w-]{1,256}(\.fifo)?$/;
 export const SNS_MAX_BYTES = 262_144;
 export const SNS_MAX_SUBJECT = 100;
 
@@ -59,6 +59,7 @@ function publish(state: SimState, req: SimRequest, params: URLSearchParams) {
   const topicArn = params.get('TopicArn') ?? params.get('TargetArn') ?? '';
   const arn = TOPIC_ARN.exec(topicArn);
   if (!arn || arn[1] !== req.region) throw invalid('TopicArn');
+  if (!state.org.topics.includes(topicArn)) throw new SimError('NotFound', 404, 'Topic does not exist');
   const message = params.get('Message');
   if (message === null || message === '') throw invalid('Empty message');
   const subject = params.get('Subject') ?? undefined;

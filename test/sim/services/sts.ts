@@ -74,7 +74,7 @@ function assumeRole(state: SimState, req: SimRequest, params: URLSearchParams) {
     !account ||
     !account.auditRole ||
     account.state !== 'ACTIVE' ||
-    (state.org.auditRoleName !== undefined && roleName !== state.org.auditRoleName) ||
+    roleName !== state.org.auditRoleName ||
     (account.externalId !== undefined && account.externalId !== externalId);
   if (denied) {
     throw new SimError('AccessDenied', 403, `User: ${req.caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`);
