@@ -46,8 +46,9 @@ export interface Simulator {
   resetCalls(): void;
   /** Replaces every fault setting (validated) and restarts the PRNG, rule counters and token buckets. */
   setFaults(faults: SimFaultsInput): void;
-  /** The served organization: tests may change it between two runs. */
-  org: SimOrg;
+  /** The served organization: tests may change it between two runs (assigning validates it). */
+  get org(): SimOrg;
+  set org(value: SimOrgInput);
   stop(): Promise<void>;
 }
 
@@ -307,7 +308,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     get org() {
       return state.org;
     },
-    set org(value: SimOrg) {
+    set org(value: SimOrgInput) {
       sim.replaceOrg(parseOrg(value));
     },
     stop: async () => {
