@@ -305,7 +305,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     calls: () => state.calls(),
     resetCalls: () => state.resetCalls(),
     setFaults: (faults) => sim.setFaults(faults),
-    get org() {
+    get org(): SimOrg {
       return state.org;
     },
     set org(value: SimOrgInput) {
