@@ -1,16 +1,17 @@
 import pLimit from 'p-limit';
-import { scanOrganization, scanSelection, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
-import type { AccountSession, CollectPorts } from './collect/ports.js';
-import { computeDelta, knownFindings, type Delta, type StoredRunReport } from './deliver/history/delta.js';
-import type { HistoryError, HistoryStore } from './deliver/history/store.js';
+import { scanSelection, selectForScan, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
+import type { AccountSession, CollectPorts, RoleToAssume } from './collect/ports.js';
+import { carriedOf, computeDelta, knownFindings, resolvedOf, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
+import type { HistoryError, HistoryStore, SavedReport } from './deliver/history/store.js';
+import { recheckOf, RecheckIndex, SECURITY_HUB_RETENTION_DAYS } from './deliver/lifecycle.js';
 import { buildNotification } from './deliver/notify/message.js';
 import { shouldNotify, type NotifyDecision, type NotifyPolicy } from './deliver/notify/policy.js';
 import { NotifyError, type Notifier } from './deliver/notify/sns-notifier.js';
-import type { FindingsSink, SyncResult } from './deliver/securityhub/sink.js';
+import type { ArchivedFinding, FindingsSink, SyncResult } from './deliver/securityhub/sink.js';
 import { applySuppressions, type ExpiredSuppression, type Suppression, type SuppressionOutcome } from './deliver/suppressions.js';
 import { evaluateFleet } from './evaluate/evaluate.js';
 import type { Rule } from './evaluate/rule.js';
-import type { ClusterFacts, CoverageNote, Finding, ScanError, SuppressedFinding } from './types.js';
+import type { ClusterFacts, CoverageNote, Finding, Recheck, ScanError, SuppressedFinding } from './types.js';
 
 export const TOOL = { name: 'eks-fleet-auditor', version: '0.1.0' } as const;
 
@@ -43,8 +44,16 @@ export interface AuditPorts {
   logger?: RunLogger;
 }
 
+/** The run lease (lib/deliver/lease.ts), as the run sees it: lost = another run may be delivering. */
+export interface LeaseGuard {
+  readonly lost: boolean;
+  readonly runId: string;
+}
+
 export interface RunOptions {
   scan: ScanOptions;
+  /** Held for this run; when lost, nothing more is delivered (another run may be delivering). */
+  lease?: LeaseGuard;
   /** Accounts already selected (the caller listed them to choose how to run); else listed here. */
   selected?: SelectedAccounts;
   notify: NotifyPolicy;
@@ -56,10 +65,21 @@ export interface RunOptions {
   deliveryConcurrency?: number;
 }
 
+export interface SecurityHubSummary {
+  scopes: number;
+  imported: number;
+  archived: number;
+  failed: number;
+  /** Not observed, left ACTIVE: not re-checked, or outside a narrowed run. */
+  kept: number;
+  /** Of rules this run did not evaluate, left as they were. */
+  otherRules: number;
+}
+
 export interface DeliverySummary {
-  securityHub: { scopes: number; imported: number; archived: number; failed: number } | 'disabled' | 'dry-run';
+  securityHub: SecurityHubSummary | 'disabled' | 'dry-run';
   notification: { sent: boolean; reason: string; messageId?: string } | 'disabled' | 'dry-run';
-  history: { location: string } | 'disabled' | 'dry-run' | 'failed';
+  history: SavedReport | 'disabled' | 'dry-run' | 'failed';
 }
 
 export interface RunOutcome {
@@ -84,59 +104,86 @@ function inventoryOf(clusters: readonly ClusterFacts[]): ClusterFacts[] {
 
 const scopeKey = (s: { accountId: string; region: string }) => `${s.accountId}/${s.region}`;
 
+interface SyncOutcome {
+  results: SyncResult[];
+  scopes: number;
+  errors: ScanError[];
+}
+
 /**
  * Security Hub, one account × region at a time with that account's own session: current findings
- * are imported; unseen ones are archived only where this run's scan completed.
+ * are imported; each finding of ours not observed is archived only when the run re-read its facts
+ * with its rule (RecheckIndex). Account × regions whose clusters could not be listed are left alone.
  */
 async function syncSecurityHub(
   sink: FindingsSink,
   scan: ScanResult,
   active: readonly Finding[],
+  index: RecheckIndex,
   now: string,
   concurrency: number,
-): Promise<{ results: SyncResult[]; scopes: number; errors: ScanError[] }> {
+): Promise<SyncOutcome> {
   const byScope = new Map<string, Finding[]>();
-  for (const scope of scan.completedScopes) byScope.set(scopeKey(scope), []);
+  for (const scope of scan.checks.scopes) if (scope.failed === undefined) byScope.set(scopeKey(scope), []);
   for (const finding of active) {
     const key = scopeKey(finding);
     byScope.set(key, [...(byScope.get(key) ?? []), finding]);
   }
-  const completed = new Set(scan.completedScopes.map(scopeKey));
   const details = new Map(scan.clusters.map((c) => [c.clusterArn, { clusterStatus: c.clusterStatus, clusterTags: c.tags }]));
   const limit = pLimit(concurrency);
-  const errors: ScanError[] = [];
-  const results = await Promise.all(
+  const outcome: SyncOutcome = { results: [], scopes: byScope.size, errors: [] };
+  await Promise.all(
     [...byScope].map(([key, findings]) =>
       limit(async () => {
         const [accountId, region] = key.split('/') as [string, string];
         const session: AccountSession | undefined = scan.sessions.get(accountId);
-        if (!session) return undefined;
-        try {
-          const result = await sink.sync(
-            { accountId, region, partition: session.partition, credentials: session.credentials, complete: completed.has(key) },
-            findings,
-            { now, productVersion: TOOL.version, clusterDetails: (arn) => details.get(arn) },
-          );
-          // Refused findings are not only counted: the report names each, in its account and region.
-          const refused = result.failed.filter((f) => !result.errors.some((e) => e.message.includes(f.id)));
-          if (refused.length > 0) {
-            errors.push({
-              accountId,
-              region,
-              stage: 'deliver-securityhub',
-              code: 'FailedFindings',
-              message: `Security Hub refused ${refused.length} finding(s): ${refused.map((f) => `${f.id} (${f.code}: ${f.message})`).join('; ')}`,
-            });
-          }
-          return result;
-        } catch (error) {
-          errors.push(errorOf('deliver-securityhub', error, { accountId, region }));
+        if (!session) return;
+        const result = await syncScope(sink, { accountId, region, session, fate: (f) => index.fateOf(f) }, findings, {
+          now,
+          productVersion: TOOL.version,
+          clusterDetails: (arn) => details.get(arn),
+        }).catch((error: unknown) => {
+          outcome.errors.push(errorOf('deliver-securityhub', error, { accountId, region }));
           return undefined;
-        }
+        });
+        if (result) outcome.results.push(result);
       }),
     ),
   );
-  return { results: results.filter((r): r is SyncResult => r !== undefined), scopes: byScope.size, errors };
+  return outcome;
+}
+
+/** One sync; refused findings are not only counted: the result names each, in its account and region. */
+async function syncScope(
+  sink: FindingsSink,
+  where: { accountId: string; region: string; session: AccountSession; fate: Parameters<FindingsSink['sync']>[0]['fate'] },
+  findings: Finding[],
+  ctx: Parameters<FindingsSink['sync']>[2],
+): Promise<SyncResult> {
+  const { accountId, region, session } = where;
+  const result = await sink.sync({ accountId, region, partition: session.partition, credentials: session.credentials, fate: where.fate }, findings, ctx);
+  const refused = result.failed.filter((f) => !result.errors.some((e) => e.message.includes(f.id)));
+  if (refused.length > 0) {
+    result.errors.push({
+      accountId,
+      region,
+      stage: 'deliver-securityhub',
+      code: 'FailedFindings',
+      message: `Security Hub refused ${refused.length} finding(s): ${refused.map((f) => `${f.id} (${f.code}: ${f.message})`).join('; ')}`,
+    });
+  }
+  return result;
+}
+
+function summarize(results: readonly SyncResult[], scopes: number): SecurityHubSummary {
+  return {
+    scopes,
+    imported: sum(results, (r) => r.imported),
+    archived: sum(results, (r) => r.archived),
+    failed: sum(results, (r) => r.failed.length),
+    kept: sum(results, (r) => r.kept),
+    otherRules: sum(results, (r) => r.otherRules),
+  };
 }
 
 /**
@@ -151,35 +198,50 @@ export interface AuditedBatch {
   expired: ExpiredSuppression[];
   errors: ScanError[];
   notes: CoverageNote[];
+  /** What this scan re-read: which earlier findings it may resolve. */
+  recheck: Recheck;
+  /** What Security Hub archived (RESOLVED is told from it when no run history can be read). */
+  archived: ArchivedFinding[];
   securityHub: DeliverySummary['securityHub'];
 }
 
 /** Evaluate → suppress → Security Hub, for the accounts of one scan (the sessions are the scan's). */
-export async function auditScan(scan: ScanResult, options: Pick<RunOptions, 'dryRun' | 'now' | 'deliveryConcurrency'>, ports: AuditPorts): Promise<AuditedBatch> {
+export async function auditScan(
+  scan: ScanResult,
+  options: Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease'>,
+  ports: AuditPorts,
+): Promise<AuditedBatch> {
   const clock = options.now ?? (() => new Date());
   const evaluated = evaluateFleet(ports.rules, scan.clusters);
+  const recheck = recheckOf(scan.checks, { rules: ports.rules, skipped: evaluated.skipped }, options.scan);
   const now = clock().toISOString();
   const outcome: SuppressionOutcome = applySuppressions(evaluated.findings, [...(ports.suppressions ?? [])], now);
   const errors: ScanError[] = [...scan.errors, ...evaluated.errors];
   const notes: CoverageNote[] = [...scan.coverage.notes];
+  const archived: ArchivedFinding[] = [];
   let securityHub: DeliverySummary['securityHub'] = options.dryRun ? 'dry-run' : 'disabled';
-  if (!options.dryRun && ports.findings) {
-    const synced = await syncSecurityHub(ports.findings, scan, outcome.active, now, options.deliveryConcurrency ?? DELIVERY_CONCURRENCY);
+  if (!options.dryRun && ports.findings && leaseHeld(options.lease, errors)) {
+    const synced = await syncSecurityHub(ports.findings, scan, outcome.active, new RecheckIndex(recheck), now, options.deliveryConcurrency ?? DELIVERY_CONCURRENCY);
     for (const r of synced.results) {
       notes.push(...r.notes);
       errors.push(...r.errors);
+      archived.push(...r.archivedFindings);
     }
     errors.push(...synced.errors);
-    securityHub = {
-      scopes: synced.scopes,
-      imported: sum(synced.results, (r) => r.imported),
-      archived: sum(synced.results, (r) => r.archived),
-      failed: sum(synced.results, (r) => r.failed.length),
-    };
-    ports.logger?.info('security hub synced', securityHub);
+    securityHub = summarize(synced.results, synced.scopes);
+    ports.logger?.info('security hub synced', { ...securityHub });
   }
   const { sessions: _sessions, ...plain } = scan;
-  return { scan: plain, findings: outcome.active, suppressed: outcome.suppressed, expired: outcome.expired, errors, notes, securityHub };
+  return { scan: plain, findings: outcome.active, suppressed: outcome.suppressed, expired: outcome.expired, errors, notes, recheck, archived, securityHub };
+}
+
+/** Whether the run may still deliver; a lost lease is recorded once as the run's error. */
+function leaseHeld(lease: LeaseGuard | undefined, errors: ScanError[]): boolean {
+  if (!lease?.lost) return true;
+  if (!errors.some((e) => e.stage === 'lease')) {
+    errors.push({ accountId: '-', stage: 'lease', code: 'LeaseLost', message: `run ${lease.runId} lost its lease: another run may be delivering, so this one delivers nothing more` });
+  }
+  return false;
 }
 
 /** One report's worth of batches: counts added, lists joined in a stable order. */
@@ -197,6 +259,7 @@ export function mergeBatches(batches: readonly AuditedBatch[]): AuditedBatch {
       clusters: batches.flatMap((b) => b.scan.clusters),
       errors: batches.flatMap((b) => b.scan.errors),
       completedScopes: batches.flatMap((b) => b.scan.completedScopes),
+      checks: { accounts: batches.flatMap((b) => b.scan.checks.accounts), scopes: batches.flatMap((b) => b.scan.checks.scopes) },
       coverage: {
         accounts: addCounts((b) => b.scan.coverage.accounts),
         regions: addCounts((b) => b.scan.coverage.regions),
@@ -209,25 +272,96 @@ export function mergeBatches(batches: readonly AuditedBatch[]): AuditedBatch {
     expired: batches.flatMap((b) => b.expired),
     errors: batches.flatMap((b) => b.errors).sort(byAccount),
     notes: batches.flatMap((b) => b.notes).sort(byAccount),
+    recheck: mergeRechecks(batches.map((b) => b.recheck)),
+    archived: batches.flatMap((b) => b.archived),
     securityHub: hubs.length
-      ? { scopes: sum(hubs, (h) => h.scopes), imported: sum(hubs, (h) => h.imported), archived: sum(hubs, (h) => h.archived), failed: sum(hubs, (h) => h.failed) }
+      ? {
+          scopes: sum(hubs, (h) => h.scopes),
+          imported: sum(hubs, (h) => h.imported),
+          archived: sum(hubs, (h) => h.archived),
+          failed: sum(hubs, (h) => h.failed),
+          kept: sum(hubs, (h) => h.kept),
+          otherRules: sum(hubs, (h) => h.otherRules),
+        }
       : (batches[0]?.securityHub ?? 'disabled'),
   };
+}
+
+function mergeRechecks(rechecks: readonly Recheck[]): Recheck {
+  const first = rechecks[0];
+  return {
+    // A failed batch evaluated nothing: the rules are those of the batches that ran.
+    rules: [...new Set(rechecks.flatMap((r) => r.rules))],
+    regions: first?.regions ?? 'all',
+    narrowed: first?.narrowed ?? false,
+    accounts: rechecks.flatMap((r) => r.accounts),
+    scopes: rechecks.flatMap((r) => r.scopes),
+    skipped: rechecks.flatMap((r) => r.skipped),
+  };
+}
+
+/** Where findings that left the audit may still be archived: a session in their account. */
+export type DepartedSession = (accountId: string) => Promise<AccountSession>;
+
+/**
+ * Archives, where the audit role still works, the findings of accounts and regions that left the
+ * audit this run (excluded by configuration, a region no longer audited). Elsewhere (left the
+ * organization, suspended, region disabled) they expire in Security Hub on their own.
+ */
+async function archiveDepartures(departures: readonly Departure[], sink: FindingsSink, sessionOf: DepartedSession, now: string): Promise<{ errors: ScanError[]; archived: number }> {
+  const errors: ScanError[] = [];
+  let archived = 0;
+  for (const departure of departures.filter((d) => d.archivable)) {
+    let session: AccountSession;
+    try {
+      session = await sessionOf(departure.accountId);
+    } catch (error) {
+      errors.push(errorOf('deliver-securityhub', error, { accountId: departure.accountId }));
+      continue;
+    }
+    const regions = departure.region ? [departure.region] : [...new Set(departure.findings.map((f) => f.region))];
+    for (const region of regions) {
+      try {
+        const fate = () => ({ kind: 'departed' as const, reason: departure.reason, archivable: true });
+        const result = await syncScope(sink, { accountId: departure.accountId, region, session, fate }, [], { now, productVersion: TOOL.version });
+        errors.push(...result.errors);
+        archived += result.archived;
+      } catch (error) {
+        errors.push(errorOf('deliver-securityhub', error, { accountId: departure.accountId, region }));
+      }
+    }
+  }
+  return { errors, archived };
+}
+
+/** One coverage note per account (or region) whose findings left the audit this run. */
+function departureNotes(departures: readonly Departure[], securityHub: boolean): CoverageNote[] {
+  return departures.map((d) => ({
+    accountId: d.accountId,
+    ...(d.region ? { region: d.region } : {}),
+    kind: 'left-scan' as const,
+    message:
+      `${d.findings.length} finding(s) leave the audit: ${d.reason}` +
+      (!securityHub ? '' : d.archivable ? '; archived in Security Hub' : `; in Security Hub they expire ${SECURITY_HUB_RETENTION_DAYS} days after their last update`),
+  }));
 }
 
 /** Delta → notification → history: the part of a run that needs the whole organization at once. */
 export async function concludeRun(
   batch: AuditedBatch,
   run: { runId: string; startedAt: Date },
-  options: Pick<RunOptions, 'notify' | 'dryRun' | 'now'>,
-  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger'>,
+  options: Pick<RunOptions, 'notify' | 'dryRun' | 'now' | 'lease'> & { departedSession?: DepartedSession },
+  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger' | 'findings'>,
 ): Promise<RunOutcome> {
   const clock = options.now ?? (() => new Date());
   const historyErrors: ScanError[] = [];
   const history = ports.history?.((error) => historyErrors.push(errorOf('deliver-history', error)));
-  const lastNotified = await history?.lastNotified();
-  const delta = computeDelta(batch.findings, knownFindings(lastNotified), batch.scan.completedScopes, {
+  const { report: previous, baseline }: { report: StoredRunReport | undefined; baseline: Baseline } = history
+    ? await history.baseline()
+    : { report: undefined, baseline: { kind: 'first-run' } };
+  const delta = computeDelta(batch.findings, knownFindings(previous), new RecheckIndex(batch.recheck), baseline, {
     suppressedIds: batch.suppressed.map((s) => s.finding.id),
+    archivedBySecurityHub: batch.archived,
   });
   const errors: ScanError[] = [...batch.errors, ...historyErrors];
   const delivery: DeliverySummary = {
@@ -236,6 +370,13 @@ export async function concludeRun(
     history: options.dryRun ? 'dry-run' : 'disabled',
   };
   const now = clock().toISOString();
+  if (!options.dryRun && ports.findings && options.departedSession && delta.departures.some((d) => d.archivable) && leaseHeld(options.lease, errors)) {
+    const departed = await archiveDepartures(delta.departures, ports.findings, options.departedSession, now);
+    errors.push(...departed.errors);
+    if (typeof delivery.securityHub !== 'string') delivery.securityHub = { ...delivery.securityHub, archived: delivery.securityHub.archived + departed.archived };
+  }
+  const carried = carriedOf(delta);
+  const resolved = resolvedOf(delta);
   const report: StoredRunReport = {
     schemaVersion: 1,
     runId: run.runId,
@@ -244,20 +385,23 @@ export async function concludeRun(
     tool: { ...TOOL },
     findings: batch.findings,
     suppressed: batch.suppressed,
-    coverage: { ...batch.scan.coverage, notes: batch.notes },
+    coverage: { ...batch.scan.coverage, notes: [...batch.notes, ...departureNotes(delta.departures, ports.findings !== undefined)] },
     errors,
     completedScopes: batch.scan.completedScopes,
     accounts: batch.scan.accounts,
     clusters: inventoryOf(batch.scan.clusters),
-    ...(delta.unknown.length ? { carriedOver: delta.unknown } : {}),
+    baseline,
+    newIds: delta.new.map((f) => f.id),
+    ...(resolved.length ? { resolved } : {}),
+    ...(carried.length ? { carriedOver: carried } : {}),
   };
 
   // The news counts as delivered unless a publish was due and failed: with no topic, or nothing to
   // say, the report itself is the delivery; after a failed publish, the next run recounts from
   // the last delivered one.
   let notified = true;
-  if (!options.dryRun && ports.notifier) {
-    const decision: NotifyDecision = shouldNotify(options.notify, delta, errors, lastNotified?.errors);
+  if (!options.dryRun && ports.notifier && leaseHeld(options.lease, errors)) {
+    const decision: NotifyDecision = shouldNotify(options.notify, delta, errors, previous?.errors);
     delivery.notification = { sent: false, reason: decision.reason };
     if (decision.notify) {
       const message = buildNotification({
@@ -282,10 +426,12 @@ export async function concludeRun(
     }
   }
 
-  if (!options.dryRun && history) {
+  if (!options.dryRun && history && leaseHeld(options.lease, errors)) {
     try {
       report.finishedAt = clock().toISOString();
-      delivery.history = await history.save(report, { notified });
+      // Without a baseline the news was not counted against anything: the next run counts again
+      // from the last notified report (or the newest readable one).
+      delivery.history = await history.save(report, { notified: notified && baseline.kind !== 'unavailable' });
     } catch (error) {
       delivery.history = 'failed';
       errors.push(errorOf('deliver-history', error));
@@ -294,18 +440,27 @@ export async function concludeRun(
   return { report, delta, delivery };
 }
 
+/** The session to archive in an account that left the scan: the run's audit role (or the caller's own, in the management account). */
+export function departedSessions(collect: CollectPorts, scan: ScanOptions, managementId: string | undefined): DepartedSession {
+  const role: RoleToAssume = {
+    roleName: scan.roleName,
+    sessionName: scan.sessionName,
+    ...(scan.externalId === undefined ? {} : { externalId: scan.externalId }),
+  };
+  return (accountId) => collect.credentials.sessionFor(accountId, accountId === managementId ? 'caller' : role);
+}
+
 /** One audit in one process: scan → evaluate → suppress → Security Hub → notify → history. */
 export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<RunOutcome> {
   const clock = options.now ?? (() => new Date());
   const startedAt = clock();
   const runId = options.runId ?? runIdOf(startedAt);
   const now = () => clock().getTime();
-  const scan = options.selected
-    ? await scanSelection(options.selected.selection, options.selected.managementId, options.scan, ports.collect, now)
-    : await scanOrganization(options.scan, ports.collect, now);
+  const selected = options.selected ?? (await selectForScan(options.scan, ports.collect));
+  const scan = await scanSelection(selected.selection, selected.managementId, options.scan, ports.collect, now);
   ports.logger?.info('scan finished', { coverage: { ...scan.coverage, notes: scan.coverage.notes.length }, errors: scan.errors.length });
   const batch = await auditScan(scan, options, ports);
-  return concludeRun(batch, { runId, startedAt }, options, ports);
+  return concludeRun(batch, { runId, startedAt }, { ...options, departedSession: departedSessions(ports.collect, options.scan, selected.managementId) }, ports);
 }
 
 function sum<T>(items: readonly T[], of: (item: T) => number): number {

@@ -12,6 +12,11 @@ export interface Account {
   name: string;
   /** The id of the account's parent OU (or root), when known. */
   ou?: string;
+  /**
+   * The account's OUs from the root down to its parent (`r-ab12`, `ou-ab12-prod`, `ou-ab12-pay`),
+   * from Organizations `Paths`, else ListParents; absent when unknown.
+   */
+  ouPath?: string[];
   email?: string;
   /** Organizations `State` (ACTIVE, SUSPENDED, ...), or the retired `Status` where State is absent. */
   state: string;
@@ -75,11 +80,23 @@ export interface CniFacts {
   networkPolicyAgent?: { image: string; version: string | null };
 }
 
+/**
+ * A source of facts the scan could not read for one cluster. A rule that needs a fact from it is
+ * not evaluated on that cluster: its earlier finding is carried, never resolved.
+ */
+export interface UnreadSource {
+  /** `aws-node`: the aws-node DaemonSet (and service account) through the Kubernetes API; `catalog`: DescribeAddonVersions. */
+  source: 'aws-node' | 'catalog';
+  /** For a person: `aws-node unreadable: 403 Forbidden`. */
+  reason: string;
+}
+
 /** The facts of one cluster's vpc-cni, all the evaluate layer needs. */
 export interface ClusterFacts {
   accountId: string;
   accountName: string;
   ou?: string;
+  ouPath?: string[];
   partition: string;
   region: string;
   clusterName: string;
@@ -94,6 +111,8 @@ export interface ClusterFacts {
    * (DescribeAddonVersions), newest first; undefined when the catalog could not be read.
    */
   offeredVersions?: string[];
+  /** Sources of facts that could not be read this run (absent: everything was read). */
+  unread?: UnreadSource[];
 }
 
 export interface Remediation {
@@ -113,6 +132,7 @@ export interface Finding {
   accountId: string;
   accountName: string;
   ou?: string;
+  ouPath?: string[];
   partition: string;
   region: string;
   clusterName: string;
@@ -131,22 +151,26 @@ export interface Finding {
   references: string[];
 }
 
-export type ScanStage =
-  | 'list-accounts'
-  | 'list-ou'
-  | 'assume-role'
-  | 'list-regions'
-  | 'list-clusters'
-  | 'describe-cluster'
-  | 'describe-addon'
-  | 'list-pod-identity'
-  | 'describe-addon-versions'
-  | 'read-daemonset'
-  | 'evaluate'
-  | 'scan-batch'
-  | 'deliver-securityhub'
-  | 'deliver-sns'
-  | 'deliver-history';
+/** Where a failure happened. One list: the writer and the reader of the run history share it. */
+export const SCAN_STAGES = [
+  'list-accounts',
+  'list-ou',
+  'assume-role',
+  'list-regions',
+  'list-clusters',
+  'describe-cluster',
+  'describe-addon',
+  'list-pod-identity',
+  'describe-addon-versions',
+  'read-daemonset',
+  'evaluate',
+  'scan-batch',
+  'lease',
+  'deliver-securityhub',
+  'deliver-sns',
+  'deliver-history',
+] as const;
+export type ScanStage = (typeof SCAN_STAGES)[number];
 
 /** One failure that did not stop the run. */
 export interface ScanError {
@@ -159,14 +183,19 @@ export interface ScanError {
   message: string;
 }
 
-export type CoverageNoteKind =
-  | 'region-not-enabled'
-  | 'securityhub-not-enabled'
-  | 'no-kubernetes-access'
-  | 'vpc-cni-not-installed'
-  | 'endpoint-not-reachable'
-  | 'catalog-unavailable'
-  | 'not-reached';
+/** What a coverage note is about. One list: the writer and the reader of the run history share it. */
+export const COVERAGE_NOTE_KINDS = [
+  'region-not-enabled',
+  'securityhub-not-enabled',
+  'no-kubernetes-access',
+  'vpc-cni-not-installed',
+  'endpoint-not-reachable',
+  'catalog-unavailable',
+  'not-reached',
+  /** An account or region whose findings leave the audit: left the organization, suspended, excluded, region disabled. */
+  'left-scan',
+] as const;
+export type CoverageNoteKind = (typeof COVERAGE_NOTE_KINDS)[number];
 
 /** Something the run could not look at that is not a failure (a disabled opt-in region, say). */
 export interface CoverageNote {
@@ -188,6 +217,64 @@ export interface Coverage {
 export interface Scope {
   accountId: string;
   region: string;
+}
+
+/*
+ * What a run re-read: the ground on which a finding it knew from before is resolved, carried or
+ * dropped (lib/deliver/lifecycle.ts). A finding is resolved only where this run re-read the facts
+ * that raised it, with the rule that raised it.
+ */
+
+/** One cluster that a completed ListClusters returned (and that still existed when described). */
+export interface ClusterCheck {
+  name: string;
+  /** Why the cluster could not be read at all (DescribeCluster or DescribeAddon failed); absent when it was. */
+  failed?: string;
+}
+
+/** One account × region the run scanned. */
+export interface ScopeCheck {
+  accountId: string;
+  region: string;
+  /** Why its clusters could not be listed; absent when ListClusters completed. */
+  failed?: string;
+  clusters: ClusterCheck[];
+}
+
+/** A rule not evaluated on one cluster: a fact it needs could not be read, or evaluation failed. */
+export interface SkippedRule {
+  accountId: string;
+  region: string;
+  cluster: string;
+  ruleId: string;
+  reason: string;
+}
+
+/**
+ * One account the organization listed, or the run selected, and what became of it:
+ * - `scanned`: its regions were scanned (see the scopes);
+ * - `failed`: selected but not scanned (its role, its regions, the deadline): its findings are carried;
+ * - `suspended`, `excluded`: it left the audit (not ACTIVE; filtered out by configuration): its findings leave too;
+ * - `outside-run`: a narrowed run (a manual event, a CLI filter) did not ask for it: its findings are carried silently.
+ */
+export interface AccountCheck {
+  accountId: string;
+  status: 'scanned' | 'failed' | 'suspended' | 'excluded' | 'outside-run';
+  reason?: string;
+  /** For a scanned account: regions skipped as not enabled in it. */
+  notEnabled?: string[];
+}
+
+export interface Recheck {
+  /** Every rule id this run evaluated (built-in and --rules). */
+  rules: string[];
+  /** The regions asked for: `all` = each account's enabled regions. */
+  regions: 'all' | string[];
+  /** A narrowed run: accounts and regions it was not asked for are outside it, not gone. */
+  narrowed: boolean;
+  accounts: AccountCheck[];
+  scopes: ScopeCheck[];
+  skipped: SkippedRule[];
 }
 
 export interface SuppressedFinding {

@@ -55,7 +55,7 @@ class RecordingSink implements FindingsSink {
   calls: { scope: SecurityHubScope; current: Finding[] }[] = [];
   async sync(scope: SecurityHubScope, current: Finding[]) {
     this.calls.push({ scope, current });
-    return { imported: current.length, archived: 0, failed: [], notes: [], errors: [] };
+    return { imported: current.length, archived: 0, archivedFindings: [], kept: 0, otherRules: 0, failed: [], notes: [], errors: [] };
   }
 }
 
@@ -95,7 +95,7 @@ describe('run', () => {
     expect(sent).toHaveLength(1);
   });
 
-  it('imports suppressed findings nowhere, and marks a scope complete only when its scan completed', async () => {
+  it('imports suppressed findings nowhere, resolves only what was re-read, and syncs nothing where the scan failed', async () => {
     // Prepare
     const sink = new RecordingSink();
     const suppressions = [{ cluster: 'old', rule: 'vpc-cni-below-v1.8.0', reason: 'accepted', expires: '2099-01-01' }];
@@ -109,7 +109,8 @@ describe('run', () => {
 
     // Assess
     expect(ok.report.suppressed.map((s) => s.finding.ruleId)).toEqual(['vpc-cni-below-v1.8.0']);
-    expect(sink.calls[0]?.scope.complete).toBe(true);
+    expect(sink.calls[0]?.scope.fate({ ruleId: 'vpc-cni-below-v1.8.0', accountId: '222222222222', region: 'us-east-1', clusterName: 'old' })).toEqual({ kind: 'resolved', reason: 'fixed' });
+    expect(sink.calls[0]?.scope.fate({ ruleId: 'team-rule', accountId: '222222222222', region: 'us-east-1', clusterName: 'old' })).toEqual({ kind: 'other-rule' });
     expect(sink.calls[0]?.current.map((f) => f.ruleId)).toEqual(['vpc-cni-below-v1.7.2']);
     expect(failed.report.errors).toContainEqual(expect.objectContaining({ stage: 'list-clusters', region: 'us-east-1' }));
     expect(sink.calls).toHaveLength(1); // nothing synced, so nothing archived, where the scan failed

@@ -1,5 +1,5 @@
 import pLimit, { type LimitFunction } from 'p-limit';
-import type { Account } from '../types.js';
+import type { Account, ClusterCheck } from '../types.js';
 import { readCluster } from './cluster.js';
 import { errorCode, looksLikeRegionNotEnabled, toScanError } from './errors.js';
 import type { DaemonSetReadMode } from './kubernetes/mode.js';
@@ -91,44 +91,46 @@ async function scanRegion(ctx: AccountContext, region: string): Promise<void> {
     ...(ctx.kubernetes ? { kubernetes: ctx.kubernetes } : {}),
     ...(ctx.readDaemonSet ? { readDaemonSet: ctx.readDaemonSet } : {}),
   };
-  const outcomes = await Promise.all(
-    [...new Set(names)].map(async (name) => {
+  const checks = await Promise.all(
+    [...new Set(names)].map(async (name): Promise<ClusterCheck | undefined> => {
       try {
         const read = await readCluster(clusterCtx, name);
-        if (read.kind === 'vanished') return true;
+        if (read.kind === 'vanished') return undefined; // deleted since it was listed
         ledger.clusterScanned(read.facts);
-        const kubernetesRead = read.kubernetes ? recordKubernetesIssue(ledger, { accountId: account.id, region, cluster: name }, read.kubernetes) : true;
-        if (read.catalogError === undefined) return kubernetesRead;
-        ledger.note({
-          accountId: account.id,
-          region,
-          kind: 'catalog-unavailable',
-          message: `vpc-cni versions offered for Kubernetes ${read.facts.kubernetesVersion} in ${region} could not be read (${errorCode(read.catalogError)})`,
-        });
-        // Findings that need the offered versions may be missing: not safe to archive here.
-        return false;
+        if (read.kubernetes) recordKubernetesIssue(ledger, { accountId: account.id, region, cluster: name }, read.kubernetes);
+        if (read.catalogError !== undefined) {
+          ledger.note({
+            accountId: account.id,
+            region,
+            kind: 'catalog-unavailable',
+            message: `vpc-cni versions offered for Kubernetes ${read.facts.kubernetesVersion} in ${region} could not be read (${errorCode(read.catalogError)})`,
+          });
+        }
+        // What could not be read (aws-node, the catalog) travels with the facts: the rules that
+        // need it are not evaluated on this cluster, and their earlier findings are carried.
+        return { name };
       } catch (error) {
-        ledger.clusterFailed(toScanError(error, { accountId: account.id, region, cluster: name, stage: 'describe-cluster' }));
-        return false;
+        const failure = toScanError(error, { accountId: account.id, region, cluster: name, stage: 'describe-cluster' });
+        ledger.clusterFailed(failure);
+        return { name, failed: `${failure.stage} failed (${failure.code})` };
       }
     }),
   );
-  if (outcomes.every(Boolean)) ledger.scopeCompleted({ accountId: account.id, region });
+  ledger.regionListed(account.id, region, checks.filter((c): c is ClusterCheck => c !== undefined));
 }
 
 /**
- * No access to the Kubernetes API, or an endpoint out of reach, is a coverage note: the region
- * stays complete. Any other failure is the cluster's error: its facts are kept (version unknown),
- * but findings there must not be archived on them. Returns whether the region may still complete.
+ * No access to the Kubernetes API, or an endpoint out of reach, is a coverage note; any other
+ * failure is the cluster's error. Either way the cluster's facts are kept (version unknown) and
+ * the rules that need aws-node are not evaluated on it.
  */
-function recordKubernetesIssue(ledger: ScanLedger, where: { accountId: string; region: string; cluster: string }, issue: KubernetesIssue): boolean {
+function recordKubernetesIssue(ledger: ScanLedger, where: { accountId: string; region: string; cluster: string }, issue: KubernetesIssue): void {
   if (issue.kind === 'unavailable') {
     ledger.note({ ...where, kind: issue.note, message: issue.message });
-    return true;
+    return;
   }
   // Not clusterFailed: the cluster was read and counted; only its DaemonSet read failed.
   ledger.errors.push({ ...toScanError(issue.error, { ...where, stage: 'read-daemonset' }), code: issue.code });
-  return false;
 }
 
 /**

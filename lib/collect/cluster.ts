@@ -1,6 +1,6 @@
 import type { LimitFunction } from 'p-limit';
-import type { Account, CniFacts, ClusterFacts } from '../types.js';
-import { atStage } from './errors.js';
+import type { Account, CniFacts, ClusterFacts, UnreadSource } from '../types.js';
+import { atStage, errorCode } from './errors.js';
 import { selfManagedCniFacts } from './kubernetes/aws-node.js';
 import { DEFAULT_DAEMONSET_READ_MODE, type DaemonSetReadMode } from './kubernetes/mode.js';
 import { readAwsNode, type KubernetesIssue } from './kubernetes/read-aws-node.js';
@@ -28,6 +28,14 @@ export type ClusterRead =
 interface CniRead {
   cni: CniFacts;
   kubernetes?: KubernetesIssue;
+  /** The aws-node facts this read could not get (another CNI is not a gap: there is nothing to read). */
+  unread?: UnreadSource;
+}
+
+function awsNodeUnread(issue: KubernetesIssue | undefined, mode: DaemonSetReadMode): UnreadSource | undefined {
+  if (issue === undefined) return { source: 'aws-node', reason: mode === 'never' ? 'aws-node not read (AUDIT_READ_DAEMONSET=never)' : 'aws-node not read' };
+  if (issue.kind === 'unavailable' && issue.note === 'vpc-cni-not-installed') return undefined;
+  return { source: 'aws-node', reason: issue.reason };
 }
 
 /**
@@ -56,8 +64,17 @@ export async function readCluster(ctx: ClusterContext, name: string): Promise<Cl
   ]);
   const facts = toFacts(ctx, description, cni.cni);
   const read: ClusterRead = { kind: 'read', facts, ...(cni.kubernetes ? { kubernetes: cni.kubernetes } : {}) };
+  const unread: UnreadSource[] = [];
+  if (cni.unread) unread.push(cni.unread);
   if ('versions' in offered) facts.offeredVersions = offered.versions;
-  else read.catalogError = offered.error;
+  else {
+    read.catalogError = offered.error;
+    unread.push({
+      source: 'catalog',
+      reason: `the vpc-cni versions EKS offers for Kubernetes ${description.kubernetesVersion} in ${ctx.region} could not be read (${errorCode(offered.error)})`,
+    });
+  }
+  if (unread.length > 0) facts.unread = unread;
   return read;
 }
 
@@ -72,7 +89,7 @@ async function managedCni(ctx: ClusterContext, description: ClusterDescription, 
   const reader = daemonSetReader(ctx, true);
   if (!reader) return { cni };
   const awsNode = await readAwsNode({ reader, description, region: ctx.region, limit: ctx.limit, withServiceAccount: false });
-  if (awsNode.kind !== 'read') return { cni, kubernetes: awsNode };
+  if (awsNode.kind !== 'read') return { cni, kubernetes: awsNode, ...optional('unread', awsNodeUnread(awsNode, 'all')) };
   if (awsNode.daemonSet.version !== null) cni.daemonSetVersion = awsNode.daemonSet.version;
   return { cni };
 }
@@ -96,7 +113,12 @@ async function selfManagedCni(ctx: ClusterContext, description: ClusterDescripti
     serviceAccountRoleArn: null,
     podIdentityAssociations,
   };
-  return awsNode ? { cni, kubernetes: awsNode } : { cni };
+  const unread = awsNodeUnread(awsNode, ctx.readDaemonSet ?? DEFAULT_DAEMONSET_READ_MODE);
+  return { cni, ...optional('kubernetes', awsNode), ...optional('unread', unread) };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function toFacts(ctx: ClusterContext, description: ClusterDescription, cni: CniFacts): ClusterFacts {

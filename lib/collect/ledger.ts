@@ -1,4 +1,4 @@
-import type { ClusterFacts, Coverage, CoverageNote, CoverageNoteKind, ScanError, Scope } from '../types.js';
+import type { AccountCheck, ClusterCheck, ClusterFacts, Coverage, CoverageNote, CoverageNoteKind, ScanError, Scope, ScopeCheck } from '../types.js';
 import { byKeys } from './order.js';
 import type { AccountSession } from './ports.js';
 
@@ -11,7 +11,12 @@ export class ScanLedger {
   readonly errors: ScanError[] = [];
   readonly notes: CoverageNote[] = [];
   readonly completedScopes: Scope[] = [];
+  /** Every selected account, with what became of it. */
+  readonly accounts: AccountCheck[] = [];
+  /** Every account × region scanned, with the clusters listed there. */
+  readonly scopes: ScopeCheck[] = [];
   readonly sessions = new Map<string, AccountSession>();
+  private readonly notEnabled = new Map<string, string[]>();
   private readonly noteKeys = new Set<string>();
   readonly counts = {
     accounts: { listed: 0, excluded: 0, scanned: 0, failed: 0, notReached: 0 },
@@ -22,16 +27,21 @@ export class ScanLedger {
   accountScanned(session: AccountSession): void {
     this.counts.accounts.scanned++;
     this.sessions.set(session.accountId, session);
+    const notEnabled: string[] = [];
+    this.notEnabled.set(session.accountId, notEnabled);
+    this.accounts.push({ accountId: session.accountId, status: 'scanned', notEnabled });
   }
 
   accountFailed(error: ScanError): void {
     this.counts.accounts.failed++;
     this.errors.push(error);
+    this.accounts.push({ accountId: error.accountId, status: 'failed', reason: `${error.stage} failed (${error.code})` });
   }
 
   accountNotReached(accountId: string): void {
     this.counts.accounts.notReached++;
     this.note({ accountId, kind: 'not-reached', message: 'the run deadline passed before this account was started' });
+    this.accounts.push({ accountId, status: 'failed', reason: 'the run deadline passed before this account was started' });
   }
 
   regionScanned(): void {
@@ -41,11 +51,19 @@ export class ScanLedger {
   regionNotEnabled(accountId: string, region: string): void {
     this.counts.regions.notEnabled++;
     this.note({ accountId, region, kind: 'region-not-enabled', message: `${region} is not enabled in account ${accountId}` });
+    this.notEnabled.get(accountId)?.push(region);
   }
 
   regionFailed(error: ScanError): void {
     this.counts.regions.failed++;
     this.errors.push(error);
+    this.scopes.push({ accountId: error.accountId, region: error.region ?? '', failed: `${error.stage} failed (${error.code})`, clusters: [] });
+  }
+
+  /** ListClusters completed in the account × region: the clusters it returned, each read or not. */
+  regionListed(accountId: string, region: string, clusters: ClusterCheck[]): void {
+    this.scopes.push({ accountId, region, clusters });
+    if (clusters.every((c) => c.failed === undefined)) this.completedScopes.push({ accountId, region });
   }
 
   clusterScanned(facts: ClusterFacts): void {
@@ -60,10 +78,6 @@ export class ScanLedger {
     this.errors.push(error);
   }
 
-  scopeCompleted(scope: Scope): void {
-    this.completedScopes.push(scope);
-  }
-
   /** Records a note once per account × region × cluster × kind × message. */
   note(note: CoverageNote & { kind: CoverageNoteKind }): void {
     const key = [note.accountId, note.region, note.cluster, note.kind, note.message].join('|');
@@ -73,16 +87,20 @@ export class ScanLedger {
   }
 
   /** Sorts everything by account, region, cluster, so two runs over the same org compare equal. */
-  finish(): { clusters: ClusterFacts[]; errors: ScanError[]; coverage: Coverage; completedScopes: Scope[] } {
+  finish(): { clusters: ClusterFacts[]; errors: ScanError[]; coverage: Coverage; completedScopes: Scope[]; checks: { accounts: AccountCheck[]; scopes: ScopeCheck[] } } {
     this.clusters.sort(byKeys((c) => c.accountId, (c) => c.region, (c) => c.clusterName));
     this.errors.sort(byKeys((e) => e.accountId, (e) => e.region, (e) => e.cluster, (e) => e.stage));
     this.notes.sort(byKeys((n) => n.accountId, (n) => n.region, (n) => n.cluster, (n) => n.kind));
     this.completedScopes.sort(byKeys((s) => s.accountId, (s) => s.region));
+    this.accounts.sort(byKeys((a) => a.accountId));
+    this.scopes.sort(byKeys((s) => s.accountId, (s) => s.region));
+    for (const scope of this.scopes) scope.clusters.sort(byKeys((c) => c.name));
     return {
       clusters: this.clusters,
       errors: this.errors,
       coverage: { ...this.counts, notes: this.notes },
       completedScopes: this.completedScopes,
+      checks: { accounts: this.accounts, scopes: this.scopes },
     };
   }
 }

@@ -1,5 +1,7 @@
+import pLimit from 'p-limit';
 import {
   DescribeOrganizationCommand,
+  ListParentsCommand,
   paginateListAccounts,
   paginateListAccountsForParent,
   paginateListChildren,
@@ -10,18 +12,23 @@ import type { Account } from '../types.js';
 import { AccountListingError, MalformedResponseError, describeError } from './errors.js';
 import type { AccountDirectory } from './ports.js';
 
+/** ListParents calls in flight when Paths are missing (Organizations allows a few per second). */
+const PARENT_LOOKUPS = 4;
+
 export function createAccountDirectory(client: OrganizationsClient): AccountDirectory {
   return {
     async listAccounts() {
+      let accounts: Account[];
       try {
-        const accounts: Account[] = [];
+        accounts = [];
         for await (const page of paginateListAccounts({ client }, {})) {
           for (const raw of page.Accounts ?? []) accounts.push(toAccount(raw));
         }
-        return accounts;
       } catch (error) {
         throw new AccountListingError(`Organizations ListAccounts failed: ${describeError(error)}`, { cause: error });
       }
+      await fillOuPaths(client, accounts);
+      return accounts;
     },
 
     async accountsInOu(ouId) {
@@ -70,23 +77,63 @@ async function walkOu(client: OrganizationsClient, rootOuId: string): Promise<st
   return [...accountIds];
 }
 
+/**
+ * Accounts listed without `Paths` (an older API shape) get their OU path from ListParents, walked
+ * up to the root with each OU's parent asked once. A failed lookup leaves that account without a
+ * path: suppressions by OU then do not match it, and nothing else depends on it.
+ */
+async function fillOuPaths(client: OrganizationsClient, accounts: Account[]): Promise<void> {
+  const missing = accounts.filter((a) => a.ouPath === undefined);
+  if (missing.length === 0) return;
+  const limit = pLimit(PARENT_LOOKUPS);
+  const parents = new Map<string, Promise<string | undefined>>();
+  const parentOf = (childId: string) => {
+    let parent = parents.get(childId);
+    if (!parent) {
+      parent = limit(async () => {
+        const { Parents } = await client.send(new ListParentsCommand({ ChildId: childId }));
+        return Parents?.[0]?.Id;
+      });
+      parents.set(childId, parent);
+    }
+    return parent;
+  };
+  await Promise.all(
+    missing.map(async (account) => {
+      try {
+        const path: string[] = [];
+        for (let id = await parentOf(account.id); id !== undefined && !path.includes(id); id = id.startsWith('r-') ? undefined : await parentOf(id)) {
+          path.unshift(id);
+        }
+        if (path.length === 0) return;
+        account.ouPath = path;
+        account.ou = path[path.length - 1];
+      } catch {
+        // Left without a path (see above).
+      }
+    }),
+  );
+}
+
 export function toAccount(raw: OrgAccount): Account {
   if (!raw.Id) throw new MalformedResponseError('ListAccounts returned an account without Id');
-  const ou = parentFromPaths(raw.Id, raw.Paths);
+  const ouPath = ouPathFromPaths(raw.Id, raw.Paths);
+  const ou = ouPath?.[ouPath.length - 1];
   return {
     id: raw.Id,
     name: raw.Name ?? raw.Id,
     ...(ou === undefined ? {} : { ou }),
+    ...(ouPath === undefined ? {} : { ouPath }),
     ...(raw.Email === undefined ? {} : { email: raw.Email }),
     // Status is being retired in favour of State; older responses only carry Status.
     state: raw.State ?? raw.Status ?? 'UNKNOWN',
   };
 }
 
-/** `o-xxx/r-xxx/ou-aaa/ou-bbb/123456789012/` → `ou-bbb` (the segment before the account id). */
-function parentFromPaths(accountId: string, paths: string[] | undefined): string | undefined {
+/** `o-xxx/r-xxx/ou-aaa/ou-bbb/123456789012/` → `[r-xxx, ou-aaa, ou-bbb]` (root first, up to the account's parent). */
+function ouPathFromPaths(accountId: string, paths: string[] | undefined): string[] | undefined {
   const segments = paths?.[0]?.split('/').filter((s) => s.length > 0) ?? [];
   const at = segments.lastIndexOf(accountId);
-  const parent = at > 0 ? segments[at - 1] : undefined;
-  return parent && /^(ou-|r-)/.test(parent) ? parent : undefined;
+  const path = segments.slice(0, Math.max(0, at)).filter((s) => /^(ou-|r-)/.test(s));
+  return path.length > 0 ? path : undefined;
 }

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { Account, ClusterFacts, Coverage, ScanError, Scope } from '../types.js';
+import type { Account, AccountCheck, ClusterFacts, Coverage, ScanError, Scope, ScopeCheck } from '../types.js';
 import { scanAccount, type AccountScanSettings } from './account.js';
 import type { DaemonSetReadMode } from './kubernetes/mode.js';
 import { ScanLedger } from './ledger.js';
@@ -17,6 +17,8 @@ export interface ScanOptions {
   excludeAccounts?: string[];
   ous?: string[]; // include only accounts in these OU subtrees
   excludeOus?: string[];
+  /** The filters narrow this one run (a manual event, CLI filters): see AccountFilters.narrowed. */
+  narrowed?: boolean;
   assumeRoleInManagementAccount?: boolean; // default false: scan it with the caller's own credentials
   concurrency: number; // max accounts in flight (default 32)
   perAccountConcurrency: number; // max in-flight EKS calls per account (default 8)
@@ -32,11 +34,13 @@ export interface ScanResult {
   clusters: ClusterFacts[];
   errors: ScanError[];
   coverage: Coverage;
-  /**
-   * Account × region where ListClusters, every cluster's reads and the catalog succeeded: the
-   * only places the deliver layer may archive findings.
-   */
+  /** Account × region where ListClusters completed and every cluster listed was described. */
   completedScopes: Scope[];
+  /**
+   * What the scan re-read, account by account and region by region (the selection's accounts
+   * not scanned included, with why): what decides which earlier findings may be resolved.
+   */
+  checks: { accounts: AccountCheck[]; scopes: ScopeCheck[] };
   /** Per scanned account: delivery reuses the same credentials. */
   sessions: Map<string, AccountSession>;
 }
@@ -121,5 +125,8 @@ export async function scanSelection(
     ),
   );
 
-  return { accounts: selection.selected, ...ledger.finish(), sessions: ledger.sessions };
+  const finished = ledger.finish();
+  finished.checks.accounts.push(...selection.notSelected);
+  finished.checks.accounts.sort((a, b) => a.accountId.localeCompare(b.accountId));
+  return { accounts: selection.selected, ...finished, sessions: ledger.sessions };
 }

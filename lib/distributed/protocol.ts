@@ -15,6 +15,8 @@ export const planSchema = z.object({
   bucket: z.string().min(3),
   /** A JSON array of the selected accounts: the Distributed Map's ItemReader reads it. */
   accountsKey: z.string().min(1),
+  /** The accounts listed but not selected, with why (absent in executions of an older plan). */
+  notSelectedKey: z.string().min(1).optional(),
   /** Scanned with the functions' own role; null: the audit role is assumed everywhere (always present: the state machine reads it). */
   managementId: z.string().nullable(),
   listed: z.number().int().nonnegative(),

@@ -1,8 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
 import { getS3Text, putS3Text } from '../deliver/s3-object.js';
-import { auditScan, concludeRun, mergeBatches, type AuditedBatch, type AuditPorts, type RunOptions, type RunOutcome } from '../run.js';
-import type { ScanError } from '../types.js';
+import { auditScan, concludeRun, departedSessions, mergeBatches, type AuditedBatch, type AuditPorts, type RunOptions, type RunOutcome } from '../run.js';
+import type { Account, AccountCheck, ScanError } from '../types.js';
 import { partKey, partsPrefix, type AggregateEvent, type DistributedPlan, type WorkerEvent } from './protocol.js';
 
 export interface DistributedStorage {
@@ -28,12 +28,16 @@ export async function planDistributedRun(
   starter: ExecutionStarter,
 ): Promise<{ plan: DistributedPlan; executionArn: string }> {
   const accountsKey = `${partsPrefix(storage.prefix, run.runId)}accounts.json`;
+  const notSelectedKey = `${partsPrefix(storage.prefix, run.runId)}not-selected.json`;
   await putS3Text(storage.s3, { bucket: storage.bucket, key: accountsKey }, JSON.stringify(selection.selected));
+  // What the aggregate needs to tell an account that left the organization from one left out.
+  await putS3Text(storage.s3, { bucket: storage.bucket, key: notSelectedKey }, JSON.stringify(selection.notSelected));
   const plan: DistributedPlan = {
     runId: run.runId,
     startedAt: run.startedAt.toISOString(),
     bucket: storage.bucket,
     accountsKey,
+    notSelectedKey,
     managementId: managementId ?? null,
     listed: selection.listed,
     excluded: selection.excluded,
@@ -49,7 +53,7 @@ export async function scanBatch(
   storage: DistributedStorage,
 ): Promise<{ key: string; accounts: number }> {
   const clock = options.now ?? (() => new Date());
-  const selection = { listed: event.Items.length, selected: event.Items, excluded: 0 };
+  const selection = { listed: event.Items.length, selected: event.Items, excluded: 0, notSelected: [] };
   const scan = await scanSelection(selection, event.BatchInput.managementId ?? undefined, options.scan, ports.collect, () => clock().getTime());
   const batch = await auditScan(scan, options, ports);
   const key = partKey(storage.prefix, event.BatchInput.runId, event.Items);
@@ -60,12 +64,16 @@ export async function scanBatch(
 /** A batch whose worker failed after its retries: its accounts are failed, nothing is archived for them. */
 function failedBatch(items: { id: string; name: string; state: string }[], error: string | undefined): AuditedBatch {
   const errors: ScanError[] = items.map((a) => ({ accountId: a.id, stage: 'scan-batch', code: error ?? 'WorkerFailed', message: `the scan worker for this account's batch failed: ${error ?? 'unknown error'}` }));
+  const accounts: AccountCheck[] = items.map((a) => ({ accountId: a.id, status: 'failed', reason: `the scan worker of its batch failed (${error ?? 'unknown error'})` }));
   return {
+    recheck: { rules: [], regions: 'all', narrowed: false, accounts, scopes: [], skipped: [] },
+    archived: [],
     scan: {
       accounts: items,
       clusters: [],
       errors,
       completedScopes: [],
+      checks: { accounts, scopes: [] },
       coverage: {
         accounts: { listed: items.length, excluded: 0, scanned: 0, failed: items.length, notReached: 0 },
         regions: { scanned: 0, notEnabled: 0, failed: 0 },
@@ -82,11 +90,27 @@ function failedBatch(items: { id: string; name: string; state: string }[], error
   };
 }
 
+/**
+ * Every account the plan listed, as the lifecycle needs them: the workers' accounts as they saw
+ * them; a selected account no part speaks of (its part lost) as failed — never as gone from the
+ * organization; the accounts the plan did not select, with why.
+ */
+async function rosterOf(event: AggregateEvent, storage: DistributedStorage, seen: readonly AccountCheck[]): Promise<AccountCheck[]> {
+  const read = async <T>(key: string | undefined): Promise<T[]> => {
+    const text = key === undefined ? undefined : await getS3Text(storage.s3, { bucket: event.bucket, key });
+    return text === undefined ? [] : (JSON.parse(text) as T[]);
+  };
+  const [selected, notSelected] = await Promise.all([read<Account>(event.accountsKey), read<AccountCheck>(event.notSelectedKey)]);
+  const known = new Set(seen.map((a) => a.accountId));
+  const lost: AccountCheck[] = selected.filter((a) => !known.has(a.id)).map((a) => ({ accountId: a.id, status: 'failed', reason: 'the part of its scan batch could not be read' }));
+  return [...seen, ...lost, ...notSelected];
+}
+
 /** Aggregate: every part merged into one report, then delta, notification and history as in one process. */
 export async function aggregateRun(
   event: AggregateEvent,
-  options: Pick<RunOptions, 'notify' | 'now'>,
-  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger'>,
+  options: Pick<RunOptions, 'notify' | 'now' | 'scan'>,
+  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger' | 'findings' | 'collect'>,
   storage: DistributedStorage,
 ): Promise<RunOutcome> {
   const batches = await Promise.all(
@@ -101,5 +125,7 @@ export async function aggregateRun(
   // The plan listed the organization; the workers only saw their batches.
   merged.scan.coverage.accounts.listed = event.listed;
   merged.scan.coverage.accounts.excluded = event.excluded;
-  return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, options, ports);
+  merged.recheck.accounts = await rosterOf(event, storage, merged.recheck.accounts);
+  const departedSession = departedSessions(ports.collect, options.scan, event.managementId ?? undefined);
+  return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, { ...options, departedSession }, ports);
 }

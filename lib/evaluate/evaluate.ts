@@ -1,5 +1,6 @@
-import type { ClusterFacts, Finding, ScanError } from '../types.js';
+import type { ClusterFacts, Finding, ScanError, SkippedRule } from '../types.js';
 import { describeEvidence, explain, holds } from './conditions.js';
+import { whyNotEvaluable } from './dependencies.js';
 import { buildFactView, type FactView } from './facts.js';
 import { buildRemediation, fixContext, type FixContext } from './remediation.js';
 import { renderTemplate, type Rule } from './rule.js';
@@ -40,8 +41,11 @@ function matches(rule: Rule, view: FactView, facts: ClusterFacts): boolean {
   return rule.when ? holds(rule.when, view) : true;
 }
 
-/** The findings of one cluster. Pure: same rules and facts, same findings. */
-export function evaluateCluster(rules: readonly Rule[], facts: ClusterFacts): Finding[] {
+/**
+ * The findings of one cluster. Pure: same rules and facts, same findings. A rule that needs a fact
+ * the scan could not read is not judged: it goes to `skipped` (when given) with the reason.
+ */
+export function evaluateCluster(rules: readonly Rule[], facts: ClusterFacts, skipped?: SkippedRule[]): Finding[] {
   if (facts.cni.source === 'absent') return []; // another CNI: there is no vpc-cni to judge
   const view = buildFactView(facts);
   // The risks a fix must clear: version rules that apply to this cluster's Kubernetes version and
@@ -55,6 +59,12 @@ export function evaluateCluster(rules: readonly Rule[], facts: ClusterFacts): Fi
   );
   const findings: Finding[] = [];
   for (const rule of rules) {
+    // Outside the rule's Kubernetes range it cannot match, whatever else is unknown.
+    const gap = rule.kubernetes && !kubernetesInRange(facts.kubernetesVersion, rule.kubernetes) ? undefined : whyNotEvaluable(rule, facts);
+    if (gap !== undefined) {
+      skipped?.push({ accountId: facts.accountId, region: facts.region, cluster: facts.clusterName, ruleId: rule.id, reason: gap });
+      continue;
+    }
     if (!matches(rule, view, facts)) continue;
     const fix = fixContext(rule, view, facts, versionRules);
     const lookup = templateLookup(rule, view, facts, fix);
@@ -68,6 +78,7 @@ export function evaluateCluster(rules: readonly Rule[], facts: ClusterFacts): Fi
       accountId: facts.accountId,
       accountName: facts.accountName,
       ...(facts.ou ? { ou: facts.ou } : {}),
+      ...(facts.ouPath ? { ouPath: facts.ouPath } : {}),
       partition: facts.partition,
       region: facts.region,
       clusterName: facts.clusterName,
@@ -85,23 +96,28 @@ export function evaluateCluster(rules: readonly Rule[], facts: ClusterFacts): Fi
   return findings;
 }
 
-/** Evaluates every cluster; one cluster that cannot be evaluated becomes an error, not a failed run. */
-export function evaluateFleet(rules: readonly Rule[], clusters: readonly ClusterFacts[]): { findings: Finding[]; errors: ScanError[] } {
+/**
+ * Evaluates every cluster; one cluster that cannot be evaluated becomes an error, not a failed
+ * run, and every rule counts as not evaluated on it (its earlier findings are carried).
+ */
+export function evaluateFleet(
+  rules: readonly Rule[],
+  clusters: readonly ClusterFacts[],
+): { findings: Finding[]; errors: ScanError[]; skipped: SkippedRule[] } {
   const findings: Finding[] = [];
   const errors: ScanError[] = [];
+  const skipped: SkippedRule[] = [];
   for (const facts of clusters) {
+    const skippedHere: SkippedRule[] = [];
     try {
-      findings.push(...evaluateCluster(rules, facts));
+      findings.push(...evaluateCluster(rules, facts, skippedHere));
+      skipped.push(...skippedHere);
     } catch (error) {
-      errors.push({
-        accountId: facts.accountId,
-        region: facts.region,
-        cluster: facts.clusterName,
-        stage: 'evaluate',
-        code: (error as Error).name || 'Error',
-        message: (error as Error).message,
-      });
+      const code = (error as Error).name || 'Error';
+      errors.push({ accountId: facts.accountId, region: facts.region, cluster: facts.clusterName, stage: 'evaluate', code, message: (error as Error).message });
+      const where = { accountId: facts.accountId, region: facts.region, cluster: facts.clusterName };
+      skipped.push(...rules.map((rule) => ({ ...where, ruleId: rule.id, reason: `evaluation failed (${code})` })));
     }
   }
-  return { findings, errors };
+  return { findings, errors, skipped };
 }

@@ -36,7 +36,7 @@ export function createAggregateHandler(tools: LambdaTools, env: NodeJS.ProcessEn
     const { config, rules } = await setup();
     const ports = await wireAwsPorts(config, rules, wiringOf(tools));
     try {
-      const outcome = await aggregateRun(input, { notify: { mode: config.notifyMode, minSeverity: config.minSeverity } }, ports, storageOf(ports));
+      const outcome = await aggregateRun(input, { notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, scan: scanOptionsOf(config) }, ports, storageOf(ports));
       return finish(tools, outcome, false, new Date(input.startedAt));
     } finally {
       ports.destroy();

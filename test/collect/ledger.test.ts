@@ -36,8 +36,9 @@ describe('ledger.ts', () => {
     ledger.clusterScanned(facts('1', 'eu-west-1', 'Y'));
     ledger.clusterFailed({ accountId: '2', region: 'eu-west-1', cluster: 'c', stage: 'describe-cluster', code: 'X', message: '' });
     ledger.accountFailed({ accountId: '1', stage: 'assume-role', code: 'AccessDenied', message: '' });
-    ledger.scopeCompleted({ accountId: '2', region: 'eu-west-1' });
-    ledger.scopeCompleted({ accountId: '1', region: 'us-east-1' });
+    ledger.regionListed('2', 'eu-west-1', [{ name: 'c', failed: 'describe-cluster failed (X)' }, { name: 'b' }]);
+    ledger.regionListed('1', 'us-east-1', [{ name: 'a' }]);
+    ledger.regionListed('1', 'eu-west-1', [{ name: 'z' }, { name: 'Y' }]);
 
     // Act
     const result = ledger.finish();
@@ -50,10 +51,17 @@ describe('ledger.ts', () => {
       '2/eu-west-1/b',
     ]);
     expect(result.errors.map((e) => e.accountId)).toEqual(['1', '2']);
+    // Completed: listed, and every cluster read.
     expect(result.completedScopes).toEqual([
+      { accountId: '1', region: 'eu-west-1' },
       { accountId: '1', region: 'us-east-1' },
-      { accountId: '2', region: 'eu-west-1' },
     ]);
+    expect(result.checks.scopes).toEqual([
+      { accountId: '1', region: 'eu-west-1', clusters: [{ name: 'Y' }, { name: 'z' }] },
+      { accountId: '1', region: 'us-east-1', clusters: [{ name: 'a' }] },
+      { accountId: '2', region: 'eu-west-1', clusters: [{ name: 'b' }, { name: 'c', failed: 'describe-cluster failed (X)' }] },
+    ]);
+    expect(result.checks.accounts).toEqual([{ accountId: '1', status: 'failed', reason: 'assume-role failed (AccessDenied)' }]);
     expect(result.coverage.clusters).toEqual({ scanned: 4, failed: 1, managedAddon: 3, selfManaged: 1 });
     expect(result.coverage.accounts.failed).toBe(1);
   });

@@ -3,6 +3,7 @@ import {
   ListAccountsCommand,
   ListAccountsForParentCommand,
   ListChildrenCommand,
+  ListParentsCommand,
   OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -45,10 +46,36 @@ describe('organizations.ts', () => {
       { id: '111111111111', name: 'one', email: 'one@example.com', state: 'ACTIVE' },
       { id: '222222222222', name: 'two', state: 'SUSPENDED' },
       { id: '333333333333', name: 'three', state: 'PENDING_CLOSURE' },
-      { id: '444444444444', name: '444444444444', ou: 'ou-prod-eu', state: 'UNKNOWN' },
+      { id: '444444444444', name: '444444444444', ou: 'ou-prod-eu', ouPath: ['r-root', 'ou-prod', 'ou-prod-eu'], state: 'UNKNOWN' },
     ]);
     expect(organizations).toHaveReceivedCommandTimes(ListAccountsCommand, 2);
     expect(organizations).toHaveReceivedNthCommandWith(ListAccountsCommand, 2, { NextToken: 'page-2' });
+  });
+
+  it('walks ListParents up to the root for accounts listed without Paths, asking each OU once', async () => {
+    // Prepare
+    organizations.on(ListAccountsCommand).resolves({
+      Accounts: [
+        { Id: '111111111111', Name: 'one', State: 'ACTIVE' },
+        { Id: '222222222222', Name: 'two', State: 'ACTIVE' },
+        { Id: '333333333333', Name: 'three', State: 'ACTIVE' },
+      ],
+    });
+    const parents: Record<string, string> = { '111111111111': 'ou-ab12-pay', '222222222222': 'ou-ab12-pay', '333333333333': 'r-ab12', 'ou-ab12-pay': 'ou-ab12-prod', 'ou-ab12-prod': 'r-ab12' };
+    for (const [child, parent] of Object.entries(parents)) {
+      organizations.on(ListParentsCommand, { ChildId: child }).resolves({ Parents: [{ Id: parent, Type: parent.startsWith('r-') ? 'ROOT' : 'ORGANIZATIONAL_UNIT' }] });
+    }
+
+    // Act
+    const accounts = await directory().listAccounts();
+
+    // Assess
+    expect(accounts.map((a) => [a.id, a.ou, a.ouPath])).toEqual([
+      ['111111111111', 'ou-ab12-pay', ['r-ab12', 'ou-ab12-prod', 'ou-ab12-pay']],
+      ['222222222222', 'ou-ab12-pay', ['r-ab12', 'ou-ab12-prod', 'ou-ab12-pay']],
+      ['333333333333', 'r-ab12', ['r-ab12']],
+    ]);
+    expect(organizations).toHaveReceivedCommandTimes(ListParentsCommand, 5);
   });
 
   it('throws an AccountListingError carrying the cause when ListAccounts fails', async () => {

@@ -285,7 +285,7 @@ describe('scan.ts', () => {
     expect(result.coverage.regions).toEqual({ scanned: 3, notEnabled: 0, failed: 0 });
   });
 
-  it('keeps clusters without offered versions when the catalog cannot be read, with a note, and leaves the region incomplete', async () => {
+  it('keeps clusters without offered versions when the catalog cannot be read, with a note, and the catalog marked unread on each', async () => {
     // Prepare
     installFakeOrg({
       managementId: MGMT,
@@ -304,7 +304,12 @@ describe('scan.ts', () => {
     expect(result.coverage.notes).toEqual([
       expect.objectContaining({ accountId: A, region: 'eu-west-1', kind: 'catalog-unavailable' }),
     ]);
-    expect(result.completedScopes).toEqual([]);
+    // The rules that need the catalog are not evaluated there; the region itself was listed and read.
+    expect(result.clusters.map((c) => c.unread)).toEqual([
+      [{ source: 'catalog', reason: expect.stringContaining('(AccessDeniedException)') }],
+      [{ source: 'catalog', reason: expect.stringContaining('(AccessDeniedException)') }],
+    ]);
+    expect(result.checks.scopes).toEqual([{ accountId: A, region: 'eu-west-1', clusters: [{ name: 'one' }, { name: 'two' }] }]);
   });
 
   it('marks the accounts not started before the deadline as not reached, without assuming their role', async () => {

@@ -1,4 +1,4 @@
-import type { Coverage, Finding, RunReport } from '../../lib/types.js';
+import type { Coverage, Finding, Recheck, RunReport } from '../../lib/types.js';
 
 /** A realistic finding; override what the test is about. */
 export function aFinding(overrides: Partial<Finding> = {}): Finding {
@@ -58,6 +58,22 @@ export function aReport(overrides: Partial<RunReport> = {}): RunReport {
     completedScopes: [{ accountId: '111122223333', region: 'eu-west-1' }],
     accounts: [{ id: '111122223333', name: 'Payments Production', state: 'ACTIVE' }],
     clusters: [],
+    ...overrides,
+  };
+}
+
+/**
+ * What a run re-read: account 111122223333 scanned, eu-west-1 listed with these clusters (each read
+ * in full), the rule of aFinding evaluated. Override what the test is about.
+ */
+export function aRecheck(clusters: string[] = [], overrides: Partial<Recheck> = {}): Recheck {
+  return {
+    rules: ['vpc-cni-known-bug'],
+    regions: ['eu-west-1'],
+    narrowed: false,
+    accounts: [{ accountId: '111122223333', status: 'scanned', notEnabled: [] }],
+    scopes: [{ accountId: '111122223333', region: 'eu-west-1', clusters: clusters.map((name) => ({ name })) }],
+    skipped: [],
     ...overrides,
   };
 }

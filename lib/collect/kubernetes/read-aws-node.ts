@@ -15,8 +15,14 @@ import { KubernetesApiError } from './errors.js';
  * cluster keeps an unknown version; nothing failed); anything else is an error of the cluster.
  */
 export type KubernetesIssue =
-  | { kind: 'unavailable'; note: Extract<CoverageNoteKind, 'no-kubernetes-access' | 'endpoint-not-reachable' | 'vpc-cni-not-installed'>; message: string }
-  | { kind: 'failed'; error: unknown; code: string };
+  | {
+      kind: 'unavailable';
+      note: Extract<CoverageNoteKind, 'no-kubernetes-access' | 'endpoint-not-reachable' | 'vpc-cni-not-installed'>;
+      message: string;
+      /** Short, for "not re-checked (…)": `aws-node unreadable: 403 Forbidden`. */
+      reason: string;
+    }
+  | { kind: 'failed'; error: unknown; code: string; reason: string };
 
 export type AwsNodeRead = { kind: 'read'; daemonSet: AwsNodeDaemonSet; serviceAccountRoleArn: string | null } | KubernetesIssue;
 
@@ -38,6 +44,7 @@ export async function readAwsNode(request: AwsNodeReadRequest): Promise<AwsNodeR
       kind: 'unavailable',
       note: 'endpoint-not-reachable',
       message: `DescribeCluster gives no API endpoint or certificate authority for ${description.name} (status ${description.status})`,
+      reason: 'aws-node unreadable: no API endpoint',
     };
   }
   const target: KubernetesTarget = {
@@ -57,7 +64,12 @@ export async function readAwsNode(request: AwsNodeReadRequest): Promise<AwsNodeR
     // No aws-node at all: the cluster runs another CNI (Cilium, Calico, ...). Nothing to judge and
     // nothing failed — an error here would block archiving in the region every night.
     if (daemonSet.reason instanceof KubernetesApiError && daemonSet.reason.failure === 'not-found') {
-      return { kind: 'unavailable', note: 'vpc-cni-not-installed', message: `${description.name} has no kube-system/aws-node DaemonSet: it runs another CNI, so no vpc-cni rule applies` };
+      return {
+        kind: 'unavailable',
+        note: 'vpc-cni-not-installed',
+        message: `${description.name} has no kube-system/aws-node DaemonSet: it runs another CNI, so no vpc-cni rule applies`,
+        reason: 'no aws-node DaemonSet',
+      };
     }
     return issueOf(daemonSet.reason, target);
   }
@@ -80,13 +92,15 @@ function nullIfNotFound(error: unknown): null {
 
 function issueOf(error: unknown, target: KubernetesTarget): KubernetesIssue {
   if (!(error instanceof KubernetesApiError)) {
-    return { kind: 'failed', error, code: error instanceof Error ? error.name : 'UnknownError' };
+    const code = error instanceof Error ? error.name : 'UnknownError';
+    return { kind: 'failed', error, code, reason: `aws-node unreadable: ${code}` };
   }
   if (error.isAccessDenied) {
     return {
       kind: 'unavailable',
       note: 'no-kubernetes-access',
       message: `the audit role cannot read kube-system/aws-node in ${target.clusterName} (HTTP ${error.status} ${error.code}): give it an EKS access entry with AmazonEKSViewPolicy scoped to kube-system`,
+      reason: `aws-node unreadable: ${error.status} ${error.code}`,
     };
   }
   if (error.isUnreachable) {
@@ -94,9 +108,10 @@ function issueOf(error: unknown, target: KubernetesTarget): KubernetesIssue {
       kind: 'unavailable',
       note: 'endpoint-not-reachable',
       message: `the API endpoint of ${target.clusterName} (${hostOf(target.endpoint)}) could not be reached (${error.code}): a private-only endpoint outside the auditor's network?`,
+      reason: `aws-node unreadable: ${error.code}`,
     };
   }
-  return { kind: 'failed', error, code: error.code };
+  return { kind: 'failed', error, code: error.code, reason: `aws-node unreadable: ${error.status ? `${error.status} ` : ''}${error.code}` };
 }
 
 function hostOf(endpoint: string): string {

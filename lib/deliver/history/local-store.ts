@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import { PointerHistoryStore } from './store.js';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { HistoryConflictError, PointerHistoryStore } from './store.js';
 import type { HistoryBackend, HistoryStoreOptions } from './store.js';
 
 /** Run history in a directory, same layout as in S3 (for the CLI). */
@@ -10,24 +11,51 @@ export class LocalHistoryStore extends PointerHistoryStore {
   }
 }
 
+/** A file's tag: the hash of its content, as an ETag is of an object's. */
+export function contentTag(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+async function readIfThere(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 function directoryBackend(root: string): HistoryBackend {
   const at = (key: string) => join(root, ...key.split('/'));
   return {
     read: async (key) => {
-      try {
-        return await readFile(at(key), 'utf8');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw error;
-      }
+      const text = await readIfThere(at(key));
+      return text === undefined ? undefined : { text, tag: contentTag(text) };
     },
-    write: async (key, text) => {
+    write: async (key, text, condition) => {
       const path = at(key);
+      if (condition) {
+        // Checked, then written: one machine's CLI runs take the run lease first, so this only
+        // guards against a run that outlived its lease.
+        const current = await readIfThere(path);
+        if ((condition.ifNoneMatch && current !== undefined) || (condition.ifMatch && (current === undefined || contentTag(current) !== condition.ifMatch))) {
+          throw new HistoryConflictError(`${path} changed while this run wrote it`);
+        }
+      }
       await mkdir(dirname(path), { recursive: true });
       // Write then rename: a run killed mid-write leaves the previous file whole.
       const temporary = `${path}.${process.pid}.tmp`;
       await writeFile(temporary, text, 'utf8');
       await rename(temporary, path);
+    },
+    list: async (prefix) => {
+      try {
+        const entries = await readdir(at(prefix), { recursive: true, withFileTypes: true });
+        return entries.filter((e) => e.isFile() && !e.name.endsWith('.tmp')).map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+        throw error;
+      }
     },
     locate: at,
   };

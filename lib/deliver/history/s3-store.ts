@@ -1,6 +1,6 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import { getS3Text, putS3Text, s3Uri } from '../s3-object.js';
-import { PointerHistoryStore } from './store.js';
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { s3Uri } from '../s3-object.js';
+import { HistoryConflictError, PointerHistoryStore } from './store.js';
 import type { HistoryBackend, HistoryStoreOptions } from './store.js';
 
 export interface S3HistoryOptions extends HistoryStoreOptions {
@@ -17,12 +17,57 @@ export class S3HistoryStore extends PointerHistoryStore {
   }
 }
 
+export function withSlash(prefix: string): string {
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+}
+
+/** S3 answers these when a conditional write's condition does not hold (412), or races another (409). */
+const CONFLICTS = new Set(['PreconditionFailed', 'ConditionalRequestConflict']);
+
+export function isConditionFailure(error: unknown): boolean {
+  return error instanceof Error && CONFLICTS.has(error.name);
+}
+
 function s3Backend({ client, bucket, prefix = '' }: S3HistoryOptions): HistoryBackend {
-  const base = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+  const base = withSlash(prefix);
   const at = (key: string) => ({ bucket, key: `${base}${key}` });
   return {
-    read: (key) => getS3Text(client, at(key)),
-    write: (key, text) => putS3Text(client, at(key), text),
+    async read(key) {
+      try {
+        const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${base}${key}` }));
+        return { text: (await response.Body?.transformToString('utf-8')) ?? '', tag: response.ETag ?? '' };
+      } catch (error) {
+        if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound')) return undefined;
+        throw error;
+      }
+    },
+    async write(key, text, condition) {
+      try {
+        await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: `${base}${key}`,
+            Body: text,
+            ContentType: 'application/json',
+            ...(condition?.ifMatch ? { IfMatch: condition.ifMatch } : {}),
+            ...(condition?.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+          }),
+        );
+      } catch (error) {
+        // If-Match on a key deleted meanwhile answers NoSuchKey: the object changed all the same.
+        if (isConditionFailure(error) || (condition?.ifMatch && error instanceof Error && error.name === 'NoSuchKey')) {
+          throw new HistoryConflictError(`${s3Uri(at(key))} changed while this run wrote it`, { cause: error });
+        }
+        throw error;
+      }
+    },
+    async list(prefix) {
+      const keys: string[] = [];
+      for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: `${base}${prefix}` })) {
+        for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(base.length));
+      }
+      return keys;
+    },
     locate: (key) => s3Uri(at(key)),
   };
 }

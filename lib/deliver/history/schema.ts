@@ -1,12 +1,18 @@
 import { z } from 'zod';
-import { SEVERITIES } from '../../types.js';
+import { SEVERITIES, type CoverageNoteKind, type ScanStage } from '../../types.js';
 import type { StoredRunReport } from './delta.js';
 
 /*
  * The shape of a saved run report, checked on read: a report written by an older or broken run,
  * or edited by hand, must not reach the delta as if it were sound. Unknown keys are dropped
- * (a newer tool may add fields); a different schemaVersion is refused.
+ * (a newer tool may add fields); a different schemaVersion is refused. Open vocabularies (a
+ * coverage note's kind, an error's stage) take any text: the writer's lists are lib/types.ts
+ * SCAN_STAGES and COVERAGE_NOTE_KINDS, and a value a newer or older tool wrote is kept, never a
+ * reason to drop a whole report (which would make the next night a first night).
  */
+
+/** Any text, typed as the vocabulary it belongs to (kept as written when it is not one we know). */
+const vocabulary = <T extends string>() => z.string().transform((s) => s as T);
 
 const severity = z.enum(SEVERITIES as [string, ...string[]]).transform((s) => s as (typeof SEVERITIES)[number]);
 const nullableString = z.string().nullable();
@@ -16,6 +22,7 @@ const clusterIdentity = {
   accountId: z.string(),
   accountName: z.string(),
   ou: z.string().optional(),
+  ouPath: z.array(z.string()).optional(),
   partition: z.string(),
   region: z.string(),
   clusterName: z.string(),
@@ -42,22 +49,7 @@ const scanError = z.object({
   accountId: z.string(),
   region: z.string().optional(),
   cluster: z.string().optional(),
-  stage: z.enum([
-    'list-accounts',
-    'list-ou',
-    'assume-role',
-    'list-regions',
-    'list-clusters',
-    'describe-cluster',
-    'describe-addon',
-    'list-pod-identity',
-    'describe-addon-versions',
-    'read-daemonset',
-    'evaluate',
-    'deliver-securityhub',
-    'deliver-sns',
-    'deliver-history',
-  ]),
+  stage: vocabulary<ScanStage>(),
   code: z.string(),
   message: z.string(),
 });
@@ -66,7 +58,7 @@ const coverageNote = z.object({
   accountId: z.string(),
   region: z.string().optional(),
   cluster: z.string().optional(),
-  kind: z.enum(['region-not-enabled', 'securityhub-not-enabled', 'no-kubernetes-access', 'endpoint-not-reachable', 'catalog-unavailable', 'not-reached']),
+  kind: vocabulary<CoverageNoteKind>(),
   message: z.string(),
 });
 
@@ -79,7 +71,14 @@ const coverage = z.object({
   notes: z.array(coverageNote),
 });
 
-const account = z.object({ id: z.string(), name: z.string(), ou: z.string().optional(), email: z.string().optional(), state: z.string() });
+const account = z.object({
+  id: z.string(),
+  name: z.string(),
+  ou: z.string().optional(),
+  ouPath: z.array(z.string()).optional(),
+  email: z.string().optional(),
+  state: z.string(),
+});
 
 const clusterFacts = z.object({
   ...clusterIdentity,
@@ -88,7 +87,7 @@ const clusterFacts = z.object({
   tags: z.record(z.string(), z.string()),
   cni: z.object({
     managed: z.boolean(),
-    source: z.enum(['addon', 'daemonset', 'none', 'absent']),
+    source: vocabulary<'addon' | 'daemonset' | 'none' | 'absent'>(),
     version: nullableString,
     image: z.string().optional(),
     officialImage: z.boolean().optional(),
@@ -104,6 +103,13 @@ const clusterFacts = z.object({
     networkPolicyAgent: z.object({ image: z.string(), version: nullableString }).optional(),
   }),
   offeredVersions: z.array(z.string()).optional(),
+  unread: z.array(z.object({ source: vocabulary<'aws-node' | 'catalog'>(), reason: z.string() })).optional(),
+});
+
+const baseline = z.object({
+  kind: vocabulary<'first-run' | 'last-notified' | 'fallback' | 'unavailable'>(),
+  runId: z.string().optional(),
+  message: z.string().optional(),
 });
 
 export const runReportSchema = z.object({
@@ -119,9 +125,13 @@ export const runReportSchema = z.object({
   completedScopes: z.array(z.object({ accountId: z.string(), region: z.string() })),
   accounts: z.array(account),
   clusters: z.array(clusterFacts),
-  carriedOver: z.array(finding).optional(),
+  // Reports of the first release carried findings without a reason.
+  carriedOver: z.array(finding.extend({ carriedBecause: z.string().default('not re-checked') })).optional(),
+  resolved: z.array(finding.extend({ resolvedBecause: z.string() })).optional(),
+  newIds: z.array(z.string()).optional(),
+  baseline: baseline.optional(),
 }) satisfies z.ZodType<StoredRunReport>;
 
-/** The pointer objects (`latest.json`, `last-notified.json`): the key of a saved report. */
-export const pointerSchema = z.object({ key: z.string().min(1), runId: z.string() });
+/** The pointer objects (`latest.json`, `last-notified.json`): the key of a saved report and when its run started. */
+export const pointerSchema = z.object({ key: z.string().min(1), runId: z.string(), startedAt: z.string().optional() });
 export type Pointer = z.infer<typeof pointerSchema>;

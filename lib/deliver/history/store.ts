@@ -1,19 +1,41 @@
 import type { RunReport } from '../../types.js';
-import type { StoredRunReport } from './delta.js';
+import type { Baseline, StoredRunReport } from './delta.js';
 import { pointerSchema, runReportSchema } from './schema.js';
 
-/** Run history: the previous report is what the delta is computed against. */
+/** Run history: the baseline a run's NEW and RESOLVED are counted against, and its report. */
 export interface HistoryStore {
-  /** The last saved run, or undefined (first run, or a corrupt report: reported, not thrown). */
+  /** The last saved run, or undefined (first run, or an unreadable report: reported, not thrown). */
   latest(): Promise<StoredRunReport | undefined>;
-  /** The last run whose notification was delivered. */
+  /** The last run whose notification was delivered (undefined as for latest). */
   lastNotified(): Promise<StoredRunReport | undefined>;
-  save(report: RunReport | StoredRunReport, options: { notified: boolean }): Promise<{ location: string }>;
+  /**
+   * What to count NEW and RESOLVED against: the last notified run; if its report cannot be read,
+   * the newest readable one; if none can be read, `unavailable` (never a false first run).
+   */
+  baseline(): Promise<{ report: StoredRunReport | undefined; baseline: Baseline }>;
+  /**
+   * Saves the report, then moves the pointers to it — never over a newer run's: a run that
+   * finishes after a later one started leaves that one's pointers in place.
+   */
+  save(report: RunReport | StoredRunReport, options: { notified: boolean }): Promise<SavedReport>;
   /** Where `save` puts (or put) this report: the pointer a notification gives to the full report. */
   locate(report: Pick<RunReport, 'runId' | 'startedAt'>): string;
 }
 
-export type HistoryErrorCode = 'ReadFailed' | 'CorruptPointer' | 'MissingReport' | 'CorruptReport' | 'UnsupportedSchemaVersion' | 'InvalidRunId' | 'WriteFailed';
+export interface SavedReport {
+  location: string;
+  /** Pointers left on a newer run, with the run that holds them. */
+  pointersKept?: { pointer: string; runId: string }[];
+}
+
+export type HistoryErrorCode =
+  | 'ReadFailed'
+  | 'CorruptPointer'
+  | 'MissingReport'
+  | 'CorruptReport'
+  | 'UnsupportedSchemaVersion'
+  | 'InvalidRunId'
+  | 'WriteFailed';
 
 export class HistoryError extends Error {
   override name = 'HistoryError';
@@ -26,18 +48,39 @@ export class HistoryError extends Error {
   }
 }
 
+/** A conditional write that found the object changed (S3 412 PreconditionFailed, or created meanwhile). */
+export class HistoryConflictError extends Error {
+  override name = 'HistoryConflictError';
+}
+
+/** An object's text and a tag that changes whenever the object does (S3: its ETag). */
+export interface TaggedText {
+  text: string;
+  tag: string;
+}
+
 /** Where reports are kept: keys are relative (`runs/2026/01/31/<runId>.json`, `latest.json`). */
 export interface HistoryBackend {
   /** The text at `key`, or undefined when there is none. */
-  read(key: string): Promise<string | undefined>;
-  write(key: string, text: string): Promise<void>;
+  read(key: string): Promise<TaggedText | undefined>;
+  /**
+   * Writes `text` at `key`. `ifMatch`: only over the object with that tag; `ifNoneMatch`: only if
+   * there is none. Rejects with HistoryConflictError when the condition does not hold.
+   */
+  write(key: string, text: string, condition?: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<void>;
+  /** Every key under a prefix (`runs/`), in any order. */
+  list(prefix: string): Promise<string[]>;
   /** The full location of a key, for messages and reports (`s3://bucket/prefix/key`, a path). */
   locate(key: string): string;
 }
 
 export interface HistoryStoreOptions {
-  /** Told about every unreadable or corrupt report; the store then carries on as if there were none. */
+  /** Told about every unreadable or corrupt report; the store then carries on without it. */
   onError?: (error: HistoryError) => void;
+  /** Reads of one object (a truncated body, a non-JSON answer count as failed reads); default 3. */
+  readAttempts?: number;
+  /** Reports tried, newest first, when the last-notified one cannot be read; default 5. */
+  fallbackReports?: number;
 }
 
 export const LATEST_POINTER = 'latest.json';
@@ -60,78 +103,176 @@ export function runKey(report: Pick<RunReport, 'runId' | 'startedAt'>): string {
  * report that is not there.
  */
 export class PointerHistoryStore implements HistoryStore {
+  private readonly readAttempts: number;
+  private readonly fallbackReports: number;
+
   constructor(
     private readonly backend: HistoryBackend,
     private readonly options: HistoryStoreOptions = {},
-  ) {}
-
-  latest(): Promise<StoredRunReport | undefined> {
-    return this.follow(LATEST_POINTER);
+  ) {
+    this.readAttempts = Math.max(1, options.readAttempts ?? 3);
+    this.fallbackReports = Math.max(0, options.fallbackReports ?? 5);
   }
 
-  lastNotified(): Promise<StoredRunReport | undefined> {
-    return this.follow(LAST_NOTIFIED_POINTER);
+  async latest(): Promise<StoredRunReport | undefined> {
+    return (await this.follow(LATEST_POINTER)).report;
+  }
+
+  async lastNotified(): Promise<StoredRunReport | undefined> {
+    return (await this.follow(LAST_NOTIFIED_POINTER)).report;
+  }
+
+  async baseline(): Promise<{ report: StoredRunReport | undefined; baseline: Baseline }> {
+    const notified = await this.follow(LAST_NOTIFIED_POINTER);
+    if (notified.report) return { report: notified.report, baseline: { kind: 'last-notified', runId: notified.report.runId } };
+    if (!notified.failed) return { report: undefined, baseline: { kind: 'first-run' } };
+    const fallback = await this.newestReadable(notified.key);
+    if (fallback) {
+      return {
+        report: fallback,
+        baseline: { kind: 'fallback', runId: fallback.runId, message: `the last notified run's report could not be read; counted against run ${fallback.runId}` },
+      };
+    }
+    return { report: undefined, baseline: { kind: 'unavailable', message: 'no run report could be read: nothing is called NEW, RESOLVED comes from Security Hub' } };
   }
 
   locate(report: Pick<RunReport, 'runId' | 'startedAt'>): string {
     return this.backend.locate(runKey(report));
   }
 
-  async save(report: RunReport | StoredRunReport, options: { notified: boolean }): Promise<{ location: string }> {
+  async save(report: RunReport | StoredRunReport, options: { notified: boolean }): Promise<SavedReport> {
     const key = runKey(report);
-    const pointer = `${JSON.stringify({ key, runId: report.runId })}\n`;
+    const pointer = `${JSON.stringify({ key, runId: report.runId, startedAt: report.startedAt })}\n`;
+    const kept: { pointer: string; runId: string }[] = [];
     try {
       // Compact: at 5,000 accounts the pretty-printed report was 47 MB, built as one string.
       await this.backend.write(key, `${JSON.stringify(report)}\n`);
-      await this.backend.write(LATEST_POINTER, pointer);
-      if (options.notified) await this.backend.write(LAST_NOTIFIED_POINTER, pointer);
+      for (const name of options.notified ? [LATEST_POINTER, LAST_NOTIFIED_POINTER] : [LATEST_POINTER]) {
+        const newer = await this.movePointer(name, pointer, report);
+        if (newer) kept.push({ pointer: this.backend.locate(name), runId: newer });
+      }
     } catch (error) {
       throw new HistoryError('WriteFailed', `saving run ${report.runId} to ${this.backend.locate(key)} failed: ${describe(error)}`, { cause: error });
     }
-    return { location: this.backend.locate(key) };
+    return { location: this.backend.locate(key), ...(kept.length ? { pointersKept: kept } : {}) };
   }
 
-  private async follow(pointerKey: string): Promise<StoredRunReport | undefined> {
+  /**
+   * Points `name` at this run unless it already names a run that started later (then returns
+   * that run's id). A conditional write, retried once on a race with another writer.
+   */
+  private async movePointer(name: string, text: string, report: Pick<RunReport, 'runId' | 'startedAt'>): Promise<string | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.backend.read(name).catch(() => undefined);
+      const held = current ? pointerSchema.safeParse(safeJson(current.text)) : undefined;
+      if (held?.success && startedOf(held.data) > Date.parse(report.startedAt)) return held.data.runId;
+      try {
+        await this.backend.write(name, text, current ? { ifMatch: current.tag } : { ifNoneMatch: true });
+        return undefined;
+      } catch (error) {
+        if (!(error instanceof HistoryConflictError) || attempt >= 3) throw error;
+      }
+    }
+  }
+
+  /** The report a pointer names: `failed` when there was a pointer but no readable report. */
+  private async follow(pointerKey: string): Promise<{ report?: StoredRunReport; failed: boolean; key?: string }> {
+    let key: string | undefined;
     try {
-      const pointerText = await this.read(pointerKey);
-      if (pointerText === undefined) return undefined; // no run saved yet
-      const pointer = pointerSchema.safeParse(parseJson(pointerText));
+      const pointerData = await this.readJson(pointerKey);
+      if (pointerData === undefined) return { failed: false }; // no run saved yet
+      const pointer = pointerSchema.safeParse(pointerData);
       if (!pointer.success || !RUN_KEY.test(pointer.data.key)) {
         throw new HistoryError('CorruptPointer', `${this.backend.locate(pointerKey)} does not hold a run report key`);
       }
-      const reportText = await this.read(pointer.data.key);
-      if (reportText === undefined) {
-        throw new HistoryError('MissingReport', `${this.backend.locate(pointerKey)} names ${this.backend.locate(pointer.data.key)}, which does not exist`);
+      key = pointer.data.key;
+      const report = await this.readReport(key);
+      if (report === undefined) {
+        throw new HistoryError('MissingReport', `${this.backend.locate(pointerKey)} names ${this.backend.locate(key)}, which does not exist`);
       }
-      return this.validate(parseJson(reportText), this.backend.locate(pointer.data.key));
+      return { report, failed: false, key };
     } catch (error) {
-      const reported = error instanceof HistoryError ? error : new HistoryError('CorruptReport', `${this.backend.locate(pointerKey)}: ${describe(error)}`, { cause: error });
-      this.options.onError?.(reported);
+      this.report(error, pointerKey);
+      return { failed: true, ...(key ? { key } : {}) };
+    }
+  }
+
+  /** The newest report that reads, other than `skip`: the latest pointer's, then the newest keys. */
+  private async newestReadable(skip: string | undefined): Promise<StoredRunReport | undefined> {
+    let keys: string[];
+    try {
+      keys = (await this.backend.list('runs/')).filter((k) => RUN_KEY.test(k) && k !== skip);
+    } catch (error) {
+      this.report(error, 'runs/');
       return undefined;
     }
+    // Keys are dated and named by the run's ISO start: newest last in text order.
+    keys.sort().reverse();
+    for (const key of keys.slice(0, this.fallbackReports)) {
+      try {
+        const report = await this.readReport(key);
+        if (report) return report;
+      } catch (error) {
+        this.report(error, key);
+      }
+    }
+    return undefined;
   }
 
-  private async read(key: string): Promise<string | undefined> {
-    try {
-      return await this.backend.read(key);
-    } catch (error) {
-      // S3 answers AccessDenied, not NoSuchKey, for a missing key when s3:ListBucket is not granted.
-      throw new HistoryError('ReadFailed', `reading ${this.backend.locate(key)} failed: ${describe(error)}`, { cause: error });
-    }
+  private async readReport(key: string): Promise<StoredRunReport | undefined> {
+    const location = this.backend.locate(key);
+    const data = await this.readJson(key);
+    return data === undefined ? undefined : validate(data, location);
   }
 
-  private validate(data: unknown, location: string): StoredRunReport {
-    const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
-    if (data !== null && typeof data === 'object' && version !== 1) {
-      throw new HistoryError('UnsupportedSchemaVersion', `${location}: schemaVersion ${JSON.stringify(version)} is not 1`);
-    }
-    const parsed = runReportSchema.safeParse(data);
-    if (!parsed.success) {
-      const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(report)'}: ${i.message}`);
-      throw new HistoryError('CorruptReport', `${location} is not a valid run report: ${issues.join('; ')}`);
-    }
-    return parsed.data;
+  /**
+   * The parsed JSON at `key`. S3 may cut a body short or answer 200 with something else, and the
+   * SDK does not retry a body that fails midway: the read itself is retried.
+   */
+  private async readJson(key: string): Promise<unknown> {
+    return this.attempt(key, async () => {
+      const read = await this.backend.read(key);
+      return read === undefined ? undefined : parseJson(read.text);
+    });
   }
+
+  private async attempt<T>(key: string, read: () => Promise<T>): Promise<T> {
+    let last: unknown;
+    for (let attempt = 1; attempt <= this.readAttempts; attempt++) {
+      try {
+        return await read();
+      } catch (error) {
+        last = error;
+      }
+    }
+    if (last instanceof HistoryError) throw last;
+    // S3 answers AccessDenied, not NoSuchKey, for a missing key when s3:ListBucket is not granted.
+    throw new HistoryError('ReadFailed', `reading ${this.backend.locate(key)} failed after ${this.readAttempts} attempts: ${describe(last)}`, { cause: last });
+  }
+
+  private report(error: unknown, where: string): void {
+    const reported = error instanceof HistoryError ? error : new HistoryError('CorruptReport', `${this.backend.locate(where)}: ${describe(error)}`, { cause: error });
+    this.options.onError?.(reported);
+  }
+}
+
+/** When the run a pointer names started (old pointers carry no date: they count as oldest). */
+function startedOf(pointer: { startedAt?: string | undefined }): number {
+  const at = pointer.startedAt ? Date.parse(pointer.startedAt) : Number.NaN;
+  return Number.isNaN(at) ? Number.NEGATIVE_INFINITY : at;
+}
+
+function validate(data: unknown, location: string): StoredRunReport {
+  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (data !== null && typeof data === 'object' && version !== 1) {
+    throw new HistoryError('UnsupportedSchemaVersion', `${location}: schemaVersion ${JSON.stringify(version)} is not 1`);
+  }
+  const parsed = runReportSchema.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(report)'}: ${i.message}`);
+    throw new HistoryError('CorruptReport', `${location} is not a valid run report: ${issues.join('; ')}`);
+  }
+  return parsed.data;
 }
 
 function parseJson(text: string): unknown {
@@ -139,6 +280,14 @@ function parseJson(text: string): unknown {
     return JSON.parse(text);
   } catch (error) {
     throw new HistoryError('CorruptReport', `not JSON: ${describe(error)}`, { cause: error });
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

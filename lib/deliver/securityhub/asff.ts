@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding, Partition, SeverityLabel } from '@aws-sdk/client-securityhub';
 import type { Finding, Severity } from '../../types.js';
+import type { FindingKey } from '../lifecycle.js';
 import { cutText } from '../text.js';
 
 export const ASFF_SCHEMA_VERSION = '2018-10-08';
@@ -213,4 +214,57 @@ export function archived(finding: AwsSecurityFinding, now: string): AwsSecurityF
     copy.Severity = { ...(Label === undefined ? {} : { Label }), ...(Original === undefined ? {} : { Original }) };
   }
   return { ...copy, RecordState: 'ARCHIVED', UpdatedAt: now };
+}
+
+const field = (finding: AwsSecurityFinding, name: string): string | undefined => {
+  const fields = finding.ProductFields ?? {};
+  const key = `${PROVIDER_NAME}/${name}`;
+  return Object.hasOwn(fields, key) ? fields[key] : undefined;
+};
+
+/**
+ * The rule and cluster of one of our findings read from Security Hub (ProductFields, else the
+ * GeneratorId and the resource); undefined when it cannot be told (edited by hand, another tool).
+ */
+export function keyOfAsff(finding: AwsSecurityFinding, scope: { accountId: string; region: string }): FindingKey | undefined {
+  const generated = finding.GeneratorId?.startsWith(GENERATOR_PREFIX) ? finding.GeneratorId.slice(GENERATOR_PREFIX.length) : undefined;
+  const ruleId = field(finding, 'RuleId') ?? generated;
+  const clusterName = field(finding, 'ClusterName') ?? finding.Resources?.[0]?.Details?.AwsEksCluster?.Name;
+  if (!ruleId || !clusterName) return undefined;
+  return { ruleId, accountId: scope.accountId, region: scope.region, clusterName };
+}
+
+const SEVERITY_OF_LABEL: Record<string, Severity> = Object.fromEntries(Object.entries(SEVERITY_LABELS).map(([severity, label]) => [label, severity as Severity]));
+
+/**
+ * One of our findings as Security Hub holds it, back as a Finding (for RESOLVED when no run
+ * history can be read): what ASFF keeps of it; the commands are not kept there.
+ */
+export function findingFromAsff(finding: AwsSecurityFinding, scope: { accountId: string; region: string; partition: string }): Finding {
+  const key = keyOfAsff(finding, scope);
+  const resource = finding.Resources?.[0];
+  const original = finding.Severity?.Original;
+  const severity: Severity = original !== undefined && original in SEVERITY_LABELS ? (original as Severity) : (SEVERITY_OF_LABEL[finding.Severity?.Label ?? ''] ?? 'informational');
+  const ou = field(finding, 'OrganizationalUnit');
+  return {
+    id: finding.Id ?? '',
+    ruleId: key?.ruleId ?? '',
+    title: finding.Title ?? '',
+    severity,
+    accountId: scope.accountId,
+    accountName: field(finding, 'AccountName') ?? scope.accountId,
+    ...(ou === undefined ? {} : { ou }),
+    partition: scope.partition,
+    region: scope.region,
+    clusterName: key?.clusterName ?? '',
+    clusterArn: resource?.Id ?? '',
+    kubernetesVersion: field(finding, 'KubernetesVersion') ?? resource?.Details?.AwsEksCluster?.Version ?? '',
+    managed: field(finding, 'Managed') === 'true',
+    observedVersion: field(finding, 'AddonVersion') ?? null,
+    fixedIn: field(finding, 'FixedIn') ?? null,
+    targetVersion: field(finding, 'TargetVersion') ?? null,
+    why: finding.Description ?? '',
+    remediation: { text: finding.Remediation?.Recommendation?.Text ?? '', commands: [] },
+    references: [],
+  };
 }

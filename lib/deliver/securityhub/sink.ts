@@ -1,7 +1,8 @@
 import { BatchImportFindingsCommand, paginateGetFindings } from '@aws-sdk/client-securityhub';
-import type { AwsSecurityFinding, SecurityHubClient, SecurityHubClientConfig } from '@aws-sdk/client-securityhub';
+import type { AwsSecurityFinding, GetFindingsCommandInput, SecurityHubClient, SecurityHubClientConfig } from '@aws-sdk/client-securityhub';
 import type { CoverageNote, Finding, ScanError } from '../../types.js';
-import { archived, ASFF_LIMITS, cutIdentifier, defaultProductArn, GENERATOR_PREFIX, toAsff } from './asff.js';
+import type { Fate, FindingKey } from '../lifecycle.js';
+import { archived, ASFF_LIMITS, cutIdentifier, defaultProductArn, findingFromAsff, GENERATOR_PREFIX, keyOfAsff, toAsff } from './asff.js';
 import type { AsffContext } from './asff.js';
 import { toBatches } from './batches.js';
 import { BATCH_IMPORT_RATE, realClock, TokenBucket } from './pacing.js';
@@ -13,8 +14,17 @@ export interface SecurityHubScope {
   region: string;
   partition: string;
   credentials: SecurityHubClientConfig['credentials'];
-  /** Whether this run scanned the whole account×Region: only then are unseen findings archived. */
-  complete: boolean;
+  /**
+   * The fate of each finding of ours ACTIVE there that this run did not observe (lib/deliver/
+   * lifecycle.ts): only `resolved` and archivable `departed` ones are archived.
+   */
+  fate: (finding: FindingKey) => Fate;
+}
+
+/** A finding this sync archived, rebuilt from Security Hub, with why. */
+export interface ArchivedFinding {
+  finding: Finding;
+  reason: string;
 }
 
 export interface SyncContext {
@@ -35,6 +45,12 @@ export interface SyncResult {
   imported: number;
   /** Findings no longer observed, re-imported as ARCHIVED. */
   archived: number;
+  /** Those archived findings, as Security Hub held them (what RESOLVED is told from when no run history can be read). */
+  archivedFindings: ArchivedFinding[];
+  /** Findings not observed but left ACTIVE: not re-checked, outside a narrowed run. */
+  kept: number;
+  /** Findings of rules this run did not evaluate, left as they were. */
+  otherRules: number;
   /** Every finding not imported: still refused after the retries, or in a request that failed. */
   failed: FailedImport[];
   notes: CoverageNote[];
@@ -83,13 +99,14 @@ export class SecurityHubSink implements FindingsSink {
   }
 
   async sync(scope: SecurityHubScope, current: Finding[], ctx: SyncContext): Promise<SyncResult> {
-    const result: SyncResult = { imported: 0, archived: 0, failed: [], notes: [], errors: [] };
+    const result: SyncResult = { imported: 0, archived: 0, archivedFindings: [], kept: 0, otherRules: 0, failed: [], notes: [], errors: [] };
     const client = this.options.clientFactory(scope.region, scope.credentials);
     const inScope = this.keepInScope(scope, current, result);
 
     let existing: Map<string, AwsSecurityFinding>;
+    let returning: Map<string, AwsSecurityFinding>;
     try {
-      existing = await readActive(client, scope);
+      ({ active: existing, archived: returning } = await readOurs(client, scope));
     } catch (error) {
       // Without the existing findings an import would reset their FirstObservedAt and CreatedAt,
       // and nothing could be archived: this scope waits for the next run.
@@ -98,7 +115,9 @@ export class SecurityHubSink implements FindingsSink {
     }
 
     const active = inScope.map((finding) => {
-      const seen = existing.get(cutIdentifier(finding.id, ASFF_LIMITS.id));
+      const id = cutIdentifier(finding.id, ASFF_LIMITS.id);
+      // A finding that comes back after it was archived keeps when it was first observed.
+      const seen = existing.get(id) ?? returning.get(id);
       return toAsff(finding, {
         now: ctx.now,
         firstObservedAt: seen?.FirstObservedAt ?? ctx.now,
@@ -108,19 +127,37 @@ export class SecurityHubSink implements FindingsSink {
       });
     });
     const currentIds = new Set(active.map((f) => f.Id));
-    const gone = scope.complete ? [...existing.values()].filter((f) => !currentIds.has(f.Id)).map((f) => archived(f, ctx.now)) : [];
+    const gone = new Map<string, { asff: AwsSecurityFinding; reason: string }>();
+    for (const finding of existing.values()) {
+      if (currentIds.has(finding.Id)) continue;
+      const fate = this.fateOf(scope, finding);
+      if (fate.kind === 'resolved' || (fate.kind === 'departed' && fate.archivable)) gone.set(finding.Id ?? '', { asff: finding, reason: fate.reason });
+      else if (fate.kind === 'other-rule') result.otherRules += 1;
+      else result.kept += 1;
+    }
 
-    const archivedIds = new Set(gone.map((f) => f.Id));
     try {
-      const succeeded = await this.importAll(client, scope, [...active, ...gone], result);
+      const toArchive = [...gone.values()].map((g) => archived(g.asff, ctx.now));
+      const succeeded = await this.importAll(client, scope, [...active, ...toArchive], result);
       for (const id of succeeded) {
-        if (archivedIds.has(id)) result.archived += 1;
-        else result.imported += 1;
+        const archivedOne = gone.get(id);
+        if (archivedOne === undefined) {
+          result.imported += 1;
+          continue;
+        }
+        result.archived += 1;
+        result.archivedFindings.push({ finding: findingFromAsff(archivedOne.asff, scope), reason: archivedOne.reason });
       }
     } catch (error) {
       this.recordFailure(scope, error, 'BatchImportFindings', result);
     }
     return result;
+  }
+
+  /** A finding we cannot attribute to a rule and a cluster is left alone, like another rule's. */
+  private fateOf(scope: SecurityHubScope, finding: AwsSecurityFinding): Fate {
+    const key = keyOfAsff(finding, scope);
+    return key === undefined ? { kind: 'other-rule' } : scope.fate(key);
   }
 
   /**
@@ -208,27 +245,33 @@ export class SecurityHubSink implements FindingsSink {
   }
 }
 
-/** Our ACTIVE findings of the account×Region, by Id. */
-async function readActive(client: SecurityHubClient, scope: SecurityHubScope): Promise<Map<string, AwsSecurityFinding>> {
-  const found = new Map<string, AwsSecurityFinding>();
-  const pages = paginateGetFindings(
-    { client, pageSize: 100 },
-    {
-      Filters: {
-        ProductArn: [{ Value: defaultProductArn(scope.partition, scope.region, scope.accountId), Comparison: 'EQUALS' }],
-        GeneratorId: [{ Value: GENERATOR_PREFIX, Comparison: 'PREFIX' }],
-        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
-        // An administrator account, or an aggregation Region, also sees other accounts' and Regions'
-        // findings: without these two filters they would be archived from here, and refused.
-        AwsAccountId: [{ Value: scope.accountId, Comparison: 'EQUALS' }],
-        Region: [{ Value: scope.region, Comparison: 'EQUALS' }],
-      },
-    },
-  );
-  for await (const page of pages) {
-    for (const finding of page.Findings ?? []) if (finding.Id !== undefined) found.set(finding.Id, finding);
+/** The filters that keep a read to our findings of this account × Region. */
+function ourFindings(scope: SecurityHubScope): NonNullable<GetFindingsCommandInput['Filters']> {
+  return {
+    ProductArn: [{ Value: defaultProductArn(scope.partition, scope.region, scope.accountId), Comparison: 'EQUALS' }],
+    GeneratorId: [{ Value: GENERATOR_PREFIX, Comparison: 'PREFIX' }],
+    // An administrator account, or an aggregation Region, also sees other accounts' and Regions'
+    // findings: without these two filters they would be archived from here, and refused.
+    AwsAccountId: [{ Value: scope.accountId, Comparison: 'EQUALS' }],
+    Region: [{ Value: scope.region, Comparison: 'EQUALS' }],
+  };
+}
+
+/**
+ * Our findings of the account×Region, ACTIVE and ARCHIVED, by Id, in one paginated read: the
+ * archived ones (Security Hub keeps them 30 days) let a finding that returns keep its
+ * FirstObservedAt and CreatedAt.
+ */
+async function readOurs(client: SecurityHubClient, scope: SecurityHubScope): Promise<{ active: Map<string, AwsSecurityFinding>; archived: Map<string, AwsSecurityFinding> }> {
+  const active = new Map<string, AwsSecurityFinding>();
+  const archived = new Map<string, AwsSecurityFinding>();
+  for await (const page of paginateGetFindings({ client, pageSize: 100 }, { Filters: ourFindings(scope) })) {
+    for (const finding of page.Findings ?? []) {
+      if (finding.Id === undefined) continue;
+      (finding.RecordState === 'ARCHIVED' ? archived : active).set(finding.Id, finding);
+    }
   }
-  return found;
+  return { active, archived };
 }
 
 function scanError(scope: SecurityHubScope, code: string, message: string): ScanError {

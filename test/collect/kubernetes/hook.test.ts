@@ -126,7 +126,7 @@ describe('account.ts with the Kubernetes API', () => {
     expect(ledger.counts.clusters).toEqual({ scanned: 1, failed: 0, managedAddon: 0, selfManaged: 1 });
   });
 
-  it('records any other Kubernetes failure as the cluster\'s read-daemonset error, keeps its facts, and does not complete the region', async () => {
+  it('records any other Kubernetes failure as the cluster\'s read-daemonset error, keeps its facts, and marks aws-node unread', async () => {
     // Prepare
     const { reader } = selfManaged({ listClusters: async () => ['broken'] });
     const k8s = fakeKubernetes({ [DAEMONSET]: apiError('http', 'InternalError', 500) });
@@ -140,8 +140,8 @@ describe('account.ts with the Kubernetes API', () => {
       { accountId: account.id, region: 'eu-west-1', cluster: 'broken', stage: 'read-daemonset', code: 'InternalError', message: expect.stringContaining('InternalError') },
     ]);
     expect(ledger.clusters.map((c) => c.cni.source)).toEqual(['none']);
+    expect(ledger.clusters.map((c) => c.unread)).toEqual([[{ source: 'aws-node', reason: 'aws-node unreadable: 500 InternalError' }]]);
     expect(ledger.counts.clusters).toMatchObject({ scanned: 1, failed: 0 });
-    expect(ledger.completedScopes).toEqual([]);
   });
 
   it('counts the Kubernetes GETs against the per-account call limit', async () => {

@@ -43,7 +43,11 @@ describe('store.ts (S3HistoryStore)', () => {
     const key = 'fleet/runs/2026/01/31/run-2026-01-31T02-00-00Z.json';
     expect(location).toBe(`s3://audit-history/${key}`);
     expect([...objects.keys()]).toEqual([`audit-history/${key}`, 'audit-history/fleet/latest.json', 'audit-history/fleet/last-notified.json']);
-    expect(JSON.parse(objects.get('audit-history/fleet/latest.json') ?? '')).toEqual({ key: 'runs/2026/01/31/run-2026-01-31T02-00-00Z.json', runId: 'run-2026-01-31T02-00-00Z' });
+    expect(JSON.parse(objects.get('audit-history/fleet/latest.json') ?? '')).toEqual({
+      key: 'runs/2026/01/31/run-2026-01-31T02-00-00Z.json',
+      runId: 'run-2026-01-31T02-00-00Z',
+      startedAt: '2026-01-31T02:00:00.000Z',
+    });
   });
 
   it('reads the previous run back in two GETs', async () => {

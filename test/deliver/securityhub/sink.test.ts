@@ -17,7 +17,8 @@ import { aFinding } from '../fixtures.js';
 
 const securityHub = mockClient(SecurityHubClient);
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-secret' };
-const scope: SecurityHubScope = { accountId: '111122223333', region: 'eu-west-1', partition: 'aws', credentials, complete: true };
+/** Every finding not observed was re-checked: a fixed cluster. */
+const scope: SecurityHubScope = { accountId: '111122223333', region: 'eu-west-1', partition: 'aws', credentials, fate: () => ({ kind: 'resolved', reason: 'fixed' }) };
 const ctx = { now: '2026-01-31T02:00:00.000Z', productVersion: '0.1.0' };
 
 /** Time that only moves when someone sleeps: pacing is checked without waiting. */
@@ -67,7 +68,7 @@ beforeEach(() => {
 });
 
 describe('sink.ts', () => {
-  it('reads only our ACTIVE findings of the account and Region, in the cluster Region', async () => {
+  it('reads only our findings of the account and Region (ACTIVE and ARCHIVED, in one read), in the cluster Region', async () => {
     // Prepare
     const { sink, regions } = sinkWith();
 
@@ -80,7 +81,6 @@ describe('sink.ts', () => {
       Filters: {
         ProductArn: [{ Value: 'arn:aws:securityhub:eu-west-1:111122223333:product/111122223333/default', Comparison: 'EQUALS' }],
         GeneratorId: [{ Value: 'eks-fleet-auditor/', Comparison: 'PREFIX' }],
-        RecordState: [{ Value: 'ACTIVE', Comparison: 'EQUALS' }],
         AwsAccountId: [{ Value: '111122223333', Comparison: 'EQUALS' }],
         Region: [{ Value: 'eu-west-1', Comparison: 'EQUALS' }],
       },
@@ -131,7 +131,7 @@ describe('sink.ts', () => {
     expect(imported().flat().map((f) => f.FirstObservedAt)).toEqual(['2025-11-01T00:00:00.000Z', '2025-12-01T00:00:00.000Z']);
   });
 
-  it('archives findings no longer observed in a complete scope, keeping their observation times', async () => {
+  it('archives findings no longer observed whose rule and cluster were re-checked, keeping their observation times', async () => {
     // Prepare
     const gone = existing('decommissioned', '2025-10-01T00:00:00.000Z');
     securityHub.on(GetFindingsCommand).resolves({ Findings: [gone] });
@@ -149,20 +149,46 @@ describe('sink.ts', () => {
       LastObservedAt: gone.LastObservedAt,
     });
     expect(archivedCopy?.Workflow).toBeUndefined();
-    expect(result).toMatchObject({ imported: 1, archived: 1 });
+    expect(result).toMatchObject({ imported: 1, archived: 1, archivedFindings: [{ finding: expect.objectContaining({ id: gone.Id, clusterName: 'decommissioned' }), reason: 'fixed' }] });
   });
 
-  it('archives nothing when the scope did not complete', async () => {
+  it('asks the fate of each finding by its rule and cluster, and archives only the resolved and the archivable departed', async () => {
     // Prepare
-    securityHub.on(GetFindingsCommand).resolves({ Findings: [existing('not-seen-this-run', '2025-10-01T00:00:00.000Z')] });
+    const notRead = existing('not-read', '2025-10-01T00:00:00.000Z');
+    const otherRule = { ...existing('team-rule', '2025-10-01T00:00:00.000Z'), GeneratorId: 'eks-fleet-auditor/team-rule', ProductFields: { 'eks-fleet-auditor/RuleId': 'team-rule', 'eks-fleet-auditor/ClusterName': 'team-rule' } };
+    const excluded = existing('excluded', '2025-10-01T00:00:00.000Z');
+    const suspended = existing('suspended', '2025-10-01T00:00:00.000Z');
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [notRead, otherRule, excluded, suspended] });
+    const asked: string[] = [];
+    const fate: SecurityHubScope['fate'] = (key) => {
+      asked.push(`${key.ruleId}@${key.clusterName}`);
+      if (key.ruleId === 'team-rule') return { kind: 'other-rule' };
+      if (key.clusterName === 'excluded') return { kind: 'departed', reason: 'the account is excluded from the audit', archivable: true };
+      if (key.clusterName === 'suspended') return { kind: 'departed', reason: 'the account is SUSPENDED', archivable: false };
+      return { kind: 'not-rechecked', reason: 'aws-node unreadable: 403 Forbidden' };
+    };
     const { sink } = sinkWith();
 
     // Act
-    const result = await sink.sync({ ...scope, complete: false }, findings(1), ctx);
+    const result = await sink.sync({ ...scope, fate }, [], ctx);
 
     // Assess
-    expect(imported().flat().map((f) => f.RecordState)).toEqual(['ACTIVE']);
-    expect(result).toMatchObject({ imported: 1, archived: 0 });
+    expect(asked.sort()).toEqual(['team-rule@team-rule', ...['excluded', 'not-read', 'suspended'].map((c) => `${aFinding().ruleId}@${c}`)].sort());
+    expect(imported().flat().map((f) => [f.Resources?.[0]?.Details?.AwsEksCluster?.Name, f.RecordState])).toEqual([['excluded', 'ARCHIVED']]);
+    expect(result).toMatchObject({ imported: 0, archived: 1, kept: 2, otherRules: 1 });
+  });
+
+  it('keeps the first observation of a finding that returns after it was archived', async () => {
+    // Prepare
+    const back: AwsSecurityFinding = { ...existing('cluster-000', '2025-06-01T00:00:00.000Z'), RecordState: 'ARCHIVED' };
+    securityHub.on(GetFindingsCommand).resolves({ Findings: [back] });
+    const { sink } = sinkWith();
+
+    // Act
+    await sink.sync(scope, findings(1), ctx);
+
+    // Assess
+    expect(imported().flat()).toEqual([expect.objectContaining({ Id: back.Id, RecordState: 'ACTIVE', FirstObservedAt: '2025-06-01T00:00:00.000Z', CreatedAt: '2025-06-01T00:00:00.000Z' })]);
   });
 
   it('sends the FailedFindings again, only them, then reports those still refused', async () => {

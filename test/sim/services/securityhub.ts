@@ -162,10 +162,17 @@ function fieldMatches(conditions: Condition[], actualOf: (c: Condition) => unkno
   return (positive.length === 0 || positive.some((c) => compare(actualOf(c), c))) && negative.every((c) => compare(actualOf(c), c));
 }
 
+/** GetFindings: "You can filter by up to 10 finding attributes. For each attribute, you can provide up to 20 filter values." */
+const MAX_FILTER_ATTRIBUTES = 10;
+const MAX_FILTER_VALUES = 20;
+
 function filterPredicate(filters: Record<string, unknown>): (f: StoredFinding) => boolean {
   const checks: ((f: StoredFinding) => boolean)[] = [];
-  for (const [field, raw] of Object.entries(filters)) {
+  const fields = Object.entries(filters);
+  if (fields.length > MAX_FILTER_ATTRIBUTES) throw invalidInput(`Filters may name at most ${MAX_FILTER_ATTRIBUTES} attributes (got ${fields.length})`);
+  for (const [field, raw] of fields) {
     if (!Array.isArray(raw)) throw invalidInput(`Filters.${field} must be a list`);
+    if (raw.length > MAX_FILTER_VALUES) throw invalidInput(`Filters.${field} may hold at most ${MAX_FILTER_VALUES} values (got ${raw.length})`);
     const conditions = raw as Condition[];
     const stringAccessor = STRING_FILTERS[field];
     const mapAccessor = MAP_FILTERS[field];
