@@ -5,8 +5,9 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { createAwsCollectPorts, type AwsCollectPorts, type CollectLogger } from './collect/aws.js';
 import type { ScanOptions } from './collect/scan.js';
 import type { AuditConfig } from './config.js';
-import { LocalHistoryStore } from './deliver/history/local-store.js';
-import { S3HistoryStore } from './deliver/history/s3-store.js';
+import { directoryHistoryBackend } from './deliver/history/local-store.js';
+import { s3HistoryBackend } from './deliver/history/s3-store.js';
+import { PointerHistoryStore, type HistoryBackend } from './deliver/history/store.js';
 import { SnsNotifier } from './deliver/notify/sns-notifier.js';
 import { SecurityHubSink } from './deliver/securityhub/sink.js';
 import { loadSuppressions } from './deliver/suppressions.js';
@@ -70,6 +71,8 @@ export function stepFunctionsStarter(client: SFNClient, stateMachineArn: string)
 }
 
 export interface WiredPorts extends AuditPorts {
+  /** Where the run history lives: the run lease is taken there (one run at a time). */
+  historyBackend?: HistoryBackend;
   /** The history bucket, where a distributed run keeps its plan and parts. */
   storage?: DistributedStorage;
   starter?: ExecutionStarter;
@@ -97,12 +100,14 @@ export async function wireAwsPorts(config: AuditConfig, rules: readonly Rule[], 
   const suppressionsSource = options.suppressionsFile ?? config.suppressionsUri;
   const suppressions = suppressionsSource ? await loadSuppressions(suppressionsSource, { s3: homeS3() }) : [];
 
-  const history = options.historyDir
-    ? (onError: Parameters<NonNullable<AuditPorts['history']>>[0]) => new LocalHistoryStore(options.historyDir!, { onError })
+  const historyBackend = options.historyDir
+    ? directoryHistoryBackend(options.historyDir)
     : config.historyBucket
-      ? (onError: Parameters<NonNullable<AuditPorts['history']>>[0]) =>
-          new S3HistoryStore({ client: homeS3(), bucket: config.historyBucket!, prefix: config.historyPrefix, onError })
+      ? s3HistoryBackend({ client: homeS3(), bucket: config.historyBucket, prefix: config.historyPrefix })
       : undefined;
+  const history = historyBackend
+    ? (onError: Parameters<NonNullable<AuditPorts['history']>>[0]) => new PointerHistoryStore(historyBackend, { onError })
+    : undefined;
 
   return {
     collect,
@@ -125,6 +130,7 @@ export async function wireAwsPorts(config: AuditConfig, rules: readonly Rule[], 
       : {}),
     ...(config.topicArn ? { notifier: new SnsNotifier(instrument(new SNSClient(collect.clientConfig(config.topicArn.split(":")[3] ?? config.homeRegion))), config.topicArn) } : {}),
     ...(history ? { history } : {}),
+    ...(historyBackend ? { historyBackend } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     destroy: () => collect.destroy(),
   };

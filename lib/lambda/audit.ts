@@ -6,7 +6,8 @@ import { selectForScan } from '../collect/scan.js';
 import { planDistributedRun } from '../distributed/steps.js';
 import { runAudit, runIdOf, type RunLogger, type RunOutcome } from '../run.js';
 import { SEVERITIES } from '../types.js';
-import { scanOptionsOf, wireAwsPorts, type ClientInstrument, type WiringOptions } from '../wiring.js';
+import { LeaseHeldError, RunLease, type LeaseRecord } from '../deliver/lease.js';
+import { scanOptionsOf, wireAwsPorts, type ClientInstrument, type WiredPorts, type WiringOptions } from '../wiring.js';
 import { parseAuditEvent } from './event.js';
 
 /** The slice of Powertools the audit needs; passed in so the handler file stays wiring only. */
@@ -87,6 +88,40 @@ export interface DelegatedSummary {
   delegated: { executionArn: string; accounts: number };
 }
 
+/** What it returns when another run holds the lease: this one did nothing. */
+export interface SkippedSummary {
+  runId: string;
+  skipped: { reason: string; heldBy: LeaseRecord };
+}
+
+/** How long a distributed run holds the lease: the state machine's own timeout (serverless.yml), plus a margin. */
+export const DISTRIBUTED_LEASE_MS = 6 * 3_600_000 + 15 * 60_000;
+
+/**
+ * Takes the run lease where the history lives (dry runs deliver nothing and take none). Undefined
+ * with a SkippedSummary when another run holds it: the caller returns that, after an error metric.
+ */
+export async function takeLease(
+  tools: LambdaTools,
+  ports: Pick<WiredPorts, 'historyBackend'>,
+  run: { runId: string; holder: string; dryRun: boolean },
+): Promise<{ lease?: RunLease; skipped?: SkippedSummary }> {
+  if (run.dryRun || !ports.historyBackend) return {};
+  try {
+    const lease = await RunLease.acquire(ports.historyBackend, {
+      runId: run.runId,
+      holder: run.holder,
+      onLost: (reason) => tools.logger.warn('run lease lost', { runId: run.runId, reason }),
+    });
+    return { lease };
+  } catch (error) {
+    if (!(error instanceof LeaseHeldError)) throw error;
+    tools.metrics.addMetric('RunSkipped', 'Count', 1);
+    tools.logger.warn('audit skipped: another run holds the lease', { runId: run.runId, reason: error.message, heldBy: error.held });
+    return { skipped: { runId: run.runId, skipped: { reason: error.message, heldBy: error.held } } };
+  }
+}
+
 /**
  * The scheduled audit, as a plain async handler. Each invocation wires its own clients and stops
  * starting new accounts DEADLINE_MARGIN_MS before the Lambda timeout. Above DISTRIBUTED_THRESHOLD
@@ -94,7 +129,7 @@ export interface DelegatedSummary {
  */
 export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = process.env) {
   const setup = cachedSetup(env);
-  return async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<AuditSummary | DelegatedSummary> => {
+  return async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'> & Partial<Pick<Context, 'functionName'>>): Promise<AuditSummary | DelegatedSummary | SkippedSummary> => {
     const request = parseAuditEvent(event);
     const { config: base, rules } = await setup();
     const config: AuditConfig = {
@@ -107,22 +142,38 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
     tools.logger.info('audit starting', { trigger: request.trigger, dryRun: request.dryRun, config: redactedConfig(config), rules: rules.length });
 
     const ports = await wireAwsPorts(config, rules, wiringOf(tools));
+    const runId = runIdOf(started);
+    let handedOff = false;
+    const { lease, skipped } = await takeLease(tools, ports, { runId, holder: `lambda:${context.functionName ?? 'audit'}`, dryRun: request.dryRun }).catch(
+      (error: unknown) => {
+        ports.destroy();
+        throw error;
+      },
+    );
+    if (skipped) {
+      ports.destroy();
+      return skipped;
+    }
     try {
-      const scan = scanOptionsOf(config, deadline);
-      const runId = runIdOf(started);
+      // A manual invoke that names accounts or regions narrows this one run: what it leaves out is
+      // outside it (its findings carried), not gone from the audit.
+      const scan = { ...scanOptionsOf(config, deadline), narrowed: Boolean(request.accounts || request.regions) };
       const selected = await selectForScan(scan, ports.collect);
       if (ports.starter && ports.storage && !request.dryRun && selected.selection.selected.length > config.distributedThreshold) {
         const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter);
+        await lease?.handOff(DISTRIBUTED_LEASE_MS);
+        handedOff = true;
         const delegated = { runId, delegated: { executionArn, accounts: selected.selection.selected.length } };
         tools.logger.info('audit delegated to the state machine', delegated);
         return delegated;
       }
       const outcome = await runAudit(
-        { scan, selected, runId, notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, dryRun: request.dryRun },
+        { scan, selected, runId, notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, dryRun: request.dryRun, ...(lease ? { lease } : {}) },
         ports,
       );
       return finish(tools, outcome, request.dryRun, started);
     } finally {
+      if (!handedOff) await lease?.release();
       ports.destroy();
     }
   };

@@ -2,6 +2,7 @@ import type { Context } from 'aws-lambda';
 import { aggregateEventSchema, parseEvent, workerEventSchema } from '../distributed/protocol.js';
 import { aggregateRun, scanBatch } from '../distributed/steps.js';
 import { ConfigError } from '../config.js';
+import { releaseLeaseOf } from '../deliver/lease.js';
 import { scanOptionsOf, wireAwsPorts, type WiredPorts } from '../wiring.js';
 import { cachedSetup, finish, wiringOf, type AuditSummary, type LambdaTools } from './audit.js';
 
@@ -39,6 +40,8 @@ export function createAggregateHandler(tools: LambdaTools, env: NodeJS.ProcessEn
       const outcome = await aggregateRun(input, { notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, scan: scanOptionsOf(config) }, ports, storageOf(ports));
       return finish(tools, outcome, false, new Date(input.startedAt));
     } finally {
+      // The plan handed this run's lease to the state machine: the last step gives it back.
+      if (ports.historyBackend) await releaseLeaseOf(ports.historyBackend, input.runId).catch((error: unknown) => tools.logger.warn('run lease not released', { error: String(error) }));
       ports.destroy();
     }
   };

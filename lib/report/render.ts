@@ -8,9 +8,9 @@ type Paint = ReturnType<typeof painter>;
 function deliveryLines(outcome: RunOutcome): string[] {
   const { securityHub, notification, history } = outcome.delivery;
   return [
-    `Security Hub: ${typeof securityHub === 'string' ? securityHub : `${securityHub.imported} imported, ${securityHub.archived} archived, ${securityHub.failed} failed in ${securityHub.scopes} account-regions`}`,
+    `Security Hub: ${typeof securityHub === 'string' ? securityHub : `${securityHub.imported} imported, ${securityHub.archived} archived, ${securityHub.kept} kept open (not re-checked), ${securityHub.failed} failed in ${securityHub.scopes} account-regions${securityHub.otherRules ? `; ${securityHub.otherRules} of rules this run did not evaluate left alone` : ''}`}`,
     `Notification: ${typeof notification === 'string' ? notification : notification.sent ? `sent (${notification.reason})` : `not sent (${notification.reason})`}`,
-    `Run history: ${typeof history === 'string' ? history : history.location}`,
+    `Run history: ${typeof history === 'string' ? history : `${history.location}${history.pointersKept?.length ? ` (pointers left on the newer run ${history.pointersKept[0]?.runId})` : ''}`}`,
   ];
 }
 
@@ -32,9 +32,14 @@ export function renderText(outcome: RunOutcome, isTty = false): string {
       for (const command of fixCommands(f)) lines.push(`        $ ${command}`);
     }
   }
+  if (delta.baseline.kind === 'fallback' || delta.baseline.kind === 'unavailable') lines.push('', paint('yellow', delta.baseline.message ?? ''));
   if (delta.resolved.length) {
     lines.push('', paint('bold', `Resolved since the last notified run (${delta.resolved.length})`));
-    for (const f of delta.resolved) lines.push(`  ${where(f)}: ${f.title} [${f.ruleId}]`);
+    for (const f of delta.resolved) lines.push(`  ${where(f)}: ${f.title} [${f.ruleId}] (${delta.why[f.id] ?? 'fixed'})`);
+  }
+  if (delta.unknown.length) {
+    lines.push('', paint('bold', `Not re-checked this run, still believed open (${delta.unknown.length})`));
+    for (const f of delta.unknown) lines.push(`  ${where(f)}: ${f.title} [${f.ruleId}] (not re-checked: ${delta.why[f.id] ?? 'scan incomplete'})`);
   }
   if (report.suppressed.length) {
     lines.push('', paint('bold', `Suppressed (${report.suppressed.length})`));
@@ -73,7 +78,10 @@ export function renderMarkdown(outcome: RunOutcome): string {
     }
   }
   if (delta.resolved.length) {
-    lines.push('', '## Resolved', '', ...delta.resolved.map((f) => `- ${where(f)}: ${f.title} (\`${f.ruleId}\`)`));
+    lines.push('', '## Resolved', '', ...delta.resolved.map((f) => `- ${where(f)}: ${f.title} (\`${f.ruleId}\`): ${delta.why[f.id] ?? 'fixed'}`));
+  }
+  if (delta.unknown.length) {
+    lines.push('', '## Not re-checked', '', ...delta.unknown.map((f) => `- ${where(f)}: ${f.title} (\`${f.ruleId}\`): ${delta.why[f.id] ?? 'scan incomplete'}`));
   }
   if (report.suppressed.length) {
     lines.push('', '## Suppressed', '', ...report.suppressed.map((s) => `- ${where(s.finding)}: \`${s.finding.ruleId}\` — ${s.reason} (until ${s.expires})`));

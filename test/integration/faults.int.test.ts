@@ -86,20 +86,21 @@ function reachable(org: SimOrg, regions?: string[]): string[] {
 }
 
 /**
- * Security Hub after a night, against what it held before: a finding still observed is ACTIVE; one
- * no longer observed is ARCHIVED where the night's scan of its account×region completed, and left
- * ACTIVE elsewhere. `after`: Security Hub then (now by default); `stuck`: Ids whose import the test
- * made fail, which stay as they were.
+ * Security Hub after a night tells the same story as the night's report: what is observed is
+ * ACTIVE; what the report carries as not re-checked (or leaves alone) stays ACTIVE, as does what
+ * left with an account Security Hub can no longer be reached in; anything else it held ACTIVE was
+ * re-checked and is gone: ARCHIVED. `after`: Security Hub then (now by default); `stuck`: Ids
+ * whose import the test made fail, which stay as they were.
  */
 function expectHubTruthful(before: Map<string, StoredFinding>, outcome: RunOutcome, after = hub(), stuck: ReadonlySet<string> = new Set()): void {
   const observed = new Set(outcome.report.findings.map((f) => f.id));
-  const completed = new Set(outcome.report.completedScopes.map(scopeKey));
+  const unreachable = outcome.delta.departures.filter((d) => !d.archivable).flatMap((d) => d.findings.map((f) => f.id));
+  const kept = new Set([...(outcome.report.carriedOver ?? []).map((f) => f.id), ...unreachable]);
   const expected = new Map<string, string>();
   const actual = new Map<string, unknown>();
   for (const [id, finding] of before) {
     if (finding['RecordState'] !== 'ACTIVE') continue;
-    const scope = `${String(finding['AwsAccountId'])}/${String(finding['Region'])}`;
-    const state = stuck.has(id) || observed.has(id) || !completed.has(scope) ? 'ACTIVE' : 'ARCHIVED';
+    const state = stuck.has(id) || observed.has(id) || kept.has(id) ? 'ACTIVE' : 'ARCHIVED';
     expected.set(id, state);
     actual.set(id, after.get(id)?.['RecordState']);
   }
@@ -198,7 +199,7 @@ describe('functions/audit.ts under faults', () => {
     expectHubTruthful(before, outcome);
   });
 
-  it('skips the configured regions an account has not enabled with a note, and archives only in the regions it scanned', { timeout: 30_000 }, async () => {
+  it('skips the configured regions an account has not enabled with a note; a region taken out of the audit leaves it, once, archived', { timeout: 30_000 }, async () => {
     // Prepare: eu-central-1 is in no account's map (enabled, empty); ap-east-1 is enabled in 222 only
     const first = await night();
     const optIn = fix(first, PAYMENTS_APE1);
@@ -216,9 +217,15 @@ describe('functions/audit.ts under faults', () => {
       ['111111111111', '333333333333', '444444444444', '666666666666', '777777777777', '888888888888'].map((id) => `${id}/ap-east-1`),
     );
     expect(stateOf(optIn)).toEqual(optIn.map((id) => [id, 'ARCHIVED']));
-    const unscanned = first.report.findings.filter((f) => f.region === 'eu-west-1').map((f) => f.id);
-    expect(unscanned.length).toBeGreaterThan(0);
-    expectNotResolved(outcome, unscanned);
+    // eu-west-1 is no longer audited: its findings are announced once with why, archived, and not carried.
+    const left = first.report.findings.filter((f) => f.region === 'eu-west-1').map((f) => f.id);
+    expect(left.length).toBeGreaterThan(0);
+    expect(left.map((id) => outcome.delta.why[id])).toEqual(left.map(() => 'eu-west-1 is no longer among the audited regions'));
+    expect(stateOf(left)).toEqual(left.map((id) => [id, 'ARCHIVED']));
+    expect(outcome.report.carriedOver ?? []).toEqual([]);
+    expect(outcome.report.coverage.notes.filter((n) => n.kind === 'left-scan').map((n) => `${n.accountId}/${n.region}`)).toEqual(
+      [...new Set(first.report.findings.filter((f) => f.region === 'eu-west-1').map((f) => `${f.accountId}/eu-west-1`))].sort(),
+    );
     expectHubTruthful(before, outcome);
   });
 

@@ -7,7 +7,7 @@ import type { HistoryBackend, HistoryStoreOptions } from './store.js';
 /** Run history in a directory, same layout as in S3 (for the CLI). */
 export class LocalHistoryStore extends PointerHistoryStore {
   constructor(directory: string, options: HistoryStoreOptions = {}) {
-    super(directoryBackend(resolve(directory)), options);
+    super(directoryHistoryBackend(directory), options);
   }
 }
 
@@ -25,7 +25,9 @@ async function readIfThere(path: string): Promise<string | undefined> {
   }
 }
 
-function directoryBackend(root: string): HistoryBackend {
+/** A history directory's files, as keys relative to it (also where the CLI's run lease lives). */
+export function directoryHistoryBackend(directory: string): HistoryBackend {
+  const root = resolve(directory);
   const at = (key: string) => join(root, ...key.split('/'));
   return {
     read: async (key) => {
@@ -47,6 +49,7 @@ function directoryBackend(root: string): HistoryBackend {
       const temporary = `${path}.${process.pid}.tmp`;
       await writeFile(temporary, text, 'utf8');
       await rename(temporary, path);
+      return contentTag(text);
     },
     list: async (prefix) => {
       try {

@@ -13,7 +13,7 @@ export interface S3HistoryOptions extends HistoryStoreOptions {
 /** Run history in S3: `<prefix>runs/YYYY/MM/DD/<runId>.json`, `<prefix>latest.json`, `<prefix>last-notified.json`. */
 export class S3HistoryStore extends PointerHistoryStore {
   constructor(options: S3HistoryOptions) {
-    super(s3Backend(options), options);
+    super(s3HistoryBackend(options), options);
   }
 }
 
@@ -28,7 +28,8 @@ export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && CONFLICTS.has(error.name);
 }
 
-function s3Backend({ client, bucket, prefix = '' }: S3HistoryOptions): HistoryBackend {
+/** The history bucket's objects under the prefix, as keys relative to it (also where the run lease lives). */
+export function s3HistoryBackend({ client, bucket, prefix = '' }: Pick<S3HistoryOptions, 'client' | 'bucket' | 'prefix'>): HistoryBackend {
   const base = withSlash(prefix);
   const at = (key: string) => ({ bucket, key: `${base}${key}` });
   return {
@@ -43,7 +44,7 @@ function s3Backend({ client, bucket, prefix = '' }: S3HistoryOptions): HistoryBa
     },
     async write(key, text, condition) {
       try {
-        await client.send(
+        const response = await client.send(
           new PutObjectCommand({
             Bucket: bucket,
             Key: `${base}${key}`,
@@ -53,6 +54,7 @@ function s3Backend({ client, bucket, prefix = '' }: S3HistoryOptions): HistoryBa
             ...(condition?.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
           }),
         );
+        return response.ETag ?? '';
       } catch (error) {
         // If-Match on a key deleted meanwhile answers NoSuchKey: the object changed all the same.
         if (isConditionFailure(error) || (condition?.ifMatch && error instanceof Error && error.name === 'NoSuchKey')) {

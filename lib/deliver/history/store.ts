@@ -65,9 +65,10 @@ export interface HistoryBackend {
   read(key: string): Promise<TaggedText | undefined>;
   /**
    * Writes `text` at `key`. `ifMatch`: only over the object with that tag; `ifNoneMatch`: only if
-   * there is none. Rejects with HistoryConflictError when the condition does not hold.
+   * there is none. Rejects with HistoryConflictError when the condition does not hold. Resolves
+   * with the new tag.
    */
-  write(key: string, text: string, condition?: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<void>;
+  write(key: string, text: string, condition?: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<string>;
   /** Every key under a prefix (`runs/`), in any order. */
   list(prefix: string): Promise<string[]>;
   /** The full location of a key, for messages and reports (`s3://bucket/prefix/key`, a path). */

@@ -83,15 +83,15 @@ function emailSections(input: NotificationInput, view: NotificationView): Sectio
     {
       tier: 1,
       head: [`RESOLVED since the last notification (${view.resolved.length})`],
-      items: view.resolved.map((f) => `  - [${f.severity.toUpperCase()}] ${f.title}\n    ${where(f)}`),
+      items: view.resolved.map((f) => `  - [${f.severity.toUpperCase()}] ${f.title} (${view.why[f.id] ?? 'fixed'})\n    ${where(f)}`),
     },
     ...stillOpenSections(view, marked),
   ];
   if (view.unknown.length > 0) {
     sections.push({
       tier: 2,
-      head: [`NOT RE-CHECKED: the scan of their account and Region did not complete, still believed open (${view.unknown.length})`],
-      items: view.unknown.map((f) => `  - [${f.severity.toUpperCase()}] ${f.ruleId}: ${where(f)}`),
+      head: [`NOT RE-CHECKED this run, still believed open (${view.unknown.length})`],
+      items: view.unknown.map((f) => `  - [${f.severity.toUpperCase()}] ${f.ruleId}: ${where(f)} (not re-checked: ${view.why[f.id] ?? 'scan incomplete'})`),
     });
   }
   sections.push(suppressedSection(input, view), ...coverageSections(input));
@@ -109,6 +109,8 @@ function headline(input: NotificationInput, view: NotificationView): string[] {
     `Errors: ${input.errors.length}`,
   ];
   if (view.belowThreshold > 0) lines.push(`Below the ${input.minSeverity} threshold, not listed: ${plural(view.belowThreshold, 'finding')}`);
+  if (view.quiet > 0) lines.push(`Carried as they were (outside this run, or rules it did not evaluate): ${plural(view.quiet, 'finding')}`);
+  if (view.baselineNote) lines.push(view.baselineNote);
   lines.push(`Full report: ${input.reportLocation}`);
   return lines;
 }
@@ -143,8 +145,6 @@ function suppressedSection(input: NotificationInput, view: NotificationView): Se
 
 function coverageSections(input: NotificationInput): Section[] {
   const c = input.coverage;
-  const notes = new Map<string, number>();
-  for (const note of c.notes) notes.set(note.kind, (notes.get(note.kind) ?? 0) + 1);
   return [
     {
       tier: 2,
@@ -154,7 +154,8 @@ function coverageSections(input: NotificationInput): Section[] {
         `  Regions: ${c.regions.scanned} scanned, ${c.regions.notEnabled} not enabled, ${c.regions.failed} failed`,
         `  Clusters: ${c.clusters.scanned} scanned (${c.clusters.managedAddon} managed add-on, ${c.clusters.selfManaged} self-managed), ${c.clusters.failed} failed`,
       ],
-      items: [...notes.entries()].map(([kind, n]) => `  ${kind}: ${n}`),
+      // Each note names its account and Region: a count alone does not say where to look.
+      items: c.notes.map((n) => `  - ${[n.accountId, n.region, n.cluster].filter(Boolean).join(' ')} ${n.kind}: ${cutText(n.message, 300)}`),
     },
     { tier: 2, head: [`ERRORS (${input.errors.length})`], items: input.errors.map(errorLine) },
   ];

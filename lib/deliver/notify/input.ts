@@ -34,6 +34,12 @@ export interface NotificationView {
   /** All open at or above the threshold (new included). */
   open: Finding[];
   unknown: Finding[];
+  /** Why each resolved or not-re-checked finding is so (`fixed`, `cluster deleted`, `aws-node unreadable: 403 Forbidden`), by id. */
+  why: Record<string, string>;
+  /** Findings carried without a word (outside a narrowed run, rules not evaluated): only counted. */
+  quiet: number;
+  /** What NEW and RESOLVED were counted against, when not the last notified run: for a person. */
+  baselineNote?: string;
   /** Findings left out for being below the threshold (open, new or resolved). */
   belowThreshold: number;
   /** Expiry date of the suppression that ran out, by finding id. */
@@ -57,10 +63,21 @@ export function viewOf(input: NotificationInput): NotificationView {
     stillOpen: open.filter((f) => !newIds.has(f.id)),
     open,
     unknown: shown(input.delta.unknown),
+    why: input.delta.why,
+    quiet: input.delta.quiet.length,
+    ...baselineNote(input.delta.baseline),
     belowThreshold: below,
     expiredOn: new Map(input.expired.map((e) => [e.finding.id, e.suppression.expires])),
     expiringSoon: input.suppressed.filter((s) => expiryTime(s.expires) <= horizon).sort((a, b) => expiryTime(a.expires) - expiryTime(b.expires)),
   };
+}
+
+function baselineNote(baseline: Delta['baseline']): { baselineNote?: string } {
+  if (baseline.kind === 'fallback') return { baselineNote: `New and resolved are counted against run ${baseline.runId ?? '?'}: the last notified run's report could not be read.` };
+  if (baseline.kind === 'unavailable') {
+    return { baselineNote: 'Baseline unavailable: no earlier run report could be read, so nothing is called new; resolved comes from what Security Hub archived.' };
+  }
+  return {};
 }
 
 /** `version → target` for a finding, e.g. `v1.18.0-eksbuild.1 → v1.19.2-eksbuild.1`. */

@@ -82,9 +82,12 @@ function description(input: NotificationInput, view: NotificationView): string {
   const groups: [string, string[]][] = [
     ['*New*', view.new.map((f) => clusterLine(f, view))],
     ['*Worst open*', view.stillOpen.map((f) => clusterLine(f, view))],
-    ['*Resolved*', view.resolved.map((f) => `• ~${escape(f.clusterName)}~ ${escape(f.accountName)} (${f.accountId}), ${f.region}: ${escape(f.title)}`)],
+    ['*Resolved*', view.resolved.map((f) => `• ~${escape(f.clusterName)}~ ${escape(f.accountName)} (${f.accountId}), ${f.region}: ${escape(f.title)} _(${escape(view.why[f.id] ?? 'fixed')})_`)],
   ];
-  if (view.unknown.length > 0) groups.push(['*Not re-checked (scan incomplete)*', view.unknown.map((f) => clusterLine(f, view))]);
+  if (view.baselineNote) head.push(`_${escape(view.baselineNote)}_`);
+  if (view.unknown.length > 0) {
+    groups.push(['*Not re-checked this run (still believed open)*', view.unknown.map((f) => `${clusterLine(f, view)} _(${escape(view.why[f.id] ?? 'scan incomplete')})_`)]);
+  }
   if (input.errors.length > 0) {
     groups.push(['*Errors*', input.errors.map((e) => `• ${e.accountId} ${e.region ?? '-'} ${e.cluster ?? '-'} ${e.stage}: \`${escape(e.code)}\``)]);
   }
