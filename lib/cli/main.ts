@@ -55,6 +55,8 @@ export function buildProgram(io: CliIo): Command {
     .option('--out <file>', 'write the report to a file instead of standard output')
     .option('--region <region>', 'home region for Organizations and STS (default AWS_REGION)')
     .option('--history-dir <dir>', 'keep run reports here; the previous one gives NEW and RESOLVED')
+    .option('--history-bucket <name>', "the deployed stack's history bucket: NEW and RESOLVED against the nightly runs, and the same run lease")
+    .option('--history-prefix <prefix>', 'key prefix in the history bucket', 'fleet-audit/')
     .option('--suppressions <file>', 'a suppressions file (JSON or YAML)')
     .option('--security-hub', 'also import the findings into Security Hub (and archive fixed ones)')
     .option('--topic-arn <arn>', 'also publish the email/Slack notification to this SNS topic')
@@ -62,7 +64,7 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--min-severity <severity>', 'lowest severity notified').choices(SEVERITIES))
     .option('--endpoint <url>', 'send every AWS call to this endpoint (the local simulator)')
     .action(async (options) => {
-      process.exitCode = await runScan(options, { out: io.out, isTty: io.isTty, errTty: Boolean(process.stderr.isTTY) });
+      process.exitCode = await runScan(options, { out: io.out, err: (s) => process.stderr.write(s), isTty: io.isTty, errTty: Boolean(process.stderr.isTTY) });
     });
 
   registerRulesCommands(program, io);

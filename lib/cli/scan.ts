@@ -1,10 +1,12 @@
 import { writeFile } from 'node:fs/promises';
+import { hostname, userInfo } from 'node:os';
 import cliProgress from 'cli-progress';
 import { ConfigError, readConfig, type AuditConfig } from '../config.js';
 import { SuppressionsError } from '../deliver/suppressions.js';
 import { renderMarkdown, renderText } from '../report/render.js';
 import { loadRules, RuleValidationError } from '../rules/load.js';
-import { runAudit } from '../run.js';
+import { LeaseHeldError, RunLease } from '../deliver/lease.js';
+import { runAudit, runIdOf } from '../run.js';
 import { scanOptionsOf, wireAwsPorts } from '../wiring.js';
 import { asUsageError, UsageError } from './errors.js';
 
@@ -22,6 +24,8 @@ export interface ScanFlags {
   out?: string;
   region?: string;
   historyDir?: string;
+  historyBucket?: string;
+  historyPrefix?: string;
   suppressions?: string;
   securityHub?: boolean;
   topicArn?: string;
@@ -42,6 +46,8 @@ const FLAG_OF: Record<string, string> = {
   AUDIT_EXCLUDE_OUS: '--exclude-ou',
   AUDIT_CONCURRENCY: '--concurrency',
   TOPIC_ARN: '--topic-arn',
+  HISTORY_BUCKET: '--history-bucket',
+  HISTORY_PREFIX: '--history-prefix',
   NOTIFY_MODE: '--notify',
   MIN_SEVERITY: '--min-severity',
 };
@@ -61,6 +67,8 @@ export function configFromFlags(flags: ScanFlags, env: NodeJS.ProcessEnv): Audit
     NOTIFY_MODE: flags.notify ?? 'always',
     MIN_SEVERITY: flags.minSeverity,
     SECURITY_HUB: flags.securityHub ? 'true' : 'false',
+    HISTORY_BUCKET: flags.historyBucket,
+    HISTORY_PREFIX: flags.historyPrefix,
     DEADLINE_MARGIN_MS: '0',
   };
   try {
@@ -93,7 +101,11 @@ function progressBar(enabled: boolean) {
  * `fleet-audit scan`: the Lambda's engine with the caller's own credentials. Exit 0, or 1 when
  * any account or region failed (the report is complete all the same).
  */
-export async function runScan(flags: ScanFlags, io: { out: (s: string) => unknown; isTty: boolean; errTty: boolean }, env = process.env): Promise<number> {
+export async function runScan(
+  flags: ScanFlags,
+  io: { out: (s: string) => unknown; err?: (s: string) => unknown; isTty: boolean; errTty: boolean },
+  env = process.env,
+): Promise<number> {
   const config = configFromFlags(flags, env);
   const rules = await asUsageError(() => loadRules(flags.rules ?? []), [RuleValidationError]);
   const ports = await asUsageError(
@@ -105,12 +117,35 @@ export async function runScan(flags: ScanFlags, io: { out: (s: string) => unknow
       }),
     [SuppressionsError],
   );
+  if (flags.historyDir && flags.historyBucket) throw new UsageError('--history-dir and --history-bucket: give one run history, not both');
+  // A run that delivers takes the same lease as the nightly run, where its history is.
+  const delivers = Boolean(flags.securityHub || flags.topicArn);
+  if (delivers && !ports.historyBackend) {
+    io.err?.('warning: no --history-bucket (or --history-dir): this run takes no run lease and may overlap the nightly run\n');
+  }
+  const runId = runIdOf(new Date());
+  let lease: RunLease | undefined;
+  if (delivers && ports.historyBackend) {
+    try {
+      lease = await RunLease.acquire(ports.historyBackend, { runId, holder: `cli:${userInfo().username}@${hostname()}` });
+    } catch (error) {
+      ports.destroy();
+      if (error instanceof LeaseHeldError) {
+        io.err?.(`${error.message}\n`);
+        return EXIT_COULD_NOT_RUN;
+      }
+      throw error;
+    }
+  }
   const progress = progressBar(io.errTty && !flags.out);
   try {
+    const narrowed = Boolean(flags.accounts || flags.excludeAccounts || flags.ou || flags.excludeOu || (flags.regions && flags.regions !== 'all'));
     const outcome = await runAudit(
       {
-        scan: { ...scanOptionsOf(config), ...(progress ? { onProgress: (p) => progress.update(p) } : {}) },
+        runId,
+        scan: { ...scanOptionsOf(config), narrowed, ...(progress ? { onProgress: (p) => progress.update(p) } : {}) },
         notify: { mode: config.notifyMode, minSeverity: config.minSeverity },
+        ...(lease ? { lease } : {}),
       },
       ports,
     );
@@ -123,6 +158,10 @@ export async function runScan(flags: ScanFlags, io: { out: (s: string) => unknow
     return accounts.failed > 0 || regions.failed > 0 ? 1 : 0;
   } finally {
     progress?.stop();
+    await lease?.release();
     ports.destroy();
   }
 }
+
+/** Another run holds the lease: this one did not run. */
+export const EXIT_COULD_NOT_RUN = 4;

@@ -3,23 +3,55 @@ import semver from 'semver';
 import { compareText } from './order.js';
 import type { AccountSession, AddonCatalog } from './ports.js';
 
+/** Different accounts that may try a region × Kubernetes version before the run gives it up. */
+export const CATALOG_ASKERS = 3;
+
+interface CatalogEntry {
+  versions?: string[];
+  reading?: Promise<string[]>;
+  /** Failures by the account whose session asked. */
+  failures: Map<string, unknown>;
+}
+
 /**
  * The vpc-cni versions on offer are the same for every account of a region, so they are read
- * once per region × Kubernetes version for the whole run. Concurrent askers share one promise,
- * and a failure is kept as well: retrying it for every cluster would only add load to a
- * failing API (the SDK has already retried).
+ * once per region × Kubernetes version for the whole run, and concurrent askers share one read.
+ * A failure is the asking account's (its role may lack eks:DescribeAddonVersions, or the region's
+ * API may be failing for it): the next account to ask reads again with its own session, up to
+ * CATALOG_ASKERS accounts, so one account's denial never leaves other accounts without the catalog.
  */
 export function createAddonCatalog(clientFor: (session: AccountSession, region: string) => EKSClient): AddonCatalog {
-  const cache = new Map<string, Promise<string[]>>();
+  const entries = new Map<string, CatalogEntry>();
   return {
-    offeredVersions(session, region, kubernetesVersion) {
+    async offeredVersions(session, region, kubernetesVersion) {
       const key = `${region}|${kubernetesVersion}`;
-      let versions = cache.get(key);
-      if (!versions) {
-        versions = readVersions(clientFor(session, region), kubernetesVersion);
-        cache.set(key, versions);
+      let entry = entries.get(key);
+      if (!entry) {
+        entry = { failures: new Map() };
+        entries.set(key, entry);
       }
-      return versions;
+      for (;;) {
+        if (entry.versions) return entry.versions;
+        if (entry.reading) {
+          // Another account's read is under way: share it; if it fails, try with this session.
+          await entry.reading.catch(() => undefined);
+          continue;
+        }
+        const own = entry.failures.get(session.accountId);
+        if (own !== undefined) throw own;
+        if (entry.failures.size >= CATALOG_ASKERS) throw [...entry.failures.values()].at(-1);
+        const reading = readVersions(clientFor(session, region), kubernetesVersion);
+        entry.reading = reading;
+        try {
+          entry.versions = await reading;
+          return entry.versions;
+        } catch (error) {
+          entry.failures.set(session.accountId, error);
+          throw error;
+        } finally {
+          entry.reading = undefined;
+        }
+      }
     },
   };
 }

@@ -33,7 +33,8 @@ function unreadBy(fact: string, source: UnreadSource, facts: ClusterFacts): bool
   // A managed add-on's facts come from DescribeAddon; only what the DaemonSet runs is unknown.
   if (facts.cni.managed) return fact === 'addon.daemonSetVersion';
   if (VERSION_AND_CATALOG_FACTS.includes(fact)) return true;
-  return fact.startsWith('addon.') && !KNOWN_WITHOUT_AWS_NODE.has(fact);
+  // A self-managed CNI's settings (what ipamd reads) come from the DaemonSet's env too.
+  return (fact.startsWith('addon.') && !KNOWN_WITHOUT_AWS_NODE.has(fact)) || fact.startsWith('ipamd.');
 }
 
 function conditionFacts(condition: Condition): string[] {

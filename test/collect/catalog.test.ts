@@ -53,19 +53,42 @@ describe('catalog.ts', () => {
     expect(versions).toEqual(['v1.19.0-eksbuild.2', 'v1.19.0-eksbuild.1', 'v1.18.6-eksbuild.1']);
   });
 
-  it('keeps a failure for the run instead of asking again for every cluster', async () => {
+  it("reads again with another account's session after one account is denied, and never lets that denial spread", async () => {
+    // Prepare: each client carries its asker's account as its access key; account a is denied
+    const asked: string[] = [];
+    eks.on(DescribeAddonVersionsCommand).callsFake(async (_input, getClient) => {
+      const { accessKeyId } = await (getClient().config.credentials as () => Promise<{ accessKeyId: string }>)();
+      asked.push(accessKeyId);
+      if (accessKeyId === 'a') throw awsError('AccessDeniedException', 'not authorized to perform: eks:DescribeAddonVersions');
+      return { addons: [{ addonVersions: [{ addonVersion: 'v1.19.0-eksbuild.1' }] }] };
+    });
+    const offered = createAddonCatalog((s, region) => new EKSClient({ region, credentials: async () => ({ accessKeyId: s.accountId, secretAccessKey: 'x' }) }));
+
+    // Act
+    const denied = offered.offeredVersions(session('a'), 'eu-west-1', '1.30');
+    const deniedAgain = offered.offeredVersions(session('a'), 'eu-west-1', '1.30');
+    const other = await offered.offeredVersions(session('b'), 'eu-west-1', '1.30');
+    const later = await offered.offeredVersions(session('a'), 'eu-west-1', '1.30');
+
+    // Assess
+    await expect(denied).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(deniedAgain).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(other).toEqual(['v1.19.0-eksbuild.1']);
+    expect(later).toEqual(['v1.19.0-eksbuild.1']);
+    expect(asked).toEqual(['a', 'b']);
+  });
+
+  it('gives a region up after three accounts failed, instead of asking a failing API for every cluster', async () => {
     // Prepare
     eks.on(DescribeAddonVersionsCommand).rejects(awsError('ServiceUnavailableException'));
     const offered = catalog();
 
     // Act
-    const first = offered.offeredVersions(session('a'), 'eu-west-1', '1.30');
-    const second = offered.offeredVersions(session('b'), 'eu-west-1', '1.30');
+    const results = await Promise.allSettled(['a', 'b', 'c', 'd', 'e', 'a'].map((id) => offered.offeredVersions(session(id), 'eu-west-1', '1.30')));
 
     // Assess
-    await expect(first).rejects.toMatchObject({ name: 'ServiceUnavailableException' });
-    await expect(second).rejects.toMatchObject({ name: 'ServiceUnavailableException' });
-    expect(eks).toHaveReceivedCommandTimes(DescribeAddonVersionsCommand, 1);
+    expect(results.every((r) => r.status === 'rejected')).toBe(true);
+    expect(eks).toHaveReceivedCommandTimes(DescribeAddonVersionsCommand, 3);
   });
 
   it('orders versions by release then eksbuild number, a release candidate before its release, junk last', () => {
