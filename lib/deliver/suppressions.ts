@@ -137,21 +137,19 @@ export function expiryTime(expires: string): number {
 }
 
 function compile(suppression: Suppression): (finding: Finding) => boolean {
-  const fieldOf: Record<(typeof MATCHERS)[number], (f: Finding) => string | undefined> = {
-    rule: (f) => f.ruleId,
-    account: (f) => f.accountId,
-    ou: (f) => f.ou,
-    region: (f) => f.region,
-    cluster: (f) => f.clusterName,
+  // `ou` matches any OU above the account, as `--ou` takes a whole subtree.
+  const valuesOf: Record<(typeof MATCHERS)[number], (f: Finding) => readonly string[]> = {
+    rule: (f) => [f.ruleId],
+    account: (f) => [f.accountId],
+    ou: (f) => f.ouPath ?? (f.ou === undefined ? [] : [f.ou]),
+    region: (f) => [f.region],
+    cluster: (f) => [f.clusterName],
   };
   const tests = MATCHERS.flatMap((m) => {
     const glob = suppression[m];
     if (glob === undefined) return [];
     const isMatch = picomatch(glob, { dot: true });
-    return [(f: Finding) => {
-      const value = fieldOf[m](f);
-      return value !== undefined && isMatch(value);
-    }];
+    return [(f: Finding) => valuesOf[m](f).some((value) => isMatch(value))];
   });
   return (finding) => tests.every((test) => test(finding));
 }

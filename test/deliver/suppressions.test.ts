@@ -45,6 +45,19 @@ describe('suppressions.ts', () => {
     expect(result.suppressed.map((s) => s.reason)).toEqual(['legacy account', 'lab OU']);
   });
 
+  it('matches an OU anywhere above the account, as --ou takes a whole subtree', () => {
+    // Prepare: a sandbox account two OUs below the one the suppression names
+    const nested = aFinding({ accountId: '555566667777', ou: 'ou-abcd-team1', ouPath: ['r-abcd', 'ou-abcd-sandbox', 'ou-abcd-labs', 'ou-abcd-team1'] });
+    const elsewhere = aFinding({ accountId: '888899990000', ou: 'ou-abcd-prod', ouPath: ['r-abcd', 'ou-abcd-prod'] });
+
+    // Act
+    const result = applySuppressions([nested, elsewhere], [{ ou: 'ou-abcd-sandbox', reason: 'sandboxes', expires: '2027-01-31' }], now);
+
+    // Assess
+    expect(result.suppressed.map((s) => s.finding.accountId)).toEqual(['555566667777']);
+    expect(result.active.map((f) => f.accountId)).toEqual(['888899990000']);
+  });
+
   it('lets a finding return when its suppression expired, marked as such', () => {
     // Prepare
     const finding = aFinding();
