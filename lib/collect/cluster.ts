@@ -135,6 +135,7 @@ function toFacts(ctx: ClusterContext, description: ClusterDescription, cni: CniF
     cni,
   };
   if (ctx.account.ou !== undefined) facts.ou = ctx.account.ou;
+  if (ctx.account.ouPath !== undefined) facts.ouPath = ctx.account.ouPath;
   if (description.platformVersion !== undefined) facts.platformVersion = description.platformVersion;
   return facts;
 }

@@ -115,7 +115,13 @@ export async function takeLease(
     });
     return { lease };
   } catch (error) {
-    if (!(error instanceof LeaseHeldError)) throw error;
+    if (!(error instanceof LeaseHeldError)) {
+      // The history bucket did not answer: losing the night would be worse than running without
+      // the lease (the history pointers keep their own guard against an older run).
+      tools.metrics.addMetric('LeaseUnavailable', 'Count', 1);
+      tools.logger.warn('run lease unavailable: running without it', { runId: run.runId, error: String(error) });
+      return {};
+    }
     tools.metrics.addMetric('RunSkipped', 'Count', 1);
     tools.logger.warn('audit skipped: another run holds the lease', { runId: run.runId, reason: error.message, heldBy: error.held });
     return { skipped: { runId: run.runId, skipped: { reason: error.message, heldBy: error.held } } };

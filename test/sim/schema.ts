@@ -66,6 +66,8 @@ const clusterSchema = z.strictObject({
   /** Managed add-ons by name; a cluster without `vpc-cni` here runs a self-managed CNI. */
   addons: z.record(z.string(), addonSchema).default(() => ({})),
   selfManagedCni: selfManagedCniSchema.optional(),
+  /** The cluster runs another CNI (cilium, calico, ...): kube-system has no aws-node DaemonSet (404). */
+  otherCni: z.string().optional(),
 });
 
 const regionSchema = z.strictObject({

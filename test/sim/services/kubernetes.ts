@@ -130,6 +130,10 @@ async function answerFor(
   const unauthorized = await checkToken(state, secrets, req.headers.authorization, accountId, cluster.name);
   // EKS says only "Unauthorized"; the reason is for whoever debugs a test.
   if (unauthorized) return status(401, 'Unauthorized', `Unauthorized (simulator: ${unauthorized})`);
+  if (cluster.otherCni !== undefined) {
+    const resource = operation === 'GetServiceAccount' ? 'serviceaccounts' : 'daemonsets.apps';
+    return status(404, 'NotFound', `${resource} "aws-node" not found`);
+  }
   const cni = cniOf(cluster);
   if (!cni || !cni.access) {
     const resource = operation === 'GetServiceAccount' ? 'serviceaccounts' : 'daemonsets.apps';

@@ -1,0 +1,395 @@
+/**
+ * The finding lifecycle across nights, through the real handler over HTTP against the simulator:
+ * each night is a separate invocation, the organization changes between nights through
+ * `PUT /__sim/org`, and each case asserts what Security Hub holds (`GET /__sim/securityhub`), what
+ * the message says (`GET /__sim/sns`) and where the history pointers are.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildHandler } from '../../functions/audit.js';
+import { runScan } from '../../lib/cli/scan.js';
+import type { RunOutcome } from '../../lib/run.js';
+import type { SimOrgInput } from '../sim/schema.js';
+import { ADMIN_PATHS, SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator, type SnsPublish, type StoredFinding } from '../sim/server.js';
+import { DEMO_BUCKET, DEMO_TOPIC_ARN, lambdaContext, simulatorEnv, withEnv } from '../support/local-lambda.js';
+
+const SCHEDULED = { version: '0', id: 'night', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '111111111111', time: '2026-11-30T02:00:00Z', region: 'us-east-1', resources: [], detail: {} };
+const OFFICIAL_V175 = '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.7.5';
+const addon = (addonVersion: string) => ({ 'vpc-cni': { addonVersion, serviceAccountRoleArn: 'arn:aws:iam::222222222222:role/cni' } });
+const id = (rule: string, account: string, region: string, cluster: string) => `${rule}/${account}/${region}/${cluster}`;
+const BELOW_180 = id('vpc-cni-below-v1.8.0', '222222222222', 'us-east-1', 'legacy-self');
+const REGRESSION = (account: string, region: string, cluster: string) => id('vpc-cni-ipamd-reconcile-regression', account, region, cluster);
+
+/** A small organization: every cluster carries at least one HIGH finding a team can fix. */
+function org(): SimOrgInput {
+  return {
+    managementAccountId: '111111111111',
+    organizationId: 'o-lifecycle01',
+    topics: [DEMO_TOPIC_ARN],
+    buckets: [DEMO_BUCKET],
+    ous: [
+      { id: 'ou-ab12-prod0001', name: 'Production', parent: 'r-root' },
+      { id: 'ou-ab12-paym0001', name: 'Payments', parent: 'ou-ab12-prod0001' },
+      { id: 'ou-ab12-sbox0001', name: 'Sandbox', parent: 'r-root' },
+    ],
+    accounts: [
+      { id: '111111111111', name: 'management' },
+      {
+        id: '222222222222',
+        name: 'payments-prod',
+        ou: 'ou-ab12-paym0001',
+        regions: {
+          'us-east-1': {
+            clusters: [
+              { name: 'legacy-self', version: '1.29', selfManagedCni: { image: OFFICIAL_V175, access: true, roleArn: 'arn:aws:iam::222222222222:role/cni' } },
+              { name: 'api', version: '1.29', addons: addon('v1.12.0-eksbuild.1') },
+              { name: 'cilium', version: '1.29', otherCni: 'cilium' },
+            ],
+          },
+        },
+      },
+      {
+        id: '333333333333',
+        name: 'checkout-prod',
+        ou: 'ou-ab12-prod0001',
+        regions: {
+          'us-east-1': { clusters: [{ name: 'checkout', version: '1.29', addons: addon('v1.11.4-eksbuild.1') }] },
+          'eu-west-1': { clusters: [{ name: 'checkout-eu', version: '1.29', addons: addon('v1.11.4-eksbuild.1') }] },
+        },
+      },
+      { id: '444444444444', name: 'lab', ou: 'ou-ab12-sbox0001', regions: { 'us-east-1': { clusters: [{ name: 'lab', version: '1.29', addons: addon('v1.12.0-eksbuild.1') }] } } },
+      { id: '555555555555', name: 'leaving', ou: 'ou-ab12-prod0001', regions: { 'us-east-1': { clusters: [{ name: 'old', version: '1.29', addons: addon('v1.11.4-eksbuild.1') }] } } },
+    ],
+    addonVersions: {
+      'vpc-cni': [
+        { addonVersion: 'v1.19.2-eksbuild.1', compatibilities: [{ clusterVersion: '1.29', defaultVersion: true }] },
+        { addonVersion: 'v1.18.6-eksbuild.1', compatibilities: [{ clusterVersion: '1.29' }] },
+        { addonVersion: 'v1.12.6-eksbuild.2', compatibilities: [{ clusterVersion: '1.29' }] },
+      ],
+    },
+  };
+}
+
+let sim: Simulator;
+beforeEach(async () => {
+  sim = await startSimulator({ org: org(), port: 0 });
+});
+afterEach(async () => {
+  await sim.stop();
+});
+
+/** One nightly invocation of the real handler. */
+async function night(env: Record<string, string> = {}, event: unknown = SCHEDULED): Promise<{ outcome: RunOutcome | undefined; summary: unknown }> {
+  let outcome: RunOutcome | undefined;
+  const summary = await withEnv(simulatorEnv(sim, { AUDIT_REGIONS: 'us-east-1,eu-west-1', ...env }), () =>
+    buildHandler({ onOutcome: (o) => (outcome = o) })(event, lambdaContext()),
+  );
+  return { outcome, summary };
+}
+
+async function nightOutcome(env: Record<string, string> = {}, event: unknown = SCHEDULED): Promise<RunOutcome> {
+  const { outcome } = await night(env, event);
+  if (!outcome) throw new Error('the night delivered no outcome');
+  return outcome;
+}
+
+/** The organization as the next night sees it, changed over HTTP as a scenario script would. */
+async function putOrg(change: (o: SimOrgInput) => void): Promise<void> {
+  const next = org();
+  change(next);
+  const res = await fetch(`${sim.endpoint}${ADMIN_PATHS.org}`, { method: 'PUT', body: JSON.stringify(next) });
+  expect(res.status).toBe(200);
+}
+
+/** RecordState of every finding Security Hub holds, by Id. */
+async function hub(): Promise<Map<string, string>> {
+  const scopes = (await (await fetch(`${sim.endpoint}${ADMIN_PATHS.securityHub}`)).json()) as { findings: StoredFinding[] }[];
+  return new Map(scopes.flatMap((s) => s.findings.map((f) => [f.Id, String(f['RecordState'])] as const)));
+}
+
+async function hubFinding(findingId: string): Promise<StoredFinding | undefined> {
+  const scopes = (await (await fetch(`${sim.endpoint}${ADMIN_PATHS.securityHub}`)).json()) as { findings: StoredFinding[] }[];
+  return scopes.flatMap((s) => s.findings).find((f) => f.Id === findingId);
+}
+
+/** The email digest of the last message SNS received. */
+async function lastEmail(): Promise<string> {
+  const published = (await (await fetch(`${sim.endpoint}${ADMIN_PATHS.sns}`)).json()) as SnsPublish[];
+  const last = published.at(-1);
+  if (!last) throw new Error('no message was published');
+  return (JSON.parse(last.message) as { default: string }).default;
+}
+
+function pointer(name: 'latest' | 'last-notified'): string | undefined {
+  const object = sim.objects(DEMO_BUCKET).get(`fleet-audit/${name}.json`);
+  return object ? (JSON.parse(object.body.toString('utf8')) as { runId: string }).runId : undefined;
+}
+
+const section = (email: string, heading: string) => email.split('\n\n').find((block) => block.startsWith(heading)) ?? '';
+
+describe('the finding lifecycle across nights', () => {
+  it('keeps a finding whose aws-node could not be read ACTIVE, listed as not re-checked with why, never RESOLVED', async () => {
+    // Prepare: night 1 reads the self-managed CNI
+    const first = await nightOutcome();
+    expect(first.report.findings.map((f) => f.id)).toContain(BELOW_180);
+    await putOrg((o) => {
+      o.accounts[1]!.regions!['us-east-1']!.clusters![0]!.selfManagedCni!.access = false;
+    });
+
+    // Act
+    const second = await nightOutcome();
+
+    // Assess
+    expect((await hub()).get(BELOW_180)).toBe('ACTIVE');
+    expect(second.delta.resolved.map((f) => f.id)).not.toContain(BELOW_180);
+    expect(second.report.carriedOver?.find((f) => f.id === BELOW_180)?.carriedBecause).toMatch(/^aws-node unreadable: 403/);
+    expect(section(await lastEmail(), 'NOT RE-CHECKED')).toContain(`payments-prod (222222222222), us-east-1, legacy-self (not re-checked: aws-node unreadable: 403`);
+    expect(section(await lastEmail(), 'RESOLVED')).not.toContain('legacy-self');
+  });
+
+  it('keeps it ACTIVE too when the cluster endpoint times out for a night', { timeout: 30_000 }, async () => {
+    // Prepare
+    await nightOutcome();
+    await putOrg((o) => {
+      o.accounts[1]!.regions!['us-east-1']!.clusters![0]!.selfManagedCni!.endpointReachable = false;
+    });
+
+    // Act
+    const second = await nightOutcome();
+
+    // Assess
+    expect((await hub()).get(BELOW_180)).toBe('ACTIVE');
+    expect(second.report.carriedOver?.find((f) => f.id === BELOW_180)?.carriedBecause).toMatch(/^aws-node unreadable/);
+  });
+
+  it('keeps the findings of a cluster whose DescribeAddon failed, and of the rules a denied catalog left unevaluated, without letting one account\'s denial spread', async () => {
+    // Prepare
+    const first = await nightOutcome();
+    const api = first.report.findings.filter((f) => f.clusterName === 'api').map((f) => f.id);
+    sim.setFaults({
+      rules: [
+        { service: 'eks', operation: 'DescribeAddon', cluster: 'api', error: 'ServerException', status: 500 },
+        { service: 'eks', operation: 'DescribeAddonVersions', accountId: '333333333333', error: 'AccessDeniedException', status: 403 },
+      ],
+    });
+
+    // Act
+    const second = await nightOutcome({ AUDIT_MAX_ATTEMPTS: '1' });
+
+    // Assess: api was not re-read; the catalog came from another account's session
+    const held = await hub();
+    expect(api.map((f) => held.get(f))).toEqual(api.map(() => 'ACTIVE'));
+    expect(second.report.carriedOver?.filter((f) => f.clusterName === 'api').map((f) => f.carriedBecause)).toEqual(api.map(() => 'describe-addon failed (ServerException)'));
+    const withCatalog = second.report.clusters.filter((c) => c.accountId === '222222222222' && c.cni.source !== 'absent');
+    expect(withCatalog.every((c) => c.offeredVersions?.length)).toBe(true);
+  });
+
+  it("leaves alone the findings of a team's rule the nightly run does not have, and counts them", async () => {
+    // Prepare: an operator's CLI run imports a team rule's findings
+    const rules = await mkdtemp(join(tmpdir(), 'team-rules-'));
+    await writeFile(
+      join(rules, 'team-minimum-v1-15.md'),
+      [
+        '---',
+        'id: team-minimum-v1-15',
+        'title: Our platform requires vpc-cni 1.15 or later',
+        'severity: medium',
+        'addon: vpc-cni',
+        'affected: "<1.15.0"',
+        'fixed: "1.15.0"',
+        '---',
+        ...['Impact', 'Root cause', 'Trigger conditions', 'Remediation', 'Mitigation'].flatMap((h) => [`## ${h}`, 'Platform standard PLAT-7.', '']),
+      ].join('\n'),
+    );
+    const out: string[] = [];
+    await withEnv(simulatorEnv(sim), () =>
+      runScan(
+        { roleName: 'EksFleetAuditRole', regions: 'us-east-1', rules: [rules], format: 'json', securityHub: true, historyBucket: DEMO_BUCKET, historyPrefix: 'fleet-audit/', endpoint: sim.endpoint },
+        { out: (s) => out.push(s), isTty: false, errTty: false },
+      ),
+    );
+    const team = [...(await hub())].filter(([findingId]) => findingId.startsWith('team-minimum-v1-15/')).map(([findingId]) => findingId);
+    expect(team.length).toBeGreaterThan(0);
+
+    // Act: the nightly run, built-in rules only
+    const nightly = await nightOutcome();
+
+    // Assess
+    const held = await hub();
+    expect(team.map((t) => held.get(t))).toEqual(team.map(() => 'ACTIVE'));
+    expect(nightly.delivery.securityHub).toMatchObject({ otherRules: team.length });
+  });
+
+  it('runs one audit at a time: a second run finds the lease held and exits cleanly, saying which run holds it until when', async () => {
+    // Prepare: night A is slow on one account
+    sim.setFaults({ rules: [{ service: 'eks', accountId: '333333333333', latencyMs: 600 }] });
+    const a = night();
+    await new Promise((resolve) => setTimeout(resolve, 400));
+
+    // Act
+    const b = await night();
+    const { outcome: first } = await a;
+
+    // Assess
+    expect(b.outcome).toBeUndefined();
+    expect(b.summary).toMatchObject({ skipped: { reason: expect.stringMatching(new RegExp(`^run ${first!.report.runId} \\(lambda:.*\\) holds the lease until \\d{4}-`)) } });
+    expect(pointer('latest')).toBe(first!.report.runId);
+    // Released at the end: the next night runs.
+    expect((await night()).outcome).toBeDefined();
+  });
+
+  it('reads back a night that noted another CNI: the next night is not a first night', async () => {
+    // Prepare
+    const first = await nightOutcome();
+    expect(first.report.coverage.notes.map((n) => n.kind)).toContain('vpc-cni-not-installed');
+
+    // Act
+    const second = await nightOutcome();
+
+    // Assess
+    expect(second.delta.baseline).toEqual({ kind: 'last-notified', runId: first.report.runId });
+    expect(second.delta.new).toEqual([]);
+  });
+
+  it('falls back to an older readable report when the last one is cut short, and never floods NEW when none can be read', async () => {
+    // Prepare: two nights, then the second night's report is truncated in S3
+    const first = await nightOutcome();
+    const second = await nightOutcome();
+    const key = `fleet-audit/runs/${second.report.startedAt.slice(0, 10).replace(/-/g, '/')}/${second.report.runId}.json`;
+    const stored = sim.objects(DEMO_BUCKET).get(key)!;
+    stored.body = stored.body.subarray(0, 200);
+
+    // Act
+    const third = await nightOutcome();
+    await putOrg((o) => {
+      o.accounts[4]!.regions!['us-east-1']!.clusters![0]!.addons!['vpc-cni']!.addonVersion = 'v1.19.2-eksbuild.1';
+    });
+    const notifiedBefore = pointer('last-notified');
+    sim.setFaults({ rules: [{ service: 's3', operation: 'GetObject', error: 'ServiceUnavailable', status: 503 }] });
+    const fourth = await nightOutcome({ AUDIT_MAX_ATTEMPTS: '2' });
+
+    // Assess
+    expect(third.delta.baseline).toMatchObject({ kind: 'fallback', runId: first.report.runId });
+    expect(third.delta.new).toEqual([]);
+    expect(fourth.delta.baseline.kind).toBe('unavailable');
+    expect(fourth.delta.new).toEqual([]);
+    expect(fourth.delta.resolved.map((f) => f.id)).toContain(REGRESSION('555555555555', 'us-east-1', 'old'));
+    expect(fourth.delta.resolved.every((f) => f.clusterName === 'old')).toBe(true);
+    expect(await lastEmail()).toContain('Baseline unavailable');
+    expect(pointer('last-notified')).toBe(notifiedBefore);
+  });
+
+  it('tells each account or region that left the scan once, with why, archives where it still can, and carries none of it', async () => {
+    // Prepare
+    await nightOutcome({ AUDIT_REGIONS: 'all' });
+    await putOrg((o) => {
+      o.accounts = o.accounts.filter((a) => a.id !== '555555555555'); // left the organization
+      o.accounts.find((a) => a.id === '444444444444')!.state = 'SUSPENDED';
+      o.accounts.find((a) => a.id === '333333333333')!.regions!['eu-west-1']!.enabled = false;
+    });
+    const env = { AUDIT_REGIONS: 'all' };
+
+    // Act
+    const second = await nightOutcome(env);
+    const held = await hub();
+    const email = await lastEmail();
+    const third = await nightOutcome(env);
+
+    // Assess
+    const why = (account: string, cluster: string, region = 'us-east-1') => second.delta.why[REGRESSION(account, region, cluster)];
+    expect(why('555555555555', 'old')).toBe('the account left the organization');
+    expect(why('444444444444', 'lab')).toBe('the account is SUSPENDED');
+    expect(why('333333333333', 'checkout-eu', 'eu-west-1')).toBe('eu-west-1 is not enabled in the account');
+    expect(second.report.coverage.notes.filter((n) => n.kind === 'left-scan').map((n) => `${n.accountId}/${n.region ?? '*'}`).sort()).toEqual([
+      '333333333333/eu-west-1',
+      '444444444444/*',
+      '555555555555/*',
+    ]);
+    expect(section(email, 'RESOLVED')).toContain('(the account left the organization)');
+    // Out of reach: left to expire in Security Hub, and said so.
+    expect(held.get(REGRESSION('555555555555', 'us-east-1', 'old'))).toBe('ACTIVE');
+    expect(second.report.coverage.notes.find((n) => n.accountId === '555555555555')?.message).toContain('they expire 90 days after their last update');
+    expect(second.report.carriedOver ?? []).toEqual([]);
+    expect(third.delta.resolved).toEqual([]);
+    expect(third.report.coverage.notes.filter((n) => n.kind === 'left-scan')).toEqual([]);
+  });
+
+  it('archives the findings of an account moved into an excluded OU, where its audit role still works', async () => {
+    // Prepare
+    await nightOutcome();
+
+    // Act
+    const second = await nightOutcome({ AUDIT_EXCLUDE_OUS: 'ou-ab12-sbox0001' });
+
+    // Assess
+    expect(second.delta.why[REGRESSION('444444444444', 'us-east-1', 'lab')]).toBe('the account is excluded from the audit (under an OU excluded from the audit)');
+    expect((await hub()).get(REGRESSION('444444444444', 'us-east-1', 'lab'))).toBe('ARCHIVED');
+    expect(second.report.coverage.notes.find((n) => n.accountId === '444444444444')).toMatchObject({ kind: 'left-scan', message: expect.stringContaining('archived in Security Hub') });
+  });
+
+  it('suppresses by an OU anywhere above the account, from Paths or from ListParents', async () => {
+    // Prepare: a suppression on the Production OU; payments-prod sits in Payments, under it
+    const suppressions = ['suppressions:', '  - ou: ou-ab12-prod0001', '    rule: vpc-cni-ipamd-reconcile-regression', '    reason: accepted until the Q1 upgrade', '    expires: 2099-01-31', ''].join('\n');
+    await new S3Client({ endpoint: sim.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: SIM_MANAGEMENT_CREDENTIALS }).send(
+      new PutObjectCommand({ Bucket: DEMO_BUCKET, Key: 'config/suppressions.yaml', Body: suppressions }),
+    );
+    const env = { SUPPRESSIONS_URI: `s3://${DEMO_BUCKET}/config/suppressions.yaml` };
+
+    // Act
+    const withPaths = await nightOutcome(env);
+    await putOrg((o) => {
+      o.omitAccountPaths = true;
+    });
+    const withParents = await nightOutcome(env);
+
+    // Assess
+    for (const outcome of [withPaths, withParents]) {
+      expect(outcome.report.suppressed.map((s) => s.finding.id).sort()).toEqual(
+        [REGRESSION('222222222222', 'us-east-1', 'api'), REGRESSION('333333333333', 'eu-west-1', 'checkout-eu'), REGRESSION('333333333333', 'us-east-1', 'checkout'), REGRESSION('555555555555', 'us-east-1', 'old')].sort(),
+      );
+    }
+    expect(withParents.report.accounts.find((a) => a.id === '222222222222')?.ouPath).toEqual(['r-root', 'ou-ab12-prod0001', 'ou-ab12-paym0001']);
+  });
+
+  it('says why each finding was resolved, and a finding that returns keeps when it was first observed', async () => {
+    // Prepare
+    const first = await nightOutcome();
+    const checkout = REGRESSION('333333333333', 'us-east-1', 'checkout');
+    const firstSeen = (await hubFinding(checkout))?.['FirstObservedAt'];
+    await putOrg((o) => {
+      o.accounts[2]!.regions!['us-east-1']!.clusters![0]!.addons!['vpc-cni']!.addonVersion = 'v1.19.2-eksbuild.1';
+      o.accounts[3]!.regions!['us-east-1']!.clusters = []; // the lab cluster is deleted
+    });
+    const second = await nightOutcome();
+    await putOrg(() => undefined); // checkout back on v1.11.4, lab back
+
+    // Act
+    const third = await nightOutcome();
+
+    // Assess
+    expect(second.delta.why[checkout]).toBe('fixed');
+    expect(second.delta.why[REGRESSION('444444444444', 'us-east-1', 'lab')]).toBe('cluster deleted');
+    expect(third.delta.new.map((f) => f.id)).toContain(checkout);
+    expect(await hubFinding(checkout)).toMatchObject({ RecordState: 'ACTIVE', FirstObservedAt: firstSeen });
+    expect(first.report.runId).not.toBe(third.report.runId);
+  });
+
+  it('names the account and region of each coverage note in the email, and a narrowed manual run carries what it was not asked for without a word', async () => {
+    // Prepare
+    await nightOutcome();
+
+    // Act
+    const narrowed = await nightOutcome({}, { accounts: ['222222222222'] });
+
+    // Assess
+    const email = await lastEmail();
+    expect(email).toMatch(/222222222222 us-east-1 cilium vpc-cni-not-installed: /);
+    expect(narrowed.delta.unknown).toEqual([]);
+    expect([...new Set(narrowed.delta.quiet.map((f) => f.accountId))].sort()).toEqual(['333333333333', '444444444444', '555555555555']);
+    expect(section(email, 'NOT RE-CHECKED')).toBe('');
+    expect(narrowed.report.carriedOver?.map((f) => f.carriedBecause)).toContain('this run was not asked to scan the account');
+  });
+});
