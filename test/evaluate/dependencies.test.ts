@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { whyNotEvaluable } from '../../lib/evaluate/dependencies.js';
-import { evaluateCluster } from '../../lib/evaluate/evaluate.js';
+import { evaluateCluster, evaluateFleet } from '../../lib/evaluate/evaluate.js';
 import { loadRules } from '../../lib/rules/load.js';
 import type { ClusterFacts, SkippedRule } from '../../lib/types.js';
 import { clusterFacts } from '../fixtures/cluster.js';
@@ -40,5 +40,19 @@ describe('dependencies.ts', () => {
     expect(rules.map((r) => whyNotEvaluable(r, facts)).filter(Boolean)).toEqual([]);
     expect(whyNotEvaluable(rule('vpc-cni-behind-latest'), noCatalog)).toContain('AccessDeniedException');
     expect(whyNotEvaluable(rule('vpc-cni-below-v1.8.0'), noCatalog)).toBeUndefined();
+  });
+
+  it('counts every rule as not evaluated on a cluster whose evaluation failed, so none of its findings is resolved', () => {
+    // Prepare: facts that break evaluation (a getter that throws stands for any bug in a rule)
+    const broken = clusterFacts({ clusterName: 'broken' });
+    Object.defineProperty(broken.cni, 'version', { get: () => { throw new TypeError('boom'); } });
+
+    // Act
+    const result = evaluateFleet(rules, [broken, clusterFacts({ clusterName: 'fine' })]);
+
+    // Assess
+    expect(result.errors).toEqual([expect.objectContaining({ cluster: 'broken', stage: 'evaluate', code: 'TypeError' })]);
+    expect(new Set(result.skipped.filter((s) => s.cluster === 'broken').map((s) => s.ruleId))).toEqual(new Set(rules.map((r) => r.id)));
+    expect(result.skipped.filter((s) => s.cluster === 'fine')).toEqual([]);
   });
 });
