@@ -5,7 +5,8 @@ import { computeDelta, knownFindings, type Delta, type StoredRunReport } from '.
 import type { HistoryError, HistoryStore } from './deliver/history/store.js';
 import { buildNotification } from './deliver/notify/message.js';
 import { shouldNotify, type NotifyDecision, type NotifyPolicy } from './deliver/notify/policy.js';
-import { NotifyError, type Notifier } from './deliver/notify/sns-notifier.js';
+import { NotifyError } from './deliver/notify/errors.js';
+import type { Notifier } from './deliver/notify/sns-notifier.js';
 import type { FindingsSink, SyncResult } from './deliver/securityhub/sink.js';
 import { applySuppressions, type ExpiredSuppression, type Suppression, type SuppressionOutcome } from './deliver/suppressions.js';
 import { evaluateFleet } from './evaluate/evaluate.js';
