@@ -78,8 +78,8 @@ function errorOf(stage: ScanError['stage'], error: unknown, where: Partial<ScanE
   return { accountId: where.accountId ?? '-', ...where, stage, code: e.code ?? e.name ?? 'Error', message: e.message ?? String(error) };
 }
 
-/** The inventory kept in the report: configuration values may hold secrets, so they stay out. */
-function inventoryOf(clusters: readonly ClusterFacts[]): ClusterFacts[] {
+/** The inventory kept in the report (and in a distributed run's parts): configuration values may hold secrets, so they stay out. */
+export function inventoryOf(clusters: readonly ClusterFacts[]): ClusterFacts[] {
   return clusters.map((c) => ({ ...c, cni: { ...c.cni, configurationValues: null } }));
 }
 

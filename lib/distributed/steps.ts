@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
 import { getS3Text, putS3Text } from '../deliver/s3-object.js';
-import { auditScan, concludeRun, mergeBatches, type AuditedBatch, type AuditPorts, type RunOptions, type RunOutcome } from '../run.js';
+import { auditScan, concludeRun, inventoryOf, mergeBatches, type AuditedBatch, type AuditPorts, type RunOptions, type RunOutcome } from '../run.js';
 import type { ScanError } from '../types.js';
 import { partKey, partsPrefix, type AggregateEvent, type DistributedPlan, type WorkerEvent } from './protocol.js';
 
@@ -53,7 +53,9 @@ export async function scanBatch(
   const scan = await scanSelection(selection, event.BatchInput.managementId ?? undefined, options.scan, ports.collect, () => clock().getTime());
   const batch = await auditScan(scan, options, ports);
   const key = partKey(storage.prefix, event.BatchInput.runId, event.Items);
-  await putS3Text(storage.s3, { bucket: storage.bucket, key }, JSON.stringify(batch));
+  // The part outlives the run for days: raw configuration values (they may hold secrets) stay out, as in the report.
+  const part: AuditedBatch = { ...batch, scan: { ...batch.scan, clusters: inventoryOf(batch.scan.clusters) } };
+  await putS3Text(storage.s3, { bucket: storage.bucket, key }, JSON.stringify(part));
   return { key, accounts: event.Items.length };
 }
 

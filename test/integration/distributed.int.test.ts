@@ -8,7 +8,7 @@ import type { DistributedPlan } from '../../lib/distributed/protocol.js';
 import { createAggregateHandler, createScanWorkerHandler } from '../../lib/lambda/distributed.js';
 import type { RunOutcome } from '../../lib/run.js';
 import { SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator } from '../sim/server.js';
-import { lambdaContext, simulatorEnv, withEnv } from '../support/local-lambda.js';
+import { DEMO_BUCKET, lambdaContext, simulatorEnv, withEnv } from '../support/local-lambda.js';
 import { definitionFromServerlessYml, LocalStateMachine } from '../support/state-machine.js';
 
 const SCHEDULED = JSON.parse(await readFile('events/scheduled.json', 'utf8')) as unknown;
@@ -70,6 +70,18 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(distributedErrors.map((e) => `${e.accountId} ${e.stage} ${e.code}`)).toEqual(single.report.errors.map((e) => `${e.accountId} ${e.stage} ${e.code}`));
     expect(distributed.outcome.delivery.notification).toMatchObject({ sent: true });
     expect(distributed.outcome.delivery.securityHub).toMatchObject({ imported: (single.delivery.securityHub as { imported: number }).imported });
+  });
+
+  it('keeps no raw configuration values in the parts it leaves in S3', async () => {
+    // Act
+    await distributedRun({ batchSize: 3 });
+
+    // Assess: the demo's clusters with configuration values (WARM_IP_TARGET, MINIMUM_IP_TARGET...) are in some part
+    const parts = [...sim.objects(DEMO_BUCKET)].filter(([key]) => /^fleet-audit\/distributed\/.+\/parts\//.test(key)).map(([, o]) => o.body.toString('utf8'));
+    const clusters = parts.flatMap((p) => (JSON.parse(p) as { scan: { clusters: { clusterName: string; cni: { configurationValues: unknown } }[] } }).scan.clusters);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(clusters.map((c) => c.clusterName)).toContain('identity-auth-use1');
+    expect(clusters.filter((c) => c.cni.configurationValues !== null)).toEqual([]);
   });
 
   it('turns a batch whose worker failed into failed accounts, and archives nothing of theirs', async () => {
