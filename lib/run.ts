@@ -5,13 +5,14 @@ import { computeDelta, knownFindings, type Delta, type StoredRunReport } from '.
 import type { HistoryError, HistoryStore } from './deliver/history/store.js';
 import { buildNotification } from './deliver/notify/message.js';
 import { shouldNotify, type NotifyDecision, type NotifyPolicy } from './deliver/notify/policy.js';
+import { deliveryFailures, type DeliveryKind } from './deliver/failures.js';
 import { NotifyError } from './deliver/notify/errors.js';
 import type { Notifier } from './deliver/notify/sns-notifier.js';
 import type { FindingsSink, SyncResult } from './deliver/securityhub/sink.js';
 import { applySuppressions, type ExpiredSuppression, type Suppression, type SuppressionOutcome } from './deliver/suppressions.js';
 import { evaluateFleet } from './evaluate/evaluate.js';
 import type { Rule } from './evaluate/rule.js';
-import type { ClusterFacts, CoverageNote, Finding, ScanError, SuppressedFinding } from './types.js';
+import type { ClusterFacts, CoverageNote, Finding, ScanError, SuppressedFinding, UnusedSuppression } from './types.js';
 
 export const TOOL = { name: 'eks-fleet-auditor', version: '0.1.0' } as const;
 
@@ -61,6 +62,8 @@ export interface DeliverySummary {
   securityHub: { scopes: number; imported: number; archived: number; failed: number } | 'disabled' | 'dry-run';
   notification: { sent: boolean; reason: string; messageId?: string } | 'disabled' | 'dry-run';
   history: { location: string } | 'disabled' | 'dry-run' | 'failed';
+  /** The deliveries that failed (lib/deliver/failures.ts); empty when everything due was delivered. */
+  failures: DeliveryKind[];
 }
 
 export interface RunOutcome {
@@ -150,6 +153,8 @@ export interface AuditedBatch {
   findings: Finding[];
   suppressed: SuppressedFinding[];
   expired: ExpiredSuppression[];
+  /** The suppressions this batch's findings never matched; absent when the batch was not audited. */
+  unusedSuppressions?: UnusedSuppression[];
   errors: ScanError[];
   notes: CoverageNote[];
   securityHub: DeliverySummary['securityHub'];
@@ -180,7 +185,7 @@ export async function auditScan(scan: ScanResult, options: Pick<RunOptions, 'dry
     ports.logger?.info('security hub synced', securityHub);
   }
   const { sessions: _sessions, ...plain } = scan;
-  return { scan: plain, findings: outcome.active, suppressed: outcome.suppressed, expired: outcome.expired, errors, notes, securityHub };
+  return { scan: plain, findings: outcome.active, suppressed: outcome.suppressed, expired: outcome.expired, unusedSuppressions: outcome.unused, errors, notes, securityHub };
 }
 
 /** One report's worth of batches: counts added, lists joined in a stable order. */
@@ -208,12 +213,25 @@ export function mergeBatches(batches: readonly AuditedBatch[]): AuditedBatch {
     findings: batches.flatMap((b) => b.findings),
     suppressed: batches.flatMap((b) => b.suppressed),
     expired: batches.flatMap((b) => b.expired),
+    ...unusedInEvery(batches),
     errors: batches.flatMap((b) => b.errors).sort(byAccount),
     notes: batches.flatMap((b) => b.notes).sort(byAccount),
     securityHub: hubs.length
       ? { scopes: sum(hubs, (h) => h.scopes), imported: sum(hubs, (h) => h.imported), archived: sum(hubs, (h) => h.archived), failed: sum(hubs, (h) => h.failed) }
       : (batches[0]?.securityHub ?? 'disabled'),
   };
+}
+
+/** Unused in the whole run: unused in every batch that was audited. */
+function unusedInEvery(batches: readonly AuditedBatch[]): Pick<AuditedBatch, 'unusedSuppressions'> {
+  const audited = batches.flatMap((b) => (b.unusedSuppressions ? [b.unusedSuppressions] : []));
+  if (audited.length === 0) return {};
+  const key = (u: UnusedSuppression) => JSON.stringify(u);
+  const everywhere = audited.slice(1).reduce((kept, list) => {
+    const keys = new Set(list.map(key));
+    return kept.filter((u) => keys.has(key(u)));
+  }, audited[0]!);
+  return { unusedSuppressions: everywhere };
 }
 
 /** Delta → notification → history: the part of a run that needs the whole organization at once. */
@@ -235,6 +253,7 @@ export async function concludeRun(
     securityHub: batch.securityHub,
     notification: options.dryRun ? 'dry-run' : 'disabled',
     history: options.dryRun ? 'dry-run' : 'disabled',
+    failures: [],
   };
   const now = clock().toISOString();
   const report: StoredRunReport = {
@@ -251,6 +270,7 @@ export async function concludeRun(
     accounts: batch.scan.accounts,
     clusters: inventoryOf(batch.scan.clusters),
     ...(delta.unknown.length ? { carriedOver: delta.unknown } : {}),
+    ...(batch.unusedSuppressions?.length ? { unusedSuppressions: batch.unusedSuppressions } : {}),
   };
 
   // The news counts as delivered unless a publish was due and failed: with no topic, or nothing to
@@ -268,6 +288,7 @@ export async function concludeRun(
         delta,
         suppressed: batch.suppressed,
         expired: batch.expired,
+        ...(report.unusedSuppressions ? { unusedSuppressions: report.unusedSuppressions } : {}),
         coverage: report.coverage,
         errors,
         minSeverity: options.notify.minSeverity,
@@ -292,6 +313,7 @@ export async function concludeRun(
       errors.push(errorOf('deliver-history', error));
     }
   }
+  delivery.failures = deliveryFailures(delivery, errors);
   return { report, delta, delivery };
 }
 

@@ -95,7 +95,7 @@ export async function wireAwsPorts(config: AuditConfig, rules: readonly Rule[], 
   const homeS3 = () => (s3 ??= instrument(s3Client(collect, config.homeRegion, customEndpoint)));
 
   const suppressionsSource = options.suppressionsFile ?? config.suppressionsUri;
-  const suppressions = suppressionsSource ? await loadSuppressions(suppressionsSource, { s3: homeS3() }) : [];
+  const suppressions = suppressionsSource ? await loadSuppressions(suppressionsSource, { s3: homeS3() }, { ruleIds: rules.map((r) => r.id) }) : [];
 
   const history = options.historyDir
     ? (onError: Parameters<NonNullable<AuditPorts['history']>>[0]) => new LocalHistoryStore(options.historyDir!, { onError })
