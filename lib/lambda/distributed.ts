@@ -1,5 +1,6 @@
 import type { Context } from 'aws-lambda';
-import { aggregateEventSchema, parseEvent, workerEventSchema } from '../distributed/protocol.js';
+import { aggregateEventSchema, workerEventSchema } from '../distributed/protocol.js';
+import { parseEvent } from './event.js';
 import { aggregateRun, scanBatch } from '../distributed/steps.js';
 import { ConfigError } from '../config.js';
 import { scanOptionsOf, wireAwsPorts, type WiredPorts } from '../wiring.js';
@@ -14,7 +15,7 @@ function storageOf(ports: WiredPorts) {
 export function createScanWorkerHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = process.env) {
   const setup = cachedSetup(env);
   return async (event: unknown, context: Pick<Context, 'getRemainingTimeInMillis'>): Promise<{ key: string; accounts: number }> => {
-    const batch = parseEvent(workerEventSchema, event, 'scan worker');
+    const batch = parseEvent(workerEventSchema, event, 'a scan worker');
     const { config, rules } = await setup();
     const deadline = Date.now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
     const ports = await wireAwsPorts(config, rules, wiringOf(tools));
@@ -32,7 +33,7 @@ export function createScanWorkerHandler(tools: LambdaTools, env: NodeJS.ProcessE
 export function createAggregateHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = process.env) {
   const setup = cachedSetup(env);
   return async (event: unknown): Promise<AuditSummary> => {
-    const input = parseEvent(aggregateEventSchema, event, 'aggregate');
+    const input = parseEvent(aggregateEventSchema, event, 'an aggregate');
     const { config, rules } = await setup();
     const ports = await wireAwsPorts(config, rules, wiringOf(tools));
     try {

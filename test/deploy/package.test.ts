@@ -16,6 +16,7 @@ import { FUNCTION_ROLE_ACTIONS } from './permissions.js';
 import { readZip, type ZipEntry } from './zip.js';
 
 const run = promisify(execFile);
+const SCHEDULED = JSON.parse(await readFile('events/scheduled.json', 'utf8')) as unknown;
 const PACKAGE_TIMEOUT_MS = 180_000;
 
 let out: string;
@@ -238,7 +239,7 @@ describe('package (serverless.yml)', () => {
     const script = [
       "const { handler } = await import('./functions/audit.mjs');",
       "const context = { functionName: 'audit', awsRequestId: 'packaged', invokedFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:audit', memoryLimitInMB: '1024', getRemainingTimeInMillis: () => 600000 };",
-      "const summary = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, context);",
+      `const summary = await handler(${JSON.stringify(SCHEDULED)}, context);`,
       "process.stdout.write('SUMMARY ' + JSON.stringify(summary) + '\\n');",
     ].join('\n');
     const sim = await startSimulator({ org: 'events/demo-org.json', port: 0 });
