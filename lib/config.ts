@@ -139,7 +139,7 @@ const topicArn = z
   .regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:([A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\.fifo)$/, 'is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>[.fifo])');
 
 /** SSM parameter names: letters, digits and `_.-/`, 1 to 2048 characters, `/` first when hierarchical (PutParameter). */
-const parameterName = z.string().regex(/^(\/?[\w.-]+)(\/[\w.-]+)*$/, 'is not an SSM parameter name').max(2048).optional();
+const parameterName = z.string().regex(/^(\/[\w.-]+)+$/, 'is not an SSM parameter path (/eks-fleet-auditor/external-id)').max(2048).optional();
 
 /** The partition of a Region the SDK lists; `aws` for anything else (validated apart). */
 export function partitionOf(region: string): string {

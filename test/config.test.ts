@@ -61,7 +61,8 @@ describe('config', () => {
     [{ HISTORY_PREFIX: 'fleet audit/' }, /^HISTORY_PREFIX: must be path segments/],
     [{ TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:findings.fifo.fifo' }, /^TOPIC_ARN: is not an SNS topic ARN/],
     [{ TOPIC_ARN: 'arn:aws:sns:us-east-1:111111111111:find ings' }, /^TOPIC_ARN: is not an SNS topic ARN/],
-    [{ AUDIT_EXTERNAL_ID_PARAMETER: 'external id' }, /^AUDIT_EXTERNAL_ID_PARAMETER: is not an SSM parameter name/],
+    [{ AUDIT_EXTERNAL_ID_PARAMETER: 'external id' }, /^AUDIT_EXTERNAL_ID_PARAMETER: is not an SSM parameter path/],
+    [{ AUDIT_EXTERNAL_ID_PARAMETER: 'eks-fleet-auditor-external-id' }, /^AUDIT_EXTERNAL_ID_PARAMETER: is not an SSM parameter path/],
     [{ AUDIT_EXTERNAL_ID: 'abc123', AUDIT_EXTERNAL_ID_PARAMETER: '/eks-fleet-auditor/external-id' }, /^AUDIT_EXTERNAL_ID_PARAMETER: set either it or AUDIT_EXTERNAL_ID/],
   ])('names the variable in error: %j', (change, message) => {
     expect(() => readConfig({ ...BASE, ...change })).toThrow(ConfigError);
