@@ -2,20 +2,20 @@ import { describe, expect, it } from 'vitest';
 import { deliveryFailures } from '../../lib/deliver/failures.js';
 import type { ScanError } from '../../lib/types.js';
 
-const refused = (accountId: string, region: string): ScanError => ({ accountId, region, stage: 'deliver-securityhub', code: 'InternalException', message: 'refused' });
-const synced = { scopes: 2, imported: 3, archived: 0, failed: 3 };
+const refused: ScanError = { accountId: '1', region: 'us-east-1', stage: 'deliver-securityhub', code: 'InternalException', message: 'refused' };
+const delivered = { location: 's3://b/k' };
 
 describe('failures.ts', () => {
-  it('names Security Hub only when it refused in every account-region synced', () => {
+  it('names Security Hub only when it refused everywhere an import was tried', () => {
     // Act
-    const everywhere = deliveryFailures({ securityHub: synced, history: { location: 's3://b/k' } }, [refused('1', 'us-east-1'), refused('2', 'eu-west-1')]);
-    const once = deliveryFailures({ securityHub: synced, history: { location: 's3://b/k' } }, [refused('1', 'us-east-1'), refused('1', 'us-east-1')]);
-    const nothingToSync = deliveryFailures({ securityHub: { ...synced, scopes: 0 }, history: 'disabled' }, []);
+    const everywhere = deliveryFailures({ securityHub: { scopes: 3, imported: 0, archived: 0, failed: 7 }, history: delivered }, [refused]);
+    const wholeCallsRefused = deliveryFailures({ securityHub: { scopes: 3, imported: 0, archived: 0, failed: 0 }, history: delivered }, [refused]);
+    const somewhere = deliveryFailures({ securityHub: { scopes: 3, imported: 4, archived: 0, failed: 2 }, history: delivered }, [refused]);
+    const archivedOnly = deliveryFailures({ securityHub: { scopes: 3, imported: 0, archived: 1, failed: 2 }, history: delivered }, [refused]);
+    const nothingToSend = deliveryFailures({ securityHub: { scopes: 3, imported: 0, archived: 0, failed: 0 }, history: delivered }, []);
 
     // Assess
-    expect(everywhere).toEqual(['securityHub']);
-    expect(once).toEqual([]);
-    expect(nothingToSync).toEqual([]);
+    expect([everywhere, wholeCallsRefused, somewhere, archivedOnly, nothingToSend]).toEqual([['securityHub'], ['securityHub'], [], [], []]);
   });
 
   it('names a notification SNS refused and a history that could not be saved, and nothing in a dry run', () => {
