@@ -6,9 +6,14 @@ import { Tracer } from '@aws-lambda-powertools/tracer';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { LambdaTools } from '../lib/lambda/audit.js';
+import type { LambdaTools, MetricUnitName } from '../lib/lambda/tools.js';
 
 const serviceName = 'eks-fleet-auditor';
+
+/** Hooks for local runs (demo, tests): the outcome, the simulator's wiring, each metric emitted. */
+export interface LocalHooks extends Pick<LambdaTools, 'onOutcome' | 'wiring'> {
+  onMetric?: (name: string, unit: MetricUnitName, value: number) => void;
+}
 
 /**
  * Powertools for one handler (built when the handler is, so they read the environment Lambda
@@ -16,7 +21,7 @@ const serviceName = 'eks-fleet-auditor';
  */
 export function withPowertools<R>(
   create: (tools: LambdaTools) => (event: unknown, context: Context) => Promise<R>,
-  extra: Pick<LambdaTools, 'onOutcome' | 'wiring'> = {},
+  { onMetric, ...extra }: LocalHooks = {},
 ) {
   const logger = new Logger({ serviceName });
   const metrics = new Metrics({ serviceName, namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'EksFleetAuditor' });
@@ -25,7 +30,10 @@ export function withPowertools<R>(
     ...extra,
     logger,
     metrics: {
-      addMetric: (name, unit, value) => metrics.addMetric(name, MetricUnit[unit], value),
+      addMetric: (name, unit, value) => {
+        onMetric?.(name, unit, value);
+        metrics.addMetric(name, MetricUnit[unit], value);
+      },
       singleMetric: () => {
         const single = metrics.singleMetric();
         return {

@@ -1,4 +1,4 @@
-import { createScanWorkerHandler } from '../lib/lambda/distributed.js';
+import { createScanWorkerHandler } from '../lib/lambda/scan-worker.js';
 import { withPowertools } from './powertools.js';
 
 /** One batch of accounts of the distributed run (the Distributed Map's item processor). */

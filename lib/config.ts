@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DAEMONSET_READ_MODES, type DaemonSetReadMode } from './collect/kubernetes/mode.js';
+import { knownRegion } from './partitions.js';
 import { SEVERITIES, type Severity } from './types.js';
 
 /**
@@ -22,6 +23,8 @@ export interface AuditConfig {
   roleName: string;
   /** Never logged. */
   externalId?: string;
+  /** The SSM parameter (SecureString) the Lambda reads the ExternalId from at cold start. */
+  externalIdParameter?: string;
   sessionName: string;
   regions: string[] | 'all';
   accounts?: string[];
@@ -54,7 +57,8 @@ export interface AuditConfig {
 export const CONFIG_VARIABLES = {
   AWS_REGION: 'home region (Organizations, STS); set by Lambda',
   AUDIT_ROLE_NAME: 'name of the audit role in every member account (required)',
-  AUDIT_EXTERNAL_ID: 'ExternalId the audit role requires (optional, never logged)',
+  AUDIT_EXTERNAL_ID: 'ExternalId the audit role requires (optional, never logged; the CLI\'s --external-id)',
+  AUDIT_EXTERNAL_ID_PARAMETER: 'name of the SSM SecureString parameter holding the ExternalId, read once per Lambda container (set by serverless.yml from externalIdParameter; optional)',
   AUDIT_SESSION_NAME: 'RoleSessionName of the AssumeRole calls (default eks-fleet-auditor)',
   AUDIT_REGIONS: '"all" (regions enabled in each account) or a comma list (default all)',
   AUDIT_ACCOUNTS: 'comma list of account ids to scan (default: every ACTIVE account)',
@@ -68,12 +72,12 @@ export const CONFIG_VARIABLES = {
   AUDIT_MAX_ATTEMPTS: 'SDK attempts per call, retries included (default 8)',
   TOPIC_ARN: 'SNS topic for the email digest and the Slack message (unset: no notification)',
   HISTORY_BUCKET: 'S3 bucket for run reports (unset: no history, every finding is NEW)',
-  HISTORY_PREFIX: 'key prefix in the history bucket (default fleet-audit/)',
+  HISTORY_PREFIX: 'key prefix in the history bucket: path segments of letters, digits, . _ -, ending in / (default fleet-audit/)',
   NOTIFY_MODE: 'always | on-change | never (default on-change)',
   MIN_SEVERITY: 'lowest severity that is notified (default low)',
   SUPPRESSIONS_URI: 's3://bucket/key of the suppressions file (JSON or YAML; optional)',
   SECURITY_HUB: 'true to import findings into Security Hub (default true)',
-  DEADLINE_MARGIN_MS: 'stop starting new accounts this long before the Lambda timeout (default 60000)',
+  DEADLINE_MARGIN_MS: 'stop starting new accounts this long before the Lambda timeout (default 60000); refused at invocation when it leaves less than 1 s to scan',
   STATE_MACHINE_ARN: 'the distributed run (Step Functions) for large organizations (set by serverless.yml; unset: always one Lambda)',
   DISTRIBUTED_THRESHOLD: 'above this many selected accounts the run is distributed (default 1500; 0: always)',
   AUDIT_READ_DAEMONSET: 'when the aws-node DaemonSet is read through the Kubernetes API: self-managed (clusters without the managed add-on), all (also managed add-ons, to record drift) or never (default self-managed)',
@@ -86,33 +90,66 @@ const list = (value: string | undefined) => {
   return items.length ? items : undefined;
 };
 
+/** Variables whose value is never echoed in an error. */
+const SECRET_VARIABLES: ReadonlySet<keyof typeof CONFIG_VARIABLES> = new Set(['AUDIT_EXTERNAL_ID']);
+
 function variable<T>(env: Env, name: keyof typeof CONFIG_VARIABLES, schema: z.ZodType<T>): T {
   const parsed = schema.safeParse(env[name]?.trim() || undefined);
   if (!parsed.success) {
-    const value = name === 'AUDIT_EXTERNAL_ID' ? '' : ` (got "${env[name]}")`;
+    const value = SECRET_VARIABLES.has(name) ? '' : ` (got "${env[name]}")`;
     throw new ConfigError(`${name}: ${parsed.error.issues[0]!.message}${value}; expected ${CONFIG_VARIABLES[name]}`);
   }
   return parsed.data;
 }
 
+/** Whole decimal numbers only: `0x20`, `1e2`, `12.0` and ` 1_000` are refused, not read as 32, 100 or 12. */
 const integer = (min: number, max: number, fallback: number) =>
-  z.coerce.number().int(`must be a whole number`).min(min, `must be at least ${min}`).max(max, `must be at most ${max}`).default(fallback);
+  z
+    .string()
+    .regex(/^\d{1,15}$/, 'must be a whole decimal number')
+    .transform(Number)
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .default(fallback);
 const bool = (fallback: boolean) =>
   z.enum(['true', 'false'], 'must be true or false').default(fallback ? 'true' : 'false').transform((v) => v === 'true');
 const accountIds = z.string().optional().transform(list).pipe(z.array(z.string().regex(/^\d{12}$/, 'every account id has 12 digits')).optional());
 const ouIds = z.string().optional().transform(list).pipe(z.array(z.string().regex(/^(ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32})$/, 'every OU id looks like ou-abcd-12345678')).optional());
 
+/** An AWS Region the SDK lists (lib/partitions.ts): `eu-west-9` is refused, not scanned as nothing. */
+export const regionName = z.string().refine((name) => knownRegion(name) !== undefined, { error: (issue) => `${String(issue.input)} is not an AWS Region` });
+
+/** STS AssumeRole's ExternalId: 2 to 1224 characters of `[\w+=,.@:/-]` (the API reference's pattern). */
+export const externalIdSchema = z.string().regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2 to 1224 characters of letters, digits and _+=,.@:/-');
+
+/**
+ * An S3 key prefix the IAM statements can be scoped to: path segments of letters, digits, `.`,
+ * `_` and `-` (S3's "safe characters" without `*`, which IAM would read as a wildcard, and
+ * without `!'()`), no `.` or `..` segment, ending in `/`.
+ */
+const historyPrefix = z
+  .string()
+  .max(256, 'must be at most 256 characters')
+  .regex(/^([A-Za-z0-9._-]+\/)+$/, 'must be path segments of letters, digits, . _ - each ending in /')
+  .refine((p) => !p.split('/').some((segment) => segment === '.' || segment === '..'), 'must not have a . or .. segment')
+  .default('fleet-audit/');
+
+/** SNS topic ARNs, standard or FIFO (`name.fifo`): 1 to 256 letters, digits, `-` and `_` (SNS CreateTopic). */
+const topicArn = z
+  .string()
+  .regex(/^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:([A-Za-z0-9_-]{1,256}|[A-Za-z0-9_-]{1,251}\.fifo)$/, 'is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>[.fifo])');
+
+/** SSM parameter names: letters, digits and `_.-/`, 1 to 2048 characters, `/` first when hierarchical (PutParameter). */
+const parameterName = z.string().regex(/^(\/[\w.-]+)+$/, 'is not an SSM parameter path (/eks-fleet-auditor/external-id)').max(2048).optional();
+
+/** The partition of a Region the SDK lists; `aws` for anything else (validated apart). */
 export function partitionOf(region: string): string {
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  return 'aws';
+  return knownRegion(region)?.partition ?? 'aws';
 }
 
 /** Reads and validates the whole configuration; throws ConfigError naming the variable. */
 export function readConfig(env: Env = process.env): AuditConfig {
-  const homeRegion = variable(env, 'AWS_REGION', z.string('is required').regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'is not a region name'));
+  const homeRegion = variable(env, 'AWS_REGION', z.string('is required').pipe(regionName));
+  const partition = partitionOf(homeRegion);
   const regions = variable(
     env,
     'AUDIT_REGIONS',
@@ -120,14 +157,21 @@ export function readConfig(env: Env = process.env): AuditConfig {
       .string()
       .default('all')
       .transform((v) => (v === 'all' ? ('all' as const) : list(v) ?? []))
-      .refine((v) => v === 'all' || (v.length > 0 && v.every((r) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(r))), 'is "all" or a comma list of region names'),
+      .refine((v) => v === 'all' || v.length > 0, 'is "all" or a comma list of Region names')
+      .pipe(z.union([z.literal('all'), z.array(regionName)]))
+      .refine((v) => v === 'all' || v.every((r) => partitionOf(r) === partition), `every Region must be in the ${partition} partition of AWS_REGION`),
   );
-  const topicArn = variable(env, 'TOPIC_ARN', z.string().regex(/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]+$/, 'is not an SNS topic ARN').optional());
+  const externalId = variable(env, 'AUDIT_EXTERNAL_ID', externalIdSchema.optional());
+  const externalIdParameter = variable(env, 'AUDIT_EXTERNAL_ID_PARAMETER', parameterName);
+  if (externalId !== undefined && externalIdParameter !== undefined) {
+    throw new ConfigError('AUDIT_EXTERNAL_ID_PARAMETER: set either it or AUDIT_EXTERNAL_ID, not both');
+  }
   return {
-    partition: partitionOf(homeRegion),
+    partition,
     homeRegion,
     roleName: variable(env, 'AUDIT_ROLE_NAME', z.string('is required').regex(/^[\w+=,.@/-]{1,64}$/, 'is not an IAM role name')),
-    ...optional('externalId', variable(env, 'AUDIT_EXTERNAL_ID', z.string().min(2).max(1224).optional())),
+    ...optional('externalId', externalId),
+    ...optional('externalIdParameter', externalIdParameter),
     sessionName: variable(env, 'AUDIT_SESSION_NAME', z.string().regex(/^[\w+=,.@-]{2,64}$/, 'is not a valid session name').default('eks-fleet-auditor')),
     regions,
     ...optional('accounts', variable(env, 'AUDIT_ACCOUNTS', accountIds)),
@@ -139,18 +183,36 @@ export function readConfig(env: Env = process.env): AuditConfig {
     perAccountConcurrency: variable(env, 'AUDIT_ACCOUNT_CONCURRENCY', integer(1, 64, 8)),
     retryMode: variable(env, 'AUDIT_RETRY_MODE', z.enum(['standard', 'adaptive'], 'must be standard or adaptive').default('standard')),
     maxAttempts: variable(env, 'AUDIT_MAX_ATTEMPTS', integer(1, 20, 8)),
-    ...optional('topicArn', topicArn),
+    ...optional('topicArn', variable(env, 'TOPIC_ARN', topicArn.optional())),
     ...optional('historyBucket', variable(env, 'HISTORY_BUCKET', z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'is not a bucket name').optional())),
-    historyPrefix: variable(env, 'HISTORY_PREFIX', z.string().default('fleet-audit/')),
+    historyPrefix: variable(env, 'HISTORY_PREFIX', historyPrefix),
     notifyMode: variable(env, 'NOTIFY_MODE', z.enum(['always', 'on-change', 'never'], 'must be always, on-change or never').default('on-change')),
     minSeverity: variable(env, 'MIN_SEVERITY', z.enum(SEVERITIES as [Severity, ...Severity[]], `must be one of ${SEVERITIES.join(', ')}`).default('low')),
     ...optional('suppressionsUri', variable(env, 'SUPPRESSIONS_URI', z.string().regex(/^s3:\/\/[^/]+\/.+$/, 'must look like s3://bucket/key').optional())),
     securityHub: variable(env, 'SECURITY_HUB', bool(true)),
-    deadlineMarginMs: variable(env, 'DEADLINE_MARGIN_MS', integer(0, 600_000, 60_000)),
+    deadlineMarginMs: variable(env, 'DEADLINE_MARGIN_MS', integer(0, 900_000, 60_000)),
     ...optional('stateMachineArn', variable(env, 'STATE_MACHINE_ARN', z.string().regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/, 'is not a state machine ARN').optional())),
     distributedThreshold: variable(env, 'DISTRIBUTED_THRESHOLD', integer(0, 1_000_000, 1500)),
     readDaemonSet: variable(env, 'AUDIT_READ_DAEMONSET', z.enum(DAEMONSET_READ_MODES, `must be ${DAEMONSET_READ_MODES.join(', ')}`).default('self-managed')),
   };
+}
+
+/** The least time a run may have to scan, after DEADLINE_MARGIN_MS is set aside. */
+export const MIN_SCAN_WINDOW_MS = 1_000;
+
+/**
+ * When the run stops starting new accounts: the Lambda's remaining time less DEADLINE_MARGIN_MS.
+ * A margin that leaves less than MIN_SCAN_WINDOW_MS (a margin at or above the function timeout,
+ * say) would scan nothing and succeed: it is a ConfigError naming the variable instead.
+ */
+export function deadlineOf(config: Pick<AuditConfig, 'deadlineMarginMs'>, now: number, remainingMs: number): number {
+  const windowMs = remainingMs - config.deadlineMarginMs;
+  if (windowMs < MIN_SCAN_WINDOW_MS) {
+    throw new ConfigError(
+      `DEADLINE_MARGIN_MS: ${config.deadlineMarginMs} ms leaves ${Math.max(0, windowMs)} ms of the Lambda's remaining ${remainingMs} ms to scan (at least ${MIN_SCAN_WINDOW_MS} ms needed); set it well below the function timeout`,
+    );
+  }
+  return now + windowMs;
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -6,12 +6,14 @@ import type { HistoryError, HistoryStore, SavedReport } from './deliver/history/
 import { recheckOf, RecheckIndex, SECURITY_HUB_RETENTION_DAYS } from './deliver/lifecycle.js';
 import { buildNotification } from './deliver/notify/message.js';
 import { shouldNotify, type NotifyDecision, type NotifyPolicy } from './deliver/notify/policy.js';
-import { NotifyError, type Notifier } from './deliver/notify/sns-notifier.js';
+import { deliveryFailures, type DeliveryKind } from './deliver/failures.js';
+import { NotifyError } from './deliver/notify/errors.js';
+import type { Notifier } from './deliver/notify/sns-notifier.js';
 import type { ArchivedFinding, FindingsSink, SyncResult } from './deliver/securityhub/sink.js';
 import { applySuppressions, type ExpiredSuppression, type Suppression, type SuppressionOutcome } from './deliver/suppressions.js';
 import { evaluateFleet } from './evaluate/evaluate.js';
 import type { Rule } from './evaluate/rule.js';
-import type { ClusterFacts, CoverageNote, Finding, Recheck, ScanError, SuppressedFinding } from './types.js';
+import type { ClusterFacts, CoverageNote, Finding, Recheck, ScanError, SuppressedFinding, UnusedSuppression } from './types.js';
 
 export const TOOL = { name: 'eks-fleet-auditor', version: '0.1.0' } as const;
 
@@ -80,6 +82,8 @@ export interface DeliverySummary {
   securityHub: SecurityHubSummary | 'disabled' | 'dry-run';
   notification: { sent: boolean; reason: string; messageId?: string } | 'disabled' | 'dry-run';
   history: SavedReport | 'disabled' | 'dry-run' | 'failed';
+  /** The deliveries that failed (lib/deliver/failures.ts); empty when everything due was delivered. */
+  failures: DeliveryKind[];
 }
 
 export interface RunOutcome {
@@ -97,8 +101,8 @@ function errorOf(stage: ScanError['stage'], error: unknown, where: Partial<ScanE
   return { accountId: where.accountId ?? '-', ...where, stage, code: e.code ?? e.name ?? 'Error', message: e.message ?? String(error) };
 }
 
-/** The inventory kept in the report: configuration values may hold secrets, so they stay out. */
-function inventoryOf(clusters: readonly ClusterFacts[]): ClusterFacts[] {
+/** The inventory kept in the report (and in a distributed run's parts): configuration values may hold secrets, so they stay out. */
+export function inventoryOf(clusters: readonly ClusterFacts[]): ClusterFacts[] {
   return clusters.map((c) => ({ ...c, cni: { ...c.cni, configurationValues: null } }));
 }
 
@@ -196,6 +200,8 @@ export interface AuditedBatch {
   findings: Finding[];
   suppressed: SuppressedFinding[];
   expired: ExpiredSuppression[];
+  /** The suppressions this batch's findings never matched; absent when the batch was not audited. */
+  unusedSuppressions?: UnusedSuppression[];
   errors: ScanError[];
   notes: CoverageNote[];
   /** What this scan re-read: which earlier findings it may resolve. */
@@ -232,7 +238,18 @@ export async function auditScan(
     ports.logger?.info('security hub synced', { ...securityHub });
   }
   const { sessions: _sessions, ...plain } = scan;
-  return { scan: plain, findings: outcome.active, suppressed: outcome.suppressed, expired: outcome.expired, errors, notes, recheck, archived, securityHub };
+  return {
+    scan: plain,
+    findings: outcome.active,
+    suppressed: outcome.suppressed,
+    expired: outcome.expired,
+    unusedSuppressions: outcome.unused,
+    errors,
+    notes,
+    recheck,
+    archived,
+    securityHub,
+  };
 }
 
 /** Whether the run may still deliver; a lost lease is recorded once as the run's error. */
@@ -270,6 +287,7 @@ export function mergeBatches(batches: readonly AuditedBatch[]): AuditedBatch {
     findings: batches.flatMap((b) => b.findings),
     suppressed: batches.flatMap((b) => b.suppressed),
     expired: batches.flatMap((b) => b.expired),
+    ...unusedInEvery(batches),
     errors: batches.flatMap((b) => b.errors).sort(byAccount),
     notes: batches.flatMap((b) => b.notes).sort(byAccount),
     recheck: mergeRechecks(batches.map((b) => b.recheck)),
@@ -346,6 +364,57 @@ function departureNotes(departures: readonly Departure[], securityHub: boolean):
   }));
 }
 
+/**
+ * The findings of the baseline that left the audit where the audit role still works, told from
+ * the selection alone (before any scan): accounts excluded by configuration, regions taken out of
+ * an explicit AUDIT_REGIONS. What the distributed run's plan archives, since its aggregate step
+ * assumes no role.
+ */
+export function archivableBeforeScan(baseline: readonly Finding[], selected: SelectedAccounts, scan: Pick<ScanOptions, 'regions' | 'narrowed'>): Departure[] {
+  const excluded = new Map(selected.selection.notSelected.filter((a) => a.status === 'excluded').map((a) => [a.accountId, a]));
+  const scanned = new Set(selected.selection.selected.map((a) => a.id));
+  const departures = new Map<string, Departure>();
+  for (const finding of baseline) {
+    const account = excluded.get(finding.accountId);
+    const regionLeft = !account && scanned.has(finding.accountId) && scan.regions !== 'all' && !scan.narrowed && !scan.regions.includes(finding.region);
+    if (!account && !regionLeft) continue;
+    const key = `${finding.accountId}/${regionLeft ? finding.region : ''}`;
+    const reason = account ? `the account is excluded from the audit (${account.reason ?? 'account filters'})` : `${finding.region} is no longer among the audited regions`;
+    const departure = departures.get(key) ?? { accountId: finding.accountId, ...(regionLeft ? { region: finding.region } : {}), reason, archivable: true, findings: [] };
+    departure.findings.push(finding);
+    departures.set(key, departure);
+  }
+  return [...departures.values()];
+}
+
+/** The plan's part of archiving what left the audit (see archivableBeforeScan). */
+export async function archiveDepartedBeforeScan(
+  selected: SelectedAccounts,
+  scan: ScanOptions,
+  ports: Pick<AuditPorts, 'history' | 'findings' | 'collect'>,
+  now: Date = new Date(),
+): Promise<{ archived: number; errors: ScanError[] }> {
+  if (!ports.history || !ports.findings) return { archived: 0, errors: [] };
+  const errors: ScanError[] = [];
+  const { report } = await ports.history((error) => errors.push(errorOf('deliver-history', error))).baseline();
+  const departures = archivableBeforeScan(knownFindings(report) ?? [], selected, scan);
+  if (departures.length === 0) return { archived: 0, errors };
+  const archived = await archiveDepartures(departures, ports.findings, departedSessions(ports.collect, scan, selected.managementId), now.toISOString());
+  return { archived: archived.archived, errors: [...errors, ...archived.errors] };
+}
+
+/** Unused in the whole run: unused in every batch that was audited. */
+function unusedInEvery(batches: readonly AuditedBatch[]): Pick<AuditedBatch, 'unusedSuppressions'> {
+  const audited = batches.flatMap((b) => (b.unusedSuppressions ? [b.unusedSuppressions] : []));
+  if (audited.length === 0) return {};
+  const key = (u: UnusedSuppression) => JSON.stringify(u);
+  const everywhere = audited.slice(1).reduce((kept, list) => {
+    const keys = new Set(list.map(key));
+    return kept.filter((u) => keys.has(key(u)));
+  }, audited[0]!);
+  return { unusedSuppressions: everywhere };
+}
+
 /** Delta → notification → history: the part of a run that needs the whole organization at once. */
 export async function concludeRun(
   batch: AuditedBatch,
@@ -368,6 +437,7 @@ export async function concludeRun(
     securityHub: batch.securityHub,
     notification: options.dryRun ? 'dry-run' : 'disabled',
     history: options.dryRun ? 'dry-run' : 'disabled',
+    failures: [],
   };
   const now = clock().toISOString();
   if (!options.dryRun && ports.findings && options.departedSession && delta.departures.some((d) => d.archivable) && leaseHeld(options.lease, errors)) {
@@ -394,6 +464,7 @@ export async function concludeRun(
     newIds: delta.new.map((f) => f.id),
     ...(resolved.length ? { resolved } : {}),
     ...(carried.length ? { carriedOver: carried } : {}),
+    ...(batch.unusedSuppressions?.length ? { unusedSuppressions: batch.unusedSuppressions } : {}),
   };
 
   // The news counts as delivered unless a publish was due and failed: with no topic, or nothing to
@@ -411,6 +482,7 @@ export async function concludeRun(
         delta,
         suppressed: batch.suppressed,
         expired: batch.expired,
+        ...(report.unusedSuppressions ? { unusedSuppressions: report.unusedSuppressions } : {}),
         coverage: report.coverage,
         errors,
         minSeverity: options.notify.minSeverity,
@@ -437,6 +509,7 @@ export async function concludeRun(
       errors.push(errorOf('deliver-history', error));
     }
   }
+  delivery.failures = deliveryFailures(delivery, errors);
   return { report, delta, delivery };
 }
 

@@ -283,6 +283,16 @@ export interface SuppressedFinding {
   expires: string;
 }
 
+/** A suppression that matched no finding of the run: fixed, mistyped, or its clusters not reached. */
+export interface UnusedSuppression {
+  /** Its index in the suppressions file (`suppressions[entry]`). */
+  entry: number;
+  /** The matchers it gives: rule, account, ou, region, cluster globs. */
+  matchers: Partial<Record<'rule' | 'account' | 'ou' | 'region' | 'cluster', string>>;
+  reason: string;
+  expires: string;
+}
+
 export interface RunReport {
   schemaVersion: 1;
   runId: string;
@@ -296,4 +306,6 @@ export interface RunReport {
   completedScopes: Scope[];
   accounts: Account[];
   clusters: ClusterFacts[];
+  /** Suppressions that matched nothing this run (absent when there are none, or no suppressions file). */
+  unusedSuppressions?: UnusedSuppression[];
 }

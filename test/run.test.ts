@@ -8,7 +8,7 @@ import type { Notifier } from '../lib/deliver/notify/sns-notifier.js';
 import type { FindingsSink, SecurityHubScope } from '../lib/deliver/securityhub/sink.js';
 import type { Rule } from '../lib/evaluate/rule.js';
 import { loadRules } from '../lib/rules/load.js';
-import { runAudit, type AuditPorts } from '../lib/run.js';
+import { mergeBatches, runAudit, type AuditedBatch, type AuditPorts } from '../lib/run.js';
 import type { Finding } from '../lib/types.js';
 
 let rules: Rule[];
@@ -128,5 +128,48 @@ describe('run', () => {
 
     // Assess
     expect(JSON.stringify(report)).not.toContain('hunter2');
+  });
+
+  it('reports the suppressions that matched nothing, and keeps them in the saved report', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'run-unused-'));
+    const suppressions = [
+      { cluster: 'old', rule: 'vpc-cni-below-v1.8.0', reason: 'accepted', expires: '2099-01-01' },
+      { cluster: 'decommissioned-*', reason: 'going away', expires: '2099-01-01' },
+    ];
+    const ports: AuditPorts = { collect: fakeCollect({ old: 'v1.7.1' }), rules, suppressions, history: (onError) => new LocalHistoryStore(dir, { onError }) };
+
+    // Act
+    const { report } = await runAudit({ scan: SCAN, notify: { mode: 'never', minSeverity: 'low' } }, ports);
+    const saved = await new LocalHistoryStore(dir, { onError: () => undefined }).latest();
+
+    // Assess
+    const unused = [{ entry: 1, matchers: { cluster: 'decommissioned-*' }, reason: 'going away', expires: '2099-01-01' }];
+    expect(report.unusedSuppressions).toEqual(unused);
+    expect(saved?.unusedSuppressions).toEqual(unused);
+  });
+
+  it('counts a suppression unused in a distributed run only when no audited batch used it', () => {
+    // Prepare: batch b used entry 0; the failed batch c says nothing
+    const entry = (n: number) => ({ entry: n, matchers: { cluster: `c${n}` }, reason: 'r', expires: '2099-01-01' });
+    const batch = (unusedSuppressions?: ReturnType<typeof entry>[]): AuditedBatch => ({
+      scan: { accounts: [], clusters: [], errors: [], completedScopes: [], checks: { accounts: [], scopes: [] }, coverage: { accounts: { listed: 0, excluded: 0, scanned: 0, failed: 0, notReached: 0 }, regions: { scanned: 0, notEnabled: 0, failed: 0 }, clusters: { scanned: 0, failed: 0, managedAddon: 0, selfManaged: 0 }, notes: [] } },
+      findings: [],
+      suppressed: [],
+      expired: [],
+      errors: [],
+      notes: [],
+      recheck: { rules: [], regions: 'all', narrowed: false, accounts: [], scopes: [], skipped: [] },
+      archived: [],
+      securityHub: 'disabled',
+      ...(unusedSuppressions ? { unusedSuppressions } : {}),
+    });
+
+    // Act
+    const merged = mergeBatches([batch([entry(0), entry(1)]), batch([entry(1), entry(2)]), batch()]);
+
+    // Assess
+    expect(merged.unusedSuppressions).toEqual([entry(1)]);
+    expect(mergeBatches([batch()]).unusedSuppressions).toBeUndefined();
   });
 });

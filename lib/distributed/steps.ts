@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
 import { getS3Text, putS3Text } from '../deliver/s3-object.js';
-import { auditScan, concludeRun, departedSessions, mergeBatches, type AuditedBatch, type AuditPorts, type RunOptions, type RunOutcome } from '../run.js';
+import { auditScan, concludeRun, inventoryOf, mergeBatches, type AuditedBatch, type AuditPorts, type RunOptions, type RunOutcome } from '../run.js';
 import type { Account, AccountCheck, ScanError } from '../types.js';
 import { partKey, partsPrefix, type AggregateEvent, type DistributedPlan, type WorkerEvent } from './protocol.js';
 
@@ -57,7 +57,9 @@ export async function scanBatch(
   const scan = await scanSelection(selection, event.BatchInput.managementId ?? undefined, options.scan, ports.collect, () => clock().getTime());
   const batch = await auditScan(scan, options, ports);
   const key = partKey(storage.prefix, event.BatchInput.runId, event.Items);
-  await putS3Text(storage.s3, { bucket: storage.bucket, key }, JSON.stringify(batch));
+  // The part outlives the run for days: raw configuration values (they may hold secrets) stay out, as in the report.
+  const part: AuditedBatch = { ...batch, scan: { ...batch.scan, clusters: inventoryOf(batch.scan.clusters) } };
+  await putS3Text(storage.s3, { bucket: storage.bucket, key }, JSON.stringify(part));
   return { key, accounts: event.Items.length };
 }
 
@@ -109,8 +111,8 @@ async function rosterOf(event: AggregateEvent, storage: DistributedStorage, seen
 /** Aggregate: every part merged into one report, then delta, notification and history as in one process. */
 export async function aggregateRun(
   event: AggregateEvent,
-  options: Pick<RunOptions, 'notify' | 'now' | 'scan'>,
-  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger' | 'findings' | 'collect'>,
+  options: Pick<RunOptions, 'notify' | 'now'>,
+  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger'>,
   storage: DistributedStorage,
 ): Promise<RunOutcome> {
   const batches = await Promise.all(
@@ -126,6 +128,6 @@ export async function aggregateRun(
   merged.scan.coverage.accounts.listed = event.listed;
   merged.scan.coverage.accounts.excluded = event.excluded;
   merged.recheck.accounts = await rosterOf(event, storage, merged.recheck.accounts);
-  const departedSession = departedSessions(ports.collect, options.scan, event.managementId ?? undefined);
-  return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, { ...options, departedSession }, ports);
+  // The plan archived what left the audit where the audit role still works (the aggregate assumes no role).
+  return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, options, ports);
 }

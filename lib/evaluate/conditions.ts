@@ -1,8 +1,8 @@
-import picomatch from 'picomatch';
 import semver from 'semver';
 import { z } from 'zod';
 import { goParseBool } from './configuration.js';
 import { factType, isKnownFact, type FactValue, type FactView } from './facts.js';
+import { compileGlob, globProblem } from './glob.js';
 import { inRange, isValidRange, parseCniVersion, parseKubernetesVersion } from './version.js';
 
 /**
@@ -27,7 +27,14 @@ const leafSchema = z
     gt: z.number().optional(),
     gte: z.number().optional(),
     semver: z.string().refine(isValidRange, { message: 'not a valid semver range' }).optional(),
-    matches: z.string().min(1).optional(),
+    matches: z
+      .string()
+      .min(1)
+      .superRefine((glob, ctx) => {
+        const problem = globProblem(glob);
+        if (problem) ctx.addIssue({ code: 'custom', message: `not a valid glob: ${problem}` });
+      })
+      .optional(),
   })
   .superRefine((leaf, ctx) => {
     const ops = OPERATORS.filter((op) => leaf[op] !== undefined);
@@ -116,6 +123,14 @@ function versionInRange(value: FactValue, range: string): boolean {
   return k8s !== null && semver.satisfies(k8s, range);
 }
 
+/** Each rule glob compiled once (validated when the rule was loaded), matched in linear time (glob.ts). */
+const globs = new Map<string, (value: string) => boolean>();
+function globOf(pattern: string): (value: string) => boolean {
+  let isMatch = globs.get(pattern);
+  if (!isMatch) globs.set(pattern, (isMatch = compileGlob(pattern)));
+  return isMatch;
+}
+
 function operatorOf(leaf: Leaf): Operator {
   return OPERATORS.find((op) => leaf[op] !== undefined)!;
 }
@@ -141,7 +156,7 @@ function testLeaf(leaf: Leaf, value: FactValue): boolean {
     case 'semver':
       return versionInRange(value, leaf.semver!);
     case 'matches': {
-      const isMatch = picomatch(leaf.matches!);
+      const isMatch = globOf(leaf.matches!);
       return anyElement(value, (v) => isMatch(String(v)));
     }
   }

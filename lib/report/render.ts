@@ -1,5 +1,6 @@
 import { painter, formatSeverity } from '../cli/format.js';
 import { countBySeverity } from '../severity.js';
+import { describeUnused } from '../deliver/suppressions.js';
 import type { RunOutcome } from '../run.js';
 import { coverageLine, errorLine, fixCommands, groupByRule, versionMove, where } from './group.js';
 
@@ -45,6 +46,7 @@ export function renderText(outcome: RunOutcome, isTty = false): string {
     lines.push('', paint('bold', `Suppressed (${report.suppressed.length})`));
     for (const s of report.suppressed) lines.push(`  ${where(s.finding)}: ${s.finding.ruleId} — ${s.reason} (until ${s.expires})`);
   }
+  if (report.unusedSuppressions?.length) lines.push('', `Unused suppressions (matched nothing this run): ${report.unusedSuppressions.map(describeUnused).join('; ')}`);
   if (report.coverage.notes.length) {
     lines.push('', paint('bold', `Coverage notes (${report.coverage.notes.length})`));
     for (const n of report.coverage.notes) lines.push(`  ${[n.accountId, n.region, n.cluster].filter(Boolean).join(' ')}: ${n.kind} — ${n.message}`);
@@ -86,6 +88,7 @@ export function renderMarkdown(outcome: RunOutcome): string {
   if (report.suppressed.length) {
     lines.push('', '## Suppressed', '', ...report.suppressed.map((s) => `- ${where(s.finding)}: \`${s.finding.ruleId}\` — ${s.reason} (until ${s.expires})`));
   }
+  if (report.unusedSuppressions?.length) lines.push('', `**Unused suppressions** (matched nothing this run): ${cell(report.unusedSuppressions.map(describeUnused).join('; '))}`);
   if (report.errors.length) lines.push('', '## Errors', '', ...report.errors.map((e) => `- ${errorLine(e)}`));
   if (report.coverage.notes.length) {
     lines.push('', '## Coverage notes', '', ...report.coverage.notes.map((n) => `- ${[n.accountId, n.region, n.cluster].filter(Boolean).join(' ')}: ${n.kind} — ${n.message}`));

@@ -80,7 +80,8 @@ describe('scan', () => {
     const dir = await mkdtemp(join(tmpdir(), 'supp-'));
     const good = join(dir, 'good.yaml');
     const bad = join(dir, 'bad.yaml');
-    await writeFile(good, 'suppressions:\n  - cluster: checkout-legacy-use1\n    reason: Decommissioned next week, CHG-42\n    expires: 2099-01-01\n');
+    const nextMonth = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    await writeFile(good, `suppressions:\n  - cluster: checkout-legacy-use1\n    reason: Decommissioned next week, CHG-42\n    expires: ${nextMonth}\n`);
     await writeFile(bad, 'suppressions:\n  - cluster: checkout-legacy-use1\n    reason: no expiry\n');
 
     // Act
@@ -96,7 +97,7 @@ describe('scan', () => {
   });
 
   it.each([
-    [['--regions', 'mars'], /--regions: is "all" or a comma list of region names/],
+    [['--regions', 'mars'], /--regions: mars is not an AWS Region/],
     [['--concurrency', 'many'], /--concurrency: .*got "many"/],
     [['--accounts', '12'], /--accounts: every account id has 12 digits/],
   ])('exits 2 on bad input %j', async (args, message) => {

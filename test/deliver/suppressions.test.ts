@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { applySuppressions, loadSuppressions, parseSuppressions, SuppressionsError } from '../../lib/deliver/suppressions.js';
+import { applySuppressions, describeUnused, loadSuppressions, maxExpiry, parseSuppressions, SuppressionsError } from '../../lib/deliver/suppressions.js';
 import type { Suppression } from '../../lib/deliver/suppressions.js';
 import { aFinding } from './fixtures.js';
 
@@ -101,13 +101,54 @@ describe('suppressions.ts', () => {
     ['no matcher', { suppressions: [{ reason: 'r', expires: '2027-01-31' }] }, 'suppressions[0]: needs at least one of rule, account, ou, region, cluster'],
     ['a bad date', { suppressions: [{ cluster: 'a', reason: 'r', expires: '31/01/2027' }] }, 'suppressions[0].expires: must be an ISO date'],
     ['a number for an account', { suppressions: [{ account: 123456789012, reason: 'r', expires: '2027-01-31' }] }, 'suppressions[0].account: must be a string'],
+    ['a blank reason', { suppressions: [{ cluster: 'a', reason: ' \t ', expires: '2027-01-31' }] }, 'suppressions[0].reason: must not be empty or blank'],
+    ['an empty matcher', { suppressions: [{ cluster: '', reason: 'r', expires: '2027-01-31' }] }, 'suppressions[0].cluster: must not be empty or blank'],
+    ['an expiry more than a year ahead', { suppressions: [{ cluster: 'a', reason: 'r', expires: '2027-02-01' }] }, 'suppressions[0].expires: 2027-02-01 is more than one year ahead: at most 2027-01-31'],
+    ['an expiry time more than a year ahead', { suppressions: [{ cluster: 'a', reason: 'r', expires: '2027-02-01T00:00:01Z' }] }, 'suppressions[0].expires: 2027-02-01T00:00:01Z is more than one year ahead'],
+    ['a glob that cannot compile', { suppressions: [{ cluster: 'a', reason: 'r', expires: '2027-01-31' }, { cluster: 'sandbox-[0-9', reason: 'r', expires: '2027-01-31' }] }, 'suppressions[1].cluster: not a valid glob: unclosed "[" at 9'],
+    ['an extglob', { suppressions: [{ region: '@(eu|us)-*', reason: 'r', expires: '2027-01-31' }] }, 'suppressions[0].region: not a valid glob: "(" at 2'],
+    ['a negated glob', { suppressions: [{ account: '!111122223333', reason: 'r', expires: '2027-01-31' }] }, 'suppressions[0].account: not a valid glob: a leading "!"'],
+    ['a rule no loaded rule has', { suppressions: [{ rule: 'vpc-cni-behind-lastest', reason: 'r', expires: '2027-01-31' }] }, 'suppressions[0].rule: "vpc-cni-behind-lastest" matches no loaded rule id'],
+    ['a rule glob no loaded rule matches', { suppressions: [{ rule: 'eks-*', reason: 'r', expires: '2027-01-31' }] }, 'suppressions[0].rule: "eks-*" matches no loaded rule id'],
   ])('rejects a file with %s, naming the entry and field', (_, content, message) => {
-    // Act
-    const parse = () => parseSuppressions(JSON.stringify(content), 'suppressions.json');
+    // Act: a run on 2026-01-31 with two rules loaded
+    const parse = () => parseSuppressions(JSON.stringify(content), 'suppressions.json', { now: new Date(now), ruleIds: ['vpc-cni-behind-latest', 'vpc-cni-unhealthy'] });
 
     // Assess
     expect(parse).toThrow(SuppressionsError);
     expect(parse).toThrow(message);
+  });
+
+  it('accepts an expiry up to the same date next year, and rule globs that match a loaded rule', () => {
+    // Prepare
+    const file = { suppressions: [{ rule: 'vpc-cni-*', reason: 'r', expires: '2027-01-31' }, { rule: 'vpc-cni-unhealthy', reason: 'r', expires: '2027-01-31T23:59:59Z' }] };
+
+    // Act
+    const parsed = parseSuppressions(JSON.stringify(file), 'suppressions.json', { now: new Date(now), ruleIds: ['vpc-cni-unhealthy'] });
+
+    // Assess
+    expect(parsed).toHaveLength(2);
+    expect(maxExpiry(new Date('2028-02-29T10:00:00Z'))).toBe('2029-03-01');
+  });
+
+  it('reports the suppressions that matched no finding, expired ones included, by entry', () => {
+    // Prepare
+    const suppressions: Suppression[] = [
+      { cluster: 'payments-*', reason: 'live', expires: '2027-01-31' },
+      { rule: 'vpc-cni-unhealthy', cluster: 'gone-*', reason: 'fixed since', expires: '2027-01-31' },
+      { account: '111122223333', reason: 'lapsed', expires: '2026-01-01' },
+      { region: 'ap-*', reason: 'lapsed, nothing there', expires: '2026-01-01' },
+    ];
+
+    // Act
+    const result = applySuppressions([aFinding()], suppressions, now);
+
+    // Assess
+    expect(result.unused).toEqual([
+      { entry: 1, matchers: { rule: 'vpc-cni-unhealthy', cluster: 'gone-*' }, reason: 'fixed since', expires: '2027-01-31' },
+      { entry: 3, matchers: { region: 'ap-*' }, reason: 'lapsed, nothing there', expires: '2026-01-01' },
+    ]);
+    expect(result.unused.map(describeUnused)).toEqual(['suppressions[1] (rule vpc-cni-unhealthy, cluster gone-*)', 'suppressions[3] (region ap-*)']);
   });
 
   it('rejects a file that is not YAML, naming it', () => {

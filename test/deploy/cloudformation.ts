@@ -62,6 +62,56 @@ export function allowedActions(role: Resource): string[] {
   return [...new Set(statementsOf(role).filter((s) => s.Effect === 'Allow').flatMap(actionsOf))].sort();
 }
 
+/**
+ * A template condition's value, for the static ones a packaged template holds once its
+ * parameters are resolved (`!Not [!Equals ['x', '']]`); anything else throws.
+ */
+export function conditionValue(template: Template, name: string): boolean {
+  const evaluate = (node: unknown): boolean | string => {
+    if (typeof node === 'string') return node;
+    const fn = node as Record<string, unknown[]>;
+    if (fn['Fn::Not']) return !evaluate(fn['Fn::Not'][0]);
+    if (fn['Fn::Equals']) return evaluate(fn['Fn::Equals'][0]) === evaluate(fn['Fn::Equals'][1]);
+    if ((node as { Condition?: string }).Condition) return conditionValue(template, (node as { Condition: string }).Condition);
+    throw new Error(`condition ${name}: cannot evaluate ${JSON.stringify(node)}`);
+  };
+  const value = evaluate(template.Conditions?.[name]);
+  if (typeof value !== 'boolean') throw new Error(`condition ${name} is not a boolean`);
+  return value;
+}
+
+/** A statement list with each `!If [condition, statement, !Ref AWS::NoValue]` resolved. */
+function resolveIfs(template: Template, statements: unknown[]): Statement[] {
+  return statements.flatMap((s) => {
+    const branch = (s as { 'Fn::If'?: [string, unknown, unknown] })['Fn::If'];
+    if (!branch) return [s as Statement];
+    const chosen = conditionValue(template, branch[0]) ? branch[1] : branch[2];
+    return JSON.stringify(chosen) === JSON.stringify({ Ref: 'AWS::NoValue' }) ? [] : [chosen as Statement];
+  });
+}
+
+/**
+ * Every statement that applies to a role: its inline policies, the managed policies of the
+ * template it lists, and the AWS::IAM::Policy resources that name it (those whose condition holds).
+ */
+export function roleStatements(template: Template, roleId: string): Statement[] {
+  const role = template.Resources[roleId];
+  if (!role) throw new Error(`the template has no ${roleId}`);
+  const documents: { Statement: unknown[] }[] = ((role.Properties.Policies ?? []) as { PolicyDocument: { Statement: unknown[] } }[]).map((p) => p.PolicyDocument);
+  for (const arn of (role.Properties.ManagedPolicyArns ?? []) as { Ref?: string }[]) {
+    const managed = arn.Ref ? template.Resources[arn.Ref] : undefined;
+    if (!managed || managed.Type !== 'AWS::IAM::ManagedPolicy') throw new Error(`${roleId}: managed policy ${JSON.stringify(arn)} is not in the template`);
+    documents.push(managed.Properties.PolicyDocument as { Statement: unknown[] });
+  }
+  for (const [, policy] of resourcesOfType(template, 'AWS::IAM::Policy')) {
+    const roles = (policy.Properties.Roles ?? []) as { Ref?: string }[];
+    if (!roles.some((r) => r.Ref === roleId)) continue;
+    if (policy.Condition && !conditionValue(template, policy.Condition)) continue;
+    documents.push(policy.Properties.PolicyDocument as { Statement: unknown[] });
+  }
+  return documents.flatMap((d) => resolveIfs(template, d.Statement));
+}
+
 /** The resources of a type, by logical id. */
 export function resourcesOfType(template: Template, type: string): [string, Resource][] {
   return Object.entries(template.Resources).filter(([, r]) => r.Type === type);

@@ -13,7 +13,7 @@ function auditRole(): Resource {
 }
 
 describe('member-role.yml', () => {
-  it('lets only the auditor role assume it, with the ExternalId when one is given', () => {
+  it('lets only the auditor roles (audit and scan worker, one comma list) assume it, with the ExternalId when one is given', () => {
     // Act
     const trust = auditRole().Properties.AssumeRolePolicyDocument as { Statement: Statement[] };
 
@@ -28,6 +28,13 @@ describe('member-role.yml', () => {
     ]);
     expect(template.Conditions?.HasExternalId).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ExternalId' }, ''] }] });
     expect(template.Parameters?.ExternalId).toMatchObject({ Default: '', NoEcho: true });
+    expect(template.Parameters?.AuditorRoleArn).toMatchObject({ Type: 'CommaDelimitedList' });
+    // Each ARN of the list matches, as CloudFormation checks a list's items; an ExternalId STS would refuse does not
+    const arn = new RegExp(`^${String(template.Parameters?.AuditorRoleArn?.AllowedPattern)}$`);
+    expect(['arn:aws:iam::111111111111:role/eks-fleet-auditor-prod-AuditRole-1A2B', 'arn:aws-us-gov:iam::111111111111:role/x'].every((a) => arn.test(a))).toBe(true);
+    const externalId = new RegExp(`^${String(template.Parameters?.ExternalId?.AllowedPattern)}$`);
+    expect(['', 'a1b2c3d4', 'Ab_0+=,.@:/-'].every((v) => externalId.test(v))).toBe(true);
+    expect(['x', 'has space', 'a;b'].some((v) => externalId.test(v))).toBe(false);
   });
 
   it('grants exactly the member-account calls of the code, and no wildcard action', () => {

@@ -8,14 +8,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, readConfig } from '../../lib/config.js';
+import { CONFIG_VARIABLES, deadlineOf, readConfig } from '../../lib/config.js';
 import { startSimulator } from '../sim/server.js';
 import { DEMO_BUCKET, simulatorEnv } from '../support/local-lambda.js';
-import { actionsOf, allowedActions, cfnLint, resourcesOfType, statementsOf, type Resource, type Statement, type Template } from './cloudformation.js';
-import { FUNCTION_ROLE_ACTIONS } from './permissions.js';
+import { actionsOf, allowedActions, cfnLint, resourcesOfType, roleStatements, statementsOf, type Resource, type Statement, type Template } from './cloudformation.js';
+import { FUNCTIONS, roleActions, type FunctionName } from './permissions.js';
 import { readZip, type ZipEntry } from './zip.js';
 
 const run = promisify(execFile);
+/** The parameters a deploy gives (the optional ones too, so their statements are in the template). */
+const PARAMS = { organizationId: 'o-a1b2c3d4e5', externalIdParameter: '/eks-fleet-auditor/external-id', suppressionsUri: 's3://audit-config/suppressions.yaml' };
+const SCHEDULED = JSON.parse(await readFile('events/scheduled.json', 'utf8')) as unknown;
 const PACKAGE_TIMEOUT_MS = 180_000;
 
 let out: string;
@@ -30,7 +33,8 @@ function withoutAwsCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'fleet-audit-package-'));
-  await run('npm', ['run', 'package', '--', '--package', out], { env: withoutAwsCredentials(process.env), timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+  const params = Object.entries(PARAMS).map(([name, value]) => `--param=${name}=${value}`);
+  await run('npm', ['run', 'package', '--', '--package', out, ...params], { env: withoutAwsCredentials(process.env), timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
   template = JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
   zip = readZip(await readFile(join(out, 'eks-fleet-auditor.zip')));
 }, PACKAGE_TIMEOUT_MS);
@@ -91,7 +95,7 @@ describe('package (serverless.yml)', () => {
     expect(props('AuditDeadLetterQueue').SqsManagedSseEnabled).toBe(true);
   });
 
-  it('sets only variables lib/config.ts knows, and the defaults pass its validation', () => {
+  it('sets only variables lib/config.ts knows, and the defaults pass its validation with time to scan', () => {
     // Prepare: what CloudFormation would put in place of the references
     const deployed: Record<string, string> = {
       FindingsTopic: 'arn:aws:sns:us-east-1:111111111111:eks-fleet-auditor-dev-findings',
@@ -123,9 +127,15 @@ describe('package (serverless.yml)', () => {
         historyPrefix: 'fleet-audit/',
         notifyMode: 'on-change',
         minSeverity: 'low',
+        suppressionsUri: PARAMS.suppressionsUri,
         stateMachineArn: 'arn:aws:states:us-east-1:111111111111:stateMachine:eks-fleet-auditor-dev-distributed',
       });
       expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('EksFleetAuditor');
+      // The margin leaves the function time to scan, against its own timeout
+      expect(() => deadlineOf(readConfig({ ...env, AWS_REGION: 'us-east-1' }), 0, Number(props(logicalId).Timeout) * 1000)).not.toThrow();
+      // The ExternalId is never in the environment: only the name of its parameter, for the two functions that assume roles
+      expect(env.AUDIT_EXTERNAL_ID, logicalId).toBeUndefined();
+      expect(env.AUDIT_EXTERNAL_ID_PARAMETER, logicalId).toBe(logicalId === 'AggregateLambdaFunction' ? undefined : PARAMS.externalIdParameter);
     }
   });
 
@@ -143,21 +153,26 @@ describe('package (serverless.yml)', () => {
     );
   });
 
-  it('keeps the run history private, encrypted, versioned, TLS-only, and expires run reports', () => {
+  it('keeps the run history private, encrypted with the stack\'s key, versioned, TLS-only, and expires run reports', () => {
     // Act
     const bucket = props('HistoryBucket');
     const policy = props('HistoryBucketPolicy').PolicyDocument.Statement as Statement[];
 
     // Assess
-    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('AES256');
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration).toEqual([
+      { ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: { 'Fn::GetAtt': ['FindingsTopicKey', 'Arn'] } }, BucketKeyEnabled: true },
+    ]);
     expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     expect(bucket.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(bucket.LifecycleConfiguration.Rules).toContainEqual(expect.objectContaining({ Status: 'Enabled', Prefix: 'fleet-audit/runs/', ExpirationInDays: 400 }));
+    // An overwritten report keeps its earlier version as long as reports are kept
+    expect(bucket.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({ Status: 'Enabled', Prefix: 'fleet-audit/runs/', ExpirationInDays: 400, NoncurrentVersionExpiration: { NoncurrentDays: 400 } }),
+    );
     expect(policy).toContainEqual(expect.objectContaining({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     expect(resource('HistoryBucket')).toMatchObject({ DeletionPolicy: 'Retain' });
   });
 
-  it('alarms to the topic on a failed run, on accounts that failed, and on a failed distributed run', () => {
+  it('alarms to the topic on a failed run, failed accounts, low coverage, zero accounts, each failed delivery, a failed distributed run', () => {
     // Act
     const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties as Record<string, any>);
 
@@ -170,23 +185,75 @@ describe('package (serverless.yml)', () => {
       expect.objectContaining({ Namespace: 'EksFleetAuditor', MetricName: 'AccountsFailed', Dimensions: [{ Name: 'service', Value: 'eks-fleet-auditor' }], Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' }),
     );
     expect(JSON.stringify(alarms)).toContain('"MetricName":"ExecutionsFailed"');
+    const emf = (MetricName: string, Statistic: string, ComparisonOperator: string, Threshold: number) =>
+      expect.objectContaining({ Namespace: 'EksFleetAuditor', MetricName, Dimensions: [{ Name: 'service', Value: 'eks-fleet-auditor' }], Statistic, ComparisonOperator, Threshold, TreatMissingData: 'notBreaching' });
+    expect(alarms).toContainEqual(emf('CoverageRatio', 'Minimum', 'LessThanThreshold', 90));
+    expect(alarms).toContainEqual(emf('AccountsScanned', 'Minimum', 'LessThanOrEqualToThreshold', 0));
+    for (const metric of ['NotificationFailed', 'SecurityHubFailed', 'HistoryFailed']) expect(alarms).toContainEqual(emf(metric, 'Maximum', 'GreaterThanThreshold', 0));
   });
 
-  it("gives the functions' role exactly the declared actions, none with a wildcard", () => {
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])('gives %s a role of its own with exactly the calls of its code, none with a wildcard', (name) => {
     // Prepare: the actions with no resource-level permissions
     const onAnyResource = ['eks:DescribeAddonVersions', 'eks:ListClusters', 'organizations:DescribeOrganization', 'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+    const { role } = FUNCTIONS[name];
 
     // Act
-    const role = resource('IamRoleLambdaExecution');
-    const statements = statementsOf(role);
-    const assumeRole = statements.find((s) => actionsOf(s).includes('sts:AssumeRole'));
+    const statements = roleStatements(template, role);
+    const functionId = `${name.charAt(0).toUpperCase()}${name.slice(1)}LambdaFunction`;
 
     // Assess
-    expect(allowedActions(role)).toEqual([...new Set(FUNCTION_ROLE_ACTIONS)].sort());
+    expect(props(functionId).Role).toEqual({ 'Fn::GetAtt': [role, 'Arn'] });
+    expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
+    expect([...new Set(statements.flatMap(actionsOf))].sort()).toEqual(roleActions(name));
     expect(statements.flatMap(actionsOf).filter((a) => a.includes('*'))).toEqual([]);
     const unscoped = statements.filter((s) => JSON.stringify(s.Resource) === '"*"' || JSON.stringify(s.Resource) === '["*"]');
-    expect([...new Set(unscoped.flatMap(actionsOf))].sort()).toEqual(onAnyResource);
-    expect(assumeRole?.Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/EksFleetAuditRole' });
+    expect([...new Set(unscoped.flatMap(actionsOf))].filter((a) => !onAnyResource.includes(a))).toEqual([]);
+    expect(resource(role).Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } } }],
+    });
+  });
+
+  it('assumes the audit role only in accounts of the organization, lists only the prefix, reads the ExternalId parameter only', () => {
+    // Act
+    const audit = roleStatements(template, 'AuditRole');
+    const worker = roleStatements(template, 'ScanWorkerRole');
+    const with_ = (statements: Statement[], action: string) => statements.filter((s) => actionsOf(s).includes(action));
+    const parameterArn = { 'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter${PARAMS.externalIdParameter}` };
+
+    // Assess
+    for (const statements of [audit, worker]) {
+      expect(with_(statements, 'sts:AssumeRole')).toEqual([
+        { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/EksFleetAuditRole' }, Condition: { StringEquals: { 'aws:ResourceOrgID': PARAMS.organizationId } } },
+      ]);
+      expect(with_(statements, 'ssm:GetParameter')).toEqual([{ Effect: 'Allow', Action: 'ssm:GetParameter', Resource: parameterArn }]);
+      expect(with_(statements, 'kms:Decrypt')).toContainEqual(
+        expect.objectContaining({ Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' }, 'kms:EncryptionContext:PARAMETER_ARN': parameterArn } } }),
+      );
+    }
+    for (const statements of [audit, roleStatements(template, 'AggregateRole')]) {
+      expect(with_(statements, 's3:ListBucket')).toEqual([
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['HistoryBucket', 'Arn'] }, Condition: { StringLike: { 's3:prefix': 'fleet-audit/*' } } },
+      ]);
+    }
+    expect(with_(worker, 's3:PutObject').map((s) => s.Resource)).toEqual([{ 'Fn::Sub': '${HistoryBucket.Arn}/fleet-audit/distributed/*' }]);
+    expect(with_(roleStatements(template, 'AggregateRole'), 'kms:Decrypt').map((s) => s.Condition)).not.toContainEqual(expect.objectContaining({ StringEquals: expect.objectContaining({ 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } }) }));
+    expect(template.Outputs?.AuditorRoleArn?.Value).toEqual({ 'Fn::Join': [',', [{ 'Fn::GetAtt': ['AuditRole', 'Arn'] }, { 'Fn::GetAtt': ['ScanWorkerRole', 'Arn'] }]] });
+  });
+
+  it('lets each function use the stack key only through SNS for the topic, or S3 for this bucket', () => {
+    for (const { role } of Object.values(FUNCTIONS)) {
+      // Act
+      const kms = roleStatements(template, role).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')) && JSON.stringify(s.Resource).includes('FindingsTopicKey'));
+
+      // Assess
+      expect(kms.length, role).toBeGreaterThan(0);
+      for (const statement of kms) {
+        const conditions = (statement.Condition as { StringEquals: Record<string, unknown> }).StringEquals;
+        expect(['sns', 's3'].map((service) => JSON.stringify(conditions['kms:ViaService']).includes(`"${service}.`)), role).toContain(true);
+        if (JSON.stringify(conditions['kms:ViaService']).includes('"s3.')) expect(conditions['kms:EncryptionContext:aws:s3:arn']).toEqual({ 'Fn::GetAtt': ['HistoryBucket', 'Arn'] });
+      }
+    }
   });
 
   it('lets the state machine invoke only its two functions and read only the plan', () => {
@@ -198,7 +265,7 @@ describe('package (serverless.yml)', () => {
     const definition = JSON.parse(text.replace(/\$\{(BatchSize|MaxConcurrency)\}/g, (_, name: string) => String(variables[name]))) as { States: Record<string, unknown> };
 
     // Assess
-    expect(allowedActions(role)).toEqual(['lambda:InvokeFunction', 's3:GetObject', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
+    expect(allowedActions(role)).toEqual(['kms:Decrypt', 'lambda:InvokeFunction', 's3:GetObject', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution']);
     expect(invoke?.Resource).toEqual([{ 'Fn::GetAtt': ['ScanWorkerLambdaFunction', 'Arn'] }, { 'Fn::GetAtt': ['AggregateLambdaFunction', 'Arn'] }]);
     expect(machine.StateMachineName).toBe('eks-fleet-auditor-dev-distributed');
     expect(variables).toMatchObject({ ScanWorkerArn: { 'Fn::GetAtt': ['ScanWorkerLambdaFunction', 'Arn'] }, AggregateArn: { 'Fn::GetAtt': ['AggregateLambdaFunction', 'Arn'] } });
@@ -206,8 +273,9 @@ describe('package (serverless.yml)', () => {
   });
 
   it('passes cfn-lint (IAM action names, properties, the state machine), where the machine has it', async (context) => {
-    // Act: W8003 is the static conditions osls leaves once its parameters are resolved
-    const lint = await cfnLint(join(out, 'cloudformation-template-update-stack.json'), ['W8003']);
+    // Act: W8003 is the static conditions osls leaves once its parameters are resolved; W3005 the
+    // DependsOn osls adds on a function's own role, which its Role attribute already implies
+    const lint = await cfnLint(join(out, 'cloudformation-template-update-stack.json'), ['W8003', 'W3005']);
     if (!lint.available) context.skip('cfn-lint is not installed');
 
     // Assess
@@ -238,7 +306,7 @@ describe('package (serverless.yml)', () => {
     const script = [
       "const { handler } = await import('./functions/audit.mjs');",
       "const context = { functionName: 'audit', awsRequestId: 'packaged', invokedFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:audit', memoryLimitInMB: '1024', getRemainingTimeInMillis: () => 600000 };",
-      "const summary = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, context);",
+      `const summary = await handler(${JSON.stringify(SCHEDULED)}, context);`,
       "process.stdout.write('SUMMARY ' + JSON.stringify(summary) + '\\n');",
     ].join('\n');
     const sim = await startSimulator({ org: 'events/demo-org.json', port: 0 });

@@ -142,11 +142,11 @@ describe('audit handler against the simulator', () => {
   });
 
   it('stops starting accounts at the deadline and reports the rest as not reached', async () => {
-    // Prepare: every call is slow; the Lambda has 61 s left and a 60 s margin
+    // Prepare: every call is slow; the Lambda has 61.5 s left and a 60 s margin
     sim.setFaults({ latencyMs: 150 });
 
     // Act
-    const { outcome } = await audit({ AUDIT_CONCURRENCY: '1' }, SCHEDULED, 61_000);
+    const { outcome } = await audit({ AUDIT_CONCURRENCY: '1' }, SCHEDULED, 61_500);
 
     // Assess
     const { accounts } = outcome.report.coverage;
@@ -161,13 +161,15 @@ describe('audit handler against the simulator', () => {
 
     // Assess
     expect(audited(outcome)).toEqual(['222222222222/eu-west-1/payments-prod-euw1']);
-    expect(outcome.delivery).toEqual({ securityHub: 'dry-run', notification: 'dry-run', history: 'dry-run' });
+    expect(outcome.delivery).toEqual({ securityHub: 'dry-run', notification: 'dry-run', history: 'dry-run', failures: [] });
     expect(sim.records.sns).toEqual([]);
     expect(sim.records.securityHubImports).toEqual([]);
   });
 
   it('rejects a bad event and a bad configuration with a message naming what is wrong', async () => {
-    await expect(audit({}, { regions: ['mars-1'] })).rejects.toThrow(/regions\.0: not a region name/);
+    await expect(audit({}, { regions: ['mars-1'] })).rejects.toThrow(/regions\.0: mars-1 is not an AWS Region/);
+    await expect(audit({}, { ...(SCHEDULED as object), dryRun: true })).rejects.toThrow(/not a scheduled event: \(event\): Unrecognized key: "dryRun"/);
+    await expect(audit({ DEADLINE_MARGIN_MS: '900000' })).rejects.toThrow(/^DEADLINE_MARGIN_MS: 900000 ms leaves 0 ms/);
     await expect(audit({ AUDIT_ROLE_NAME: '' })).rejects.toThrow(/AUDIT_ROLE_NAME: is required/);
   });
 });

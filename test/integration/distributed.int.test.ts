@@ -5,10 +5,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildHandler } from '../../functions/audit.js';
 import { withPowertools } from '../../functions/powertools.js';
 import type { DistributedPlan } from '../../lib/distributed/protocol.js';
-import { createAggregateHandler, createScanWorkerHandler } from '../../lib/lambda/distributed.js';
+import { createAggregateHandler } from '../../lib/lambda/aggregate.js';
+import { createScanWorkerHandler } from '../../lib/lambda/scan-worker.js';
 import type { RunOutcome } from '../../lib/run.js';
+import { roleActions, UNAUTHORIZED_CALLS, type FunctionName } from '../deploy/permissions.js';
 import { SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator } from '../sim/server.js';
-import { lambdaContext, simulatorEnv, withEnv } from '../support/local-lambda.js';
+import type { CallCount } from '../sim/state.js';
+import { DEMO_BUCKET, lambdaContext, simulatorEnv, withEnv } from '../support/local-lambda.js';
 import { definitionFromServerlessYml, LocalStateMachine } from '../support/state-machine.js';
 
 const SCHEDULED = JSON.parse(await readFile('events/scheduled.json', 'utf8')) as unknown;
@@ -22,13 +25,30 @@ afterEach(async () => {
   await sim.stop();
 });
 
+/** The management account's AWS calls (the functions' own roles) as IAM actions, `service:Operation`. */
+function ownCalls(calls: CallCount[]): string[] {
+  return [...new Set(calls.filter((c) => c.accountId === sim.org.managementAccountId && c.service !== 'kubernetes').map((c) => `${c.service}:${c.operation}`))].sort();
+}
+
+/** Calls counted since `before` (a calls() snapshot). */
+function since(before: CallCount[]): CallCount[] {
+  const key = (c: CallCount) => `${c.service}|${c.operation}|${c.accountId}|${c.region}|${c.status}`;
+  const earlier = new Map(before.map((c) => [key(c), c.count]));
+  return sim.calls().filter((c) => c.count > (earlier.get(key(c)) ?? 0));
+}
+
 /** The scheduled Lambda plans; the state machine from serverless.yml runs the workers and the aggregate, locally. */
-async function distributedRun(options: { batchSize: number; failBatchWith?: string }): Promise<{ outcome: RunOutcome; plan: DistributedPlan; delegated: unknown }> {
+async function distributedRun(
+  options: { batchSize: number; failBatchWith?: string },
+): Promise<{ outcome: RunOutcome; plan: DistributedPlan; delegated: unknown; calls: Record<FunctionName, string[]> }> {
   const env = simulatorEnv(sim, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: '0' });
   return withEnv(env, async () => {
     let plan: DistributedPlan | undefined;
     const starter = { start: async (_: string, input: DistributedPlan) => ((plan = input), `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:run`) };
+    sim.resetCalls();
     const delegated = await buildHandler({ wiring: { starter } })(SCHEDULED, lambdaContext());
+    const calls = { audit: ownCalls(sim.calls()), scanWorker: [] as string[], aggregate: [] as string[] };
+    let workersFrom: CallCount[] | undefined;
 
     let outcome: RunOutcome | undefined;
     const worker = withPowertools((tools) => createScanWorkerHandler(tools));
@@ -36,12 +56,23 @@ async function distributedRun(options: { batchSize: number; failBatchWith?: stri
     const invoke = async (name: string, payload: unknown) => {
       const items = (payload as { Items?: { id: string }[] }).Items ?? [];
       if (options.failBatchWith && items.some((a) => a.id === options.failBatchWith)) throw Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
-      return name === 'worker' ? worker(payload, lambdaContext() as Context) : aggregate(payload, lambdaContext() as Context);
+      if (name === 'worker') {
+        workersFrom ??= sim.calls();
+        return worker(payload, lambdaContext() as Context);
+      }
+      // The workers are done when the aggregate starts; the state machine's own ItemReader read came before them.
+      calls.scanWorker = ownCalls(since(workersFrom ?? sim.calls()));
+      const aggregateFrom = sim.calls();
+      try {
+        return await aggregate(payload, lambdaContext() as Context);
+      } finally {
+        calls.aggregate = ownCalls(since(aggregateFrom));
+      }
     };
     const definition = await definitionFromServerlessYml({ ScanWorkerArn: 'worker', AggregateArn: 'aggregate', BatchSize: String(options.batchSize), MaxConcurrency: '4' });
     const s3 = new S3Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: SIM_MANAGEMENT_CREDENTIALS, forcePathStyle: true });
     await new LocalStateMachine(invoke, s3).run(definition, plan);
-    return { outcome: outcome!, plan: plan!, delegated };
+    return { outcome: outcome!, plan: plan!, delegated, calls };
   });
 }
 
@@ -70,6 +101,33 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(distributedErrors.map((e) => `${e.accountId} ${e.stage} ${e.code}`)).toEqual(single.report.errors.map((e) => `${e.accountId} ${e.stage} ${e.code}`));
     expect(distributed.outcome.delivery.notification).toMatchObject({ sent: true });
     expect(distributed.outcome.delivery.securityHub).toMatchObject({ imported: (single.delivery.securityHub as { imported: number }).imported });
+  });
+
+  it('makes, in each function, only calls its own role grants (the worker never reads the organization)', async () => {
+    // Act
+    const { calls } = await distributedRun({ batchSize: 3 });
+
+    // Assess: HeadObject is what GetObject's permission covers; GetCallerIdentity needs none
+    for (const name of ['audit', 'scanWorker', 'aggregate'] as const) {
+      const granted = [...roleActions(name), ...UNAUTHORIZED_CALLS].map((a) => a.replace('s3:GetObject', 's3:GetObject|s3:HeadObject'));
+      expect(calls[name].length, name).toBeGreaterThan(0);
+      expect(calls[name].filter((action) => !granted.some((g) => g.split('|').includes(action))), name).toEqual([]);
+    }
+    expect(calls.scanWorker.filter((a) => a.startsWith('organizations:'))).toEqual([]);
+    expect(calls.scanWorker).toEqual(expect.arrayContaining(['eks:ListClusters', 's3:PutObject']));
+    expect(calls.aggregate).toEqual(expect.arrayContaining(['sns:Publish', 's3:GetObject', 's3:PutObject']));
+  });
+
+  it('keeps no raw configuration values in the parts it leaves in S3', async () => {
+    // Act
+    await distributedRun({ batchSize: 3 });
+
+    // Assess: the demo's clusters with configuration values (WARM_IP_TARGET, MINIMUM_IP_TARGET...) are in some part
+    const parts = [...sim.objects(DEMO_BUCKET)].filter(([key]) => /^fleet-audit\/distributed\/.+\/parts\//.test(key)).map(([, o]) => o.body.toString('utf8'));
+    const clusters = parts.flatMap((p) => (JSON.parse(p) as { scan: { clusters: { clusterName: string; cni: { configurationValues: unknown } }[] } }).scan.clusters);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(clusters.map((c) => c.clusterName)).toContain('identity-auth-use1');
+    expect(clusters.filter((c) => c.cni.configurationValues !== null)).toEqual([]);
   });
 
   it('turns a batch whose worker failed into failed accounts, and archives nothing of theirs', async () => {

@@ -11,10 +11,12 @@ import { buildHandler } from '../../functions/audit.js';
 import type { RunOutcome } from '../../lib/run.js';
 import { loadOrgFile, type SimCluster, type SimOrg } from '../sim/schema.js';
 import { startSimulator, type Simulator, type StoredFinding } from '../sim/server.js';
-import { lambdaContext, simulatorEnv, withEnv } from '../support/local-lambda.js';
+import { firingAlarms, runMetricAlarms } from '../support/alarms.js';
+import { DEMO_BUCKET, lambdaContext, simulatorEnv, withEnv } from '../support/local-lambda.js';
 
 const SCHEDULED = JSON.parse(await readFile('events/scheduled.json', 'utf8')) as unknown;
 const DEMO = await loadOrgFile('events/demo-org.json');
+const ALARMS = await runMetricAlarms();
 
 /** Clusters with version findings the demo's teams can fix by upgrading vpc-cni. */
 const PAYMENTS_APE1 = { accountId: '222222222222', region: 'ap-east-1', cluster: 'payments-prod-ape1' };
@@ -35,13 +37,22 @@ afterEach(async () => {
   await sim.stop();
 });
 
+/** The metrics the last night emitted (Powertools EMF), by name. */
+let emitted = new Map<string, number>();
+
 /** One nightly run of the real handler; `timeoutMs` is the Lambda's remaining time. */
 async function night(env: Record<string, string> = {}, timeoutMs = 900_000): Promise<RunOutcome> {
   let outcome: RunOutcome | undefined;
-  await withEnv(simulatorEnv(sim, env), () => buildHandler({ onOutcome: (o) => (outcome = o) })(SCHEDULED, lambdaContext(timeoutMs)));
+  emitted = new Map();
+  await withEnv(simulatorEnv(sim, env), () =>
+    buildHandler({ onOutcome: (o) => (outcome = o), onMetric: (name, _, value) => emitted.set(name, value) })(SCHEDULED, lambdaContext(timeoutMs)),
+  );
   if (!outcome) throw new Error('the handler returned without an outcome');
   return outcome;
 }
+
+/** The history bucket's keys and bodies, to tell what a night wrote. */
+const historyObjects = () => new Map([...sim.objects(DEMO_BUCKET)].map(([key, o]) => [key, o.body.toString('utf8')]));
 
 function clusterOf(org: SimOrg, where: Where): SimCluster {
   const cluster = org.accounts.find((a) => a.id === where.accountId)?.regions[where.region]?.clusters.find((c) => c.name === where.cluster);
@@ -361,5 +372,75 @@ describe('functions/audit.ts under faults', () => {
     expect(stateOf(notReached)).toEqual(notReached.map((id) => [id, 'ACTIVE']));
     expectNotResolved(outcome, notReached);
     expectHubTruthful(before, outcome);
+  });
+
+  it('alarms on a night that scanned no account, notifies it, and archives nothing', { timeout: 30_000 }, async () => {
+    // Prepare: the auditor runs from a delegated administrator (the management account too goes
+    // through its audit role) and the member roles' ExternalId was rotated without it
+    const first = await night();
+    for (const account of sim.org.accounts) account.externalId = 'rotated-2027-0001';
+    const before = hub();
+    const published = sim.records.sns.length;
+
+    // Act
+    const outcome = await night({ AUDIT_ASSUME_ROLE_IN_MANAGEMENT: 'true', AUDIT_EXTERNAL_ID: 'before-rotation-0001' });
+
+    // Assess: nothing scanned, every account named with its error
+    const selected = sim.org.accounts.filter((a) => a.state === 'ACTIVE').length;
+    expect(outcome.report.coverage.accounts).toMatchObject({ scanned: 0, failed: selected, notReached: 0 });
+    expect(new Set(outcome.report.errors.map((e) => `${e.stage}:${e.code}`))).toEqual(new Set(['assume-role:AccessDenied']));
+    // What alarms
+    expect(Object.fromEntries(['AccountsScanned', 'CoverageRatio', 'NotificationFailed', 'SecurityHubFailed', 'HistoryFailed'].map((m) => [m, emitted.get(m)]))).toEqual({
+      AccountsScanned: 0,
+      CoverageRatio: 0,
+      NotificationFailed: 0,
+      SecurityHubFailed: 0,
+      HistoryFailed: 0,
+    });
+    expect(firingAlarms(ALARMS, emitted)).toEqual(['accounts-failed', 'coverage-low', 'zero-accounts-scanned']);
+    // What is delivered: the notification, with the errors; the report, nothing resolved
+    expect(outcome.delivery.failures).toEqual([]);
+    expect(sim.records.sns).toHaveLength(published + 1);
+    expect(outcome.delta.resolved).toEqual([]);
+    expect(outcome.report.completedScopes).toEqual([]);
+    expect(outcome.delivery.history).toMatchObject({ location: expect.stringContaining(outcome.report.runId) });
+    // Nothing archived: every finding of the first night is still ACTIVE
+    expect(stateOf(first.report.findings.map((f) => f.id))).toEqual(stateOf(first.report.findings.map((f) => f.id), before));
+    expect([...hub().values()].filter((f) => f['RecordState'] === 'ARCHIVED')).toEqual([...before.values()].filter((f) => f['RecordState'] === 'ARCHIVED'));
+  });
+
+  it('alarms on each refused delivery when SNS, Security Hub and the history bucket all refuse, and changes nothing delivered before', { timeout: 30_000 }, async () => {
+    // Prepare: a first night; then a cluster is fixed and another broken, so there is news to deliver
+    const first = await night();
+    const resolved = fix(first, CHECKOUT_LEGACY);
+    clusterOf(sim.org, BROKEN).addons['vpc-cni']!.addonVersion = 'v1.12.0-eksbuild.1';
+    const before = hub();
+    const history = historyObjects();
+    const published = sim.records.sns.length;
+    sim.setFaults({
+      rules: [
+        { service: 'sns', operation: 'Publish', error: 'InternalFailure' },
+        { service: 'securityhub', operation: 'BatchImportFindings', error: 'InternalException' },
+        { service: 's3', operation: 'PutObject', error: 'InternalError' },
+      ],
+    });
+
+    // Act
+    const outcome = await night({ AUDIT_MAX_ATTEMPTS: '2' });
+
+    // Assess: the scan itself was complete
+    expect(audited(outcome)).toEqual(reachable(sim.org));
+    expect(outcome.delta.new.map((f) => f.id)).toContain(BROKEN_FINDING);
+    // What alarms: each delivery, named in the outcome and as a metric
+    expect(outcome.delivery.failures).toEqual(['securityHub', 'notification', 'history']);
+    expect(outcome.delivery.history).toBe('failed');
+    expect([emitted.get('SecurityHubFailed'), emitted.get('NotificationFailed'), emitted.get('HistoryFailed')]).toEqual([1, 1, 1]);
+    expect(firingAlarms(ALARMS, emitted)).toEqual(['accounts-failed', 'coverage-low', 'history-failed', 'notification-failed', 'securityhub-failed']);
+    expect(new Set(outcome.report.errors.map((e) => e.stage))).toEqual(new Set(['assume-role', 'deliver-securityhub', 'deliver-sns', 'deliver-history']));
+    // What is delivered: nothing; Security Hub, the topic and the history are as the first night left them
+    expect(sim.records.sns).toHaveLength(published);
+    expect(hub()).toEqual(before);
+    expect(stateOf(resolved)).toEqual(resolved.map((id) => [id, 'ACTIVE']));
+    expect(historyObjects()).toEqual(history);
   });
 });

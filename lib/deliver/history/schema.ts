@@ -130,6 +130,16 @@ export const runReportSchema = z.object({
   resolved: z.array(finding.extend({ resolvedBecause: z.string() })).optional(),
   newIds: z.array(z.string()).optional(),
   baseline: baseline.optional(),
+  unusedSuppressions: z
+    .array(
+      z.object({
+        entry: z.number().int().nonnegative(),
+        matchers: z.object({ rule: z.string(), account: z.string(), ou: z.string(), region: z.string(), cluster: z.string() }).partial(),
+        reason: z.string(),
+        expires: z.string(),
+      }),
+    )
+    .optional(),
 }) satisfies z.ZodType<StoredRunReport>;
 
 /** The pointer objects (`latest.json`, `last-notified.json`): the key of a saved report and when its run started. */

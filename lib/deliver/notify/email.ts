@@ -4,6 +4,7 @@ import { ELLIPSIS, cutText } from '../text.js';
 import { fitSections, joinSections } from './fit.js';
 import type { Fitting, Section } from './fit.js';
 import { fixCommands } from '../../finding-text.js';
+import { describeUnused } from '../suppressions.js';
 import { plural, versionMove, viewOf } from './input.js';
 import type { NotificationInput, NotificationView } from './input.js';
 
@@ -138,7 +139,10 @@ function stillOpenSections(view: NotificationView, marked: (f: Finding) => strin
 function suppressedSection(input: NotificationInput, view: NotificationView): Section {
   return {
     tier: 2,
-    head: [`SUPPRESSED: ${input.suppressed.length}, ${view.expiringSoon.length} expiring within ${input.expiringWithinDays ?? 14} days`],
+    head: [
+      `SUPPRESSED: ${input.suppressed.length}, ${view.expiringSoon.length} expiring within ${input.expiringWithinDays ?? 14} days`,
+      ...(input.unusedSuppressions?.length ? [`  Unused (matched nothing this run): ${input.unusedSuppressions.map(describeUnused).join('; ')}`] : []),
+    ],
     items: view.expiringSoon.map((s) => `  - ${s.finding.id} until ${s.expires}: ${cutText(s.reason, 200)}`),
   };
 }

@@ -1,4 +1,4 @@
-import type { Coverage, Finding, ScanError, Severity, SuppressedFinding } from '../../types.js';
+import type { Coverage, Finding, ScanError, Severity, SuppressedFinding, UnusedSuppression } from '../../types.js';
 import type { Delta } from '../history/delta.js';
 import { compareFindings, isAtOrAbove } from '../../severity.js';
 import { expiryTime } from '../suppressions.js';
@@ -15,6 +15,8 @@ export interface NotificationInput {
   suppressed: SuppressedFinding[];
   /** Suppressions that ran out: their findings are back, marked as such. */
   expired: ExpiredSuppression[];
+  /** Suppressions that matched no finding this run. */
+  unusedSuppressions?: UnusedSuppression[];
   coverage: Coverage;
   errors: ScanError[];
   /** Findings below it are left out of the messages, only counted. */

@@ -1,20 +1,24 @@
+import { createHash } from 'node:crypto';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import type { SNSClient } from '@aws-sdk/client-sns';
+import { NotifyError } from './errors.js';
 import type { NotificationMessage } from './message.js';
+
+export { NotifyError };
 
 /** Where notifications go. */
 export interface Notifier {
   publish(message: NotificationMessage): Promise<{ messageId: string }>;
 }
 
-export class NotifyError extends Error {
-  override name = 'NotifyError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
-}
+/** The message group of a FIFO topic: the auditor's notifications are one ordered stream. */
+export const FIFO_MESSAGE_GROUP = 'eks-fleet-auditor';
 
-/** Publishes to one SNS topic; the client (and its retry strategy) is the caller's. */
+/**
+ * Publishes to one SNS topic; the client (and its retry strategy) is the caller's. A FIFO topic
+ * (`.fifo`) requires a message group, and a deduplication id unless content-based deduplication is
+ * on: the digest of the message, so a retried publish of the same news is delivered once.
+ */
 export class SnsNotifier implements Notifier {
   constructor(
     private readonly client: SNSClient,
@@ -30,6 +34,9 @@ export class SnsNotifier implements Notifier {
           Message: message.message,
           MessageStructure: message.messageStructure,
           MessageAttributes: message.attributes,
+          ...(this.topicArn.endsWith('.fifo')
+            ? { MessageGroupId: FIFO_MESSAGE_GROUP, MessageDeduplicationId: createHash('sha256').update(message.message).digest('hex') }
+            : {}),
         }),
       );
       return { messageId: response.MessageId ?? '' };

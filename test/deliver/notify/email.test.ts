@@ -40,6 +40,18 @@ describe('email.ts', () => {
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
 
+  it('names in one line the suppressions that matched nothing this run', () => {
+    // Prepare
+    const unusedSuppressions = [{ entry: 2, matchers: { rule: 'vpc-cni-behind-latest', cluster: 'sandbox-*' }, reason: 'lab', expires: '2027-01-31' }];
+
+    // Act
+    const { body } = renderEmail(anInput([critical], undefined, { unusedSuppressions }));
+
+    // Assess
+    expect(body).toContain('Unused (matched nothing this run): suppressions[2] (rule vpc-cni-behind-latest, cluster sandbox-*)');
+    expect(renderEmail(anInput([critical], undefined)).body).not.toContain('Unused');
+  });
+
   it('writes a one-line ASCII subject under 100 characters with the counts', () => {
     // Prepare
     const input = anInput([critical, stillHigh, newHigh], [critical, stillHigh, fixed], { coverage: aCoverage({ clusters: { scanned: 42, failed: 0, managedAddon: 40, selfManaged: 2 } }) });

@@ -2,7 +2,7 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildNotification } from '../../../lib/deliver/notify/message.js';
-import { NotifyError, SnsNotifier } from '../../../lib/deliver/notify/sns-notifier.js';
+import { FIFO_MESSAGE_GROUP, NotifyError, SnsNotifier } from '../../../lib/deliver/notify/sns-notifier.js';
 import { aFinding } from '../fixtures.js';
 import { anInput } from './input-fixture.js';
 
@@ -30,6 +30,23 @@ describe('sns-notifier.ts', () => {
       MessageStructure: 'json',
       MessageAttributes: message.attributes,
     });
+  });
+
+  it('gives a FIFO topic its message group and a deduplication id made from the message', async () => {
+    // Prepare
+    sns.on(PublishCommand).resolves({ MessageId: 'm-2' });
+    const fifo = 'arn:aws:sns:eu-west-1:999988887777:fleet-audit.fifo';
+    const message = buildNotification(anInput([aFinding()], undefined));
+    const notifier = new SnsNotifier(new SNSClient({ region: 'eu-west-1' }), fifo);
+
+    // Act
+    await notifier.publish(message);
+    await notifier.publish(message);
+
+    // Assess: the same news twice is one deduplication id
+    const sent = sns.commandCalls(PublishCommand).map((c) => c.args[0].input);
+    expect(sent[0]).toMatchObject({ TopicArn: fifo, MessageGroupId: FIFO_MESSAGE_GROUP, MessageDeduplicationId: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(sent[1]?.MessageDeduplicationId).toBe(sent[0]?.MessageDeduplicationId);
   });
 
   it('turns a failed publish into a NotifyError naming the topic', async () => {
