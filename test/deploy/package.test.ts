@@ -194,7 +194,7 @@ describe('package (serverless.yml)', () => {
 
   it.each(Object.keys(FUNCTIONS) as FunctionName[])('gives %s a role of its own with exactly the calls of its code, none with a wildcard', (name) => {
     // Prepare: the actions with no resource-level permissions
-    const onAnyResource = ['eks:DescribeAddonVersions', 'eks:ListClusters', 'organizations:DescribeOrganization', 'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+    const onAnyResource = ['eks:DescribeAddonVersions', 'eks:ListClusters', 'organizations:DescribeOrganization', 'organizations:ListAccounts', 'organizations:ListAccountsForParent', 'organizations:ListChildren', 'organizations:ListParents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
     const { role } = FUNCTIONS[name];
 
     // Act

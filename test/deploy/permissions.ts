@@ -28,6 +28,7 @@ export const MANAGEMENT_ACCOUNT_ACTIONS = [
   'sns:Publish',
   's3:GetObject',
   's3:PutObject',
+  's3:ListBucket',
   'states:StartExecution',
   'ssm:GetParameter',
 ] as const;

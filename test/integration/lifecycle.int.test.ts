@@ -332,7 +332,8 @@ describe('the finding lifecycle across nights', () => {
 
   it('suppresses by an OU anywhere above the account, from Paths or from ListParents', async () => {
     // Prepare: a suppression on the Production OU; payments-prod sits in Payments, under it
-    const suppressions = ['suppressions:', '  - ou: ou-ab12-prod0001', '    rule: vpc-cni-ipamd-reconcile-regression', '    reason: accepted until the Q1 upgrade', '    expires: 2099-01-31', ''].join('\n');
+    const expires = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    const suppressions = ['suppressions:', '  - ou: ou-ab12-prod0001', '    rule: vpc-cni-ipamd-reconcile-regression', '    reason: accepted until the Q1 upgrade', `    expires: ${expires}`, ''].join('\n');
     await new S3Client({ endpoint: sim.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: SIM_MANAGEMENT_CREDENTIALS }).send(
       new PutObjectCommand({ Bucket: DEMO_BUCKET, Key: 'config/suppressions.yaml', Body: suppressions }),
     );
