@@ -215,6 +215,19 @@ export function deadlineOf(config: Pick<AuditConfig, 'deadlineMarginMs'>, now: n
   return now + windowMs;
 }
 
+/** What the end of a run needs after Security Hub: the notification, the run history, the lease (at most). */
+export const FINAL_DELIVERY_RESERVE_MS = 10_000;
+
+/**
+ * When Security Hub delivery must stop so the notification and the history still fit before the
+ * Lambda ends: the reserve, or half the margin when the margin is smaller; never before the scan
+ * deadline.
+ */
+export function deliverByOf(config: Pick<AuditConfig, 'deadlineMarginMs'>, now: number, remainingMs: number): number {
+  const end = now + remainingMs;
+  return Math.max(end - config.deadlineMarginMs, end - Math.min(FINAL_DELIVERY_RESERVE_MS, config.deadlineMarginMs / 2));
+}
+
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }

@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { deadlineSignal } from './collect/deadline.js';
 import { scanSelection, selectForScan, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './collect/ports.js';
 import { carriedOf, computeDelta, knownFindings, resolvedOf, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
@@ -54,6 +55,11 @@ export interface LeaseGuard {
 
 export interface RunOptions {
   scan: ScanOptions;
+  /**
+   * When Security Hub delivery must stop (epoch ms), so the notification and the run history
+   * still fit before the Lambda ends: scopes not synced by then are left for the next night.
+   */
+  deliverBy?: number;
   /** Held for this run; when lost, nothing more is delivered (another run may be delivering). */
   lease?: LeaseGuard;
   /** Accounts already selected (the caller listed them to choose how to run); else listed here. */
@@ -126,6 +132,7 @@ async function syncSecurityHub(
   index: RecheckIndex,
   now: string,
   concurrency: number,
+  deliverBy?: number,
 ): Promise<SyncOutcome> {
   const byScope = new Map<string, Finding[]>();
   for (const scope of scan.checks.scopes) if (scope.failed === undefined) byScope.set(scopeKey(scope), []);
@@ -136,16 +143,23 @@ async function syncSecurityHub(
   const details = new Map(scan.clusters.map((c) => [c.clusterArn, { clusterStatus: c.clusterStatus, clusterTags: c.tags }]));
   const limit = pLimit(concurrency);
   const outcome: SyncOutcome = { results: [], scopes: byScope.size, errors: [] };
+  const signal = deadlineSignal(deliverBy);
+  const late: string[] = [];
   await Promise.all(
     [...byScope].map(([key, findings]) =>
       limit(async () => {
         const [accountId, region] = key.split('/') as [string, string];
         const session: AccountSession | undefined = scan.sessions.get(accountId);
         if (!session) return;
+        if (signal?.aborted) {
+          late.push(key);
+          return;
+        }
         const result = await syncScope(sink, { accountId, region, session, fate: (f) => index.fateOf(f) }, findings, {
           now,
           productVersion: TOOL.version,
           clusterDetails: (arn) => details.get(arn),
+          ...(signal ? { signal } : {}),
         }).catch((error: unknown) => {
           outcome.errors.push(errorOf('deliver-securityhub', error, { accountId, region }));
           return undefined;
@@ -154,6 +168,14 @@ async function syncSecurityHub(
       }),
     ),
   );
+  if (late.length > 0) {
+    outcome.errors.push({
+      accountId: '-',
+      stage: 'deliver-securityhub',
+      code: 'DeadlineReached',
+      message: `${late.length} account-region(s) not synced before the Lambda had to deliver the rest (${late.slice(0, 10).join(', ')}${late.length > 10 ? ', …' : ''}): their findings stay as they were until the next night`,
+    });
+  }
   return outcome;
 }
 
@@ -214,7 +236,7 @@ export interface AuditedBatch {
 /** Evaluate → suppress → Security Hub, for the accounts of one scan (the sessions are the scan's). */
 export async function auditScan(
   scan: ScanResult,
-  options: Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease'>,
+  options: Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease' | 'deliverBy'>,
   ports: AuditPorts,
 ): Promise<AuditedBatch> {
   const clock = options.now ?? (() => new Date());
@@ -227,7 +249,7 @@ export async function auditScan(
   const archived: ArchivedFinding[] = [];
   let securityHub: DeliverySummary['securityHub'] = options.dryRun ? 'dry-run' : 'disabled';
   if (!options.dryRun && ports.findings && leaseHeld(options.lease, errors)) {
-    const synced = await syncSecurityHub(ports.findings, scan, outcome.active, new RecheckIndex(recheck), now, options.deliveryConcurrency ?? DELIVERY_CONCURRENCY);
+    const synced = await syncSecurityHub(ports.findings, scan, outcome.active, new RecheckIndex(recheck), now, options.deliveryConcurrency ?? DELIVERY_CONCURRENCY, options.deliverBy);
     for (const r of synced.results) {
       notes.push(...r.notes);
       errors.push(...r.errors);

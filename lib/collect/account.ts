@@ -1,6 +1,7 @@
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { Account, ClusterCheck } from '../types.js';
 import { readCluster } from './cluster.js';
+import { raceDeadline } from './deadline.js';
 import { errorCode, looksLikeRegionNotEnabled, toScanError } from './errors.js';
 import type { DaemonSetReadMode } from './kubernetes/mode.js';
 import type { KubernetesIssue } from './kubernetes/read-aws-node.js';
@@ -37,7 +38,8 @@ export async function scanAccount(
 ): Promise<void> {
   let session: AccountSession;
   try {
-    session = await ports.credentials.sessionFor(account.id, settings.role);
+    // STS is not cut at the deadline (delivery needs the sessions): an AssumeRole still going then is given up here.
+    session = await raceDeadline(ports.credentials.sessionFor(account.id, settings.role), ports.deadline);
   } catch (error) {
     ledger.accountFailed(toScanError(error, { accountId: account.id, stage: 'assume-role' }));
     return;

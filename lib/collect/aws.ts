@@ -11,6 +11,7 @@ import { ClientCache, clientConfig, type ClientConfig, type ClientSettings, type
 import { createCredentialBroker } from './credentials.js';
 import { createEksReader } from './eks.js';
 import { createKubernetesReader } from './kubernetes/reader.js';
+import { deadlineSignal, DeadlineHandler, withDeadline } from './deadline.js';
 import { createAccountDirectory } from './organizations.js';
 import type { AccountSession, CollectPorts } from './ports.js';
 import { createRegionLister } from './regions.js';
@@ -38,6 +39,14 @@ export interface AwsCollectOptions {
   instrument?: <T>(client: T) => T;
   /** Per Kubernetes API call, connect + response (default 5000 ms). */
   kubernetesTimeoutMs?: number;
+  /**
+   * When the scan must end (epoch ms): every Organizations, Account and EKS call still in flight
+   * (or waiting to retry) is cut then, and the run goes on to deliver what it has. STS is not cut:
+   * delivery still needs the sessions (an AssumeRole in flight is raced in scanAccount).
+   */
+  deadline?: number;
+  /** First backoff of the AssumeRole/ListRegions retries past the SDK's (default 1 s; tests shorten it). */
+  gateRetryMinTimeoutMs?: number;
 }
 
 export interface AwsCollectPorts extends CollectPorts {
@@ -60,7 +69,11 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
     httpsAgent: new HttpsAgent(agentOptions),
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     requestTimeout: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    // Without it a request past requestTimeout is only logged, and a hung call never ends.
+    throwOnRequestTimeout: true,
   });
+  const deadline = deadlineSignal(options.deadline);
+  const gateRetry = { ...(deadline ? { signal: deadline } : {}), ...(options.gateRetryMinTimeoutMs === undefined ? {} : { minTimeoutMs: options.gateRetryMinTimeoutMs }) };
   const settings: ClientSettings = {
     requestHandler,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
@@ -76,17 +89,20 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
   });
 
   const instrument = options.instrument ?? (<T>(client: T) => client);
+  // The scan's clients: cut at the deadline, at the socket (DeadlineHandler) and at once (withDeadline).
+  const scanSettings: ClientSettings = deadline ? { ...settings, requestHandler: new DeadlineHandler(requestHandler, deadline) } : settings;
+  const scanClient = <T>(client: T): T => instrument(withDeadline(client, deadline));
   const home = clientConfig(settings, options.homeRegion, options.callerCredentials);
-  const organizations = instrument(new OrganizationsClient(home));
+  const organizations = scanClient(new OrganizationsClient(clientConfig(scanSettings, options.homeRegion, options.callerCredentials)));
   // Regional STS: its session tokens are valid in opt-in regions too, unlike the global endpoint's.
   const sts = instrument(new STSClient({ ...home, useGlobalEndpoint: false }));
   const clients = new ClientCache();
   const accountClient = (session: AccountSession) =>
     clients.get(session.accountId, options.homeRegion, 'account', () =>
-      instrument(new AccountClient(clientConfig(settings, options.homeRegion, session.credentials))),
+      scanClient(new AccountClient(clientConfig(scanSettings, options.homeRegion, session.credentials))),
     );
   const eksClient = (session: AccountSession, region: string) =>
-    clients.get(session.accountId, region, 'eks', () => instrument(new EKSClient(clientConfig(settings, region, session.credentials))));
+    clients.get(session.accountId, region, 'eks', () => scanClient(new EKSClient(clientConfig(scanSettings, region, session.credentials))));
 
   // The EKS token is a presigned STS URL built by hand, not by an SDK client: honour the same
   // endpoint override the SDK would (the simulator), read when the ports are built.
@@ -98,8 +114,9 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
       sts,
       partition: options.partition,
       callerCredentials: options.callerCredentials ?? sts.config.credentials,
+      retry: gateRetry,
     }),
-    regions: createRegionLister(accountClient),
+    regions: createRegionLister(accountClient, gateRetry),
     eks: (session, region) => createEksReader(eksClient(session, region), region),
     catalog: createAddonCatalog(eksClient),
     kubernetes: (session) =>
@@ -107,7 +124,9 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
         session,
         ...(stsEndpoint ? { stsEndpoint } : {}),
         ...(options.kubernetesTimeoutMs === undefined ? {} : { timeoutMs: options.kubernetesTimeoutMs }),
+        ...(deadline ? { signal: deadline } : {}),
       }),
+    ...(deadline ? { deadline } : {}),
     releaseAccount: (accountId) => clients.release(accountId),
     requestHandler,
     clientConfig: (region, credentials) => clientConfig(settings, region, credentials),

@@ -1,6 +1,7 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { AssumeRoleError, CallerAccountMismatchError, MalformedResponseError, describeError } from './errors.js';
+import { retryGate, type GateRetryOptions } from './gate-retry.js';
 import type { AccountSession, CredentialBroker, RoleToAssume } from './ports.js';
 
 /** Same window as the SDK's own identity cache, so it never asks us for credentials we would not renew. */
@@ -14,6 +15,11 @@ export interface CredentialBrokerOptions {
   callerCredentials: AwsCredentialIdentityProvider;
   durationSeconds?: number;
   now?: () => number;
+  /**
+   * A failed AssumeRole loses the whole account for the night: after the SDK's attempts, it is
+   * retried (throttling, 5xx) while the scan may go on.
+   */
+  retry?: GateRetryOptions;
 }
 
 export function createCredentialBroker(options: CredentialBrokerOptions): CredentialBroker {
@@ -34,7 +40,7 @@ export function createCredentialBroker(options: CredentialBrokerOptions): Creden
       return { accountId, partition: options.partition, credentials: options.callerCredentials };
     }
     const roleArn = `arn:${options.partition}:iam::${accountId}:role/${role.roleName}`;
-    const credentials = refreshingProvider(() => assumeRole(options, roleArn, role), options.now ?? Date.now);
+    const credentials = refreshingProvider(() => retryGate(() => assumeRole(options, roleArn, role), options.retry), options.now ?? Date.now);
     try {
       // Assume now so an account we cannot enter fails here, before any regional call.
       await credentials();

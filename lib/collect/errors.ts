@@ -62,6 +62,8 @@ export function errorCode(error: unknown): string {
     current = current.cause;
   }
   if (!(current instanceof Error)) return 'UnknownError';
+  // Every call the scan aborts is aborted at the run deadline (lib/collect/deadline.ts).
+  if (current.name === 'AbortError') return 'DeadlineReached';
   // The SDK reports an unparseable body as a bare SyntaxError with this phrase in its message.
   if (current.message.includes('Deserialization error')) return 'DeserializationError';
   return current.name;

@@ -109,4 +109,6 @@ export interface CollectPorts {
   kubernetes?(session: AccountSession): KubernetesReader;
   /** Called once an account's scan is over: its cached clients may be dropped (memory stays flat). */
   releaseAccount?(accountId: string): void;
+  /** Fires at the run deadline: calls then in flight are cut (see lib/collect/deadline.ts). */
+  deadline?: AbortSignal;
 }

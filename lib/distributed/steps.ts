@@ -48,7 +48,7 @@ export async function planDistributedRun(
 /** Scan worker: one batch of accounts scanned, judged and synced to Security Hub; the part goes to S3. */
 export async function scanBatch(
   event: WorkerEvent,
-  options: Pick<RunOptions, 'scan' | 'now'>,
+  options: Pick<RunOptions, 'scan' | 'now' | 'deliverBy'>,
   ports: AuditPorts,
   storage: DistributedStorage,
 ): Promise<{ key: string; accounts: number }> {

@@ -1,4 +1,4 @@
-import { deadlineOf, redactedConfig, type AuditConfig } from '../config.js';
+import { deadlineOf, deliverByOf, redactedConfig, type AuditConfig } from '../config.js';
 import { selectForScan } from '../collect/scan.js';
 import { planDistributedRun } from '../distributed/steps.js';
 import { archiveDepartedBeforeScan, runAudit, runIdOf } from '../run.js';
@@ -36,9 +36,10 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
     };
     const started = new Date();
     const deadline = deadlineOf(config, started.getTime(), context.getRemainingTimeInMillis());
+    const deliverBy = deliverByOf(config, started.getTime(), context.getRemainingTimeInMillis());
     tools.logger.info('audit starting', { trigger: request.trigger, dryRun: request.dryRun, config: redactedConfig(config), rules: rules.length });
 
-    const ports = await wireAwsPorts(config, rules, wiringOf(tools));
+    const ports = await wireAwsPorts(config, rules, { ...wiringOf(tools), deadline });
     const runId = runIdOf(started);
     let handedOff = false;
     let lease: Awaited<ReturnType<typeof takeLease>>['lease'];
@@ -62,7 +63,7 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
         return delegated;
       }
       const outcome = await runAudit(
-        { scan, selected, runId, notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, dryRun: request.dryRun, ...(lease ? { lease } : {}) },
+        { scan, selected, runId, deliverBy, notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, dryRun: request.dryRun, ...(lease ? { lease } : {}) },
         ports,
       );
       return finish(tools, outcome, request.dryRun, started);

@@ -1,4 +1,4 @@
-import { deadlineOf } from '../config.js';
+import { deadlineOf, deliverByOf } from '../config.js';
 import { workerEventSchema } from '../distributed/protocol.js';
 import { scanBatch } from '../distributed/steps.js';
 import { scanOptionsOf } from '../wiring/common.js';
@@ -15,9 +15,10 @@ export function createScanWorkerHandler(tools: LambdaTools, env: NodeJS.ProcessE
     const batch = parseEvent(workerEventSchema, event, 'a scan worker');
     const { config, rules } = await setup();
     const deadline = deadlineOf(config, Date.now(), context.getRemainingTimeInMillis());
-    const ports = await wireScanPorts(config, rules, wiringOf(tools));
+    const deliverBy = deliverByOf(config, Date.now(), context.getRemainingTimeInMillis());
+    const ports = await wireScanPorts(config, rules, { ...wiringOf(tools), deadline });
     try {
-      const result = await scanBatch(batch, { scan: scanOptionsOf(config, deadline) }, ports, storageOf(ports));
+      const result = await scanBatch(batch, { scan: scanOptionsOf(config, deadline), deliverBy }, ports, storageOf(ports));
       tools.logger.info('batch scanned', { runId: batch.BatchInput.runId, ...result });
       return result;
     } finally {

@@ -27,6 +27,8 @@ export interface WiringOptions {
   logger?: RunLogger & CollectLogger;
   /** Starts the distributed run instead of Step Functions (local runs of the state machine). */
   starter?: ExecutionStarter;
+  /** When the scan must end (epoch ms): calls still in flight then are cut (lib/collect/deadline.ts). */
+  deadline?: number;
 }
 
 export const identity: ClientInstrument = (client) => client;

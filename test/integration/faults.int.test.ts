@@ -185,6 +185,47 @@ describe('functions/audit.ts under faults', () => {
     expectHubTruthful(between, third, hub());
   });
 
+  it('never loses the night to a hung call: the deadline cuts it, and what was read is delivered', { timeout: 30_000 }, async () => {
+    // Prepare: one EKS call hangs for 4 minutes; the Lambda has 8 s left, 3 s of them for delivery
+    const first = await night();
+    const fixed = fix(first, STAGING_BATCH);
+    const hung = first.report.findings.filter((f) => f.clusterName === CHECKOUT_LEGACY.cluster).map((f) => f.id);
+    const before = hub();
+    const published = sim.records.sns.length;
+    sim.setFaults({ rules: [{ service: 'eks', operation: 'DescribeAddon', cluster: CHECKOUT_LEGACY.cluster, latencyMs: 240_000 }] });
+
+    // Act
+    const outcome = await night({ DEADLINE_MARGIN_MS: '3000' }, 8_000);
+
+    // Assess: delivered before the Lambda ended; the hung cluster not re-checked, never archived
+    expect(sim.records.sns.length).toBe(published + 1);
+    expect(outcome.delivery.history).toMatchObject({ location: expect.stringContaining(outcome.report.runId) });
+    expect(outcome.report.errors).toContainEqual(expect.objectContaining({ cluster: CHECKOUT_LEGACY.cluster, code: 'DeadlineReached' }));
+    expect(stateOf(hung)).toEqual(hung.map((id) => [id, 'ACTIVE']));
+    expectNotResolved(outcome, hung);
+    expect(stateOf(fixed)).toEqual(fixed.map((id) => [id, 'ARCHIVED']));
+    expectHubTruthful(before, outcome);
+  });
+
+  it('does not lose an account to a throttled AssumeRole or ListRegions: retried past the SDK attempts while the scan may go on', { timeout: 30_000 }, async () => {
+    // Prepare: one SDK attempt per call, so every throttled answer below would lose its account
+    sim.setFaults({
+      rules: [
+        { service: 'sts', operation: 'AssumeRole', error: 'Throttling', status: 400, times: 2 },
+        { service: 'account', operation: 'ListRegions', accountId: '222222222222', error: 'TooManyRequestsException', status: 429, times: 2 },
+      ],
+    });
+
+    // Act
+    const outcome = await night({ AUDIT_MAX_ATTEMPTS: '1' });
+
+    // Assess
+    expect(outcome.report.errors.map((e) => `${e.accountId}:${e.stage}:${e.code}`)).toEqual(['555555555555:assume-role:AccessDenied']);
+    expect(audited(outcome)).toEqual(reachable(sim.org));
+    const throttled = sim.calls().filter((c) => (c.operation === 'AssumeRole' || c.operation === 'ListRegions') && (c.status === 400 || c.status === 429));
+    expect(throttled.reduce((n, c) => n + c.count, 0)).toBe(4);
+  });
+
   it('records every account whose audit role is gone and leaves its findings open', { timeout: 30_000 }, async () => {
     // Prepare: two more accounts lose the role (555 never had it)
     const first = await night();

@@ -111,8 +111,9 @@ function resolveCaller(state: SimState, accessKeyId: string, protocol: Protocol)
   return { accountId: issued.accountId, arn: `arn:aws:sts::${issued.accountId}:assumed-role/${issued.roleName}/${issued.sessionName}`, issued };
 }
 
+/** Injected latency; it never keeps a finished test process alive (a hung call is minutes long). */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 function send(res: ServerResponse, response: SimResponse, requestId: string, protocol: Protocol, truncate: boolean): void {

@@ -1,4 +1,5 @@
 import type { AccountSession, KubernetesReader, KubernetesTarget } from '../ports.js';
+import { raceDeadline } from '../deadline.js';
 import { KubernetesApiError } from './errors.js';
 import { eksToken } from './token.js';
 import { httpsGetJson } from './transport.js';
@@ -11,6 +12,8 @@ export interface KubernetesReaderOptions {
   stsEndpoint?: string;
   /** Per call, connect + response (default 5 s): one dead endpoint cannot stall the scan. */
   timeoutMs?: number;
+  /** The run deadline: a read still going then is given up. */
+  signal?: AbortSignal;
 }
 
 /** The KubernetesReader of one account session: a fresh EKS token per call, HTTPS with the cluster CA. */
@@ -25,7 +28,7 @@ export function createKubernetesReader(options: KubernetesReaderOptions): Kubern
         credentials: options.session.credentials,
         ...(options.stsEndpoint === undefined ? {} : { stsEndpoint: options.stsEndpoint }),
       });
-      return httpsGetJson({ url: apiUrl(target, apiPath), ca: caPem(target), token, timeoutMs, clusterName: target.clusterName });
+      return raceDeadline(httpsGetJson({ url: apiUrl(target, apiPath), ca: caPem(target), token, timeoutMs, clusterName: target.clusterName }), options.signal);
     },
   };
 }

@@ -32,6 +32,8 @@ export interface SyncContext {
   productVersion: string;
   /** Extra cluster facts for ASFF Resources (status, tags), by cluster ARN, when the caller has them. */
   clusterDetails?: (clusterArn: string) => Pick<AsffContext, 'clusterStatus' | 'clusterTags'> | undefined;
+  /** Aborts every call of the sync (the run must deliver the rest before the Lambda ends). */
+  signal?: AbortSignal;
 }
 
 export interface FailedImport {
@@ -106,7 +108,7 @@ export class SecurityHubSink implements FindingsSink {
     let existing: Map<string, AwsSecurityFinding>;
     let returning: Map<string, AwsSecurityFinding>;
     try {
-      ({ active: existing, archived: returning } = await readOurs(client, scope));
+      ({ active: existing, archived: returning } = await readOurs(client, scope, ctx.signal));
     } catch (error) {
       // Without the existing findings an import would reset their FirstObservedAt and CreatedAt,
       // and nothing could be archived: this scope waits for the next run.
@@ -138,7 +140,7 @@ export class SecurityHubSink implements FindingsSink {
 
     try {
       const toArchive = [...gone.values()].map((g) => archived(g.asff, ctx.now));
-      const succeeded = await this.importAll(client, scope, [...active, ...toArchive], result);
+      const succeeded = await this.importAll(client, scope, [...active, ...toArchive], result, ctx.signal);
       for (const id of succeeded) {
         const archivedOne = gone.get(id);
         if (archivedOne === undefined) {
@@ -164,7 +166,7 @@ export class SecurityHubSink implements FindingsSink {
    * Imports in paced batches, sends again (only) what FailedFindings lists, and returns the ids
    * imported. Everything not imported ends in `result.failed`.
    */
-  private async importAll(client: SecurityHubClient, scope: SecurityHubScope, findings: AwsSecurityFinding[], result: SyncResult): Promise<string[]> {
+  private async importAll(client: SecurityHubClient, scope: SecurityHubScope, findings: AwsSecurityFinding[], result: SyncResult, signal?: AbortSignal): Promise<string[]> {
     const bucket = new TokenBucket(this.rate, this.clock);
     const succeeded: string[] = [];
     let pending = findings;
@@ -178,7 +180,7 @@ export class SecurityHubSink implements FindingsSink {
       }
       for (const batch of batches) {
         await bucket.take();
-        const outcome = await this.importBatch(client, scope, batch, result);
+        const outcome = await this.importBatch(client, scope, batch, result, signal);
         for (const finding of batch) {
           const id = finding.Id ?? '';
           const failure = outcome.get(id);
@@ -202,10 +204,11 @@ export class SecurityHubSink implements FindingsSink {
     scope: SecurityHubScope,
     batch: AwsSecurityFinding[],
     result: SyncResult,
+    signal?: AbortSignal,
   ): Promise<Map<string, { failure: FailedImport; retry: boolean }>> {
     const notImported = new Map<string, { failure: FailedImport; retry: boolean }>();
     try {
-      const response = await client.send(new BatchImportFindingsCommand({ Findings: batch }));
+      const response = await client.send(new BatchImportFindingsCommand({ Findings: batch }), signal ? { abortSignal: signal } : {});
       for (const entry of response.FailedFindings ?? []) {
         const id = entry.Id ?? '';
         notImported.set(id, { failure: { id, code: entry.ErrorCode ?? 'Unknown', message: entry.ErrorMessage ?? '' }, retry: true });
@@ -262,10 +265,14 @@ function ourFindings(scope: SecurityHubScope): NonNullable<GetFindingsCommandInp
  * archived ones (Security Hub keeps them 30 days) let a finding that returns keep its
  * FirstObservedAt and CreatedAt.
  */
-async function readOurs(client: SecurityHubClient, scope: SecurityHubScope): Promise<{ active: Map<string, AwsSecurityFinding>; archived: Map<string, AwsSecurityFinding> }> {
+async function readOurs(
+  client: SecurityHubClient,
+  scope: SecurityHubScope,
+  signal?: AbortSignal,
+): Promise<{ active: Map<string, AwsSecurityFinding>; archived: Map<string, AwsSecurityFinding> }> {
   const active = new Map<string, AwsSecurityFinding>();
   const archived = new Map<string, AwsSecurityFinding>();
-  for await (const page of paginateGetFindings({ client, pageSize: 100 }, { Filters: ourFindings(scope) })) {
+  for await (const page of paginateGetFindings({ client, pageSize: 100 }, { Filters: ourFindings(scope) }, ...(signal ? [{ abortSignal: signal }] : []))) {
     for (const finding of page.Findings ?? []) {
       if (finding.Id === undefined) continue;
       (finding.RecordState === 'ARCHIVED' ? archived : active).set(finding.Id, finding);

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { isRetryableGateError, retryGate } from '../../lib/collect/gate-retry.js';
+import { awsError } from './fake-org.js';
+
+describe('gate-retry.ts', () => {
+  it('tries a throttled gate again and gives up at once on what no retry fixes', async () => {
+    // Prepare
+    let throttled = 0;
+    let denied = 0;
+
+    // Act
+    const value = await retryGate(
+      async () => {
+        if (++throttled < 3) throw awsError('ThrottlingException', 'Rate exceeded');
+        return 'ok';
+      },
+      { minTimeoutMs: 1 },
+    );
+    const refusal = await retryGate(
+      async () => {
+        denied++;
+        throw awsError('AccessDenied', 'not authorized to perform: sts:AssumeRole');
+      },
+      { minTimeoutMs: 1 },
+    ).catch((error: unknown) => error as Error);
+
+    // Assess
+    expect([value, throttled]).toEqual(['ok', 3]);
+    expect([refusal.name, denied]).toEqual(['AccessDenied', 1]);
+  });
+
+  it('retries throttling, 5xx and timeouts, not client errors', () => {
+    expect(isRetryableGateError(awsError('TooManyRequestsException'))).toBe(true);
+    expect(isRetryableGateError(Object.assign(awsError('InternalFailure'), { $metadata: { httpStatusCode: 500 } }))).toBe(true);
+    expect(isRetryableGateError(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }))).toBe(true);
+    expect(isRetryableGateError(awsError('ValidationError'))).toBe(false);
+    expect(isRetryableGateError('not an error')).toBe(false);
+  });
+
+  it('starts no retry after the scan deadline', async () => {
+    // Prepare
+    const deadline = new AbortController();
+    deadline.abort();
+    let calls = 0;
+
+    // Act
+    const error = await retryGate(
+      async () => {
+        calls++;
+        throw awsError('ThrottlingException');
+      },
+      { signal: deadline.signal, minTimeoutMs: 1 },
+    ).catch((e: unknown) => e as Error);
+
+    // Assess
+    expect([error.name, calls]).toEqual(['ThrottlingException', 1]);
+  });
+});
