@@ -391,7 +391,7 @@ describe('functions/audit.ts under faults', () => {
     expect([announced['newFindings']?.StringValue, announced['resolvedFindings']?.StringValue]).toEqual([String(added.length), String(resolved.length)]);
   });
 
-  it('stops starting accounts at the deadline: those not reached are reported and their findings stay open', { timeout: 30_000 }, async () => {
+  it('ends the scan at the deadline: the calls in flight are cut, the accounts not started are not reached, and all their findings stay open', { timeout: 30_000 }, async () => {
     // Prepare: accounts one at a time; 333's clusters answer after 3 s; the Lambda has 62 s left
     // and a 60 s margin, so the deadline passes while 333 is scanned
     const first = await night();
@@ -405,10 +405,14 @@ describe('functions/audit.ts under faults', () => {
 
     // Assess
     const late = ['444444444444', '555555555555', '666666666666', '777777777777', '888888888888'];
+    const cut = CHECKOUT_LEGACY.accountId;
     expect(outcome.report.coverage.accounts).toMatchObject({ scanned: 3, failed: 0, notReached: late.length });
     expect(outcome.report.coverage.notes.filter((n) => n.kind === 'not-reached').map((n) => n.accountId)).toEqual(late);
-    expect(audited(outcome)).toEqual(reachable(sim.org).filter((c) => !late.some((id) => c.startsWith(id))));
-    expect(outcome.report.errors).toEqual([]);
+    expect(audited(outcome)).toEqual(reachable(sim.org).filter((c) => ![...late, cut].some((id) => c.startsWith(id))));
+    expect(new Set(outcome.report.errors.map((e) => `${e.accountId}:${e.stage}:${e.code}`))).toEqual(new Set([`${cut}:list-clusters:DeadlineReached`]));
+    const inCut = first.report.findings.filter((f) => f.accountId === cut).map((f) => f.id);
+    expect(stateOf(inCut)).toEqual(inCut.map((id) => [id, 'ACTIVE']));
+    expectNotResolved(outcome, inCut);
     expect(stateOf(reached)).toEqual(reached.map((id) => [id, 'ARCHIVED']));
     expect(stateOf(notReached)).toEqual(notReached.map((id) => [id, 'ACTIVE']));
     expectNotResolved(outcome, notReached);
