@@ -71,7 +71,12 @@ export interface RunOptions {
   now?: () => Date;
   /** Security Hub scopes synced at once. */
   deliveryConcurrency?: number;
+  /** Told when the run moves past the scan (a progress display; the Lambda logs instead). */
+  onPhase?: (phase: RunPhase) => void;
 }
+
+/** The parts of a run after the scan: Security Hub, then notification and history. */
+export type RunPhase = { phase: 'security-hub' } | { phase: 'deliver' };
 
 export interface SecurityHubSummary {
   scopes: number;
@@ -236,7 +241,7 @@ export interface AuditedBatch {
 /** Evaluate → suppress → Security Hub, for the accounts of one scan (the sessions are the scan's). */
 export async function auditScan(
   scan: ScanResult,
-  options: Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease' | 'deliverBy'>,
+  options: Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease' | 'deliverBy' | 'onPhase'>,
   ports: AuditPorts,
 ): Promise<AuditedBatch> {
   const clock = options.now ?? (() => new Date());
@@ -249,6 +254,7 @@ export async function auditScan(
   const archived: ArchivedFinding[] = [];
   let securityHub: DeliverySummary['securityHub'] = options.dryRun ? 'dry-run' : 'disabled';
   if (!options.dryRun && ports.findings && leaseHeld(options.lease, errors)) {
+    options.onPhase?.({ phase: 'security-hub' });
     const synced = await syncSecurityHub(ports.findings, scan, outcome.active, new RecheckIndex(recheck), now, options.deliveryConcurrency ?? DELIVERY_CONCURRENCY, options.deliverBy);
     for (const r of synced.results) {
       notes.push(...r.notes);
@@ -441,10 +447,11 @@ function unusedInEvery(batches: readonly AuditedBatch[]): Pick<AuditedBatch, 'un
 export async function concludeRun(
   batch: AuditedBatch,
   run: { runId: string; startedAt: Date },
-  options: Pick<RunOptions, 'notify' | 'dryRun' | 'now' | 'lease'> & { departedSession?: DepartedSession },
+  options: Pick<RunOptions, 'notify' | 'dryRun' | 'now' | 'lease' | 'onPhase'> & { departedSession?: DepartedSession },
   ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger' | 'findings'>,
 ): Promise<RunOutcome> {
   const clock = options.now ?? (() => new Date());
+  if (!options.dryRun && (ports.notifier || ports.history)) options.onPhase?.({ phase: 'deliver' });
   const historyErrors: ScanError[] = [];
   const history = ports.history?.((error) => historyErrors.push(errorOf('deliver-history', error)));
   const { report: previous, baseline }: { report: StoredRunReport | undefined; baseline: Baseline } = history

@@ -1,21 +1,35 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { SEVERITIES } from '../types.js';
-import { runCheck } from './check.js';
+import { CouldNotRunError, EXIT, infrastructureProblem, UsageError } from './errors.js';
 import { registerRulesCommands } from './rules.js';
-import { runScan } from './scan.js';
-import { EXIT, UsageError } from './errors.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export interface CliIo {
   out: (s: string) => unknown;
   err: (s: string) => unknown;
+  /** Standard output is a terminal (colours). */
   isTty: boolean;
+  /** Standard error is a terminal (the scan's progress bar); default false. */
+  errTty?: boolean;
 }
 
+/** The package's version, from its package.json (lib/cli and dist/cli are both two levels below it). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
+/**
+ * The commands. Each action imports its module when it runs: `--help` and `--version` load
+ * commander alone, not the AWS SDK (start-up is measured by `npm run bench -- --startup`).
+ */
 export function buildProgram(io: CliIo): Command {
   const program = new Command('fleet-audit')
     .description('Audit the Amazon VPC CNI of every EKS cluster in an AWS Organization.')
+    .version(packageVersion(), '-V, --version', 'print the version of fleet-audit')
+    // `check --version V` is the add-on version: program options only before the command name.
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err });
 
@@ -34,6 +48,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--cluster <name>', 'cluster name to fill into the commands', '<cluster>')
     .option('--region <region>', 'region to fill into the commands', '<region>')
     .action(async (options) => {
+      const { runCheck } = await import('./check.js');
       const result = await runCheck(options, io.isTty);
       io.out(`${result.output}\n`);
       process.exitCode = result.exitCode;
@@ -50,9 +65,11 @@ export function buildProgram(io: CliIo): Command {
     .option('--ou <list>', 'only accounts under these OUs (comma list of OU ids)')
     .option('--exclude-ou <list>', 'skip accounts under these OUs')
     .option('--concurrency <n>', 'accounts scanned at once', '32')
+    .option('--max-attempts <n>', 'attempts per AWS call, retries of throttling and network errors included (default 8)')
     .option('--rules <dir>', 'a directory of extra rule files (repeatable)', collect)
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
-    .option('--out <file>', 'write the report to a file instead of standard output')
+    .option('--out <file>', 'write the report to a file instead of standard output (its directory must exist)')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists').choices(SEVERITIES))
     .option('--region <region>', 'home region for Organizations and STS (default AWS_REGION)')
     .option('--history-dir <dir>', 'keep run reports here; the previous one gives NEW and RESOLVED')
     .option('--history-bucket <name>', "the deployed stack's history bucket: NEW and RESOLVED against the nightly runs, and the same run lease")
@@ -64,26 +81,41 @@ export function buildProgram(io: CliIo): Command {
     .addOption(new Option('--min-severity <severity>', 'lowest severity notified').choices(SEVERITIES))
     .option('--endpoint <url>', 'send every AWS call to this endpoint (the local simulator)')
     .action(async (options) => {
-      process.exitCode = await runScan(options, { out: io.out, err: (s) => process.stderr.write(s), isTty: io.isTty, errTty: Boolean(process.stderr.isTTY) });
+      const { runScan } = await import('./scan.js');
+      process.exitCode = await runScan(options, { out: io.out, err: io.err, isTty: io.isTty, errTty: io.errTty ?? false });
     });
 
   registerRulesCommands(program, io);
+  program.addHelpText(
+    'after',
+    `\nExit codes: ${EXIT.ok} clean, ${EXIT.findings} findings at or above --fail-on, ${EXIT.usage} bad input, ` +
+      `${EXIT.incomplete} partial coverage or failed delivery (scan), ${EXIT.failed} could not run (credentials, network, access).`,
+  );
   return program;
 }
 
-/** Runs the CLI; returns the exit code (0 ok, 1 findings/failures at the threshold, 2 bad input). */
-export async function main(argv: string[], io: CliIo = { out: (s: string) => process.stdout.write(s), err: (s: string) => process.stderr.write(s), isTty: Boolean(process.stdout.isTTY) }): Promise<number> {
+const processIo = (): CliIo => ({
+  out: (s: string) => process.stdout.write(s),
+  err: (s: string) => process.stderr.write(s),
+  isTty: Boolean(process.stdout.isTTY),
+  errTty: Boolean(process.stderr.isTTY),
+});
+
+/** Runs the CLI; returns the exit code (EXIT in errors.ts, the README's table). */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   process.exitCode = 0;
   try {
     await buildProgram(io).parseAsync(argv, { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT.usage;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof UsageError) {
       io.err(`fleet-audit: ${error.message}\n`);
       return EXIT.usage;
     }
-    io.err(`fleet-audit: ${(error as Error).stack ?? String(error)}\n`);
-    return EXIT.usage;
+    const problem = error instanceof CouldNotRunError ? error.message : infrastructureProblem(error);
+    // An error of ours with no known cause keeps its stack: it is a bug to report.
+    io.err(`fleet-audit: ${problem ?? (error as Error).stack ?? String(error)}\n`);
+    return EXIT.failed;
   }
 }

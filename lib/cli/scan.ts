@@ -1,14 +1,19 @@
-import { writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, stat, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
-import cliProgress from 'cli-progress';
+import { dirname, resolve } from 'node:path';
+import { STSClient } from '@aws-sdk/client-sts';
 import { ConfigError, readConfig, type AuditConfig } from '../config.js';
 import { SuppressionsError } from '../deliver/suppressions.js';
 import { renderMarkdown, renderText } from '../report/render.js';
 import { loadRules, RuleValidationError } from '../rules/load.js';
 import { LeaseHeldError, RunLease } from '../deliver/lease.js';
-import { runAudit, runIdOf } from '../run.js';
+import { runAudit, runIdOf, type RunOutcome } from '../run.js';
+import { isAtOrAbove } from '../severity.js';
+import type { Severity } from '../types.js';
 import { scanOptionsOf, wireAwsPorts } from '../wiring.js';
-import { asUsageError, UsageError } from './errors.js';
+import { asUsageError, CouldNotRunError, EXIT, infrastructureProblem, UsageError } from './errors.js';
+import { scanProgress } from './progress.js';
 
 export interface ScanFlags {
   regions?: string;
@@ -19,6 +24,7 @@ export interface ScanFlags {
   ou?: string;
   excludeOu?: string;
   concurrency?: string;
+  maxAttempts?: string;
   rules?: string[];
   format: 'text' | 'json' | 'markdown';
   out?: string;
@@ -32,6 +38,7 @@ export interface ScanFlags {
   notify?: string;
   minSeverity?: string;
   endpoint?: string;
+  failOn?: Severity;
 }
 
 /** The flag behind each setting, so a bad value is reported the way the user typed it. */
@@ -45,6 +52,7 @@ const FLAG_OF: Record<string, string> = {
   AUDIT_OUS: '--ou',
   AUDIT_EXCLUDE_OUS: '--exclude-ou',
   AUDIT_CONCURRENCY: '--concurrency',
+  AUDIT_MAX_ATTEMPTS: '--max-attempts',
   TOPIC_ARN: '--topic-arn',
   HISTORY_BUCKET: '--history-bucket',
   HISTORY_PREFIX: '--history-prefix',
@@ -63,6 +71,7 @@ export function configFromFlags(flags: ScanFlags, env: NodeJS.ProcessEnv): Audit
     AUDIT_OUS: flags.ou,
     AUDIT_EXCLUDE_OUS: flags.excludeOu,
     AUDIT_CONCURRENCY: flags.concurrency,
+    AUDIT_MAX_ATTEMPTS: flags.maxAttempts,
     TOPIC_ARN: flags.topicArn,
     NOTIFY_MODE: flags.notify ?? 'always',
     MIN_SEVERITY: flags.minSeverity,
@@ -80,33 +89,69 @@ export function configFromFlags(flags: ScanFlags, env: NodeJS.ProcessEnv): Audit
   }
 }
 
-function progressBar(enabled: boolean) {
-  if (!enabled) return undefined;
-  const bar = new cliProgress.SingleBar(
-    { format: 'scanning accounts [{bar}] {value}/{total}', stream: process.stderr, clearOnComplete: true, hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  return {
-    update({ accountsDone, accountsTotal }: { accountsDone: number; accountsTotal: number }) {
-      if (!started) bar.start(accountsTotal, 0);
-      started = true;
-      bar.update(accountsDone);
-    },
-    stop: () => started && bar.stop(),
-  };
+/**
+ * Checks --out before anything is scanned: a report that cannot be written is known now, not
+ * after the organization was read and Security Hub was updated. Throws UsageError (exit 2).
+ */
+export async function checkOutputPath(out: string): Promise<void> {
+  const file = resolve(out);
+  const dir = dirname(file);
+  const existing = await stat(file).catch(() => undefined);
+  if (existing?.isDirectory()) throw new UsageError(`--out ${out}: is a directory; give a file name`);
+  const parent = await stat(dir).catch(() => undefined);
+  if (!parent) throw new UsageError(`--out ${out}: the directory ${dir} does not exist (create it first)`);
+  if (!parent.isDirectory()) throw new UsageError(`--out ${out}: ${dir} is not a directory`);
+  try {
+    await access(existing ? file : dir, constants.W_OK);
+  } catch (error) {
+    throw new UsageError(`--out ${out}: ${existing ? file : dir} is not writable`, { cause: error });
+  }
+}
+
+/** What made a run incomplete (partial coverage, failed delivery), for exit 3; empty when complete. */
+export function incompleteness(outcome: RunOutcome): string[] {
+  const { coverage, errors } = outcome.report;
+  const deliveryErrors = errors.filter((e) => e.stage.startsWith('deliver-')).length;
+  const reasons = [
+    coverage.accounts.failed ? `${coverage.accounts.failed} account(s) failed` : '',
+    coverage.accounts.notReached ? `${coverage.accounts.notReached} account(s) not reached` : '',
+    coverage.accounts.scanned === 0 ? 'no account was scanned' : '',
+    coverage.regions.failed ? `${coverage.regions.failed} account-region(s) failed` : '',
+    coverage.clusters.failed ? `${coverage.clusters.failed} cluster(s) failed` : '',
+    deliveryErrors ? `${deliveryErrors} delivery error(s)` : '',
+  ].filter(Boolean);
+  const counted = coverage.accounts.failed + coverage.regions.failed + coverage.clusters.failed + deliveryErrors;
+  if (errors.length > counted) reasons.push(`${errors.length - counted} other error(s)`);
+  return reasons;
+}
+
+/** The exit code of a finished scan (EXIT): findings at --fail-on first, then an incomplete run. */
+export function scanExitCode(outcome: RunOutcome, failOn: Severity | undefined): number {
+  if (failOn !== undefined && outcome.report.findings.some((f) => isAtOrAbove(f.severity, failOn))) return EXIT.findings;
+  return incompleteness(outcome).length > 0 ? EXIT.incomplete : EXIT.ok;
+}
+
+export interface ScanIo {
+  out: (s: string) => unknown;
+  /** Progress and warnings (default: standard error). */
+  err?: (s: string) => unknown;
+  /** Standard output is a terminal (colours in the text report). */
+  isTty: boolean;
+  /** Standard error is a terminal (the progress bar). */
+  errTty: boolean;
 }
 
 /**
- * `fleet-audit scan`: the Lambda's engine with the caller's own credentials. Exit 0, or 1 when
- * any account or region failed (the report is complete all the same).
+ * `fleet-audit scan`: the Lambda's engine with the caller's own credentials. Returns the exit
+ * code (EXIT); throws UsageError (bad input) or CouldNotRunError (credentials, network, access).
  */
-export async function runScan(
-  flags: ScanFlags,
-  io: { out: (s: string) => unknown; err?: (s: string) => unknown; isTty: boolean; errTty: boolean },
-  env = process.env,
-): Promise<number> {
-  const config = configFromFlags(flags, env);
+export async function runScan(flags: ScanFlags, io: ScanIo, env = process.env): Promise<number> {
+  const err = io.err ?? ((s: string) => process.stderr.write(s));
+  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (await profileRegion());
+  if (!region) throw new UsageError('no home region: give --region, set AWS_REGION, or set a region in your AWS profile (AWS_PROFILE)');
+  const config = configFromFlags({ ...flags, region }, env);
+  if (flags.historyDir && flags.historyBucket) throw new UsageError('--history-dir and --history-bucket: give one run history, not both');
+  if (flags.out) await checkOutputPath(flags.out);
   const rules = await asUsageError(() => loadRules(flags.rules ?? []), [RuleValidationError]);
   const ports = await asUsageError(
     () =>
@@ -116,12 +161,11 @@ export async function runScan(
         ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}),
       }),
     [SuppressionsError],
-  );
-  if (flags.historyDir && flags.historyBucket) throw new UsageError('--history-dir and --history-bucket: give one run history, not both');
+  ).catch(couldNotRun(flags));
   // A run that delivers takes the same lease as the nightly run, where its history is.
   const delivers = Boolean(flags.securityHub || flags.topicArn);
   if (delivers && !ports.historyBackend) {
-    io.err?.('warning: no --history-bucket (or --history-dir): this run takes no run lease and may overlap the nightly run\n');
+    err('warning: no --history-bucket (or --history-dir): this run takes no run lease and may overlap the nightly run\n');
   }
   const runId = runIdOf(new Date());
   let lease: RunLease | undefined;
@@ -131,37 +175,55 @@ export async function runScan(
     } catch (error) {
       ports.destroy();
       if (error instanceof LeaseHeldError) {
-        io.err?.(`${error.message}\n`);
-        return EXIT_COULD_NOT_RUN;
+        err(`${error.message}\n`);
+        return EXIT.failed;
       }
-      throw error;
+      return couldNotRun(flags)(error);
     }
   }
-  const progress = progressBar(io.errTty && !flags.out);
+  const progress = scanProgress({ err, errTty: io.errTty });
   try {
     const narrowed = Boolean(flags.accounts || flags.excludeAccounts || flags.ou || flags.excludeOu || (flags.regions && flags.regions !== 'all'));
     const outcome = await runAudit(
       {
         runId,
-        scan: { ...scanOptionsOf(config), narrowed, ...(progress ? { onProgress: (p) => progress.update(p) } : {}) },
+        scan: { ...scanOptionsOf(config), narrowed, onProgress: (p) => progress.scan(p) },
         notify: { mode: config.notifyMode, minSeverity: config.minSeverity },
         ...(lease ? { lease } : {}),
+        onPhase: (p) => progress.phase(p),
       },
       ports,
-    );
-    progress?.stop();
+    ).catch(couldNotRun(flags));
     const text =
       flags.format === 'json' ? JSON.stringify(outcome.report, null, 2) : flags.format === 'markdown' ? renderMarkdown(outcome) : renderText(outcome, io.isTty && !flags.out);
     if (flags.out) await writeFile(flags.out, `${text}\n`);
     else io.out(`${text}\n`);
-    const { accounts, regions } = outcome.report.coverage;
-    return accounts.failed > 0 || regions.failed > 0 ? 1 : 0;
+    const reasons = incompleteness(outcome);
+    progress.done([flags.out ? `wrote ${flags.out}` : '', reasons.length ? `incomplete: ${reasons.join(', ')} (the report names each)` : ''].filter(Boolean).join('\n'));
+    return scanExitCode(outcome, flags.failOn);
   } finally {
-    progress?.stop();
+    progress.stop();
     await lease?.release();
     ports.destroy();
   }
 }
 
-/** Another run holds the lease: this one did not run. */
-export const EXIT_COULD_NOT_RUN = 4;
+/** The region of the AWS profile in use (AWS_PROFILE, ~/.aws/config), resolved as the SDK resolves it; undefined when none is set. */
+async function profileRegion(): Promise<string | undefined> {
+  const client = new STSClient({});
+  try {
+    return await client.config.region();
+  } catch {
+    return undefined;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Credentials, network and access problems become one line with a hint (exit 4); anything else is rethrown. */
+function couldNotRun(flags: ScanFlags) {
+  return (error: unknown): never => {
+    const problem = infrastructureProblem(error, flags.endpoint);
+    throw problem ? new CouldNotRunError(problem, { cause: error }) : error;
+  };
+}

@@ -24,7 +24,16 @@ export interface ScanOptions {
   perAccountConcurrency: number; // max in-flight EKS calls per account (default 8)
   deadline?: number; // epoch ms: stop STARTING new accounts after this; the rest = not reached
   readDaemonSet?: DaemonSetReadMode; // when the aws-node DaemonSet is read (default self-managed)
-  onProgress?: (p: { accountsDone: number; accountsTotal: number }) => void;
+  onProgress?: (p: ScanProgress) => void; // after each account, from the scan's own counts
+}
+
+/** How far a scan is: accounts finished (scanned, failed or not reached), clusters read, failures recorded. */
+export interface ScanProgress {
+  accountsDone: number;
+  accountsTotal: number;
+  clustersScanned: number;
+  /** Error records so far (accounts, regions and clusters that failed). */
+  failures: number;
 }
 
 export interface ScanResult {
@@ -119,7 +128,7 @@ export async function scanSelection(
           else await scanAccount(account, settingsFor(account), ports, ledger);
         } finally {
           done++;
-          options.onProgress?.({ accountsDone: done, accountsTotal: total });
+          options.onProgress?.({ accountsDone: done, accountsTotal: total, clustersScanned: ledger.counts.clusters.scanned, failures: ledger.errors.length });
         }
       }),
     ),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
 import { startSimulator, type Simulator } from '../sim/server.js';
-import { simulatorEnv, withEnv } from '../support/local-lambda.js';
+import { DEMO_TOPIC_ARN, simulatorEnv, withEnv } from '../support/local-lambda.js';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -29,16 +29,107 @@ async function scan(...args: string[]) {
 }
 
 describe('scan', () => {
-  it('prints the report.json shape and exits 1 when an account failed', async () => {
+  it('prints the report.json shape and exits 3 (incomplete) when an account failed, saying why on stderr', async () => {
     // Act
-    const { code, out } = await scan('--format', 'json');
+    const { code, out, err } = await scan('--format', 'json');
 
     // Assess
     const report = JSON.parse(out) as { schemaVersion: number; errors: { accountId: string }[]; coverage: { accounts: { failed: number } } };
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     expect(report.schemaVersion).toBe(1);
     expect(report.coverage.accounts.failed).toBe(1);
     expect(report.errors.map((e) => e.accountId)).toEqual(['555555555555']);
+    expect(err).toContain('incomplete: 1 account(s) failed');
+  });
+
+  it('exits 1 when a finding reaches --fail-on, even in an incomplete run, and 0 when none does', async () => {
+    // Act: the demo organization has high findings in 333333333333 and no critical one there
+    const high = await scan('--fail-on', 'high');
+    const critical = await scan('--accounts', '333333333333', '--fail-on', 'critical');
+    const badSeverity = await scan('--fail-on', 'severe');
+
+    // Assess
+    expect(high.code).toBe(1);
+    expect(critical.code).toBe(0);
+    expect(critical.out).toContain('HIGH');
+    expect(badSeverity.code).toBe(2);
+    expect(badSeverity.err).toMatch(/--fail-on.*Allowed choices are critical, high, medium, low, informational/);
+  });
+
+  it('exits 3 when a delivery failed although every account was scanned', async () => {
+    // Prepare: SNS refuses the publish
+    sim.setFaults({ rules: [{ service: 'sns', operation: 'Publish', error: 'AuthorizationError', status: 403, message: 'not authorized to publish' }] });
+
+    try {
+      // Act
+      const { code, out, err } = await scan('--exclude-accounts', '555555555555', '--topic-arn', DEMO_TOPIC_ARN, '--format', 'json');
+
+      // Assess
+      const report = JSON.parse(out) as { coverage: { accounts: { failed: number } }; errors: { stage: string }[] };
+      expect(code).toBe(3);
+      expect(report.coverage.accounts.failed).toBe(0);
+      expect(report.errors.map((e) => e.stage)).toEqual(['deliver-sns']);
+      expect(err).toContain('incomplete: 1 delivery error(s)');
+    } finally {
+      sim.setFaults({});
+    }
+  });
+
+  it('shows progress on stderr whatever --out says: the scan, Security Hub, delivery, then the file written', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'scan-progress-'));
+    const file = join(dir, 'audit.json');
+
+    // Act
+    const { code, out, err } = await scan('--accounts', '333333333333,444444444444', '--security-hub', '--topic-arn', DEMO_TOPIC_ARN, '--format', 'json', '--out', file);
+
+    // Assess
+    expect(code).toBe(0);
+    expect(out).toBe('');
+    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ schemaVersion: 1 });
+    expect(err.split('\n')).toEqual([
+      'scanning the organization…',
+      expect.stringMatching(/^scanned 2\/2 accounts in \d+\.\d s: \d+ clusters, 0 failures$/),
+      'Security Hub: importing findings, archiving fixed ones…',
+      'delivering: notification and run history…',
+      `wrote ${file}`,
+      '',
+    ]);
+  });
+
+  it('exits 4 with one line when Organizations denies the caller, pointing at the management account or a delegated administrator', async () => {
+    // Prepare
+    sim.setFaults({ rules: [{ service: 'organizations', operation: 'ListAccounts', error: 'AccessDeniedException', status: 400, message: 'You don\'t have permissions to access this resource.' }] });
+
+    try {
+      // Act
+      const { code, out, err } = await scan();
+
+      // Assess
+      expect(code).toBe(4);
+      expect(out).toBe('');
+      expect(err).toContain("fleet-audit: access denied (You don't have permissions to access this resource.). Run from the management account or an Organizations delegated administrator");
+      expect(err).not.toMatch(/^\s+at /m);
+    } finally {
+      sim.setFaults({});
+    }
+  });
+
+  it('checks --out before scanning: a missing directory is bad input (exit 2) and no AWS call is made', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'scan-out-'));
+    sim.resetCalls();
+
+    // Act
+    const missing = await scan('--out', join(dir, 'no-such-dir', 'audit.md'));
+    const directory = await scan('--out', dir);
+
+    // Assess
+    expect(missing.code).toBe(2);
+    expect(missing.err).toBe(`fleet-audit: --out ${join(dir, 'no-such-dir', 'audit.md')}: the directory ${join(dir, 'no-such-dir')} does not exist (create it first)\n`);
+    expect(directory.code).toBe(2);
+    expect(directory.err).toContain('is a directory; give a file name');
+    expect(sim.calls()).toEqual([]);
   });
 
   it('exits 0 when every selected account was scanned, and reads only by default', async () => {

@@ -12,6 +12,7 @@ import { CONFIG_VARIABLES, deadlineOf, readConfig } from '../../lib/config.js';
 import { startSimulator } from '../sim/server.js';
 import { DEMO_BUCKET, simulatorEnv } from '../support/local-lambda.js';
 import { actionsOf, allowedActions, cfnLint, resourcesOfType, roleStatements, statementsOf, type Resource, type Statement, type Template } from './cloudformation.js';
+import { packageService } from './packaging.js';
 import { FUNCTIONS, roleActions, type FunctionName } from './permissions.js';
 import { readZip, type ZipEntry } from './zip.js';
 
@@ -23,20 +24,16 @@ const PACKAGE_TIMEOUT_MS = 180_000;
 
 let out: string;
 let template: Template;
-let zip: ZipEntry[];
-
-/** The environment of a CI machine with no AWS account: no keys, no profile, no config file. */
-function withoutAwsCredentials(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const clean = Object.fromEntries(Object.entries(env).filter(([name]) => !/^AWS_/.test(name)));
-  return { ...clean, AWS_CONFIG_FILE: '/nonexistent/aws-config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/aws-credentials' };
-}
+/** Each function's zip, by its key in serverless.yml, and the handler bundle in it. */
+const BUNDLES = { audit: 'functions/audit.mjs', scanWorker: 'functions/scan-worker.mjs', aggregate: 'functions/aggregate.mjs' } as const;
+const zips: Record<string, ZipEntry[]> = {};
 
 beforeAll(async () => {
   out = await mkdtemp(join(tmpdir(), 'fleet-audit-package-'));
   const params = Object.entries(PARAMS).map(([name, value]) => `--param=${name}=${value}`);
-  await run('npm', ['run', 'package', '--', '--package', out, ...params], { env: withoutAwsCredentials(process.env), timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+  await packageService(out, params, PACKAGE_TIMEOUT_MS);
   template = JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-  zip = readZip(await readFile(join(out, 'eks-fleet-auditor.zip')));
+  for (const fn of Object.keys(BUNDLES)) zips[fn] = readZip(await readFile(join(out, `${fn}.zip`)));
 }, PACKAGE_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -283,46 +280,70 @@ describe('package (serverless.yml)', () => {
     expect(lint.exitCode).toBe(0);
   });
 
-  it('zips the three handler bundles and every rule document, and no node_modules', async () => {
+  it('packages each function alone: its own bundle, a source map without sources, every rule document, no node_modules', async () => {
     // Prepare
     const rules = (await readdir('rules')).filter((f) => f.endsWith('.md')).map((f) => `rules/${f}`);
 
-    // Act
-    const names = zip.map((e) => e.name);
+    for (const [fn, bundle] of Object.entries(BUNDLES)) {
+      // Act
+      const names = zips[fn]!.map((e) => e.name);
+      const map = JSON.parse(zips[fn]!.find((e) => e.name === `${bundle}.map`)!.read().toString()) as { sources: string[]; sourcesContent?: unknown };
 
-    // Assess
-    expect(names).toEqual(expect.arrayContaining(['functions/audit.mjs', 'functions/scan-worker.mjs', 'functions/aggregate.mjs', ...rules]));
+      // Assess
+      expect(names.filter((n) => n.startsWith('functions/')).sort(), fn).toEqual([bundle, `${bundle}.map`]);
+      expect(names, fn).toEqual(expect.arrayContaining(rules));
+      expect(names.filter((n) => n.includes('node_modules/')), fn).toEqual([]);
+      expect(map.sources, fn).toContainEqual(expect.stringMatching(/lib\/run\.ts$/));
+      expect(map.sourcesContent, fn).toBeUndefined();
+    }
     expect(rules.length).toBeGreaterThan(0);
-    expect(names.filter((n) => n.includes('node_modules/'))).toEqual([]);
+    expect(resourcesOfType(template, 'AWS::Lambda::Function').map(([id, f]) => [id, (f.Properties as any).Code.S3Key.split('/').at(-1)])).toEqual([
+      ['AuditLambdaFunction', 'audit.zip'],
+      ['ScanWorkerLambdaFunction', 'scanWorker.zip'],
+      ['AggregateLambdaFunction', 'aggregate.zip'],
+    ]);
   });
 
-  it('runs from the zip alone: the bundled handler audits the simulated organization with the packaged rules', async () => {
-    // Prepare: the zip's contents, outside the repository (no node_modules to fall back on)
-    const root = join(out, 'task-root');
-    for (const entry of zip.filter((e) => !e.name.endsWith('/'))) {
-      await mkdir(join(root, dirname(entry.name)), { recursive: true });
-      await writeFile(join(root, entry.name), entry.read());
-    }
-    const script = [
-      "const { handler } = await import('./functions/audit.mjs');",
-      "const context = { functionName: 'audit', awsRequestId: 'packaged', invokedFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:audit', memoryLimitInMB: '1024', getRemainingTimeInMillis: () => 600000 };",
-      `const summary = await handler(${JSON.stringify(SCHEDULED)}, context);`,
-      "process.stdout.write('SUMMARY ' + JSON.stringify(summary) + '\\n');",
-    ].join('\n');
+  it('runs each function from its zip alone against the simulator: the audit, then a worker batch and the aggregate', async () => {
+    // Prepare: each zip's contents in a directory of its own, outside the repository (no node_modules to fall back on)
     const sim = await startSimulator({ org: 'events/demo-org.json', port: 0 });
+    const invoke = async (fn: keyof typeof BUNDLES, event: unknown) => {
+      const root = join(out, `task-root-${fn}`);
+      for (const entry of zips[fn]!.filter((e) => !e.name.endsWith('/'))) {
+        await mkdir(join(root, dirname(entry.name)), { recursive: true });
+        await writeFile(join(root, entry.name), entry.read());
+      }
+      const script = [
+        `const { handler } = await import('./${BUNDLES[fn]}');`,
+        "const context = { functionName: 'fn', awsRequestId: 'packaged', invokedFunctionArn: 'arn:aws:lambda:us-east-1:111111111111:function:fn', memoryLimitInMB: '1024', getRemainingTimeInMillis: () => 600000 };",
+        // A refused event first: its stack trace must point into our TypeScript through the source map.
+        "const stack = await handler({ refused: true }, context).then(() => '', (error) => String(error.stack));",
+        `const result = await handler(${JSON.stringify(event)}, context);`,
+        "process.stdout.write('RESULT ' + JSON.stringify({ stack, result }) + '\\n');",
+      ].join('\n');
+      // As Lambda runs them: NODE_OPTIONS=--enable-source-maps (serverless.yml).
+      const env = { PATH: process.env.PATH ?? '', LAMBDA_TASK_ROOT: root, ...simulatorEnv(sim) };
+      const { stdout } = await run(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], { cwd: root, env, timeout: 60_000 });
+      return JSON.parse(/^RESULT (.*)$/m.exec(stdout)?.[1] ?? 'null') as { stack: string; result: any };
+    };
+    const plan = { runId: 'packaged-run', startedAt: new Date().toISOString(), bucket: DEMO_BUCKET, accountsKey: 'fleet-audit/distributed/packaged-run/accounts.json', managementId: '111111111111', listed: 9, excluded: 0 };
+    const batch = [{ id: '333333333333', name: 'checkout-prod', state: 'ACTIVE' }, { id: '444444444444', name: 'checkout-staging', state: 'ACTIVE' }];
 
     try {
       // Act
-      const env = { PATH: process.env.PATH ?? '', LAMBDA_TASK_ROOT: root, ...simulatorEnv(sim) };
-      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: root, env, timeout: 60_000 });
-      const summary = JSON.parse(/^SUMMARY (.*)$/m.exec(stdout)?.[1] ?? 'null') as { findings: Record<string, number>; coverage: { scanned: number }; delivery: { notification: { sent: boolean } } } | null;
+      const audit = await invoke('audit', SCHEDULED);
+      const worker = await invoke('scanWorker', { Items: batch, BatchInput: { runId: plan.runId, startedAt: plan.startedAt, bucket: plan.bucket, managementId: plan.managementId } });
+      const aggregate = await invoke('aggregate', { ...plan, parts: [worker.result] });
 
       // Assess
-      expect(summary?.coverage.scanned).toBeGreaterThan(0);
-      expect(Object.values(summary?.findings ?? {}).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-      expect(summary?.delivery.notification.sent).toBe(true);
-      expect(sim.records.sns).toHaveLength(1);
+      expect(audit.result.coverage.scanned).toBeGreaterThan(0);
+      expect(Object.values(audit.result.findings as Record<string, number>).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+      expect(audit.result.delivery.notification.sent).toBe(true);
+      expect(worker.result).toMatchObject({ key: expect.stringContaining('fleet-audit/distributed/packaged-run/'), accounts: 2 });
+      expect(aggregate.result).toMatchObject({ runId: 'packaged-run', coverage: { scanned: 2 }, delivery: { notification: { sent: true } } });
+      expect(sim.records.sns).toHaveLength(2);
       expect([...sim.objects(DEMO_BUCKET).keys()]).toContainEqual(expect.stringMatching(/^fleet-audit\/runs\/\d{4}\/\d{2}\/\d{2}\/.+\.json$/));
+      for (const { stack } of [audit, worker, aggregate]) expect(stack).toMatch(/lib\/[\w/-]+\.ts:\d+:\d+/);
     } finally {
       await sim.stop();
     }

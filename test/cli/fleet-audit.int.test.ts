@@ -1,0 +1,102 @@
+/**
+ * The package as a user gets it: `npm pack` (which builds lib/ to dist/), installed with
+ * `npm install -g` into a temporary prefix, run from a directory outside the clone with an
+ * environment that has nothing of the repository (no tsx, no NODE_OPTIONS, no SDK opt-outs).
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator } from '../sim/server.js';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const INSTALL_TIMEOUT_MS = 240_000;
+
+let dir: string;
+let bin: string;
+let outside: string;
+let packed: string[];
+let sim: Simulator;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fleet-audit-installed-'));
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
+  const [pack] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+  packed = pack!.files.map((f) => f.path);
+  outside = join(dir, 'work');
+  await mkdir(outside);
+  // The dependencies come from the npm cache that `npm ci` filled, else the registry.
+  await run('npm', ['install', '--global', '--prefix', join(dir, 'prefix'), join(dir, pack!.filename), '--prefer-offline', '--no-audit', '--no-fund'], {
+    cwd: outside,
+    timeout: INSTALL_TIMEOUT_MS,
+  });
+  bin = join(dir, 'prefix', 'bin', 'fleet-audit');
+  sim = await startSimulator({ org: join(ROOT, 'events/demo-org.json'), port: 0 });
+}, INSTALL_TIMEOUT_MS);
+
+afterAll(async () => {
+  await sim?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** The installed command, found on PATH as a shell finds it, from outside the clone. */
+async function fleetAudit(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
+  const path = [join(dir, 'prefix', 'bin'), dirname(process.execPath), '/usr/bin', '/bin'].join(':');
+  return new Promise((resolve) => {
+    execFile('fleet-audit', args, { cwd: outside, env: { PATH: path, HOME: outside, ...env }, timeout: 60_000 }, (error, out, err) =>
+      resolve({ code: typeof error?.code === 'number' ? error.code : 0, out, err }),
+    );
+  });
+}
+
+describe('fleet-audit (the packed, installed package)', () => {
+  it('ships the built CLI, its bin and the rules, and neither the TypeScript nor the tests', () => {
+    // Assess
+    expect(packed).toEqual(expect.arrayContaining(['bin/fleet-audit.js', 'dist/cli/main.js', 'dist/rules/load.js', 'package.json', 'rules/vpc-cni-below-v1.8.0.md']));
+    expect(packed.filter((p) => /^(lib|test|functions)\//.test(p) || p.endsWith('.ts'))).toEqual([]);
+  });
+
+  it('prints its version and its help with the exit codes', async () => {
+    // Act
+    const version = await fleetAudit(['--version']);
+    const help = await fleetAudit(['--help']);
+
+    // Assess
+    expect(version).toEqual({ code: 0, out: '0.1.0\n', err: '' });
+    expect(help.code).toBe(0);
+    expect(help.out).toContain('Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad input, 3 partial coverage');
+  });
+
+  it('runs check with the packaged rules, with no installed TypeScript loader', async () => {
+    // Act
+    const { code, out, err } = await fleetAudit(['check', '--version', 'v1.7.1-eksbuild.1', '--k8s', '1.21', '--format', 'json', '--fail-on', 'high']);
+
+    // Assess
+    expect(err).toBe('');
+    expect(code).toBe(1);
+    expect((JSON.parse(out) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId)).toEqual(['vpc-cni-below-v1.7.2', 'vpc-cni-below-v1.8.0']);
+    const installed = await readdir(join(dir, 'prefix', 'lib', 'node_modules', 'eks-fleet-auditor', 'node_modules'));
+    expect(installed).toContain('commander');
+    expect(installed.filter((name) => ['tsx', 'esbuild', 'typescript', '@esbuild', '@middy', '@aws-lambda-powertools'].includes(name))).toEqual([]);
+  });
+
+  it('scans the simulated organization, with progress and no AWS SDK Node version warning on stderr', async () => {
+    // Act
+    const { code, out, err } = await fleetAudit(['scan', '--endpoint', sim.endpoint, '--accounts', '333333333333', '--format', 'json'], {
+      AWS_ACCESS_KEY_ID: SIM_MANAGEMENT_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: SIM_MANAGEMENT_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    });
+
+    // Assess
+    expect(code).toBe(0);
+    const report = JSON.parse(out) as { coverage: { accounts: { scanned: number } }; findings: { accountId: string }[] };
+    expect(report.coverage.accounts.scanned).toBe(1);
+    expect(report.findings.length).toBeGreaterThan(0);
+    expect(err).toMatch(/^scanning the organization…\nscanned 1\/1 account in \d+\.\d s: \d+ clusters, 0 failures\n$/);
+  });
+});

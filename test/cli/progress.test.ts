@@ -1,0 +1,54 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { scanProgress } from '../../lib/cli/progress.js';
+
+/** A terminal as cli-progress sees one: a TTY stream with a width. */
+function fakeTerminal() {
+  const stream = Object.assign(new PassThrough(), { isTTY: true, columns: 200 });
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return { stream, text: () => text };
+}
+
+describe('progress', () => {
+  it('draws accounts done/total, clusters, failures and an ETA on a terminal, then the phase lines', () => {
+    // Prepare
+    const terminal = fakeTerminal();
+    const lines: string[] = [];
+    let now = 0;
+    const progress = scanProgress({ err: (s) => lines.push(s), errTty: true, stream: terminal.stream }, () => now);
+
+    // Act
+    progress.scan({ accountsDone: 1, accountsTotal: 4, clustersScanned: 2, failures: 0 });
+    now = 2_000;
+    progress.scan({ accountsDone: 4, accountsTotal: 4, clustersScanned: 9, failures: 1 });
+    progress.phase({ phase: 'security-hub' });
+    progress.phase({ phase: 'deliver' });
+    progress.done('wrote audit.md');
+
+    // Assess
+    expect(terminal.text()).toMatch(/scanning \[.*\] 4\/4 accounts \| 9 clusters \| 1 failed \| ETA \d+s/);
+    expect(lines).toEqual([
+      'scanning the organization…\n',
+      'scanned 4/4 accounts in 2.0 s: 9 clusters, 1 failure\n',
+      'Security Hub: importing findings, archiving fixed ones…\n',
+      'delivering: notification and run history…\n',
+      'wrote audit.md\n',
+    ]);
+  });
+
+  it('draws no bar when standard error is not a terminal, and reports a scan that ends without a phase', () => {
+    // Prepare
+    const terminal = fakeTerminal();
+    const lines: string[] = [];
+    const progress = scanProgress({ err: (s) => lines.push(s), errTty: false, stream: terminal.stream }, () => 0);
+
+    // Act
+    progress.scan({ accountsDone: 1, accountsTotal: 1, clustersScanned: 1, failures: 0 });
+    progress.done('');
+
+    // Assess
+    expect(terminal.text()).toBe('');
+    expect(lines).toEqual(['scanning the organization…\n', 'scanned 1/1 account in 0.0 s: 1 cluster, 0 failures\n']);
+  });
+});
