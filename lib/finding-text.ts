@@ -21,3 +21,8 @@ export function versionMove(finding: Finding): string {
 export function where(finding: Pick<Finding, 'accountName' | 'accountId' | 'region' | 'clusterName'>): string {
   return `${finding.accountName} (${finding.accountId}) ${finding.region} ${finding.clusterName}`;
 }
+
+/** ` (suppression expired on 2026-01-30)` for a finding back from an expired suppression, else ''. */
+export function expiredMark(finding: Pick<Finding, 'suppressionExpired'>): string {
+  return finding.suppressionExpired === undefined ? '' : ` (suppression expired on ${finding.suppressionExpired})`;
+}

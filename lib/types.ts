@@ -149,6 +149,8 @@ export interface Finding {
   why: string;
   remediation: Remediation;
   references: string[];
+  /** Set when a suppression covered this finding until it expired: its `expires` (every output marks the finding). */
+  suppressionExpired?: string;
 }
 
 /** Where a failure happened. One list: the writer and the reader of the run history share it. */

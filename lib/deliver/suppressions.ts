@@ -160,10 +160,11 @@ export function applySuppressions(findings: Finding[], suppressions: Suppression
       outcome.suppressed.push({ finding, reason: live.suppression.reason, expires: live.suppression.expires });
       continue;
     }
-    outcome.active.push(finding);
     // The most recent expiry is the one people remember agreeing to.
     const last = matching.sort((a, b) => b.ends - a.ends)[0];
-    if (last !== undefined) outcome.expired.push({ finding, suppression: last.suppression });
+    const back = last === undefined ? finding : { ...finding, suppressionExpired: last.suppression.expires };
+    outcome.active.push(back);
+    if (last !== undefined) outcome.expired.push({ finding: back, suppression: last.suppression });
   }
   outcome.unused = compiled.flatMap((c, entry) => (used.has(c) ? [] : [unusedEntry(entry, c.suppression)]));
   return outcome;

@@ -1,4 +1,4 @@
-export { fixCommands, versionMove, where } from '../finding-text.js';
+export { expiredMark, fixCommands, versionMove, where } from '../finding-text.js';
 import { compareFindings } from '../severity.js';
 import type { Finding, RunReport, ScanError } from '../types.js';
 

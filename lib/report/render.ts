@@ -2,7 +2,8 @@ import { painter, formatSeverity } from '../cli/format.js';
 import { countBySeverity } from '../severity.js';
 import { describeUnused } from '../deliver/suppressions.js';
 import type { RunOutcome } from '../run.js';
-import { coverageLine, errorLine, fixCommands, groupByRule, versionMove, where } from './group.js';
+import { coverageLine, errorLine, expiredMark, fixCommands, groupByRule, versionMove, where } from './group.js';
+import { inventoryMarkdown, inventoryText } from './inventory.js';
 
 type Paint = ReturnType<typeof painter>;
 
@@ -28,7 +29,7 @@ export function renderText(outcome: RunOutcome, isTty = false): string {
   for (const group of groupByRule(report.findings)) {
     lines.push('', `${formatSeverity(group.severity, paint)} ${paint('bold', group.title)}  ${paint('gray', `[${group.ruleId}] ${group.findings.length} cluster(s)`)}`);
     for (const f of group.findings) {
-      lines.push(`  ${newIds.has(f.id) ? paint('green', 'NEW ') : '    '}${where(f)}: ${versionMove(f)}`);
+      lines.push(`  ${newIds.has(f.id) ? paint('green', 'NEW ') : '    '}${where(f)}: ${versionMove(f)}${expiredMark(f)}`);
       lines.push(`        ${paint('gray', f.why)}`);
       for (const command of fixCommands(f)) lines.push(`        $ ${command}`);
     }
@@ -55,7 +56,7 @@ export function renderText(outcome: RunOutcome, isTty = false): string {
     lines.push('', paint('red', `Errors (${report.errors.length}) — the rest of the run went on`));
     for (const e of report.errors) lines.push(`  ${errorLine(e)}`);
   }
-  lines.push('', ...deliveryLines(outcome));
+  lines.push(...inventoryText(report), '', ...deliveryLines(outcome));
   return lines.join('\n');
 }
 
@@ -76,7 +77,7 @@ export function renderMarkdown(outcome: RunOutcome): string {
     lines.push('| | Account | Region | Cluster | Version | Fix |', '|---|---|---|---|---|---|');
     for (const f of group.findings) {
       const fix = fixCommands(f).map((c) => `\`${cell(c)}\``).join('<br>');
-      lines.push(`| ${newIds.has(f.id) ? 'NEW' : ''} | ${cell(f.accountName)} (${f.accountId}) | ${f.region} | ${cell(f.clusterName)} | ${cell(versionMove(f))} | ${fix} |`);
+      lines.push(`| ${newIds.has(f.id) ? 'NEW' : ''} | ${cell(f.accountName)} (${f.accountId}) | ${f.region} | ${cell(f.clusterName)} | ${cell(versionMove(f) + expiredMark(f))} | ${fix} |`);
     }
   }
   if (delta.resolved.length) {
@@ -93,6 +94,6 @@ export function renderMarkdown(outcome: RunOutcome): string {
   if (report.coverage.notes.length) {
     lines.push('', '## Coverage notes', '', ...report.coverage.notes.map((n) => `- ${[n.accountId, n.region, n.cluster].filter(Boolean).join(' ')}: ${n.kind} — ${n.message}`));
   }
-  lines.push('', '## Delivery', '', ...deliveryLines(outcome).map((l) => `- ${l}`));
+  lines.push(...inventoryMarkdown(report), '', '## Delivery', '', ...deliveryLines(outcome).map((l) => `- ${l}`));
   return lines.join('\n');
 }

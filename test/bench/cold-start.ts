@@ -97,7 +97,7 @@ export async function measurePackage(packageDir: string, runs: number): Promise<
   }
 }
 
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MB`;
+const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
 export function formatBundleInits(results: readonly BundleInit[]): string {
   const lines = ['| function | zip | unzipped | bundle | source map | init (--enable-source-maps) | init (without) |', '|---|---|---|---|---|---|---|'];

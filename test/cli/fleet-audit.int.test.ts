@@ -4,37 +4,24 @@
  * environment that has nothing of the repository (no tsx, no NODE_OPTIONS, no SDK opt-outs).
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator } from '../sim/server.js';
+import { packAndInstall, type InstalledPackage } from '../support/installed-package.js';
 
-const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INSTALL_TIMEOUT_MS = 240_000;
 
 let dir: string;
-let bin: string;
-let outside: string;
-let packed: string[];
+let installed: InstalledPackage;
 let sim: Simulator;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'fleet-audit-installed-'));
-  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, timeout: INSTALL_TIMEOUT_MS, maxBuffer: 16 * 1024 * 1024 });
-  const [pack] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
-  packed = pack!.files.map((f) => f.path);
-  outside = join(dir, 'work');
-  await mkdir(outside);
-  // The dependencies come from the npm cache that `npm ci` filled, else the registry.
-  await run('npm', ['install', '--global', '--prefix', join(dir, 'prefix'), join(dir, pack!.filename), '--prefer-offline', '--no-audit', '--no-fund'], {
-    cwd: outside,
-    timeout: INSTALL_TIMEOUT_MS,
-  });
-  bin = join(dir, 'prefix', 'bin', 'fleet-audit');
+  installed = await packAndInstall(dir, INSTALL_TIMEOUT_MS);
   sim = await startSimulator({ org: join(ROOT, 'events/demo-org.json'), port: 0 });
 }, INSTALL_TIMEOUT_MS);
 
@@ -45,9 +32,9 @@ afterAll(async () => {
 
 /** The installed command, found on PATH as a shell finds it, from outside the clone. */
 async function fleetAudit(args: string[], env: Record<string, string> = {}): Promise<{ code: number; out: string; err: string }> {
-  const path = [join(dir, 'prefix', 'bin'), dirname(process.execPath), '/usr/bin', '/bin'].join(':');
+  const path = [installed.binDir, dirname(process.execPath), '/usr/bin', '/bin'].join(':');
   return new Promise((resolve) => {
-    execFile('fleet-audit', args, { cwd: outside, env: { PATH: path, HOME: outside, ...env }, timeout: 60_000 }, (error, out, err) =>
+    execFile('fleet-audit', args, { cwd: installed.outside, env: { PATH: path, HOME: installed.outside, ...env }, timeout: 60_000 }, (error, out, err) =>
       resolve({ code: typeof error?.code === 'number' ? error.code : 0, out, err }),
     );
   });
@@ -56,8 +43,8 @@ async function fleetAudit(args: string[], env: Record<string, string> = {}): Pro
 describe('fleet-audit (the packed, installed package)', () => {
   it('ships the built CLI, its bin and the rules, and neither the TypeScript nor the tests', () => {
     // Assess
-    expect(packed).toEqual(expect.arrayContaining(['bin/fleet-audit.js', 'dist/cli/main.js', 'dist/rules/load.js', 'package.json', 'rules/vpc-cni-below-v1.8.0.md']));
-    expect(packed.filter((p) => /^(lib|test|functions)\//.test(p) || p.endsWith('.ts'))).toEqual([]);
+    expect(installed.files).toEqual(expect.arrayContaining(['bin/fleet-audit.js', 'dist/cli/main.js', 'dist/rules/load.js', 'package.json', 'rules/vpc-cni-below-v1.8.0.md']));
+    expect(installed.files.filter((p) => /^(lib|test|functions)\//.test(p) || p.endsWith('.ts'))).toEqual([]);
   });
 
   it('prints its version and its help with the exit codes', async () => {
@@ -79,9 +66,9 @@ describe('fleet-audit (the packed, installed package)', () => {
     expect(err).toBe('');
     expect(code).toBe(1);
     expect((JSON.parse(out) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId)).toEqual(['vpc-cni-below-v1.7.2', 'vpc-cni-below-v1.8.0']);
-    const installed = await readdir(join(dir, 'prefix', 'lib', 'node_modules', 'eks-fleet-auditor', 'node_modules'));
-    expect(installed).toContain('commander');
-    expect(installed.filter((name) => ['tsx', 'esbuild', 'typescript', '@esbuild', '@middy', '@aws-lambda-powertools'].includes(name))).toEqual([]);
+    const modules = await readdir(join(installed.prefix, 'lib', 'node_modules', 'eks-fleet-auditor', 'node_modules'));
+    expect(modules).toContain('commander');
+    expect(modules.filter((name) => ['tsx', 'esbuild', 'typescript', '@esbuild', '@middy', '@aws-lambda-powertools'].includes(name))).toEqual([]);
   });
 
   it('scans the simulated organization, with progress and no AWS SDK Node version warning on stderr', async () => {

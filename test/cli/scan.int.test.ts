@@ -187,6 +187,29 @@ describe('scan', () => {
     expect(broken.err).toMatch(/suppressions\[0\]\.expires: required/);
   });
 
+  it('marks a finding whose suppression expired in text, Markdown and JSON, and lists the fleet inventory', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'expired-'));
+    const file = join(dir, 'suppressions.yaml');
+    await writeFile(file, 'suppressions:\n  - cluster: checkout-legacy-use1\n    reason: Decommissioned by now, CHG-17\n    expires: 2026-01-31\n');
+    const args = ['--accounts', '333333333333', '--suppressions', file];
+
+    // Act
+    const text = await scan(...args);
+    const markdown = await scan(...args, '--format', 'markdown');
+    const json = await scan(...args, '--format', 'json');
+
+    // Assess
+    expect(text.out).toMatch(/checkout-prod \(333333333333\) us-east-1 checkout-legacy-use1: .* \(suppression expired on 2026-01-31\)/);
+    expect(markdown.out).toMatch(/\| checkout-legacy-use1 \| .* \(suppression expired on 2026-01-31\) \|/);
+    const findings = (JSON.parse(json.out) as { findings: { clusterName: string; suppressionExpired?: string }[] }).findings;
+    expect(findings.filter((f) => f.clusterName === 'checkout-legacy-use1').map((f) => f.suppressionExpired)).toEqual(expect.arrayContaining(['2026-01-31']));
+    expect(findings.filter((f) => f.clusterName !== 'checkout-legacy-use1').every((f) => f.suppressionExpired === undefined)).toBe(true);
+    expect(text.out).toMatch(/\nFleet inventory \(\d+ clusters\)\n  checkout-prod \(333333333333\)\n/);
+    expect(text.out).toMatch(/checkout-legacy-use1 +Kubernetes \S+ +vpc-cni v1\.7\.1-eksbuild\.1 \(managed add-on\), \d+ findings/);
+    expect(markdown.out).toContain('## Fleet inventory');
+  });
+
   it.each([
     [['--regions', 'mars'], /--regions: mars is not an AWS Region/],
     [['--concurrency', 'many'], /--concurrency: .*got "many"/],

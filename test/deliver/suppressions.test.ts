@@ -67,8 +67,9 @@ describe('suppressions.ts', () => {
     const result = applySuppressions([finding], [expired], now);
 
     // Assess
-    expect(result.active).toEqual([finding]);
-    expect(result.expired).toEqual([{ finding, suppression: expired }]);
+    const back = { ...finding, suppressionExpired: '2026-01-30' };
+    expect(result.active).toEqual([back]);
+    expect(result.expired).toEqual([{ finding: back, suppression: expired }]);
   });
 
   it('keeps a date-only suppression through its last day', () => {

@@ -43,6 +43,7 @@ const finding = z.object({
   why: z.string(),
   remediation: z.object({ text: z.string(), commands: z.array(z.string()), url: z.string().optional() }),
   references: z.array(z.string()),
+  suppressionExpired: z.string().optional(),
 });
 
 const scanError = z.object({

@@ -153,6 +153,7 @@ function productFields(finding: Finding, productVersion: string): Record<string,
   if (finding.fixedIn !== null) fields[`${PROVIDER_NAME}/FixedIn`] = finding.fixedIn;
   if (finding.targetVersion !== null) fields[`${PROVIDER_NAME}/TargetVersion`] = finding.targetVersion;
   if (finding.ou !== undefined) fields[`${PROVIDER_NAME}/OrganizationalUnit`] = finding.ou;
+  if (finding.suppressionExpired !== undefined) fields[`${PROVIDER_NAME}/SuppressionExpired`] = finding.suppressionExpired;
   return limitMap(fields, ASFF_LIMITS.productFields, ASFF_LIMITS.productFieldKey, ASFF_LIMITS.productFieldValue);
 }
 

@@ -55,6 +55,16 @@ describe('asff.ts', () => {
     expect(asff.Workflow).toBeUndefined();
   });
 
+  it('marks a finding back from an expired suppression in its ProductFields', () => {
+    // Act
+    const back = toAsff(aFinding({ suppressionExpired: '2026-01-30' }), ctx);
+    const plain = toAsff(aFinding(), ctx);
+
+    // Assess
+    expect(back.ProductFields?.['eks-fleet-auditor/SuppressionExpired']).toBe('2026-01-30');
+    expect(plain.ProductFields).not.toHaveProperty('eks-fleet-auditor/SuppressionExpired');
+  });
+
   it('is deterministic: the same finding gives the same ASFF, with the finding id as Id', () => {
     // Prepare
     const finding = aFinding();

@@ -1,0 +1,33 @@
+/**
+ * The package as a user gets it: `npm pack` (its prepack builds lib/ to dist/), then
+ * `npm install --global` of the tarball into a prefix of its own, from a directory outside the clone.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface InstalledPackage {
+  /** The paths the tarball holds, as npm pack lists them. */
+  files: string[];
+  /** `<prefix>/bin`, where the `fleet-audit` command is. */
+  binDir: string;
+  prefix: string;
+  /** A directory outside the clone to run from. */
+  outside: string;
+}
+
+export async function packAndInstall(dir: string, timeoutMs: number): Promise<InstalledPackage> {
+  const { stdout } = await run('npm', ['pack', '--json', '--pack-destination', dir], { cwd: ROOT, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 });
+  const [pack] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
+  const outside = join(dir, 'work');
+  const prefix = join(dir, 'prefix');
+  await mkdir(outside, { recursive: true });
+  // The dependencies come from the npm cache that `npm ci` filled, else the registry.
+  await run('npm', ['install', '--global', '--prefix', prefix, join(dir, pack!.filename), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: outside, timeout: timeoutMs });
+  return { files: pack!.files.map((f) => f.path), binDir: join(prefix, 'bin'), prefix, outside };
+}
