@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -25,8 +25,10 @@ export interface BundleInit {
   /** The handler bundle (.mjs) and its source map. */
   bundleBytes: number;
   mapBytes: number;
-  /** Median ms to import the handler in a fresh process, with and without --enable-source-maps. */
+  /** Median ms to import the handler in a fresh process, with and without --enable-source-maps: wall time. */
   initMs: { sourceMaps: number; plain: number };
+  /** The same imports' CPU time (user + system), steadier than wall time on a shared machine. */
+  initCpuMs: { sourceMaps: number; plain: number };
   runs: number;
 }
 
@@ -45,9 +47,15 @@ export async function unzipFunction(zipFile: string, dir: string): Promise<{ han
   return { handler, unzippedBytes, bundleBytes: (await stat(handler)).size, mapBytes };
 }
 
-/** Imports the handler in a fresh process, as the Lambda runtime would; returns the ms the import took. */
-export async function importHandler(handler: string, taskRoot: string, sourceMaps: boolean): Promise<number> {
-  const script = `const t0 = performance.now(); const m = await import(${JSON.stringify(pathToFileURL(handler).href)}); if (typeof m.handler !== 'function') throw new Error('no handler export'); process.stdout.write(String(performance.now() - t0));`;
+/** Imports the handler in a fresh process, as the Lambda runtime would; returns the wall and CPU ms the import took. */
+export async function importHandler(handler: string, taskRoot: string, sourceMaps: boolean): Promise<{ wallMs: number; cpuMs: number }> {
+  const script = [
+    'const t0 = performance.now(); const c0 = process.cpuUsage();',
+    `const m = await import(${JSON.stringify(pathToFileURL(handler).href)});`,
+    "if (typeof m.handler !== 'function') throw new Error('no handler export');",
+    'const cpu = process.cpuUsage(c0);',
+    'process.stdout.write(JSON.stringify({ wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 }));',
+  ].join(' ');
   const { stdout } = await run(process.execPath, [...(sourceMaps ? ['--enable-source-maps'] : []), '--input-type=module', '-e', script], {
     cwd: taskRoot,
     env: {
@@ -60,7 +68,7 @@ export async function importHandler(handler: string, taskRoot: string, sourceMap
     },
     timeout: 60_000,
   });
-  return Number(stdout);
+  return JSON.parse(stdout) as { wallMs: number; cpuMs: number };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -74,8 +82,8 @@ export async function measurePackage(packageDir: string, runs: number): Promise<
     for (const zip of zips) {
       const taskRoot = join(work, zip.replace(/\.zip$/, ''));
       const unzipped = await unzipFunction(join(packageDir, zip), taskRoot);
-      const withMaps: number[] = [];
-      const plain: number[] = [];
+      const withMaps: { wallMs: number; cpuMs: number }[] = [];
+      const plain: { wallMs: number; cpuMs: number }[] = [];
       // Interleaved, so load on a shared machine hits both alike.
       for (let i = 0; i < runs; i++) {
         withMaps.push(await importHandler(unzipped.handler, taskRoot, true));
@@ -87,7 +95,8 @@ export async function measurePackage(packageDir: string, runs: number): Promise<
         unzippedBytes: unzipped.unzippedBytes,
         bundleBytes: unzipped.bundleBytes,
         mapBytes: unzipped.mapBytes,
-        initMs: { sourceMaps: median(withMaps), plain: median(plain) },
+        initMs: { sourceMaps: median(withMaps.map((m) => m.wallMs)), plain: median(plain.map((m) => m.wallMs)) },
+        initCpuMs: { sourceMaps: median(withMaps.map((m) => m.cpuMs)), plain: median(plain.map((m) => m.cpuMs)) },
         runs,
       });
     }
@@ -100,11 +109,17 @@ export async function measurePackage(packageDir: string, runs: number): Promise<
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
 export function formatBundleInits(results: readonly BundleInit[]): string {
-  const lines = ['| function | zip | unzipped | bundle | source map | init (--enable-source-maps) | init (without) |', '|---|---|---|---|---|---|---|'];
+  const lines = [
+    '| function | zip | unzipped | bundle | source map | init, --enable-source-maps: wall · CPU | init without: wall · CPU |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  const ms = (wall: number, cpu: number) => `${wall.toFixed(0)} · ${cpu.toFixed(0)} ms`;
   for (const r of results) {
-    lines.push(`| ${r.function} | ${mb(r.zipBytes)} | ${mb(r.unzippedBytes)} | ${mb(r.bundleBytes)} | ${mb(r.mapBytes)} | ${r.initMs.sourceMaps.toFixed(0)} ms | ${r.initMs.plain.toFixed(0)} ms |`);
+    lines.push(
+      `| ${r.function} | ${mb(r.zipBytes)} | ${mb(r.unzippedBytes)} | ${mb(r.bundleBytes)} | ${mb(r.mapBytes)} | ${ms(r.initMs.sourceMaps, r.initCpuMs.sourceMaps)} | ${ms(r.initMs.plain, r.initCpuMs.plain)} |`,
+    );
   }
-  return `${lines.join('\n')}\n(median of ${results[0]?.runs ?? 0} fresh processes each, Node ${process.versions.node})`;
+  return `${lines.join('\n')}\n(median of ${results[0]?.runs ?? 0} fresh processes each, Node ${process.versions.node}, load average ${loadavg()[0]?.toFixed(1)})`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
