@@ -132,3 +132,60 @@ export async function cfnLint(file: string, ignoreChecks: readonly string[] = []
     return { available: true, exitCode: Number(failure.code), output: `${failure.stdout ?? ''}${failure.stderr ?? ''}` };
   }
 }
+
+type Intrinsic = unknown;
+
+/** Evaluates the condition functions CloudFormation allows in Rules, over parameter values. */
+function evaluate(node: Intrinsic, parameters: Record<string, string>): unknown {
+  if (typeof node === 'string' || typeof node === 'boolean' || typeof node === 'number') return node;
+  const [[fn, args]] = Object.entries(node as Record<string, unknown>) as [[string, unknown]];
+  const list = () => (args as Intrinsic[]).map((a) => evaluate(a, parameters));
+  switch (fn) {
+    case 'Ref':
+      if (!(String(args) in parameters)) throw new Error(`Ref to unknown parameter ${String(args)}`);
+      return parameters[String(args)];
+    case 'Fn::Equals': {
+      const [a, b] = list();
+      return a === b;
+    }
+    case 'Fn::Not':
+      return !list()[0];
+    case 'Fn::And':
+      return list().every(Boolean);
+    case 'Fn::Or':
+      return list().some(Boolean);
+    default:
+      throw new Error(`${fn} is not evaluated here`);
+  }
+}
+
+/**
+ * What CloudFormation refuses before creating a stack from `template` with `given` parameter
+ * values: unknown keys, missing required values, AllowedPattern (a whole-value match) and
+ * AllowedValues, then the Rules' assertions (their AssertDescription). Empty: accepted.
+ */
+export function parameterProblems(template: Template & { Rules?: Record<string, { RuleCondition?: Intrinsic; Assertions: { Assert: Intrinsic; AssertDescription?: string }[] }> }, given: Record<string, string>): string[] {
+  const declared = template.Parameters ?? {};
+  const problems = Object.keys(given).filter((k) => !(k in declared)).map((k) => `Parameters: [${k}] do not exist in the template`);
+  const values: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(declared)) {
+    const value = given[name] ?? (spec.Default === undefined ? undefined : String(spec.Default));
+    if (value === undefined) {
+      problems.push(`Parameters: [${name}] must have values`);
+      continue;
+    }
+    values[name] = value;
+    // A CommaDelimitedList's pattern applies to each of its values.
+    const items = spec.Type === 'CommaDelimitedList' ? value.split(',') : [value];
+    if (typeof spec.AllowedPattern === 'string' && !items.every((item) => new RegExp(`^(?:${spec.AllowedPattern})$`).test(item))) {
+      problems.push(`Parameter ${name} failed to satisfy constraint: ${String(spec.ConstraintDescription ?? spec.AllowedPattern)}`);
+    }
+    if (Array.isArray(spec.AllowedValues) && !spec.AllowedValues.map(String).includes(value)) problems.push(`Parameter ${name} must be one of ${spec.AllowedValues.join(', ')}`);
+  }
+  if (problems.length) return problems;
+  for (const rule of Object.values(template.Rules ?? {})) {
+    if (rule.RuleCondition !== undefined && !evaluate(rule.RuleCondition, values)) continue;
+    for (const assertion of rule.Assertions) if (!evaluate(assertion.Assert, values)) problems.push(assertion.AssertDescription ?? 'a template rule failed');
+  }
+  return problems;
+}

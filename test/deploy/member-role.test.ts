@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { actionsOf, allowedActions, cfnLint, parseCloudFormationYaml, resourcesOfType, statementsOf, type Resource, type Statement, type Template } from './cloudformation.js';
+import { actionsOf, allowedActions, cfnLint, parameterProblems, parseCloudFormationYaml, resourcesOfType, statementsOf, type Resource, type Statement, type Template } from './cloudformation.js';
 import { MEMBER_ACCOUNT_ACTIONS } from './permissions.js';
 
 const TEMPLATE = 'member-role.yml';
@@ -35,6 +35,25 @@ describe('member-role.yml', () => {
     const externalId = new RegExp(`^${String(template.Parameters?.ExternalId?.AllowedPattern)}$`);
     expect(['', 'a1b2c3d4', 'Ab_0+=,.@:/-'].every((v) => externalId.test(v))).toBe(true);
     expect(['x', 'has space', 'a;b'].some((v) => externalId.test(v))).toBe(false);
+  });
+
+  it('refuses an empty ExternalId unless the operator sets AllowNoExternalId=true', () => {
+    // Prepare
+    const auditor = { AuditorRoleArn: 'arn:aws:iam::111111111111:role/eks-fleet-auditor-prod-us-east-1-lambdaRole' };
+
+    // Act
+    const omitted = parameterProblems(template, auditor);
+    const empty = parameterProblems(template, { ...auditor, ExternalId: '' });
+    const allowed = parameterProblems(template, { ...auditor, ExternalId: '', AllowNoExternalId: 'true' });
+    const given = parameterProblems(template, { ...auditor, ExternalId: '5f0c3e8a9b1d2c4e6f708192a3b4c5d6' });
+    const malformed = parameterProblems(template, { ...auditor, ExternalId: 'has spaces' });
+
+    // Assess
+    expect(omitted).toEqual([expect.stringMatching(/^ExternalId is empty\. Pass the auditor's ExternalId .*ParameterKey=AllowNoExternalId,ParameterValue=true/)]);
+    expect(empty).toEqual(omitted);
+    expect(allowed).toEqual([]);
+    expect(given).toEqual([]);
+    expect(malformed).toEqual([expect.stringContaining('Parameter ExternalId failed to satisfy constraint')]);
   });
 
   it('grants exactly the member-account calls of the code, and no wildcard action', () => {
