@@ -4,7 +4,7 @@
  * — a fresh Node process importing the handler module from the unzipped package, as the Lambda
  * runtime does before the first invoke (Lambda's "Init Duration" adds the runtime's own start).
  * Measured with and without --enable-source-maps (the functions run with it: NODE_OPTIONS).
- * Not part of `npm test` (package.test.ts imports every bundle once, without timing it).
+ * Not part of `npm test` (test/deploy/package.test.ts runs every zip's handler, without timing it).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -12,12 +12,14 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { Command } from 'commander';
 import { readZip } from '../deploy/zip.js';
+import { positiveInteger } from './options.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-export interface BundleInit {
+interface BundleInit {
   /** The zip's name: the function's key in serverless.yml. */
   function: string;
   zipBytes: number;
@@ -33,7 +35,7 @@ export interface BundleInit {
 }
 
 /** Unzips a function's package into `dir`; returns the handler bundle's path inside it. */
-export async function unzipFunction(zipFile: string, dir: string): Promise<{ handler: string; unzippedBytes: number; bundleBytes: number; mapBytes: number }> {
+async function unzipFunction(zipFile: string, dir: string): Promise<{ handler: string; unzippedBytes: number; bundleBytes: number; mapBytes: number }> {
   let unzippedBytes = 0;
   let handler = '';
   for (const entry of readZip(await readFile(zipFile)).filter((e) => !e.name.endsWith('/'))) {
@@ -48,7 +50,7 @@ export async function unzipFunction(zipFile: string, dir: string): Promise<{ han
 }
 
 /** Imports the handler in a fresh process, as the Lambda runtime would; returns the wall and CPU ms the import took. */
-export async function importHandler(handler: string, taskRoot: string, sourceMaps: boolean): Promise<{ wallMs: number; cpuMs: number }> {
+async function importHandler(handler: string, taskRoot: string, sourceMaps: boolean): Promise<{ wallMs: number; cpuMs: number }> {
   const script = [
     'const t0 = performance.now(); const c0 = process.cpuUsage();',
     `const m = await import(${JSON.stringify(pathToFileURL(handler).href)});`,
@@ -74,7 +76,7 @@ export async function importHandler(handler: string, taskRoot: string, sourceMap
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
 
 /** Measures every function zip in a package directory. */
-export async function measurePackage(packageDir: string, runs: number): Promise<BundleInit[]> {
+async function measurePackage(packageDir: string, runs: number): Promise<BundleInit[]> {
   const zips = (await readdir(packageDir)).filter((f) => f.endsWith('.zip')).sort();
   const work = await mkdtemp(join(tmpdir(), 'cold-start-'));
   try {
@@ -108,7 +110,7 @@ export async function measurePackage(packageDir: string, runs: number): Promise<
 
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(2)} MB`;
 
-export function formatBundleInits(results: readonly BundleInit[]): string {
+function formatBundleInits(results: readonly BundleInit[]): string {
   const lines = [
     '| function | zip | unzipped | bundle | source map | init, --enable-source-maps: wall · CPU | init without: wall · CPU |',
     '|---|---|---|---|---|---|---|',
@@ -122,26 +124,19 @@ export function formatBundleInits(results: readonly BundleInit[]): string {
   return `${lines.join('\n')}\n(median of ${results[0]?.runs ?? 0} fresh processes each, Node ${process.versions.node}, load average ${loadavg()[0]?.toFixed(1)})`;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { Command, InvalidArgumentError } = await import('commander');
-  const opts = new Command()
-    .name('bench:cold-start')
-    .description("Each function's zip: sizes and the init of its bundle, measured locally")
-    .option('--package <dir>', 'a directory `npm run package -- --package DIR` wrote (default: package now, into a temporary directory)')
-    .option('--runs <n>', 'fresh processes per bundle and mode', (v) => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-      return n;
-    }, 9)
-    .option('--json', 'one JSON array')
-    .parse()
-    .opts<{ package?: string; runs: number; json?: boolean }>();
-  const packageDir = opts.package ?? (await mkdtemp(join(tmpdir(), 'cold-start-package-')));
-  try {
-    if (!opts.package) await run('npm', ['run', 'package', '--', '--package', packageDir], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
-    const results = await measurePackage(packageDir, opts.runs);
-    console.log(opts.json ? JSON.stringify(results) : formatBundleInits(results));
-  } finally {
-    if (!opts.package) await rm(packageDir, { recursive: true, force: true });
-  }
+const opts = new Command()
+  .name('bench:cold-start')
+  .description("Each function's zip: sizes and the init of its bundle, measured locally")
+  .option('--package <dir>', 'a directory `npm run package -- --package DIR` wrote (default: package now, into a temporary directory)')
+  .option('--runs <n>', 'fresh processes per bundle and mode', positiveInteger, 9)
+  .option('--json', 'one JSON array')
+  .parse()
+  .opts<{ package?: string; runs: number; json?: boolean }>();
+const packageDir = opts.package ?? (await mkdtemp(join(tmpdir(), 'cold-start-package-')));
+try {
+  if (!opts.package) await run('npm', ['run', 'package', '--', '--package', packageDir], { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+  const results = await measurePackage(packageDir, opts.runs);
+  console.log(opts.json ? JSON.stringify(results) : formatBundleInits(results));
+} finally {
+  if (!opts.package) await rm(packageDir, { recursive: true, force: true });
 }

@@ -9,8 +9,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { packAndInstall } from '../support/installed-package.js';
+import { positiveInteger } from './options.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -40,11 +41,7 @@ async function measure(command: string, file: string, args: string[], cwd: strin
 const opts = new Command()
   .name('bench:startup')
   .description('Start-up of the installed fleet-audit (--help, --version), beside bare node and the checkout')
-  .option('--runs <n>', 'processes per command', (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-    return n;
-  }, 15)
+  .option('--runs <n>', 'processes per command', positiveInteger, 15)
   .option('--json', 'one JSON array')
   .parse()
   .opts<{ runs: number; json?: boolean }>();
