@@ -2,7 +2,6 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Rule } from '../evaluate/rule.js';
-import { builtInRulesDir, loadRules, RuleValidationError } from '../rules/load.js';
 import { severityRank } from '../severity.js';
 import { asUsageError } from './errors.js';
 import { formatSeverity, painter } from './format.js';
@@ -65,8 +64,12 @@ function renderList(rules: readonly RuleListing[], isTty: boolean): string {
   return [`${rules.length} rule(s)`, '', blocks.join('\n\n')].join('\n');
 }
 
+/** The rule loader (yaml, zod, the evaluator), imported when a command runs: `--help` stays fast. */
+const ruleLoader = () => import('../rules/load.js');
+
 /** `fleet-audit rules list`: every rule that would run, with its range, source file and evidence. */
 export async function runRulesList(options: { rules?: string[]; format: string }, isTty: boolean): Promise<string> {
+  const { loadRules, RuleValidationError } = await ruleLoader();
   const rules = await asUsageError(() => loadRules(options.rules ?? []), [RuleValidationError]);
   const listed = [...rules].sort(byImportance).map((r) => listing(r));
   return options.format === 'json' ? JSON.stringify(listed, null, 2) : renderList(listed, isTty);
@@ -76,7 +79,9 @@ export async function runRulesList(options: { rules?: string[]; format: string }
  * `fleet-audit rules validate DIR...`: the validation a run does at load (with the built-in rules,
  * so an id that clashes with one is caught too). Throws a UsageError naming each file and field.
  */
-export async function runRulesValidate(dirs: readonly string[], builtIn: string = builtInRulesDir()): Promise<string> {
+export async function runRulesValidate(dirs: readonly string[], builtInDir?: string): Promise<string> {
+  const { builtInRulesDir, loadRules, RuleValidationError } = await ruleLoader();
+  const builtIn = builtInDir ?? builtInRulesDir();
   const extra = dirs.filter((dir) => resolve(dir) !== resolve(builtIn));
   const rules = await asUsageError(() => loadRules(extra, builtIn), [RuleValidationError]);
   const checked = new Set(dirs.map((dir) => resolve(dir)));

@@ -71,6 +71,15 @@ describe('fleet-audit (the packed, installed package)', () => {
     expect(modules.filter((name) => ['tsx', 'esbuild', 'typescript', '@esbuild', '@middy', '@aws-lambda-powertools'].includes(name))).toEqual([]);
   });
 
+  it('lists the packaged rules from the built code', async () => {
+    // Act
+    const { code, out } = await fleetAudit(['rules', 'list', '--format', 'json']);
+
+    // Assess
+    expect(code).toBe(0);
+    expect((JSON.parse(out) as { id: string; source: string }[]).map((r) => r.id)).toEqual(expect.arrayContaining(['vpc-cni-below-v1.8.0', 'vpc-cni-ipamd-reconcile-regression']));
+  });
+
   it('scans the simulated organization, with progress and no AWS SDK Node version warning on stderr', async () => {
     // Act
     const { code, out, err } = await fleetAudit(['scan', '--endpoint', sim.endpoint, '--accounts', '333333333333', '--format', 'json'], {
