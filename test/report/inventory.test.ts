@@ -8,7 +8,7 @@ const arn = (name: string) => `arn:aws:eks:us-east-1:222222222222:cluster/${name
 /** Four clusters, one of each way vpc-cni can be found; findings on one of them. */
 const report = {
   clusters: [
-    clusterFacts({ clusterName: 'payments', clusterArn: arn('payments') }),
+    clusterFacts({ clusterName: 'payments', clusterArn: arn('payments'), cni: { version: 'v1.18.0-eksbuild.1' } }),
     clusterFacts({ clusterName: 'legacy', clusterArn: arn('legacy'), kubernetesVersion: '1.21', cni: { managed: false, source: 'daemonset', version: 'v1.7.5' } }),
     clusterFacts({ clusterName: 'unread', clusterArn: arn('unread'), cni: { managed: false, source: 'none', version: null } }),
     clusterFacts({ clusterName: 'cilium', clusterArn: arn('cilium'), cni: { managed: false, source: 'absent', version: null } }),
