@@ -105,6 +105,21 @@ describe('README Deploy section', () => {
     expect(listed.map((l) => l.split(/\s+/).at(-1))).toEqual(['.serverless/aggregate.zip', '.serverless/audit.zip', '.serverless/scanWorker.zip']);
   });
 
+  it('deploys with parameters osls accepts: the same command, `package` for `deploy`, writes them into the template', async () => {
+    // Prepare
+    const deploy = calls.find((c) => c[0] === 'npm' && c[2] === 'deploy')!;
+    const out = join(dir, 'deploy-package');
+
+    // Act
+    await packageService(out, deploy.slice(4), TIMEOUT_MS);
+    const template = JSON.parse(await readFile(join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
+    const env = (template.Resources.AuditLambdaFunction!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
+
+    // Assess
+    expect(env).toMatchObject({ AUDIT_EXTERNAL_ID: option(awsCalls('ssm', 'put-parameter')[0]!, '--value'), AUDIT_ASSUME_ROLE_IN_MANAGEMENT: 'true', AUDIT_OUS: '' });
+    expect(template.Resources.AlarmEmailSubscription?.Properties).toMatchObject({ Protocol: 'email', Endpoint: 'cloud-platform@example.com' });
+  }, TIMEOUT_MS);
+
   it('deploys with parameters serverless.yml declares and the functions accept, the ExternalId the one kept in Parameter Store', async () => {
     // Prepare
     const deploy = calls.find((c) => c[0] === 'npm' && c[2] === 'deploy')!;
