@@ -116,7 +116,8 @@ describe('README Deploy section', () => {
     const env = (template.Resources.AuditLambdaFunction!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
 
     // Assess
-    expect(env).toMatchObject({ AUDIT_EXTERNAL_ID: option(awsCalls('ssm', 'put-parameter')[0]!, '--value'), AUDIT_ASSUME_ROLE_IN_MANAGEMENT: 'true', AUDIT_OUS: '' });
+    expect(env).toMatchObject({ AUDIT_EXTERNAL_ID_PARAMETER: option(awsCalls('ssm', 'put-parameter')[0]!, '--name'), AUDIT_ASSUME_ROLE_IN_MANAGEMENT: 'true', AUDIT_OUS: '' });
+    expect(env).not.toHaveProperty('AUDIT_EXTERNAL_ID');
     expect(template.Resources.AlarmEmailSubscription?.Properties).toMatchObject({ Protocol: 'email', Endpoint: 'cloud-platform@example.com' });
   }, TIMEOUT_MS);
 
