@@ -35,7 +35,8 @@ async function closedPort(): Promise<number> {
 
 const noStackTrace = (err: string) => expect(err).not.toMatch(/^\s+at /m);
 
-describe('errors', () => {
+// Each test waits on its own process: they run side by side.
+describe.concurrent('errors', () => {
   it('exits 4 with the AWS_PROFILE hint when there are no credentials at all', async () => {
     // Prepare
     const home = await mkdtemp(join(tmpdir(), 'no-aws-'));

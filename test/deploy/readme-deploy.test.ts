@@ -2,13 +2,14 @@
  * The README's Deploy section, walked command by command as an operator would: every ```sh block
  * in order, in bash with `set -u` (a variable used before it is set stops the walk), `aws` and
  * `npm` standing in (test/deploy/cli-stub.mjs records each call and answers what later commands
- * read), the rest real (openssl, jq, ls). Then what can be checked offline: the package step for
- * real, `npm run deploy`'s parameters against serverless.yml and the functions' configuration,
+ * read), the rest real (openssl, jq, ls). Then what can be checked offline: `npm run deploy`'s
+ * own arguments through `npm run package` for real (the zips, the template's parameters), those
+ * parameters against serverless.yml and the functions' configuration,
  * the StackSet's parameters against member-role.yml's own rules, every `aws` command and option
  * against the AWS CLI's service models (where botocore is installed), the uninstall.
  */
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,10 +40,6 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'readme-deploy-'));
   await cp(join(ROOT, 'member-role.yml'), join(dir, 'member-role.yml'));
   await cp(join(ROOT, 'events'), join(dir, 'events'), { recursive: true });
-  // Step 2 for real (its `npm run package`), the zips moved where the walk looks for them (osls
-  // ignores a --package directory named .serverless).
-  await packageService(join(dir, 'package'), ['--param=organizationId=o-a1b2c3d4e5'], TIMEOUT_MS);
-  await rename(join(dir, 'package'), join(dir, '.serverless'));
   const script = [
     'set -euo pipefail',
     `aws() { node ${JSON.stringify(STUB)} aws "$@"; }`,
@@ -96,7 +93,7 @@ describe('README Deploy section', () => {
     expect(unused).toEqual([]);
   });
 
-  it('packages with `npm run package`, one zip per function', async () => {
+  it('packages with `npm run package` and the organization id of step 0, then lists the zips', () => {
     // Act
     const listed = walk.stdout.split('\n').filter((l) => l.includes('.serverless/'));
 
@@ -105,7 +102,7 @@ describe('README Deploy section', () => {
     expect(listed.map((l) => l.split(/\s+/).at(-1))).toEqual(['.serverless/aggregate.zip', '.serverless/audit.zip', '.serverless/scanWorker.zip']);
   });
 
-  it('deploys with parameters osls accepts: the same command, `package` for `deploy`, writes them into the template', async () => {
+  it('deploys with parameters osls accepts: the same command, `package` for `deploy`, gives one zip per function and the parameters in the template', async () => {
     // Prepare
     const deploy = calls.find((c) => c[0] === 'npm' && c[2] === 'deploy')!;
     const out = join(dir, 'deploy-package');
@@ -116,6 +113,7 @@ describe('README Deploy section', () => {
     const env = (template.Resources.AuditLambdaFunction!.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment.Variables;
 
     // Assess
+    expect((await readdir(out)).filter((f) => f.endsWith('.zip')).sort()).toEqual(['aggregate.zip', 'audit.zip', 'scanWorker.zip']);
     expect(env).toMatchObject({ AUDIT_EXTERNAL_ID_PARAMETER: option(awsCalls('ssm', 'put-parameter')[0]!, '--name'), AUDIT_ASSUME_ROLE_IN_MANAGEMENT: 'true', AUDIT_OUS: '' });
     expect(env).not.toHaveProperty('AUDIT_EXTERNAL_ID');
     expect(template.Resources.AlarmEmailSubscription?.Properties).toMatchObject({ Protocol: 'email', Endpoint: 'cloud-platform@example.com' });
