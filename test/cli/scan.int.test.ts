@@ -81,7 +81,7 @@ describe('scan', () => {
     const file = join(dir, 'audit.json');
 
     // Act
-    const { code, out, err } = await scan('--accounts', '333333333333,444444444444', '--security-hub', '--topic-arn', DEMO_TOPIC_ARN, '--format', 'json', '--out', file);
+    const { code, out, err } = await scan('--accounts', '333333333333,444444444444', '--security-hub', '--topic-arn', DEMO_TOPIC_ARN, '--history-dir', join(dir, 'history'), '--format', 'json', '--out', file);
 
     // Assess
     expect(code).toBe(0);
