@@ -2,19 +2,23 @@ import type { Finding } from './types.js';
 
 /**
  * The commands that change something, for messages and terminal reports: no kubeconfig, backup
- * or comment lines (the full list stays in the JSON report and in Security Hub).
+ * or comment lines (reports written before plans carried them in each finding).
  */
 export function fixCommands(finding: Finding): string[] {
   return finding.remediation.commands.filter(
-    (c) => !c.startsWith('#') && !c.startsWith('aws eks update-kubeconfig') && !c.startsWith('kubectl get daemonset aws-node'),
+    (c) => !c.startsWith('#') && !c.startsWith('aws eks update-kubeconfig') && !/^kubectl( --context \S+)? get daemonset aws-node/.test(c),
   );
 }
 
-/** `v1.7.1-eksbuild.1 → v1.8.0-eksbuild.1`, or the version alone when there is nothing to move to. */
+/**
+ * `v1.7.1-eksbuild.1 → v1.8.0-eksbuild.1`; `v1.12.0-eksbuild.1 → 1.12.5 or later` when only the
+ * fixed release is known; the version alone when there is nothing to move to (never a no-op arrow).
+ */
 export function versionMove(finding: Finding): string {
-  const to = finding.targetVersion ?? finding.fixedIn;
   const from = finding.observedVersion ?? 'unknown version';
-  return to === null ? from : `${from} → ${to}`;
+  const to = finding.targetVersion ?? finding.fixedIn;
+  if (to === null || to === finding.observedVersion) return from;
+  return /^\d/.test(to) ? `${from} → ${to} or later` : `${from} → ${to}`;
 }
 
 /** `payments-prod (222222222222) us-east-1 payments-api` */

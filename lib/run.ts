@@ -12,9 +12,10 @@ import { NotifyError } from './deliver/notify/errors.js';
 import type { Notifier } from './deliver/notify/sns-notifier.js';
 import type { ArchivedFinding, FindingsSink, SyncResult } from './deliver/securityhub/sink.js';
 import { applySuppressions, type ExpiredSuppression, type Suppression, type SuppressionOutcome } from './deliver/suppressions.js';
-import { evaluateFleet } from './evaluate/evaluate.js';
+import { evaluateFleet, planFleet } from './evaluate/evaluate.js';
+import { isValid } from './evaluate/plan/shell.js';
 import type { Rule } from './evaluate/rule.js';
-import type { ClusterFacts, CoverageNote, Finding, Recheck, ScanError, SuppressedFinding, UnusedSuppression } from './types.js';
+import type { ClusterFacts, ClusterPlan, CoverageNote, Finding, Recheck, ScanError, SuppressedFinding, UnusedSuppression } from './types.js';
 
 export const TOOL = { name: 'eks-fleet-auditor', version: '0.1.0' } as const;
 
@@ -112,9 +113,17 @@ function errorOf(stage: ScanError['stage'], error: unknown, where: Partial<ScanE
   return { accountId: where.accountId ?? '-', ...where, stage, code: e.code ?? e.name ?? 'Error', message: e.message ?? String(error) };
 }
 
-/** The inventory kept in the report (and in a distributed run's parts): configuration values may hold secrets, so they stay out. */
+/**
+ * The inventory kept in the report (and in a distributed run's parts): configuration values may
+ * hold secrets, so they stay out; a role annotation that is not an IAM role ARN (anyone with
+ * cluster admin writes it) is not copied.
+ */
 export function inventoryOf(clusters: readonly ClusterFacts[]): ClusterFacts[] {
-  return clusters.map((c) => ({ ...c, cni: { ...c.cni, configurationValues: null } }));
+  return clusters.map((c) => {
+    const role = c.cni.serviceAccountRoleArn;
+    const serviceAccountRoleArn = role === null || isValid('IAM role ARN', role) ? role : '(not an IAM role ARN)';
+    return { ...c, cni: { ...c.cni, configurationValues: null, serviceAccountRoleArn } };
+  });
 }
 
 const scopeKey = (s: { accountId: string; region: string }) => `${s.accountId}/${s.region}`;
@@ -225,6 +234,8 @@ export interface AuditedBatch {
   scan: Omit<ScanResult, 'sessions'>;
   /** Active findings: not suppressed (expired suppressions included). */
   findings: Finding[];
+  /** One plan per cluster with active findings (absent in parts written before plans existed). */
+  plans?: ClusterPlan[];
   suppressed: SuppressedFinding[];
   expired: ExpiredSuppression[];
   /** The suppressions this batch's findings never matched; absent when the batch was not audited. */
@@ -249,7 +260,10 @@ export async function auditScan(
   const recheck = recheckOf(scan.checks, { rules: ports.rules, skipped: evaluated.skipped }, options.scan);
   const now = clock().toISOString();
   const outcome: SuppressionOutcome = applySuppressions(evaluated.findings, [...(ports.suppressions ?? [])], now);
-  const errors: ScanError[] = [...scan.errors, ...evaluated.errors];
+  // A suppressed finding's fix leaves its cluster's plan.
+  const planned = outcome.suppressed.length > 0 ? planFleet(ports.rules, scan.clusters, outcome.active) : evaluated;
+  outcome.active = planned.findings;
+  const errors: ScanError[] = [...scan.errors, ...evaluated.errors, ...planned.errors.filter((e) => !evaluated.errors.includes(e))];
   const notes: CoverageNote[] = [...scan.coverage.notes];
   const archived: ArchivedFinding[] = [];
   let securityHub: DeliverySummary['securityHub'] = options.dryRun ? 'dry-run' : 'disabled';
@@ -269,6 +283,7 @@ export async function auditScan(
   return {
     scan: plain,
     findings: outcome.active,
+    plans: planned.plans,
     suppressed: outcome.suppressed,
     expired: outcome.expired,
     unusedSuppressions: outcome.unused,
@@ -313,6 +328,7 @@ export function mergeBatches(batches: readonly AuditedBatch[]): AuditedBatch {
       },
     },
     findings: batches.flatMap((b) => b.findings),
+    plans: batches.flatMap((b) => b.plans ?? []),
     suppressed: batches.flatMap((b) => b.suppressed),
     expired: batches.flatMap((b) => b.expired),
     ...unusedInEvery(batches),
@@ -489,6 +505,7 @@ export async function concludeRun(
     completedScopes: batch.scan.completedScopes,
     accounts: batch.scan.accounts,
     clusters: inventoryOf(batch.scan.clusters),
+    plans: batch.plans ?? [],
     baseline,
     newIds: delta.new.map((f) => f.id),
     ...(resolved.length ? { resolved } : {}),
@@ -515,6 +532,7 @@ export async function concludeRun(
         coverage: report.coverage,
         errors,
         minSeverity: options.notify.minSeverity,
+        plans: report.plans ?? [],
         reportLocation: history?.locate(report) ?? '(no run history configured)',
       });
       try {

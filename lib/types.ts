@@ -42,9 +42,30 @@ export type CniSource =
   | 'none' // self-managed and not read: the version is unknown
   | 'absent'; // no add-on and no aws-node DaemonSet: the cluster runs another CNI, no vpc-cni rule applies
 
+/**
+ * How aws-node was installed: the EKS managed add-on; a Helm release (the DaemonSet carries
+ * `app.kubernetes.io/managed-by: Helm`, `helm.sh/chart` or `meta.helm.sh/release-name`); or a
+ * manifest (`kubectl apply`, or the one EKS created with the cluster).
+ */
+export type InstallMethod = 'addon' | 'helm' | 'manifest';
+
+/** The Helm release that installed aws-node, from the DaemonSet's Helm labels and annotations. */
+export interface HelmRelease {
+  /** `meta.helm.sh/release-name`, else `app.kubernetes.io/instance`. */
+  name: string | null;
+  /** `meta.helm.sh/release-namespace`, else the DaemonSet's namespace. */
+  namespace: string | null;
+  /** The chart version of `helm.sh/chart` (`aws-vpc-cni-1.18.6` → `1.18.6`). */
+  chartVersion: string | null;
+}
+
 export interface CniFacts {
   managed: boolean;
   source: CniSource;
+  /** How aws-node was installed; absent when not known (a self-managed CNI that was not read). */
+  installMethod?: InstallMethod;
+  /** For a Helm install: the release, as far as the DaemonSet names it. */
+  helmRelease?: HelmRelease;
   /** Raw version as found: an add-on version (`v1.18.0-eksbuild.1`) or an image tag (`v1.9.3`); null when unknown. */
   version: string | null;
   /** The aws-node image, for a self-managed CNI read from its DaemonSet. */
@@ -118,9 +139,83 @@ export interface ClusterFacts {
 export interface Remediation {
   /** One or two sentences: what to do. */
   text: string;
-  /** Commands filled in with the cluster, region and target version, ready to paste. */
+  /**
+   * The commands of the cluster's plan that fix this finding (connection and backup steps left
+   * out), ready to paste; the whole plan, once per cluster, is in the report's `plans`.
+   */
   commands: string[];
   url?: string;
+  /** The id of the cluster's plan (`ClusterPlan.id`), when it has one. */
+  planId?: string;
+}
+
+/** One step of a cluster's plan. */
+export interface PlanStep {
+  /** What the step does and why, in plain text (outputs escape it). */
+  title: string;
+  /** In order, ready to paste: every value from outside validated and shell-quoted. */
+  commands: string[];
+  /** Rule ids of the findings this step fixes; empty for connecting and backing up. */
+  fixes: string[];
+  /** An alternative to the steps before it, not one more step to run. */
+  alternative?: boolean;
+}
+
+/** The configuration a plan applies: the cluster's own, with every fix of its findings merged in. */
+export interface PlanConfiguration {
+  /** Where the current values came from: the add-on's configurationValues or the DaemonSet's env. */
+  source: 'addon' | 'daemonset';
+  /** How the add-on's values were written (EKS accepts and keeps JSON or YAML); the plan prints JSON. */
+  sourceFormat: 'json' | 'yaml' | 'empty';
+  /** The whole merged configuration as JSON, with `$VAR` where a withheld or chosen value goes. */
+  values: string;
+  /** What the fixes change: setting path, value before and after (null: absent), and the rule. */
+  changes: { path: string; from: string | null; to: string | null; ruleId: string }[];
+  /** Settings that look like secrets: never printed; the command reads each from its shell variable. */
+  withheld: { path: string; variable: string }[];
+  /** Settings a person chooses: the command reads each from its shell variable and refuses to run without. */
+  choices: { path: string; variable: string; hint: string }[];
+  /** Two fixes that want different values for one setting: which one the plan kept. */
+  conflicts?: string[];
+}
+
+/**
+ * What to do on one cluster, computed once for all its findings: the one target version, the way
+ * there one minor at a time, the merged configuration and the commands for how aws-node is
+ * installed. Every output renders this; findings point to it by `id`.
+ */
+export interface ClusterPlan {
+  /** `{accountId}/{region}/{clusterName}` */
+  id: string;
+  accountId: string;
+  accountName: string;
+  partition: string;
+  region: string;
+  clusterName: string;
+  kubernetesVersion: string;
+  /** How aws-node is installed; `unknown` when the DaemonSet could not be read. */
+  installMethod: InstallMethod | 'unknown';
+  currentVersion: string | null;
+  /** The version every finding on the cluster moves to: always a version EKS offered for it; null when none. */
+  target: string | null;
+  /** Why this target (or none), one sentence. */
+  targetReason: string;
+  /** The versions to go through, one minor at a time, ending at the target (upstream releases for self-managed steps). */
+  path: string[];
+  /** Minors between the current version and the target that EKS offers no build of for this Kubernetes version. */
+  missingMinors: string[];
+  /** Rule ids of the known risks the target still carries (no offered build is clear of them). */
+  risksCarried: string[];
+  /** Without the catalog: the first upstream release clear of every known risk (`1.12.5`). */
+  releaseFloor: string | null;
+  /** When EKS offers nothing for this Kubernetes version: the next Kubernetes minor to upgrade to first. */
+  kubernetesFirst: string | null;
+  configuration?: PlanConfiguration;
+  /** Values refused for commands (a role ARN that is not one, a hostile image tag), named. */
+  invalid: { what: string; reason: string }[];
+  steps: PlanStep[];
+  /** Rule ids of the findings the plan serves. */
+  fixes: string[];
 }
 
 export interface Finding {
@@ -310,4 +405,6 @@ export interface RunReport {
   clusters: ClusterFacts[];
   /** Suppressions that matched nothing this run (absent when there are none, or no suppressions file). */
   unusedSuppressions?: UnusedSuppression[];
+  /** One plan per cluster with open findings (absent in reports written before plans existed). */
+  plans?: ClusterPlan[];
 }

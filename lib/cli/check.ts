@@ -1,10 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { offeredVersionsFor, vpcCniEntries, type AddonVersionsResponse } from '../evaluate/catalog.js';
-import { evaluateCluster } from '../evaluate/evaluate.js';
+import { evaluateClusterWithPlan } from '../evaluate/evaluate.js';
+import { isRegionName, partitionOfRegion } from '../evaluate/plan/registry.js';
+import { isValid } from '../evaluate/plan/shell.js';
 import { parseCniVersion } from '../evaluate/version.js';
+import { forTerminal } from '../escape.js';
+import { planTextLines } from '../report/render.js';
 import { loadRules, RuleValidationError } from '../rules/load.js';
-import { SEVERITIES, type ClusterFacts, type Finding, type Severity } from '../types.js';
+import { SEVERITIES, type ClusterFacts, type ClusterPlan, type Finding, type Severity } from '../types.js';
 import { asUsageError, UsageError } from './errors.js';
 import { compareFindings, countBySeverity, isAtOrAbove } from '../severity.js';
 import { formatFinding, painter } from './format.js';
@@ -53,23 +57,34 @@ function choice<T extends string>(flag: string, value: string, allowed: readonly
   return value as T;
 }
 
+/** Commander's defaults for --cluster and --region: no value given, so no command can name them. */
+const UNSET = new Set(['<cluster>', '<region>']);
+
 /** The facts of the what-if cluster, from the flags. */
 export async function whatIfFacts(options: CheckOptions): Promise<ClusterFacts> {
+  if (!UNSET.has(options.region) && !isRegionName(options.region)) throw new UsageError(`--region "${options.region}" is not an AWS Region (e.g. us-east-1, cn-northwest-1, us-gov-west-1)`);
+  if (!UNSET.has(options.cluster) && !isValid('cluster name', options.cluster)) {
+    throw new UsageError(`--cluster "${options.cluster}" is not an EKS cluster name (1-100 letters, digits, - and _, starting with a letter or digit)`);
+  }
+  const partition = partitionOfRegion(options.region) ?? 'aws';
   if (!parseCniVersion(options.version)) {
     throw new UsageError(`--version "${options.version}" is not a vpc-cni version (expected e.g. v1.18.0-eksbuild.1, v1.9.3 or an image reference)`);
   }
   if (options.k8s !== undefined && !/^\d+\.\d+$/.test(options.k8s)) throw new UsageError(`--k8s "${options.k8s}" must look like 1.29`);
   const managed = choice('--managed', options.managed, ['true', 'false'] as const) === 'true';
   const role = options.roleArn === 'none' ? null : (options.roleArn ?? null);
-  if (role !== null && !/^arn:aws[\w-]*:iam::\d{12}:role\/.+$/.test(role)) throw new UsageError(`--role-arn "${role}" is not an IAM role ARN (or "none")`);
+  if (role !== null && !isValid('IAM role ARN', role)) throw new UsageError(`--role-arn "${role}" is not an IAM role ARN (or "none")`);
+  if (role !== null && role.split(':')[1] !== partition && !UNSET.has(options.region)) {
+    throw new UsageError(`--role-arn is in the ${role.split(':')[1]} partition, but --region ${options.region} is in ${partition}`);
+  }
   const account = role?.split(':')[4] ?? '<account>';
   return {
     accountId: account,
     accountName: account,
-    partition: 'aws',
+    partition,
     region: options.region,
     clusterName: options.cluster,
-    clusterArn: `arn:aws:eks:${options.region}:${account}:cluster/${options.cluster}`,
+    clusterArn: `arn:${partition}:eks:${options.region}:${account}:cluster/${options.cluster}`,
     kubernetesVersion: options.k8s ?? '',
     clusterStatus: 'ACTIVE',
     tags: {},
@@ -99,9 +114,11 @@ export async function runCheck(options: CheckOptions, isTty: boolean): Promise<C
   const failOn = options.failOn === undefined ? undefined : choice<Severity>('--fail-on', options.failOn, SEVERITIES);
   const facts = await whatIfFacts(options);
   const rules = await asUsageError(() => loadRules(options.rules ?? []), [RuleValidationError]);
-  const findings = evaluateCluster(rules, facts).sort(compareFindings);
+  const { findings: unsorted, plan } = evaluateClusterWithPlan(rules, facts);
+  const findings = unsorted.sort(compareFindings);
   const failed = failOn !== undefined && findings.some((f) => isAtOrAbove(f.severity, failOn));
-  const output = format === 'json' ? JSON.stringify({ input: describeInput(facts), findings }, null, 2) : renderText(facts, findings, isTty);
+  const output =
+    format === 'json' ? JSON.stringify({ input: describeInput(facts), findings, plan: plan ?? null }, null, 2) : renderText(facts, findings, plan, options, isTty);
   return { output, exitCode: failed ? 1 : 0 };
 }
 
@@ -110,12 +127,13 @@ function describeInput(facts: ClusterFacts) {
     version: facts.cni.version,
     upstreamVersion: parseCniVersion(facts.cni.version)?.upstream,
     kubernetesVersion: facts.kubernetesVersion || null,
+    partition: facts.partition,
     managed: facts.cni.managed,
     offeredVersions: facts.offeredVersions ?? null,
   };
 }
 
-function renderText(facts: ClusterFacts, findings: Finding[], isTty: boolean): string {
+function renderText(facts: ClusterFacts, findings: Finding[], plan: ClusterPlan | undefined, options: CheckOptions, isTty: boolean): string {
   const paint = painter(isTty);
   const version = parseCniVersion(facts.cni.version)!;
   const header = [
@@ -127,8 +145,10 @@ function renderText(facts: ClusterFacts, findings: Finding[], isTty: boolean): s
   if (!facts.kubernetesVersion) notes.push('Rules limited to some Kubernetes versions were not checked: give --k8s.');
   if (!facts.offeredVersions) notes.push('"Behind the newest version" was not checked: give --catalog (aws eks describe-addon-versions --addon-name vpc-cni output).');
   if (!facts.cni.iamRoleKnown) notes.push('The IAM role rule was not checked: give --role-arn ARN (or none).');
+  if (plan && (UNSET.has(options.cluster) || UNSET.has(options.region))) notes.push('No command names a cluster: give --cluster and --region for commands ready to paste.');
   const body = findings.length
-    ? findings.map((f) => formatFinding(f, paint)).join('\n\n')
+    ? findings.map((f) => formatFinding(f, paint, '', plan !== undefined)).join('\n\n')
     : paint('green', 'No known risk applies.');
-  return [header, `${findings.length} finding(s): ${countBySeverity(findings)}`, '', body, '', ...notes.map((n) => paint('gray', n))].join('\n').trimEnd();
+  const planLines = plan ? ['', paint('bold', 'Plan (one for the cluster, for every finding above):'), ...planTextLines(plan, paint, '')] : [];
+  return [forTerminal(header), `${findings.length} finding(s): ${countBySeverity(findings)}`, '', body, ...planLines, '', ...notes.map((n) => paint('gray', n))].join('\n').trimEnd();
 }

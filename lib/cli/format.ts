@@ -1,4 +1,5 @@
 import { styleText } from 'node:util';
+import { forTerminal } from '../escape.js';
 import type { Finding, Severity } from '../types.js';
 
 type Style = Parameters<typeof styleText>[0];
@@ -19,15 +20,19 @@ export function formatSeverity(severity: Severity, paint: ReturnType<typeof pain
   return paint(SEVERITY_STYLE[severity], severity.toUpperCase().padEnd(13));
 }
 
-/** One finding as a person reads it in a terminal: severity, title, why, the fix and its commands. */
-export function formatFinding(finding: Finding, paint: ReturnType<typeof painter>, indent = ''): string {
+/**
+ * One finding as a person reads it in a terminal: severity, title, why and the fix; its commands
+ * too unless they are printed once in the cluster's plan (`inPlan`).
+ */
+export function formatFinding(finding: Finding, paint: ReturnType<typeof painter>, indent = '', inPlan = false): string {
+  const t = forTerminal;
   const label = formatSeverity(finding.severity, paint);
   const lines = [
-    `${indent}${label} ${paint('bold', finding.title)}  ${paint('gray', `[${finding.ruleId}]`)}`,
-    `${indent}  Why: ${finding.why}`,
-    `${indent}  Fix: ${finding.remediation.text}`,
-    ...finding.remediation.commands.map((c) => `${indent}    ${c.startsWith('#') ? paint('gray', c) : `$ ${c}`}`),
+    `${indent}${label} ${paint('bold', t(finding.title))}  ${paint('gray', `[${t(finding.ruleId)}]`)}`,
+    `${indent}  Why: ${t(finding.why)}`,
+    `${indent}  Fix: ${t(finding.remediation.text)}`,
+    ...(inPlan ? [] : finding.remediation.commands.map((c) => `${indent}    ${c.startsWith('#') ? paint('gray', t(c)) : `$ ${t(c)}`}`)),
   ];
-  if (finding.remediation.url) lines.push(`${indent}  See: ${finding.remediation.url}`);
+  if (finding.remediation.url) lines.push(`${indent}  See: ${t(finding.remediation.url)}`);
   return lines.join('\n');
 }

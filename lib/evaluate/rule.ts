@@ -11,6 +11,7 @@ export const TEMPLATE_VALUES: Record<string, string> = {
   'rule.fixed': 'the first fixed release',
   'rule.affected': 'the affected range',
   'cluster.partition': 'the AWS partition',
+  'cluster.registry': "the Amazon EKS image registry of the cluster's region (602401143452.dkr.ecr.us-east-1.amazonaws.com)",
 };
 
 const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
@@ -44,9 +45,26 @@ const template = z.string().min(1).superRefine((text, ctx) => {
 export const REMEDIATION_PRESETS = ['upgrade', 'migrate-to-managed', 'iam-role'] as const;
 export type RemediationPreset = (typeof REMEDIATION_PRESETS)[number];
 
+/** A setting of the add-on's configuration values: `env.WARM_IP_TARGET`, `livenessProbeTimeoutSeconds`. */
+const configurationPath = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/, 'a dotted path of setting names (env.WARM_IP_TARGET)');
+
+/**
+ * A rule's configuration fix, as data: the plan merges every fix of a cluster into the
+ * configuration it runs. A value is set as written; `{ choose: "..." }` is a value a person picks
+ * (the command refuses to run without it); `{ atLeast: N }` raises a number below N.
+ */
+export const configurationFixSchema = z
+  .strictObject({
+    set: z.record(configurationPath, z.union([z.string(), z.number(), z.boolean(), z.strictObject({ choose: z.string().min(1).max(120) }), z.strictObject({ atLeast: z.number().int() })])).optional(),
+    unset: z.array(configurationPath).min(1).optional(),
+  })
+  .refine((fix) => fix.set !== undefined || fix.unset !== undefined, 'a configuration fix needs set or unset');
+export type ConfigurationFix = z.infer<typeof configurationFixSchema>;
+
 const remediationSchema = z.strictObject({
   text: template,
   preset: z.enum(REMEDIATION_PRESETS).optional(),
+  configuration: configurationFixSchema.optional(),
   managed: z.array(template).optional(),
   selfManaged: z.array(template).optional(),
   url: z.url().optional(),

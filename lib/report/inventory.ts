@@ -1,3 +1,4 @@
+import { forMarkdown } from '../escape.js';
 import type { ClusterFacts, RunReport } from '../types.js';
 
 /**
@@ -58,8 +59,8 @@ export function inventoryText(report: Pick<RunReport, 'clusters' | 'findings'>):
   return lines;
 }
 
-/** A Markdown table cell: pipes escaped, line breaks flattened. */
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+/** A Markdown table cell: the Markdown escaping of every output (pipes, markup, links, line breaks). */
+const cell = forMarkdown;
 
 /** The inventory section of the Markdown report (empty when no cluster was scanned). */
 export function inventoryMarkdown(report: Pick<RunReport, 'clusters' | 'findings'>): string[] {
@@ -71,6 +72,6 @@ export function inventoryMarkdown(report: Pick<RunReport, 'clusters' | 'findings
     '',
     '| Account | Region | Cluster | Kubernetes | vpc-cni | Installed as | Findings |',
     '|---|---|---|---|---|---|---|',
-    ...rows.map((r) => `| ${cell(r.accountName)} (${r.accountId}) | ${r.region} | ${cell(r.clusterName)} | ${cell(r.kubernetesVersion)} | ${cell(r.cniVersion)} | ${r.install} | ${r.findings} |`),
+    ...rows.map((r) => `| ${cell(r.accountName)} (${cell(r.accountId)}) | ${cell(r.region)} | ${cell(r.clusterName)} | ${cell(r.kubernetesVersion)} | ${cell(r.cniVersion)} | ${r.install} | ${r.findings} |`),
   ];
 }

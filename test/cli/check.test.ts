@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
+import { describeAddonVersions, K8S_124_EARLY_2023, K8S_129_SPRING_2024, K8S_129_SPRING_2024_DEFAULT } from '../fixtures/catalogs.js';
 
 async function run(...args: string[]) {
   let out = '';
@@ -90,7 +91,7 @@ describe('check', () => {
     expect(ruleIds((await run('check', '--version', 'v1.18.6', '--role-arn', 'none', '--format', 'json')).out)).toEqual(['vpc-cni-no-iam-role']);
   });
 
-  it('prints what a person reads: severity, title, why and the fix command', async () => {
+  it('prints what a person reads: severity, title, why, the fix, and the plan without inventing a version', async () => {
     // Act
     const { out } = await run('check', '--version', 'v1.11.4-eksbuild.1', '--cluster', 'payments', '--region', 'eu-west-1');
 
@@ -98,8 +99,10 @@ describe('check', () => {
     expect(out).toContain('HIGH');
     expect(out).toContain('vpc-cni v1.11.4 to v1.12.4 cannot reconcile IPs after an IMDS desync');
     expect(out).toContain('Why: vpc-cni v1.11.4-eksbuild.1 (release 1.11.4) is in the affected range >=1.11.4-rc1 <1.12.5');
-    // 1.12.5 is still in the stale-IMDS range: the first release clear of both is 1.18.4
-    expect(out).toContain('$ aws eks update-addon --cluster-name payments --region eu-west-1 --addon-name vpc-cni --addon-version v1.18.4-eksbuild.1');
+    // 1.12.5 is still in the stale-IMDS range: the first release clear of both is 1.18.4; without --catalog no build is named
+    expect(out).toContain('Fix: Upgrade vpc-cni to release 1.18.4 or later');
+    expect(out).toContain('$ aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version "$(aws eks describe-cluster --name payments --region eu-west-1');
+    expect(out).not.toContain('--addon-version');
   });
 
   it('applies a rule file dropped into a --rules directory, through the installed bin', async () => {
@@ -130,5 +133,54 @@ describe('check', () => {
     // Assess
     expect(ids).toContain('org-minimum-1-15');
     expect(ids.filter((id) => !id.startsWith('vpc-cni-'))).toEqual(['org-minimum-1-15']);
+  });
+
+  it('prints arn:aws-cn ARNs for a cluster in cn-northwest-1, and the China manifest for a self-managed CNI', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'catalog-'));
+    const catalog = join(dir, 'cn.json');
+    await writeFile(catalog, JSON.stringify(describeAddonVersions('1.29', K8S_129_SPRING_2024, K8S_129_SPRING_2024_DEFAULT)));
+    const base = ['check', '--version', 'v1.17.1', '--k8s', '1.29', '--catalog', catalog, '--managed', 'false', '--cluster', 'orders', '--region', 'cn-northwest-1'];
+
+    // Act
+    const json = await run(...base, '--role-arn', 'arn:aws-cn:iam::111122223333:role/cni', '--format', 'json');
+    const text = await run(...base, '--role-arn', 'arn:aws-cn:iam::111122223333:role/cni');
+    const wrong = await run(...base, '--role-arn', 'arn:aws:iam::111122223333:role/cni');
+
+    // Assess
+    const { findings, plan } = JSON.parse(json.out) as { findings: { clusterArn: string; partition: string }[]; plan: { partition: string } };
+    expect(findings[0]).toMatchObject({ clusterArn: 'arn:aws-cn:eks:cn-northwest-1:111122223333:cluster/orders', partition: 'aws-cn' });
+    expect(plan.partition).toBe('aws-cn');
+    expect(json.out).not.toContain('arn:aws:');
+    expect(text.out).toContain('https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni-cn.yaml');
+    expect(text.out).toContain('--service-account-role-arn arn:aws-cn:iam::111122223333:role/cni');
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toMatch(/--role-arn is in the aws partition, but --region cn-northwest-1 is in aws-cn/);
+  });
+
+  it('refuses a --cluster or --region that could not be a cluster name or a Region', async () => {
+    expect((await run('check', '--version', 'v1.9.3', '--cluster', 'prod; rm -rf /')).err).toMatch(/--cluster "prod; rm -rf \/" is not an EKS cluster name/);
+    expect((await run('check', '--version', 'v1.9.3', '--region', 'us-east-1 && id')).err).toMatch(/is not an AWS Region/);
+  });
+
+  it('with a saved early-2023 catalog for Kubernetes 1.24, gives every finding one target: the least bad build EKS offered', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'catalog-'));
+    const catalog = join(dir, '124.json');
+    await writeFile(catalog, JSON.stringify(describeAddonVersions('1.24', K8S_124_EARLY_2023)));
+
+    // Act
+    const { out } = await run('check', '--version', 'v1.12.0-eksbuild.1', '--k8s', '1.24', '--catalog', catalog, '--cluster', 'orders', '--region', 'us-east-1', '--format', 'json');
+
+    // Assess
+    const { findings, plan } = JSON.parse(out) as { findings: { ruleId: string; targetVersion: string | null }[]; plan: { target: string; steps: { commands: string[] }[] } };
+    expect(findings.map((f) => [f.ruleId, f.targetVersion])).toEqual([
+      ['vpc-cni-ipamd-reconcile-regression', 'v1.11.3-eksbuild.1'],
+      ['vpc-cni-stale-imds-same-ip-count', 'v1.11.3-eksbuild.1'],
+      ['vpc-cni-behind-latest', 'v1.11.3-eksbuild.1'],
+    ]);
+    const versions = plan.steps.flatMap((s) => s.commands).flatMap((c) => [...c.matchAll(/--addon-version (\S+)/g)].map((m) => m[1]));
+    expect(versions.length).toBeGreaterThan(0);
+    for (const v of versions) expect(K8S_124_EARLY_2023).toContain(v);
   });
 });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { awsNodeFromDaemonSet, selfManagedCniFacts } from '../../lib/collect/kubernetes/aws-node.js';
-import { evaluateCluster, evaluateFleet } from '../../lib/evaluate/evaluate.js';
+import { evaluateCluster, evaluateClusterWithPlan, evaluateFleet } from '../../lib/evaluate/evaluate.js';
 import type { Rule } from '../../lib/evaluate/rule.js';
 import { loadRules } from '../../lib/rules/load.js';
 import type { ClusterFacts } from '../../lib/types.js';
@@ -107,12 +107,12 @@ describe('evaluate', () => {
     });
 
     // Act
-    const findings = evaluateCluster(rules, facts);
+    const { findings, plan } = evaluateClusterWithPlan(rules, facts);
 
-    // Assess
+    // Assess: without the catalog, the release to reach and no version invented
     expect(findings.map((f) => f.ruleId).sort()).toEqual(['vpc-cni-below-v1.8.0', 'vpc-cni-self-managed', 'vpc-cni-stale-imds-same-ip-count']);
-    const below180 = findings.find((f) => f.ruleId === 'vpc-cni-below-v1.8.0')!;
-    expect(below180.remediation.commands.some((c) => c.startsWith('helm upgrade -i aws-vpc-cni'))).toBe(true);
+    expect(plan?.releaseFloor).toBe('1.18.4');
+    expect(JSON.stringify(plan)).not.toMatch(/--addon-version|helm upgrade|image\.tag/);
   });
 
   describe('vpc-cni-no-iam-role', () => {
@@ -135,22 +135,21 @@ describe('evaluate', () => {
   });
 
   describe('vpc-cni-behind-latest', () => {
-    it('lists the one-minor-at-a-time path when more than one minor behind', () => {
+    it('moves one minor at a time, in one step of the plan that every finding points to', () => {
       // Prepare
       const facts = clusterFacts({ cni: { version: 'v1.15.1-eksbuild.1' }, offeredVersions: OFFERED });
 
       // Act
-      const finding = evaluateCluster(rules, facts).find((f) => f.ruleId === 'vpc-cni-behind-latest');
+      const { findings, plan } = evaluateClusterWithPlan(rules, facts);
+      const finding = findings.find((f) => f.ruleId === 'vpc-cni-behind-latest');
 
       // Assess
       expect(finding?.fixedIn).toBe('v1.18.6-eksbuild.1');
       expect(finding?.why).toBe('vpc-cni v1.15.1-eksbuild.1 is older than v1.18.6-eksbuild.1, the newest EKS offers for Kubernetes 1.29.');
-      expect(finding?.remediation.commands.filter((c) => c.startsWith('aws eks update-addon'))).toEqual([
-        'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.16.4-eksbuild.2 --resolve-conflicts PRESERVE',
-        'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.17.1-eksbuild.1 --resolve-conflicts PRESERVE',
-        'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.18.6-eksbuild.1 --resolve-conflicts PRESERVE',
-      ]);
-      expect(finding?.remediation.text).toContain('v1.16.4-eksbuild.2 → v1.17.1-eksbuild.1 → v1.18.6-eksbuild.1');
+      expect(plan?.path).toEqual(['v1.16.4-eksbuild.2', 'v1.17.1-eksbuild.1', 'v1.18.6-eksbuild.1']);
+      expect(finding?.remediation.planId).toBe(plan?.id);
+      expect(finding?.remediation.commands.map((c) => /--addon-version (\S+)/.exec(c)?.[1])).toEqual(['v1.16.4-eksbuild.2', 'v1.17.1-eksbuild.1', 'v1.18.6-eksbuild.1']);
+      for (const command of finding!.remediation.commands) expect(command).toContain('--resolve-conflicts PRESERVE && aws eks wait addon-active');
     });
 
     it('says nothing without a catalog, or when on the newest build of the newest release', () => {
@@ -158,37 +157,38 @@ describe('evaluate', () => {
       expect(ruleIds(clusterFacts({ cni: { version: 'v1.18.6-eksbuild.1' }, offeredVersions: OFFERED }))).toEqual([]);
     });
 
-    it('gives a single step with the eksctl alternative when one minor behind', () => {
-      // Prepare
-      const facts = clusterFacts({ cni: { version: 'v1.17.0-eksbuild.1' }, offeredVersions: OFFERED });
-
+    it('never offers eksctl --force as the same as PRESERVE: it overwrites', () => {
       // Act
-      const finding = evaluateCluster(rules, facts).find((f) => f.ruleId === 'vpc-cni-behind-latest');
+      const { plan } = evaluateClusterWithPlan(rules, clusterFacts({ cni: { version: 'v1.17.1-eksbuild.1' }, offeredVersions: OFFERED }));
 
       // Assess
-      expect(finding?.remediation.commands).toContain(
-        '# or: eksctl update addon --name vpc-cni --version v1.18.6-eksbuild.1 --cluster payments --region us-east-1 --force',
+      const commands = plan!.steps.flatMap((s) => s.commands);
+      expect(commands).toContain(
+        'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.18.6-eksbuild.1 --resolve-conflicts PRESERVE && aws eks wait addon-active --cluster-name payments --region us-east-1 --addon-name vpc-cni',
       );
+      expect(commands.join('\n')).not.toMatch(/eksctl update addon|--force/);
     });
   });
 
-  it('targets the newest offered version for a version risk, or the first fixed build without a catalog', () => {
+  it('targets the newest offered version for a version risk; without a catalog, the release and the command that lists builds', () => {
     // Prepare
     const withCatalog = clusterFacts({ cni: { version: 'v1.12.0-eksbuild.1' }, offeredVersions: OFFERED });
     const withoutCatalog = clusterFacts({ cni: { version: 'v1.12.0-eksbuild.1' } });
 
     // Act
     const a = evaluateCluster(rules, withCatalog).find((f) => f.ruleId === 'vpc-cni-ipamd-reconcile-regression');
-    const b = evaluateCluster(rules, withoutCatalog).find((f) => f.ruleId === 'vpc-cni-ipamd-reconcile-regression');
+    const b = evaluateClusterWithPlan(rules, withoutCatalog);
+    const regression = b.findings.find((f) => f.ruleId === 'vpc-cni-ipamd-reconcile-regression');
 
-    // Assess
+    // Assess: 1.12.5 would still be in the stale-IMDS range (<1.18.4): the first release clear of both
     expect(a).toMatchObject({ fixedIn: '1.12.5', targetVersion: 'v1.18.6-eksbuild.1' });
-    // 1.12.5 would still be in the stale-IMDS range (<1.18.4): the first release clear of both
-    expect(b).toMatchObject({ fixedIn: '1.12.5', targetVersion: 'v1.18.4-eksbuild.1' });
-    expect(b?.remediation.commands).toContain(
-      'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.18.4-eksbuild.1 --resolve-conflicts PRESERVE',
-    );
-    expect(b?.why).toBe('vpc-cni v1.12.0-eksbuild.1 (release 1.12.0) is in the affected range >=1.11.4-rc1 <1.12.5, fixed in 1.12.5.');
+    expect(regression).toMatchObject({ fixedIn: '1.12.5', targetVersion: null });
+    expect(regression?.remediation.text).toBe('Upgrade vpc-cni to release 1.18.4 or later (v1.12.5 is the first release with the fix).');
+    expect(regression?.remediation.commands).toEqual([
+      `aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version "$(aws eks describe-cluster --name payments --region us-east-1 --query cluster.version --output text)" --region us-east-1 --query 'addons[].addonVersions[].addonVersion' --output text`,
+    ]);
+    expect(JSON.stringify(b)).not.toContain('--addon-version');
+    expect(regression?.why).toBe('vpc-cni v1.12.0-eksbuild.1 (release 1.12.0) is in the affected range >=1.11.4-rc1 <1.12.5, fixed in 1.12.5.');
   });
 
   describe('vpc-cni-unhealthy', () => {
@@ -243,7 +243,9 @@ describe('evaluate', () => {
 
       // Assess
       expect(finding?.why).toBe('WARM_IP_TARGET is 7 and MINIMUM_IP_TARGET is not set (0).');
-      expect(finding?.remediation.commands[1]).toContain(`'{"env":{"WARM_IP_TARGET":"7","MINIMUM_IP_TARGET":"<pods per node>"}}'`);
+      expect(finding?.remediation.commands).toEqual([
+        `aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --resolve-conflicts PRESERVE --configuration-values '{"env":{"WARM_IP_TARGET":"7","MINIMUM_IP_TARGET":"'"\${MINIMUM_IP_TARGET:?set MINIMUM_IP_TARGET to the number of pods a node usually runs}"'"}}' && aws eks wait addon-active --cluster-name payments --region us-east-1 --addon-name vpc-cni`,
+      ]);
     });
   });
 
@@ -304,11 +306,12 @@ describe('evaluate fix targets', () => {
   it('never points a fix at a release that another known risk still covers', () => {
     // Act: 1.7.1 is below 1.7.2 and below 1.8.0; 1.7.2 would still be below 1.8.0, and 1.8.0 is
     // in the stale-IMDS range (>=1.7.2-rc1 <1.18.4): the first release clear of all three is 1.18.4
-    const findings = evaluateCluster(rules, withVersion('v1.7.1-eksbuild.1', '1.21'));
+    const { findings, plan } = evaluateClusterWithPlan(rules, withVersion('v1.7.1-eksbuild.1', '1.21'));
 
-    // Assess
-    expect(findings.find((f) => f.ruleId === 'vpc-cni-below-v1.7.2')).toMatchObject({ fixedIn: '1.7.2', targetVersion: 'v1.18.4-eksbuild.1' });
-    expect(findings.find((f) => f.ruleId === 'vpc-cni-below-v1.8.0')).toMatchObject({ fixedIn: '1.8.0', targetVersion: 'v1.18.4-eksbuild.1' });
+    // Assess: no catalog, so the release to reach and no version invented
+    expect(plan?.releaseFloor).toBe('1.18.4');
+    expect(findings.find((f) => f.ruleId === 'vpc-cni-below-v1.7.2')).toMatchObject({ fixedIn: '1.7.2', targetVersion: null });
+    expect(findings.find((f) => f.ruleId === 'vpc-cni-below-v1.8.0')?.remediation.text).toContain('release 1.18.4 or later');
   });
 
   it('targets the newest offered version that clears the risk when EKS offers none clear of every risk', () => {
@@ -328,12 +331,12 @@ describe('evaluate fix targets', () => {
     const plain = clusterFacts({ kubernetesVersion: '1.31', cni: { version: 'v1.12.0-eksbuild.1' } });
     const policy = clusterFacts({ kubernetesVersion: '1.31', cni: { version: 'v1.12.0-eksbuild.1', configurationValues: '{"enableNetworkPolicy":"true"}' } });
 
-    // Act
-    const target = (facts: ClusterFacts) => evaluateCluster(rules, facts).find((f) => f.ruleId === 'vpc-cni-ipamd-reconcile-regression')?.targetVersion;
+    // Act: no catalog, so the plan names the first release clear of every risk that counts
+    const floor = (facts: ClusterFacts) => evaluateClusterWithPlan(rules, facts).plan?.releaseFloor;
 
     // Assess
-    expect(target(plain)).toBe('v1.18.4-eksbuild.1');
-    expect(target(policy)).toBe('v1.20.0-eksbuild.1'); // 1.19.3 carries the plugin panic on pod delete (<1.20.0)
+    expect(floor(plain)).toBe('1.18.4');
+    expect(floor(policy)).toBe('1.20.0'); // 1.19.3 carries the plugin panic on pod delete (<1.20.0)
   });
 });
 
@@ -420,7 +423,7 @@ describe('evaluate on real inputs', () => {
       'aws-node runs vpc-cni v1.23.0 with network policy agent v1.4.0 (602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent:v1.4.0): from v1.23.0 ipamd serves the agent over a Unix socket that agents before v1.4.1 do not use.',
     );
     expect(finding?.remediation.commands.at(-1)).toBe(
-      'kubectl set image daemonset aws-node -n kube-system aws-eks-nodeagent=<registry of the running agent image>/amazon/aws-network-policy-agent:v1.4.1',
+      'kubectl --context payments set image daemonset aws-node -n kube-system aws-eks-nodeagent=602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon/aws-network-policy-agent:v1.4.1',
     );
     expect(whole).not.toContain('vpc-cni-network-policy-agent-below-v1.4.1');
     expect(older).not.toContain('vpc-cni-network-policy-agent-below-v1.4.1');
@@ -443,9 +446,7 @@ describe('evaluate on real inputs', () => {
     const finding = evaluateCluster(rules, withVersion('v1.13.2-eksbuild.1')).find((f) => f.ruleId === 'vpc-cni-v1.13.2-memory-growth');
 
     // Assess
-    expect(finding?.remediation.text).toBe('Upgrade vpc-cni to v1.18.4-eksbuild.1 (1.13.3 is the first release with the fix).');
-    expect(finding?.remediation.commands).toContain(
-      'aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.18.4-eksbuild.1 --resolve-conflicts PRESERVE',
-    );
+    expect(finding?.remediation.text).toBe('Upgrade vpc-cni to release 1.18.4 or later (1.13.3 is the first release with the fix).');
+    expect(finding?.remediation.commands.join('\n')).toContain('aws eks describe-addon-versions --addon-name vpc-cni');
   });
 });

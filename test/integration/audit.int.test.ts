@@ -42,7 +42,7 @@ describe('audit handler against the simulator', () => {
     // Assess
     const { report } = outcome;
     expect(audited(outcome)).toEqual(reachableClusters(DEMO));
-    expect(new Set(report.findings.map((f) => f.ruleId)).size).toBe(15);
+    expect(new Set(report.findings.map((f) => f.ruleId)).size).toBe(16); // kube-proxy nftables shows now: the demo has clusters on Kubernetes 1.31 and later
     expect(report.coverage.accounts).toEqual({ listed: 9, excluded: 1, scanned: 7, failed: 1, notReached: 0 });
     expect(report.errors).toEqual([expect.objectContaining({ accountId: '555555555555', stage: 'assume-role', code: 'AccessDenied' })]);
     expect(report.coverage.notes.filter((n) => n.kind === 'securityhub-not-enabled').map((n) => n.accountId)).toEqual(['444444444444', '444444444444']);
@@ -60,7 +60,11 @@ describe('audit handler against the simulator', () => {
     expect(legacy).toContain('vpc-cni-below-v1.8.0');
     expect(legacy).not.toContain('vpc-cni-below-v1.7.2');
     expect(legacy).toEqual(expect.arrayContaining(['vpc-cni-warm-ip-target-without-minimum', 'vpc-cni-probe-timeout-low']));
-    expect(rulesOf('checkout-self-managed-euw1')).toEqual(['vpc-cni-self-managed']); // current, official, with its IRSA role
+    // Helm-installed v1.18.6, official, with its IRSA role: behind what EKS offers for 1.30 in 2026
+    expect(rulesOf('checkout-self-managed-euw1')).toEqual(['vpc-cni-behind-latest', 'vpc-cni-self-managed']);
+    const helmPlan = report.plans?.find((p) => p.clusterName === 'checkout-self-managed-euw1');
+    expect(helmPlan?.installMethod).toBe('helm');
+    expect(helmPlan?.steps.flatMap((s) => s.commands).filter((c) => c.startsWith('helm upgrade aws-vpc-cni eks/aws-vpc-cni --kube-context checkout-self-managed-euw1'))).toHaveLength(3);
     const mirrored = report.findings.find((f) => f.ruleId === 'vpc-cni-unofficial-image');
     expect(mirrored).toMatchObject({ clusterName: 'ml-inference-use1', observedVersion: 'v1.15.1' });
     expect(mirrored?.why).toContain('123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/amazon-k8s-cni:v1.15.1');

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import type { SnsPublish } from '../sim/server.js';
+import { loadOrgFile } from '../sim/schema.js';
 
 /** `npm run demo -- --nights 2 --record DIR`, as a new user runs it, and what it leaves behind. */
 let dir: string;
@@ -78,5 +79,31 @@ describe('demo', () => {
     expect(report.schemaVersion).toBe(1);
     expect(report.findings.length).toBeGreaterThan(10);
     expect(report.errors).toContainEqual(expect.objectContaining({ accountId: '555555555555', stage: 'assume-role' }));
+  });
+
+  it('prints only --addon-version values the catalog offered for that cluster, and no command line twice', async () => {
+    // Prepare: what DescribeAddonVersions offers, by Kubernetes version, and each cluster's version
+    const org = await loadOrgFile('events/demo-org.json');
+    const offered = (k8s: string) => org.addonVersions['vpc-cni']!.filter((e) => e.compatibilities.some((c) => c.clusterVersion === k8s)).map((e) => e.addonVersion);
+    const k8sOf = new Map(org.accounts.flatMap((a) => Object.values(a.regions).flatMap((r) => r.clusters.map((c) => [c.name, c.version] as const))));
+    const night1 = stdout.slice(0, stdout.indexOf('Night 2:'));
+    const commands = night1.split('\n').filter((l) => l.trim().startsWith('$ ')).map((l) => l.trim().slice(2));
+    // Each plan starts with `  account (id) region cluster: ...`: the commands under it are that cluster's.
+    const byCluster: [string, string][] = [];
+    let cluster = '';
+    for (const line of night1.slice(night1.indexOf('Plans, one per cluster')).split('\n')) {
+      const heading = /^ {2}\S.* \(\d{12}\) \S+ (\S+): /.exec(line);
+      if (heading) cluster = heading[1]!;
+      else if (line.trim().startsWith('$ ')) byCluster.push([cluster, line.trim().slice(2)]);
+    }
+
+    // Assess
+    const versioned = byCluster.filter(([, c]) => c.includes('--addon-version'));
+    expect(versioned.length).toBeGreaterThan(10);
+    for (const [name, command] of versioned) {
+      for (const [, version] of command.matchAll(/--addon-version (\S+)/g)) expect(offered(k8sOf.get(name)!), `${name}: ${command}`).toContain(version);
+    }
+    expect(commands.length - new Set(commands).size).toBe(0);
+    expect(night1).not.toMatch(/\(unknown\)|--force(\s|$)|<EKS registry|(\S+) → \1(\s|$)/);
   });
 });

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { describe, expect, it } from 'vitest';
+import { parseConfigurationValues } from '../../lib/evaluate/configuration.js';
 import { loadOrgFile, type SimAddon, type SimCluster } from './schema.js';
 import { startSimulator } from './server.js';
 import { assumeInto, clientConfig } from './helpers.js';
@@ -14,13 +15,16 @@ interface Placed {
   cni: SimAddon | undefined;
 }
 
+/** The add-on's env settings, read as EKS reads configuration values (JSON or YAML). */
 function env(cni: SimAddon | undefined): Record<string, string> {
-  try {
-    return (JSON.parse(cni?.configurationValues ?? '{}') as { env?: Record<string, string> }).env ?? {};
-  } catch {
-    return {};
-  }
+  const parsed = parseConfigurationValues(cni?.configurationValues);
+  return parsed.ok ? ((parsed.value as { env?: Record<string, string> }).env ?? {}) : {};
 }
+
+const formatOf = (cni: SimAddon | undefined) => {
+  const parsed = parseConfigurationValues(cni?.configurationValues);
+  return parsed.ok ? parsed.format : 'invalid';
+};
 
 describe('events/demo-org.json', () => {
   it('has the organization shape the demo relies on', async () => {
@@ -49,7 +53,6 @@ describe('events/demo-org.json', () => {
       Object.entries(a.regions).flatMap(([region, r]) => r.clusters.map((cluster) => ({ account: a.name, region, cluster, cni: cluster.addons['vpc-cni'] }))),
     );
     const has = (predicate: (p: Placed) => boolean) => placed.filter(predicate).map((p) => p.cluster.name);
-    const latest = org.addonVersions['vpc-cni']![0]!.addonVersion;
 
     // Act
     const rules = {
@@ -65,16 +68,45 @@ describe('events/demo-org.json', () => {
       warmIp: has((p) => 'WARM_IP_TARGET' in env(p.cni) && !('MINIMUM_IP_TARGET' in env(p.cni))),
       warmPrefix: has((p) => 'WARM_PREFIX_TARGET' in env(p.cni) && env(p.cni)['ENABLE_PREFIX_DELEGATION'] !== 'true'),
       probeTimeout: has((p) => /"livenessProbeTimeoutSeconds":\s*5/.test(p.cni?.configurationValues ?? '')),
-      invalidJson: has((p) => p.cni?.configurationValues !== undefined && !isJson(p.cni.configurationValues)),
+      invalidJson: has((p) => formatOf(p.cni) === 'invalid'),
+      yamlConfiguration: has((p) => formatOf(p.cni) === 'yaml'),
+      helmSelfManaged: has((p) => p.cluster.selfManagedCni?.installedBy === 'helm'),
+      manifestSelfManaged: has((p) => p.cluster.selfManagedCni?.installedBy === 'manifest' && p.cluster.selfManagedCni.access),
       podIdentityOnly: has((p) => !!p.cni && !p.cni.serviceAccountRoleArn && p.cni.podIdentityAssociations.length > 0),
     };
-    const clean = has((p) => p.cni?.addonVersion === latest && !!p.cni.serviceAccountRoleArn && p.cni.status === 'ACTIVE' && !p.cni.configurationValues);
+    // Clean: the newest build offered for its Kubernetes version (the catalog has bands), its own role, healthy, default settings
+    const newestFor = (k8s: string) => org.addonVersions['vpc-cni']!.find((e) => e.compatibilities.some((c) => c.clusterVersion === k8s))?.addonVersion;
+    const clean = has((p) => !!p.cni && p.cni.addonVersion === newestFor(p.cluster.version) && !!p.cni.serviceAccountRoleArn && p.cni.status === 'ACTIVE' && !p.cni.configurationValues);
 
     // Assess
     for (const [rule, clusters] of Object.entries(rules)) expect({ rule, found: clusters.length > 0 }).toEqual({ rule, found: true });
     expect(clean.length).toBeGreaterThanOrEqual(3);
     expect(placed.length).toBeGreaterThanOrEqual(18);
     expect(placed.length).toBeLessThanOrEqual(24);
+  });
+
+  it('offers a catalog with the compatibility bands EKS listed: Kubernetes up to 1.35, vpc-cni up to v1.22 builds', async () => {
+    // Prepare
+    const org = await loadOrgFile(DEMO);
+    const catalog = org.addonVersions['vpc-cni']!;
+    const offeredFor = (k8s: string) => catalog.filter((e) => e.compatibilities.some((c) => c.clusterVersion === k8s)).map((e) => e.addonVersion);
+    const k8s = [...new Set(catalog.flatMap((e) => e.compatibilities.map((c) => c.clusterVersion)))].sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+
+    // Assess: the facts this catalog copies (see test/sim/README.md for where each comes from)
+    expect(k8s[0]).toBe('1.23');
+    expect(k8s.at(-1)).toBe('1.35');
+    expect(offeredFor('1.21')).toEqual([]); // no build for a version EKS no longer supports
+    expect(offeredFor('1.23')[0]).toBe('v1.18.5-eksbuild.1'); // the newest for 1.23 in the user guide's table
+    expect(offeredFor('1.24')).toContain('v1.19.0-eksbuild.1');
+    expect(offeredFor('1.31')).toContain('v1.19.0-eksbuild.1');
+    expect(offeredFor('1.27')).toContain('v1.20.1-eksbuild.3');
+    expect(offeredFor('1.30')).toContain('v1.21.1-eksbuild.7');
+    expect(offeredFor('1.33')).toContain('v1.21.1-eksbuild.8');
+    for (const version of ['1.31', '1.35']) expect(offeredFor(version)[0]).toBe('v1.22.4-eksbuild.3');
+    expect(offeredFor('1.30')).not.toContain('v1.22.4-eksbuild.3'); // a band, not every version for every cluster
+    for (const version of k8s) {
+      expect(catalog.filter((e) => e.compatibilities.some((c) => c.clusterVersion === version && c.defaultVersion)), version).toHaveLength(1);
+    }
   });
 
   it('serves the opt-in region cluster to the one account that enabled it', async () => {
@@ -94,12 +126,3 @@ describe('events/demo-org.json', () => {
     }
   });
 });
-
-function isJson(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}

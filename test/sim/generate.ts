@@ -170,7 +170,7 @@ function cluster(random: Random, accountId: string, name: string, selfManagedRat
   };
   if (selfManaged) {
     const tag = pick(random, ['v1.7.5', 'v1.9.3', 'v1.12.6', 'v1.15.1', 'v1.18.3']);
-    c.selfManagedCni = { image: `602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:${tag}`, env: {}, roleArn: null, access: true };
+    c.selfManagedCni = { image: `602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:${tag}`, env: {}, roleArn: null, access: true, installedBy: 'manifest' };
   } else {
     c.addons['vpc-cni'] = managedAddon(random, accountId, name, version, catalog);
   }

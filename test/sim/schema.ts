@@ -52,6 +52,15 @@ const selfManagedCniSchema = z.strictObject({
   nodeAgentImage: z.string().optional(),
   /** The agent's `--enable-network-policy` flag (default false, as in the upstream manifests). */
   enableNetworkPolicy: z.boolean().optional(),
+  /**
+   * How aws-node was installed: `manifest` (kubectl apply of the release manifest, or EKS at
+   * cluster creation: its labels) or `helm` (the aws-vpc-cni chart's labels and Helm 3's release annotations).
+   */
+  installedBy: z.enum(['manifest', 'helm']).default('manifest'),
+  /** The Helm release, for `installedBy: helm`. */
+  helm: z
+    .strictObject({ release: z.string().default('aws-vpc-cni'), namespace: z.string().default('kube-system'), chart: z.string().regex(/^\d+\.\d+\.\d+$/, 'a chart version like 1.18.6') })
+    .optional(),
 });
 
 const clusterSchema = z.strictObject({

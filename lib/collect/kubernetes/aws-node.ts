@@ -4,7 +4,7 @@
  * add-on's configurationValues, the IRSA role from the service account annotation. Pure.
  */
 import { z } from 'zod';
-import type { CniFacts, PodIdentityAssociation } from '../../types.js';
+import type { CniFacts, HelmRelease, PodIdentityAssociation } from '../../types.js';
 import { KubernetesApiError } from './errors.js';
 import { isOfficialCniImage, parseImage } from './registry.js';
 
@@ -42,8 +42,14 @@ const containerSchema = z.looseObject({
   livenessProbe: probeSchema.optional(),
   readinessProbe: probeSchema.optional(),
 });
+const metadataSchema = z.looseObject({
+  namespace: z.string().optional(),
+  labels: z.record(z.string(), z.string()).nullish(),
+  annotations: z.record(z.string(), z.string()).nullish(),
+});
 const daemonSetSchema = z.looseObject({
   kind: z.literal('DaemonSet').optional(),
+  metadata: metadataSchema.optional(),
   spec: z.looseObject({
     template: z.looseObject({ spec: z.looseObject({ containers: z.array(containerSchema) }) }),
   }),
@@ -64,6 +70,10 @@ export interface AwsNodeDaemonSet {
   configurationValues: string;
   /** The network policy agent container (`aws-eks-nodeagent`), when the pod runs one. */
   networkPolicyAgent?: { image: string; version: string | null };
+  /** Helm when the DaemonSet carries Helm's labels or annotations; else a manifest (kubectl apply, or EKS at cluster creation). */
+  installMethod: 'helm' | 'manifest';
+  /** The Helm release, for a Helm install. */
+  helmRelease?: HelmRelease;
 }
 
 const NODE_AGENT = 'aws-eks-nodeagent';
@@ -78,6 +88,29 @@ function networkPolicyFlag(args: readonly string[]): string | undefined {
     if (match) value = match[1] ?? 'true'; // the last one wins, as with Go's flag package
   }
   return value;
+}
+
+/**
+ * How the DaemonSet was installed. Helm marks what it installs: the label
+ * `app.kubernetes.io/managed-by: Helm` and `helm.sh/chart: aws-vpc-cni-<chart version>` (the
+ * aws-vpc-cni chart's labels), and the annotations `meta.helm.sh/release-name` and
+ * `meta.helm.sh/release-namespace` (Helm 3 ownership). The upstream manifest has none of them.
+ */
+export function installMethodOf(metadata: z.infer<typeof metadataSchema> | undefined): Pick<AwsNodeDaemonSet, 'installMethod' | 'helmRelease'> {
+  const labels = metadata?.labels ?? {};
+  const annotations = metadata?.annotations ?? {};
+  const chart = labels['helm.sh/chart'];
+  const helm = labels['app.kubernetes.io/managed-by'] === 'Helm' || chart !== undefined || annotations['meta.helm.sh/release-name'] !== undefined;
+  if (!helm) return { installMethod: 'manifest' };
+  const chartVersion = chart?.startsWith('aws-vpc-cni-') ? chart.slice('aws-vpc-cni-'.length) : null;
+  return {
+    installMethod: 'helm',
+    helmRelease: {
+      name: annotations['meta.helm.sh/release-name'] ?? labels['app.kubernetes.io/instance'] ?? null,
+      namespace: annotations['meta.helm.sh/release-namespace'] ?? metadata?.namespace ?? null,
+      chartVersion,
+    },
+  };
 }
 
 /** The aws-node container of the DaemonSet; rejects what is not an aws-node DaemonSet. */
@@ -115,6 +148,7 @@ export function awsNodeFromDaemonSet(body: unknown, clusterName: string): AwsNod
     officialImage: isOfficialCniImage(container.image),
     configurationValues: JSON.stringify(config),
     ...(agent?.image ? { networkPolicyAgent: { image: agent.image, version: parseImage(agent.image).tag } } : {}),
+    ...installMethodOf(parsed.data.metadata),
   };
 }
 
@@ -135,6 +169,8 @@ export function selfManagedCniFacts(
   return {
     managed: false,
     source: 'daemonset',
+    installMethod: daemonSet.installMethod,
+    ...(daemonSet.helmRelease ? { helmRelease: daemonSet.helmRelease } : {}),
     version: daemonSet.version,
     image: daemonSet.image,
     officialImage: daemonSet.officialImage,

@@ -41,7 +41,7 @@ const finding = z.object({
   fixedIn: nullableString,
   targetVersion: nullableString,
   why: z.string(),
-  remediation: z.object({ text: z.string(), commands: z.array(z.string()), url: z.string().optional() }),
+  remediation: z.object({ text: z.string(), commands: z.array(z.string()), url: z.string().optional(), planId: z.string().optional() }),
   references: z.array(z.string()),
   suppressionExpired: z.string().optional(),
 });
@@ -89,6 +89,8 @@ const clusterFacts = z.object({
   cni: z.object({
     managed: z.boolean(),
     source: vocabulary<'addon' | 'daemonset' | 'none' | 'absent'>(),
+    installMethod: vocabulary<'addon' | 'helm' | 'manifest'>().optional(),
+    helmRelease: z.object({ name: nullableString, namespace: nullableString, chartVersion: nullableString }).optional(),
     version: nullableString,
     image: z.string().optional(),
     officialImage: z.boolean().optional(),
@@ -113,6 +115,41 @@ const baseline = z.object({
   message: z.string().optional(),
 });
 
+const planStep = z.object({ title: z.string(), commands: z.array(z.string()), fixes: z.array(z.string()), alternative: z.boolean().optional() });
+
+const clusterPlan = z.object({
+  id: z.string(),
+  accountId: z.string(),
+  accountName: z.string(),
+  partition: z.string(),
+  region: z.string(),
+  clusterName: z.string(),
+  kubernetesVersion: z.string(),
+  installMethod: vocabulary<'addon' | 'helm' | 'manifest' | 'unknown'>(),
+  currentVersion: nullableString,
+  target: nullableString,
+  targetReason: z.string(),
+  path: z.array(z.string()),
+  missingMinors: z.array(z.string()),
+  risksCarried: z.array(z.string()),
+  releaseFloor: nullableString,
+  kubernetesFirst: nullableString,
+  configuration: z
+    .object({
+      source: vocabulary<'addon' | 'daemonset'>(),
+      sourceFormat: vocabulary<'json' | 'yaml' | 'empty'>(),
+      values: z.string(),
+      changes: z.array(z.object({ path: z.string(), from: nullableString, to: nullableString, ruleId: z.string() })),
+      withheld: z.array(z.object({ path: z.string(), variable: z.string() })),
+      choices: z.array(z.object({ path: z.string(), variable: z.string(), hint: z.string() })),
+      conflicts: z.array(z.string()).optional(),
+    })
+    .optional(),
+  invalid: z.array(z.object({ what: z.string(), reason: z.string() })),
+  steps: z.array(planStep),
+  fixes: z.array(z.string()),
+});
+
 export const runReportSchema = z.object({
   schemaVersion: z.literal(1),
   runId: z.string().min(1),
@@ -126,6 +163,7 @@ export const runReportSchema = z.object({
   completedScopes: z.array(z.object({ accountId: z.string(), region: z.string() })),
   accounts: z.array(account),
   clusters: z.array(clusterFacts),
+  plans: z.array(clusterPlan).optional(),
   // Reports of the first release carried findings without a reason.
   carriedOver: z.array(finding.extend({ carriedBecause: z.string().default('not re-checked') })).optional(),
   resolved: z.array(finding.extend({ resolvedBecause: z.string() })).optional(),

@@ -1,4 +1,6 @@
-import type { Finding, ScanError } from '../../types.js';
+import { forCommand, forEmail } from '../../escape.js';
+import { planView, plansFor } from '../../plan-text.js';
+import type { ClusterPlan, Finding, ScanError } from '../../types.js';
 import { countBySeverity } from '../../severity.js';
 import { ELLIPSIS, cutText } from '../text.js';
 import { fitSections, joinSections } from './fit.js';
@@ -70,6 +72,8 @@ function asciiLine(text: string): string {
 }
 
 function emailSections(input: NotificationInput, view: NotificationView): Section[] {
+  const plans = plansFor([...view.new, ...view.stillOpen], input.plans);
+  const planned = new Set(plans.map((p) => p.id));
   const marked = (f: Finding) => {
     const expired = view.expiredOn.get(f.id);
     return expired === undefined ? '' : ` (suppression expired on ${expired})`;
@@ -79,20 +83,27 @@ function emailSections(input: NotificationInput, view: NotificationView): Sectio
     {
       tier: 1,
       head: [`NEW since the last notification (${view.new.length})`],
-      items: view.new.map((f) => `  - [${f.severity.toUpperCase()}] ${f.title}${marked(f)}\n${clusterLines(f)}`),
+      items: view.new.map((f) => `  - [${f.severity.toUpperCase()}] ${forEmail(f.title)}${marked(f)}\n${clusterLines(f, planned)}`),
     },
     {
       tier: 1,
       head: [`RESOLVED since the last notification (${view.resolved.length})`],
-      items: view.resolved.map((f) => `  - [${f.severity.toUpperCase()}] ${f.title} (${view.why[f.id] ?? 'fixed'})\n    ${where(f)}`),
+      items: view.resolved.map((f) => `  - [${f.severity.toUpperCase()}] ${forEmail(f.title)} (${forEmail(view.why[f.id] ?? 'fixed')})\n    ${where(f)}`),
     },
-    ...stillOpenSections(view, marked),
+    ...stillOpenSections(view, marked, planned),
   ];
+  if (plans.length > 0) {
+    sections.push({
+      tier: 2,
+      head: [`FIX PLANS, one per cluster (${plans.length}): run the steps in order; every kubectl and helm line names the cluster's context`],
+      items: plans.map(planLines),
+    });
+  }
   if (view.unknown.length > 0) {
     sections.push({
       tier: 2,
       head: [`NOT RE-CHECKED this run, still believed open (${view.unknown.length})`],
-      items: view.unknown.map((f) => `  - [${f.severity.toUpperCase()}] ${f.ruleId}: ${where(f)} (not re-checked: ${view.why[f.id] ?? 'scan incomplete'})`),
+      items: view.unknown.map((f) => `  - [${f.severity.toUpperCase()}] ${forEmail(f.ruleId)}: ${where(f)} (not re-checked: ${forEmail(view.why[f.id] ?? 'scan incomplete')})`),
     });
   }
   sections.push(suppressedSection(input, view), ...coverageSections(input));
@@ -117,7 +128,7 @@ function headline(input: NotificationInput, view: NotificationView): string[] {
 }
 
 /** Still open, grouped by severity then rule, one entry per affected cluster. */
-function stillOpenSections(view: NotificationView, marked: (f: Finding) => string): Section[] {
+function stillOpenSections(view: NotificationView, marked: (f: Finding) => string, planned: ReadonlySet<string>): Section[] {
   const groups = new Map<string, Finding[]>();
   for (const f of view.stillOpen) {
     const key = `${f.severity}\u0000${f.ruleId}`;
@@ -129,8 +140,8 @@ function stillOpenSections(view: NotificationView, marked: (f: Finding) => strin
     if (first === undefined) continue;
     sections.push({
       tier: 2,
-      head: [`[${first.severity.toUpperCase()}] ${first.ruleId}: ${first.title} (${plural(findings.length, 'cluster')})`],
-      items: findings.map((f) => `${clusterLines(f)}${marked(f)}`),
+      head: [`[${first.severity.toUpperCase()}] ${forEmail(first.ruleId)}: ${forEmail(first.title)} (${plural(findings.length, 'cluster')})`],
+      items: findings.map((f) => `${clusterLines(f, planned)}${marked(f)}`),
     });
   }
   return sections;
@@ -141,9 +152,9 @@ function suppressedSection(input: NotificationInput, view: NotificationView): Se
     tier: 2,
     head: [
       `SUPPRESSED: ${input.suppressed.length}, ${view.expiringSoon.length} expiring within ${input.expiringWithinDays ?? 14} days`,
-      ...(input.unusedSuppressions?.length ? [`  Unused (matched nothing this run): ${input.unusedSuppressions.map(describeUnused).join('; ')}`] : []),
+      ...(input.unusedSuppressions?.length ? [`  Unused (matched nothing this run): ${forEmail(input.unusedSuppressions.map(describeUnused).join('; '))}`] : []),
     ],
-    items: view.expiringSoon.map((s) => `  - ${s.finding.id} until ${s.expires}: ${cutText(s.reason, 200)}`),
+    items: view.expiringSoon.map((s) => `  - ${forEmail(s.finding.id)} until ${forEmail(s.expires)}: ${cutText(forEmail(s.reason), 200)}`),
   };
 }
 
@@ -167,15 +178,31 @@ function coverageSections(input: NotificationInput): Section[] {
 
 /** Every error: account, Region, cluster, stage, code (and what happened). */
 function errorLine(e: ScanError): string {
-  return `  - ${e.accountId} ${e.region ?? '-'} ${e.cluster ?? '-'} ${e.stage} ${e.code}: ${cutText(e.message, 300)}`;
+  return `  - ${forEmail(`${e.accountId} ${e.region ?? '-'} ${e.cluster ?? '-'} ${e.stage} ${e.code}`)}: ${cutText(forEmail(e.message), 300)}`;
 }
 
 function where(f: Finding): string {
-  return `${f.accountName} (${f.accountId}), ${f.region}, ${f.clusterName}`;
+  return forEmail(`${f.accountName} (${f.accountId}), ${f.region}, ${f.clusterName}`);
 }
 
-function clusterLines(f: Finding): string {
-  const commands = fixCommands(f);
-  const fix = commands.length === 0 ? [`fix: ${f.remediation.text}`] : commands.map((c) => `$ ${c}`);
-  return [`    ${where(f)}: ${versionMove(f)}`, ...fix.map((line) => `      ${line}`)].join('\n');
+/**
+ * One affected cluster: where, the version move and the fix. The commands are the plan's, listed
+ * once per cluster under FIX PLANS; a finding without a plan (an older report) keeps its own.
+ */
+function clusterLines(f: Finding, planned: ReadonlySet<string>): string {
+  const inPlan = f.remediation.planId !== undefined && planned.has(f.remediation.planId);
+  const commands = inPlan ? [] : fixCommands(f);
+  const fix = commands.length === 0 ? [`fix: ${forEmail(f.remediation.text)}${inPlan ? ' (see FIX PLANS)' : ''}`] : commands.map((c) => `$ ${forCommand(c)}`);
+  return [`    ${where(f)}: ${forEmail(versionMove(f))}`, ...fix.map((line) => `      ${line}`)].join('\n');
+}
+
+/** A cluster's plan: heading, notes, numbered steps and their commands. */
+function planLines(plan: ClusterPlan): string {
+  const view = planView(plan);
+  const lines = [`  - ${forEmail(view.heading)}`, ...view.notes.map((n) => `      ${forEmail(n)}`)];
+  for (const step of view.steps) {
+    lines.push(`      ${step.label} ${forEmail(step.title)}`);
+    for (const command of step.commands) lines.push(`         $ ${forCommand(command)}`);
+  }
+  return lines.join('\n');
 }

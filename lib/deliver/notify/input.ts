@@ -1,4 +1,4 @@
-import type { Coverage, Finding, ScanError, Severity, SuppressedFinding, UnusedSuppression } from '../../types.js';
+import type { ClusterPlan, Coverage, Finding, ScanError, Severity, SuppressedFinding, UnusedSuppression } from '../../types.js';
 import type { Delta } from '../history/delta.js';
 import { compareFindings, isAtOrAbove } from '../../severity.js';
 import { expiryTime } from '../suppressions.js';
@@ -25,6 +25,8 @@ export interface NotificationInput {
   reportLocation: string;
   /** Suppressions ending within this many days are listed (default 14). */
   expiringWithinDays?: number;
+  /** The plans of the clusters with open findings: what to run, once per cluster. */
+  plans?: ClusterPlan[];
 }
 
 /** What the messages show: findings at or above the threshold, worst first. */

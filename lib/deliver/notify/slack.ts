@@ -1,3 +1,5 @@
+import { forSlack, forSlackCode } from '../../escape.js';
+import { fixCommands } from '../../finding-text.js';
 import type { Finding, Severity } from '../../types.js';
 import { countBySeverity, highestSeverity } from '../../severity.js';
 import { ELLIPSIS, cutText } from '../text.js';
@@ -82,14 +84,14 @@ function description(input: NotificationInput, view: NotificationView): string {
   const groups: [string, string[]][] = [
     ['*New*', view.new.map((f) => clusterLine(f, view))],
     ['*Worst open*', view.stillOpen.map((f) => clusterLine(f, view))],
-    ['*Resolved*', view.resolved.map((f) => `• ~${escape(f.clusterName)}~ ${escape(f.accountName)} (${f.accountId}), ${f.region}: ${escape(f.title)} _(${escape(view.why[f.id] ?? 'fixed')})_`)],
+    ['*Resolved*', view.resolved.map((f) => `• ~${forSlack(f.clusterName)}~ ${forSlack(f.accountName)} (${forSlack(f.accountId)}), ${forSlack(f.region)}: ${forSlack(f.title)} _(${forSlack(view.why[f.id] ?? 'fixed')})_`)],
   ];
-  if (view.baselineNote) head.push(`_${escape(view.baselineNote)}_`);
+  if (view.baselineNote) head.push(`_${forSlack(view.baselineNote)}_`);
   if (view.unknown.length > 0) {
-    groups.push(['*Not re-checked this run (still believed open)*', view.unknown.map((f) => `${clusterLine(f, view)} _(${escape(view.why[f.id] ?? 'scan incomplete')})_`)]);
+    groups.push(['*Not re-checked this run (still believed open)*', view.unknown.map((f) => `${clusterLine(f, view)} _(${forSlack(view.why[f.id] ?? 'scan incomplete')})_`)]);
   }
   if (input.errors.length > 0) {
-    groups.push(['*Errors*', input.errors.map((e) => `• ${e.accountId} ${e.region ?? '-'} ${e.cluster ?? '-'} ${e.stage}: \`${escape(e.code)}\``)]);
+    groups.push(['*Errors*', input.errors.map((e) => `• ${forSlack(e.accountId)} ${forSlack(e.region ?? '-')} ${forSlack(e.cluster ?? '-')} ${e.stage}: \`${forSlackCode(e.code)}\``)]);
   }
   return fitLines(head, groups, `${ELLIPSIS} and %n more, see the full report at ${input.reportLocation}`, SLACK_LIMITS.description);
 }
@@ -119,14 +121,17 @@ function fitLines(head: string[], groups: [string, string[]][], more: string, ma
 function clusterLine(f: Finding, view: NotificationView): string {
   const expired = view.expiredOn.get(f.id);
   const note = expired === undefined ? '' : ` _(suppression expired on ${expired})_`;
-  return `• ${EMOJI[f.severity]} \`${escape(f.clusterName)}\` ${escape(f.accountName)} (${f.accountId}), ${f.region}: ${escape(versionMove(f))} · ${escape(f.title)}${note}`;
+  return `• ${EMOJI[f.severity]} \`${forSlackCode(f.clusterName)}\` ${forSlack(f.accountName)} (${forSlack(f.accountId)}), ${forSlack(f.region)}: ${forSlack(versionMove(f))} · ${forSlack(f.title)}${note}`;
 }
 
 function nextSteps(input: NotificationInput, view: NotificationView): string[] {
   const steps: string[] = [];
   const first = view.new[0] ?? view.stillOpen[0];
-  const command = first?.remediation.commands[0];
-  if (first !== undefined && command !== undefined) steps.push(`Fix \`${escape(first.clusterName)}\` (${first.region}): \`${escape(command)}\``);
+  const command = first ? fixCommands(first)[0] : undefined;
+  if (first !== undefined && command !== undefined) {
+    const plan = first.remediation.planId ? ', the first command of its plan' : '';
+    steps.push(`Fix \`${forSlackCode(first.clusterName)}\` (${forSlack(first.region)}${plan}): \`${forSlackCode(command)}\``);
+  }
   if (input.errors.length > 0) steps.push(`Look at the ${plural(input.errors.length, 'scan error')}: some clusters were not checked`);
   steps.push(`Full report: ${input.reportLocation}`);
   return steps.slice(0, SLACK_LIMITS.nextSteps).map((s) => cutText(s, SLACK_LIMITS.nextStep));
@@ -135,9 +140,4 @@ function nextSteps(input: NotificationInput, view: NotificationView): string[] {
 function keywords(input: NotificationInput, view: NotificationView): string[] {
   const severities = [...new Set(view.open.map((f) => f.severity))];
   return ['eks', 'vpc-cni', ...severities, ...(input.errors.length > 0 ? ['errors'] : [])];
-}
-
-/** Slack's markup treats &, < and > as control characters. */
-function escape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding, Partition, SeverityLabel } from '@aws-sdk/client-securityhub';
+import { forAsff, forCommand } from '../../escape.js';
 import type { Finding, Severity } from '../../types.js';
 import type { FindingKey } from '../lifecycle.js';
-import { cutText } from '../text.js';
+import { ELLIPSIS, cutText } from '../text.js';
 
 export const ASFF_SCHEMA_VERSION = '2018-10-08';
 export const PROVIDER_NAME = 'eks-fleet-auditor';
@@ -97,8 +98,8 @@ export function toAsff(finding: Finding, ctx: AsffContext): AwsSecurityFinding {
     LastObservedAt: ctx.now,
     Severity: severity,
     FindingProviderFields: { Severity: { ...severity }, Types: [...types] },
-    Title: cutText(finding.title, ASFF_LIMITS.title),
-    Description: cutText(describe(finding), ASFF_LIMITS.description),
+    Title: cutText(forAsff(finding.title), ASFF_LIMITS.title),
+    Description: cutText(forAsff(describe(finding)), ASFF_LIMITS.description),
     Resources: [
       {
         Type: 'AwsEksCluster',
@@ -118,7 +119,7 @@ export function toAsff(finding: Finding, ctx: AsffContext): AwsSecurityFinding {
     ],
     Remediation: {
       Recommendation: {
-        Text: cutText(recommendationText(finding), ASFF_LIMITS.recommendationText),
+        Text: recommendationText(finding, ASFF_LIMITS.recommendationText),
         ...(recommendationUrl === undefined ? {} : { Url: recommendationUrl }),
       },
     },
@@ -134,9 +135,28 @@ function describe(finding: Finding): string {
   return `${finding.why} Cluster ${finding.clusterName} runs vpc-cni ${version}.${target} Remediation: ${finding.remediation.text}`;
 }
 
-function recommendationText(finding: Finding): string {
-  const commands = finding.remediation.commands;
-  return commands.length === 0 ? finding.remediation.text : `${finding.remediation.text} Run: ${commands.join(' && ')}`;
+/**
+ * What to do, then the commands of the cluster's plan that fix this finding, each whole or not
+ * at all (half a command pasted on a cluster is worse than none); what does not fit is counted
+ * and the full plan named: it is in the run report (`plans`, by id).
+ */
+export function recommendationText(finding: Finding, max: number): string {
+  const text = forAsff(finding.remediation.text);
+  const commands = finding.remediation.commands.map(forCommand);
+  const plan = finding.remediation.planId;
+  const rest = (n: number) => (plan ? ` Full plan: ${forAsff(plan)} in the run report (plans)${n ? `, ${n} more command(s)` : ''}.` : n ? ` ${ELLIPSIS} ${n} more command(s) in the run report.` : '');
+  if (commands.length === 0) return cutText(`${text}${plan ? rest(0) : ''}`, max);
+  let kept = 0;
+  let body = `${text} Run:`;
+  for (const command of commands) {
+    const next = `${body}${kept === 0 ? ' ' : ' ; '}${command}`;
+    if ((next + rest(commands.length - kept - 1)).length > max) break;
+    body = next;
+    kept += 1;
+  }
+  if (kept === 0) body = text;
+  const result = `${body}${rest(commands.length - kept)}`;
+  return result.length <= max ? result : cutText(`${text}${rest(commands.length)}`, max);
 }
 
 function productFields(finding: Finding, productVersion: string): Record<string, string> {
@@ -146,12 +166,13 @@ function productFields(finding: Finding, productVersion: string): Record<string,
     [`${PROVIDER_NAME}/RuleId`]: finding.ruleId,
     [`${PROVIDER_NAME}/AddonVersion`]: finding.observedVersion ?? 'unknown',
     [`${PROVIDER_NAME}/Managed`]: String(finding.managed),
-    [`${PROVIDER_NAME}/AccountName`]: finding.accountName,
-    [`${PROVIDER_NAME}/ClusterName`]: finding.clusterName,
+    [`${PROVIDER_NAME}/AccountName`]: forAsff(finding.accountName),
+    [`${PROVIDER_NAME}/ClusterName`]: forAsff(finding.clusterName),
     [`${PROVIDER_NAME}/KubernetesVersion`]: finding.kubernetesVersion,
   };
   if (finding.fixedIn !== null) fields[`${PROVIDER_NAME}/FixedIn`] = finding.fixedIn;
   if (finding.targetVersion !== null) fields[`${PROVIDER_NAME}/TargetVersion`] = finding.targetVersion;
+  if (finding.remediation.planId !== undefined) fields[`${PROVIDER_NAME}/PlanId`] = forAsff(finding.remediation.planId);
   if (finding.ou !== undefined) fields[`${PROVIDER_NAME}/OrganizationalUnit`] = finding.ou;
   if (finding.suppressionExpired !== undefined) fields[`${PROVIDER_NAME}/SuppressionExpired`] = finding.suppressionExpired;
   return limitMap(fields, ASFF_LIMITS.productFields, ASFF_LIMITS.productFieldKey, ASFF_LIMITS.productFieldValue);

@@ -38,7 +38,11 @@ const org: SimOrgInput = {
               version: '1.21',
               selfManagedCni: { image: `${ECR}:v1.7.5`, env: { WARM_IP_TARGET: '3' }, livenessProbeTimeoutSeconds: 1, readinessProbeTimeoutSeconds: 1 },
             },
-            { name: 'current', version: '1.29', selfManagedCni: { image: `${ECR}:v1.18.6-eksbuild.1`, roleArn: 'arn:aws:iam::222222222222:role/cni' } },
+            {
+              name: 'current',
+              version: '1.29',
+              selfManagedCni: { image: `${ECR}:v1.18.6-eksbuild.1`, roleArn: 'arn:aws:iam::222222222222:role/cni', installedBy: 'helm', helm: { release: 'cni', chart: '1.18.6' } },
+            },
             { name: 'mirrored', version: '1.29', selfManagedCni: { image: MIRROR, roleArn: 'arn:aws:iam::222222222222:role/cni' } },
             {
               // a partial upgrade: the CNI image moved to v1.23.0, the agent stayed on v1.22.4's v1.4.0
@@ -111,6 +115,7 @@ describe('the aws-node DaemonSet read against the simulator', () => {
     expect(cluster(clusters, 'legacy').cni).toEqual({
       managed: false,
       source: 'daemonset',
+      installMethod: 'manifest',
       version: 'v1.7.5',
       image: `${ECR}:v1.7.5`,
       officialImage: true,
@@ -121,7 +126,13 @@ describe('the aws-node DaemonSet read against the simulator', () => {
       podIdentityAssociations: [],
       iamRoleKnown: true,
     });
-    expect(cluster(clusters, 'current').cni).toMatchObject({ version: 'v1.18.6-eksbuild.1', officialImage: true, serviceAccountRoleArn: 'arn:aws:iam::222222222222:role/cni' });
+    expect(cluster(clusters, 'current').cni).toMatchObject({
+      version: 'v1.18.6-eksbuild.1',
+      officialImage: true,
+      serviceAccountRoleArn: 'arn:aws:iam::222222222222:role/cni',
+      installMethod: 'helm',
+      helmRelease: { name: 'cni', namespace: 'kube-system', chartVersion: '1.18.6' },
+    });
     expect(cluster(clusters, 'mirrored').cni).toMatchObject({ version: 'v1.15.1', image: MIRROR, officialImage: false });
     expect(cluster(clusters, 'mgmt-self').cni).toMatchObject({ source: 'daemonset', version: 'v1.18.6' }); // the caller's own credentials
     expect(cluster(clusters, 'partial').cni).toMatchObject({

@@ -41,6 +41,7 @@ describe('aws-node.ts', () => {
       officialImage: true,
       configurationValues: expect.any(String),
       networkPolicyAgent: { image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon/aws-network-policy-agent:v1.0.8', version: 'v1.0.8' },
+      installMethod: 'manifest',
     });
     expect(JSON.parse(awsNode.configurationValues)).toEqual({
       env: {
@@ -166,6 +167,7 @@ describe('aws-node.ts', () => {
     expect(cni).toEqual({
       managed: false,
       source: 'daemonset',
+      installMethod: 'manifest',
       version: 'v1.9.3-eksbuild.1',
       image: OFFICIAL,
       officialImage: true,
@@ -176,6 +178,57 @@ describe('aws-node.ts', () => {
       podIdentityAssociations: [{ associationId: 'a-1', serviceAccount: 'aws-node' }],
       iamRoleKnown: true,
       networkPolicyAgent: { image: agent, version: 'v1.4.1' },
+    });
+  });
+
+  describe('how aws-node was installed', () => {
+    const withMetadata = (metadata: unknown) => ({ ...(daemonSet([{ name: 'aws-node', image: OFFICIAL }]) as object), metadata });
+
+    it('reads a Helm install from the labels and annotations the aws-vpc-cni chart and Helm 3 put on it', () => {
+      // Prepare: as `helm install aws-vpc-cni eks/aws-vpc-cni --version 1.18.6` labels the DaemonSet
+      const body = withMetadata({
+        name: 'aws-node',
+        namespace: 'kube-system',
+        labels: {
+          'app.kubernetes.io/name': 'aws-node',
+          'helm.sh/chart': 'aws-vpc-cni-1.18.6',
+          'app.kubernetes.io/instance': 'aws-vpc-cni',
+          'k8s-app': 'aws-node',
+          'app.kubernetes.io/version': 'v1.18.6',
+          'app.kubernetes.io/managed-by': 'Helm',
+        },
+        annotations: { 'meta.helm.sh/release-name': 'cni', 'meta.helm.sh/release-namespace': 'networking', 'deprecated.daemonset.template.generation': '3' },
+      });
+
+      // Act
+      const awsNode = awsNodeFromDaemonSet(body, 'c');
+
+      // Assess
+      expect(awsNode.installMethod).toBe('helm');
+      expect(awsNode.helmRelease).toEqual({ name: 'cni', namespace: 'networking', chartVersion: '1.18.6' });
+      expect(selfManagedCniFacts(awsNode, null, [])).toMatchObject({ installMethod: 'helm', helmRelease: { name: 'cni' } });
+    });
+
+    it('takes the release from the instance label when Helm 2 or a template left no annotation', () => {
+      const body = withMetadata({ namespace: 'kube-system', labels: { 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/instance': 'aws-vpc-cni' } });
+      expect(awsNodeFromDaemonSet(body, 'c').helmRelease).toEqual({ name: 'aws-vpc-cni', namespace: 'kube-system', chartVersion: null });
+    });
+
+    it('reads the upstream release manifest (kubectl apply) as a manifest install', () => {
+      // Prepare: the labels of config/master/aws-k8s-cni.yaml at v1.23.0, and kubectl's annotation
+      const body = withMetadata({
+        name: 'aws-node',
+        namespace: 'kube-system',
+        labels: { 'app.kubernetes.io/name': 'aws-node', 'app.kubernetes.io/instance': 'aws-vpc-cni', 'k8s-app': 'aws-node', 'app.kubernetes.io/version': 'v1.23.0' },
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+      });
+
+      // Act
+      const awsNode = awsNodeFromDaemonSet(body, 'c');
+
+      // Assess
+      expect(awsNode.installMethod).toBe('manifest');
+      expect(awsNode.helmRelease).toBeUndefined();
     });
   });
 });

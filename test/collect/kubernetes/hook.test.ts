@@ -48,6 +48,7 @@ describe('cluster.ts with the Kubernetes API', () => {
     expect(read.kind === 'read' && read.facts.cni).toEqual({
       managed: false,
       source: 'daemonset',
+      installMethod: 'manifest',
       version: 'v1.7.5',
       image: OFFICIAL_175,
       officialImage: true,

@@ -16,6 +16,7 @@ describe('registry.ts', () => {
     ['602401143452.dkr.ecr-fips.us-east-1.amazonaws.com/amazon-k8s-cni:v1.18.1', 'a FIPS endpoint in a commercial region'],
     ['013241004608.dkr.ecr-fips.us-gov-west-1.amazonaws.com/amazon-k8s-cni:v1.18.1', 'a FIPS endpoint in GovCloud (US-West)'],
     ['961992271922.dkr.ecr.cn-northwest-1.amazonaws.com.cn/amazon-k8s-cni:v1.18.1', 'the China (Ningxia) registry'],
+    ['877088126301.dkr.ecr.eusc-de-east-1.amazonaws.eu/amazon-k8s-cni:v1.20.4', 'the European Sovereign Cloud'],
   ])('trusts %s (%s)', (image) => {
     expect(isOfficialCniImage(image)).toBe(true);
   });

@@ -109,7 +109,12 @@ describe('asff.ts', () => {
     expect(asff.Description?.length).toBeLessThanOrEqual(ASFF_LIMITS.description);
     expect(asff.Description).not.toMatch(LONE_SURROGATE);
     expect(asff.Remediation?.Recommendation?.Text?.length).toBeLessThanOrEqual(ASFF_LIMITS.recommendationText);
-    expect(asff.Remediation?.Recommendation?.Text?.endsWith('…')).toBe(true);
+    // Commands are whole or left out, never cut: half a command pasted on a cluster is worse than none.
+    const text = asff.Remediation!.Recommendation!.Text!;
+    expect(text).toMatch(/… \d+ more command\(s\) in the run report\.$/);
+    const shown = text.match(/aws eks update-addon --cluster-name c\d+[^;…]*/g) ?? [];
+    expect(shown.length).toBeGreaterThan(0);
+    for (const command of shown) expect(finding.remediation.commands).toContain(command.trim());
     expect(asff.Id?.length).toBeLessThanOrEqual(ASFF_LIMITS.id);
     expect(asff.GeneratorId?.length).toBeLessThanOrEqual(ASFF_LIMITS.generatorId);
     for (const [key, value] of Object.entries(asff.ProductFields ?? {})) {

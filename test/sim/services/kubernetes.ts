@@ -12,7 +12,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { parse as parseYaml } from 'yaml';
+import { parseConfigurationValues } from '../../../lib/evaluate/configuration.js';
 import type { SimAddon, SimCluster } from '../schema.js';
 import type { SimState } from '../state.js';
 import { regionEnabled } from './account.js';
@@ -224,6 +224,8 @@ function callerOf(state: SimState, authorization: string | undefined): string | 
 }
 
 interface ServedCni {
+  /** The DaemonSet's labels and annotations, as the install left them. */
+  metadata: { labels: Record<string, string>; annotations: Record<string, string> };
   image: string;
   env: Record<string, string>;
   nodeAgent?: { image: string; enableNetworkPolicy: boolean };
@@ -241,6 +243,7 @@ function cniOf(cluster: SimCluster): ServedCni | undefined {
   const own = cluster.selfManagedCni;
   if (own) {
     return {
+      metadata: installMetadata(own),
       image: own.image,
       env: own.env,
       ...(own.nodeAgentImage ? { nodeAgent: { image: own.nodeAgentImage, enableNetworkPolicy: own.enableNetworkPolicy ?? false } } : {}),
@@ -254,15 +257,31 @@ function cniOf(cluster: SimCluster): ServedCni | undefined {
   return addon ? addonCni(addon) : undefined;
 }
 
-function addonCni(addon: SimAddon): ServedCni {
-  let config: { env?: Record<string, string>; livenessProbeTimeoutSeconds?: number; readinessProbeTimeoutSeconds?: number } = {};
-  try {
-    // EKS stores JSON or YAML as given (YAML 1.2 reads both)
-    config = (parseYaml(addon.configurationValues ?? '{}') ?? {}) as typeof config;
-  } catch {
-    // EKS would not have applied invalid values: the defaults run
+/**
+ * The metadata an install leaves on the DaemonSet: the release manifest's labels and kubectl's
+ * last-applied annotation (config/master/aws-k8s-cni.yaml), or the aws-vpc-cni chart's labels and
+ * Helm 3's release annotations (charts/aws-vpc-cni/templates/_helpers.tpl).
+ */
+function installMetadata(own: NonNullable<SimCluster['selfManagedCni']>): ServedCni['metadata'] {
+  const tag = own.image.split(':').at(-1) ?? '';
+  const common = { 'app.kubernetes.io/name': 'aws-node', 'k8s-app': 'aws-node', 'app.kubernetes.io/version': tag };
+  if (own.installedBy === 'helm') {
+    const helm = own.helm ?? { release: 'aws-vpc-cni', namespace: 'kube-system', chart: tag.replace(/^v/, '').replace(/-eksbuild\.\d+$/, '') };
+    return {
+      labels: { ...common, 'app.kubernetes.io/instance': helm.release, 'helm.sh/chart': `aws-vpc-cni-${helm.chart}`, 'app.kubernetes.io/managed-by': 'Helm' },
+      annotations: { 'meta.helm.sh/release-name': helm.release, 'meta.helm.sh/release-namespace': helm.namespace },
+    };
   }
+  return { labels: { ...common, 'app.kubernetes.io/instance': 'aws-vpc-cni' }, annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } };
+}
+
+function addonCni(addon: SimAddon): ServedCni {
+  // EKS accepts and keeps JSON or YAML; it would not have applied invalid values: then the defaults run.
+  const parsed = parseConfigurationValues(addon.configurationValues);
+  const config = (parsed.ok ? parsed.value : {}) as { env?: Record<string, string>; livenessProbeTimeoutSeconds?: number; readinessProbeTimeoutSeconds?: number };
   return {
+    // EKS labels the add-on's DaemonSet like the manifest (no Helm marks).
+    metadata: { labels: { 'k8s-app': 'aws-node', 'app.kubernetes.io/name': 'aws-node', 'app.kubernetes.io/instance': 'aws-vpc-cni' }, annotations: {} },
     // The default EKS registry account: drift checks look at the tag only.
     image: `602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon-k8s-cni:${addon.addonVersion}`,
     env: config.env ?? {},
@@ -286,7 +305,7 @@ function daemonSet(cni: ServedCni): unknown {
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
-    metadata: { name: 'aws-node', namespace: 'kube-system', labels },
+    metadata: { name: 'aws-node', namespace: 'kube-system', labels: { ...cni.metadata.labels, ...labels }, annotations: cni.metadata.annotations },
     spec: {
       selector: { matchLabels: labels },
       template: {

@@ -1,0 +1,66 @@
+import type { PlanStep } from '../../types.js';
+import { configurationOption, mergeConfiguration, type MergedConfiguration } from './configuration.js';
+import { waitActive, type PlanContext } from './context.js';
+import { managedUpdateSteps } from './managed.js';
+import { manifestSteps } from './self-managed.js';
+import { shellQuote } from './shell.js';
+import type { PathStep } from './target.js';
+
+/**
+ * A managed add-on whose path crosses minors EKS offers no build of for the cluster's Kubernetes
+ * version. update-addon refuses a jump of more than one minor, so the missing minors are gone
+ * through self-managed: EKS lets go of the add-on and keeps it running (`delete-addon --preserve`),
+ * the upstream release of each missing minor is applied, and create-addon with OVERWRITE takes it
+ * back at the next offered build, with the settings as configuration values.
+ */
+export function gapSteps(
+  ctx: PlanContext,
+  path: readonly PathStep[],
+  missingMinors: readonly string[],
+  configuration: MergedConfiguration | undefined,
+  versionFixes: string[],
+  configurationFixes: string[],
+): PlanStep[] {
+  // The settings the cluster runs, carried through the self-managed stretch (fixes applied at the end).
+  const carried = mergeConfiguration(ctx.facts.cni.configurationValues, 'addon', [], true);
+  const steps: PlanStep[] = [];
+  let i = 0;
+  const managedRun = (): PathStep[] => {
+    const run: PathStep[] = [];
+    while (i < path.length && !path[i]!.upstreamOnly) run.push(path[i++]!);
+    return run;
+  };
+  const first = managedRun();
+  steps.push(...managedUpdateSteps(ctx, { steps: first.map((s) => s.version), versionFixes, configurationFixes: [] }));
+  while (i < path.length) {
+    const detour: PathStep[] = [];
+    while (i < path.length && path[i]!.upstreamOnly) detour.push(path[i++]!);
+    const back = managedRun();
+    const resume = back[0];
+    steps.push({
+      title: `EKS offers no build of ${missingMinors.join(', ')} for Kubernetes ${ctx.facts.kubernetesVersion}, and update-addon moves one minor at a time: let EKS release the add-on, keeping aws-node running.`,
+      commands: [`aws eks delete-addon ${ctx.where} --addon-name vpc-cni --preserve && aws eks wait addon-deleted ${ctx.where} --addon-name vpc-cni`],
+      fixes: versionFixes,
+    });
+    steps.push(...manifestSteps(ctx, { steps: detour.map((s) => ({ version: s.version, upstreamOnly: true })), ...(carried ? { settings: carried } : {}), versionFixes, configurationFixes: [] }));
+    if (!resume) break;
+    const config = configurationOption(carried);
+    const role = ctx.roleArn ? ` --service-account-role-arn ${shellQuote(ctx.roleArn)}` : '';
+    steps.push({
+      title: `Give vpc-cni back to EKS at ${resume.version.raw}: OVERWRITE takes the DaemonSet over, so its settings go along as configuration values.`,
+      commands: [`aws eks create-addon ${ctx.where} --addon-name vpc-cni --addon-version ${shellQuote(resume.version.raw)} --resolve-conflicts OVERWRITE${config}${role} && ${waitActive(ctx)}`],
+      fixes: versionFixes,
+    });
+    const rest = back.slice(1);
+    const last = i >= path.length;
+    steps.push(
+      ...managedUpdateSteps(ctx, {
+        steps: rest.map((s) => s.version),
+        ...(last && configuration ? { configuration } : {}),
+        versionFixes,
+        configurationFixes: last ? configurationFixes : [],
+      }),
+    );
+  }
+  return steps;
+}

@@ -1,0 +1,182 @@
+import semver from 'semver';
+import type { ClusterFacts, Severity } from '../../types.js';
+import { SEVERITIES } from '../../types.js';
+import { holds } from '../conditions.js';
+import { buildFactView } from '../facts.js';
+import type { Rule } from '../rule.js';
+import { compareCniVersionsDesc, inRange, kubernetesInRange, parseCniVersion, type CniVersion } from '../version.js';
+import { isValid } from './shell.js';
+
+/**
+ * The one version a cluster moves to, shared by every finding on it, and the way there. Pure.
+ *
+ * A version risk is a rule with an affected range that applies to the cluster's Kubernetes
+ * version; one with a condition (`when`) counts where the condition holds for the cluster as it
+ * would be on that version. The target is the newest version EKS offers for the cluster clear of
+ * every risk; when none is, the least bad one, with what it still carries named.
+ */
+
+export interface VersionRisk {
+  ruleId: string;
+  title: string;
+  severity: Severity;
+  /** The first upstream release without it. */
+  fixed: string;
+}
+
+/**
+ * The version rules that apply to this cluster's Kubernetes version; an informational rule (whose
+ * trigger the auditor cannot read) moves no target.
+ */
+export function versionRules(rules: readonly Rule[], facts: ClusterFacts): Rule[] {
+  return rules.filter((r) => r.affected && r.fixed && r.severity !== 'informational' && (!r.kubernetes || kubernetesInRange(facts.kubernetesVersion, r.kubernetes)));
+}
+
+/** The known risks a version carries on this cluster. */
+export function risksAt(version: CniVersion, rules: readonly Rule[], facts: ClusterFacts): VersionRisk[] {
+  const carried = rules.filter((r) => inRange(version, r.affected!));
+  if (carried.length === 0) return [];
+  const view = carried.some((r) => r.when) ? buildFactView({ ...facts, cni: { ...facts.cni, version: version.raw } }) : undefined;
+  return carried
+    .filter((r) => !r.when || holds(r.when, view!))
+    .map((r) => ({ ruleId: r.id, title: r.title, severity: r.severity, fixed: r.fixed! }));
+}
+
+/**
+ * The lowest upstream release at or above `from` clear of every risk: moving to 1.7.2 for one
+ * risk must not land in the next (1.7.2 is still below 1.8.0). Null when `from` is already clear.
+ */
+export function releaseFloor(from: CniVersion, rules: readonly Rule[], facts: ClusterFacts): string | null {
+  let at = from;
+  for (let guard = 0; guard < 100; guard++) {
+    const risks = risksAt(at, rules, facts);
+    if (risks.length === 0) return at === from ? null : at.upstream;
+    const next = risks.map((r) => r.fixed).sort(semver.rcompare)[0]!;
+    at = parseCniVersion(next)!;
+  }
+  return null;
+}
+
+/**
+ * Orders two sets of risks, less bad first: fewer critical ones, then fewer high ones, and so on
+ * (one high and one medium risk are less bad than two high ones).
+ */
+function compareRisks(a: readonly VersionRisk[], b: readonly VersionRisk[]): number {
+  for (const severity of SEVERITIES) {
+    const diff = a.filter((r) => r.severity === severity).length - b.filter((r) => r.severity === severity).length;
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
+/** Offered versions as EKS lists them, newest first, keeping only well-formed add-on versions. */
+export function offeredBuilds(facts: ClusterFacts): CniVersion[] | undefined {
+  if (!facts.offeredVersions) return undefined;
+  return [...facts.offeredVersions]
+    .filter((v) => isValid('add-on version', v))
+    .sort(compareCniVersionsDesc)
+    .map((v) => parseCniVersion(v)!)
+    .filter((v) => v !== null);
+}
+
+export interface TargetChoice {
+  /** The offered build to move to; null when none is needed or none can be given. */
+  target: CniVersion | null;
+  /** The risks the target still carries (the least-bad case). */
+  carried: VersionRisk[];
+  /** Whether the target is below the running version. */
+  downgrade: boolean;
+  /** Why, one sentence. */
+  reason: string;
+}
+
+/** Whether two versions are the same release (and, for two EKS builds, the same build). */
+export function sameVersion(a: CniVersion, b: CniVersion): boolean {
+  return semver.eq(a.semver, b.semver) && (a.eksbuild === undefined || b.eksbuild === undefined || a.eksbuild === b.eksbuild);
+}
+
+/**
+ * The target among the offered builds. Without a need to move (`mustMove` false), a running
+ * version clear of every risk stays; `mustMove` asks for an offered build even then (to create
+ * the managed add-on, or to catch up with the newest).
+ */
+export function chooseTarget(
+  current: CniVersion | null,
+  offered: readonly CniVersion[],
+  rules: readonly Rule[],
+  facts: ClusterFacts,
+  mustMove: boolean,
+): TargetChoice {
+  const where = `for Kubernetes ${facts.kubernetesVersion} in ${facts.region}`;
+  if (offered.length === 0) return { target: null, carried: [], downgrade: false, reason: `EKS offers no vpc-cni build ${where}` };
+  const currentRisks = current ? risksAt(current, rules, facts) : [];
+  const scored = offered.map((version) => ({ version, risks: risksAt(version, rules, facts) }));
+  const clear = scored.filter((s) => s.risks.length === 0);
+  const result = (version: CniVersion, carried: VersionRisk[], reason: string): TargetChoice => {
+    const downgrade = current !== null && semver.lt(version.semver, current.semver);
+    if (current && sameVersion(version, current)) return { target: null, carried, downgrade: false, reason };
+    return { target: version, carried, downgrade, reason };
+  };
+  if (clear.length > 0) {
+    const newest = clear[0]!.version;
+    if (current && currentRisks.length === 0 && !mustMove && semver.gte(current.semver, newest.semver)) {
+      return { target: null, carried: [], downgrade: false, reason: `${current.raw} is clear of every known risk the audit can check, and no newer clear build is offered ${where}` };
+    }
+    return result(newest, [], `${newest.raw} is the newest build EKS offers ${where} clear of every known risk the audit can check`);
+  }
+  // None is clear: the least severe risks, then the newest.
+  const leastBad = [...scored].sort((a, b) => compareRisks(a.risks, b.risks) || compareCniVersionsDesc(a.version.raw, b.version.raw))[0]!;
+  const names = leastBad.risks.map((r) => r.ruleId).join(', ');
+  return result(leastBad.version, leastBad.risks, `No build EKS offers ${where} is clear of every known risk; ${leastBad.version.raw} is the least bad and still carries ${names}`);
+}
+
+/** One step of an upgrade path. */
+export interface PathStep {
+  version: CniVersion;
+  /** True when EKS offers no build of this minor for the cluster: an upstream release, for a self-managed step. */
+  upstreamOnly: boolean;
+}
+
+export interface UpgradePath {
+  steps: PathStep[];
+  /** Minors between the current version and the target that EKS offers no build of (`1.9`). */
+  missingMinors: string[];
+}
+
+/**
+ * One minor at a time (EKS refuses more: "Updating VPC-CNI can only go up or down 1 minor
+ * version at a time"): the newest offered build of every minor between the running version and
+ * the target, then the target. A minor EKS offers nothing of is named as missing, with the
+ * newest upstream release of that minor as the step when `upstreamOf` knows one.
+ */
+export function upgradePath(
+  current: CniVersion | null,
+  target: CniVersion,
+  offered: readonly CniVersion[],
+  upstreamOf: (major: number, minor: number) => CniVersion | undefined,
+): UpgradePath {
+  if (!current || current.semver.major !== target.semver.major) return { steps: [{ version: target, upstreamOnly: false }], missingMinors: [] };
+  const from = current.semver.minor;
+  const to = target.semver.minor;
+  const direction = to >= from ? 1 : -1;
+  const steps: PathStep[] = [];
+  const missingMinors: string[] = [];
+  for (let minor = from + direction; minor !== to && Math.abs(to - from) > 1; minor += direction) {
+    const build = offered.find((v) => v.semver.major === target.semver.major && v.semver.minor === minor);
+    if (build) {
+      steps.push({ version: build, upstreamOnly: false });
+      continue;
+    }
+    missingMinors.push(`${target.semver.major}.${minor}`);
+    const upstream = upstreamOf(target.semver.major, minor);
+    if (upstream) steps.push({ version: upstream, upstreamOnly: true });
+  }
+  steps.push({ version: target, upstreamOnly: false });
+  return { steps, missingMinors };
+}
+
+/** The next Kubernetes minor (`1.21` → `1.22`), or undefined for what is not one. */
+export function nextKubernetesMinor(version: string): string | undefined {
+  const match = /^(\d+)\.(\d+)$/.exec(version);
+  return match ? `${match[1]}.${Number(match[2]) + 1}` : undefined;
+}

@@ -1,0 +1,95 @@
+import type { ClusterPlan, Finding } from './types.js';
+
+/**
+ * A cluster's plan as text every output renders the same way (each with its own escaping): the
+ * heading, what the plan decided and why, then the numbered steps with their commands. Values
+ * here are raw: the renderer escapes them for its output.
+ */
+export interface PlanView {
+  heading: string;
+  /** Sentences: the target and why, the path, the configuration, values left out. */
+  notes: string[];
+  steps: { label: string; title: string; commands: string[] }[];
+}
+
+const INSTALL: Record<ClusterPlan['installMethod'], string> = {
+  addon: 'EKS managed add-on',
+  helm: 'self-managed, Helm',
+  manifest: 'self-managed, manifest',
+  unknown: 'self-managed, not read',
+};
+
+/** `v1.12.0-eksbuild.1 → v1.18.6-eksbuild.1`, or the version alone when it stays. */
+export function planMove(plan: ClusterPlan): string {
+  const from = plan.currentVersion ?? 'unknown version';
+  return plan.target && plan.target !== plan.currentVersion ? `${from} → ${plan.target}` : from;
+}
+
+export function planHeading(plan: ClusterPlan): string {
+  const account = plan.accountName === plan.accountId ? plan.accountId : `${plan.accountName} (${plan.accountId})`;
+  return `${account} ${plan.region} ${plan.clusterName}: ${planMove(plan)} (${INSTALL[plan.installMethod]}, Kubernetes ${plan.kubernetesVersion || 'unknown'})`;
+}
+
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') return '';
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
+}
+
+export function planView(plan: ClusterPlan): PlanView {
+  const notes: string[] = [];
+  if (plan.targetReason) notes.push(sentence(plan.targetReason));
+  if (plan.path.length > 1) notes.push(`One minor at a time: ${[plan.currentVersion ?? '?', ...plan.path].join(' → ')}.`);
+  if (plan.missingMinors.length > 0) {
+    notes.push(`EKS offers no build of ${plan.missingMinors.join(', ')} for Kubernetes ${plan.kubernetesVersion}: those steps run the upstream release, self-managed.`);
+  }
+  const config = plan.configuration;
+  if (config) {
+    const written = config.source === 'daemonset' ? 'the settings of the aws-node DaemonSet' : config.sourceFormat === 'yaml' ? 'the add-on configuration (written in YAML; printed here as JSON, which EKS accepts too)' : 'the add-on configuration';
+    const changes = config.changes.map((c) => `${c.path} ${c.from ?? 'unset'} → ${c.to ?? 'removed'}`).join('; ');
+    notes.push(`Configuration: ${written}, with ${changes}; every other setting stays as it is.`);
+    notes.push(`Merged configuration: ${config.values}`);
+    for (const choice of config.choices) notes.push(`Set ${choice.variable} before running: ${choice.hint} (the command refuses to run without it).`);
+    if (config.withheld.length > 0) {
+      notes.push(
+        `Withheld from this report (they look like secrets): ${config.withheld.map((w) => w.path).join(', ')}. ` +
+          `Set ${config.withheld.map((w) => w.variable).join(', ')} to their current values (aws eks describe-addon --query addon.configurationValues, or the DaemonSet backup) before running: the commands read them from there.`,
+      );
+    }
+    for (const conflict of config.conflicts ?? []) notes.push(`Two fixes disagree: ${conflict}.`);
+  }
+  for (const value of plan.invalid) notes.push(`Left out of the commands: ${value.what}: ${value.reason}.`);
+  let n = 0;
+  const steps = plan.steps.map((step) => ({ label: step.alternative ? 'Or' : `${++n}.`, title: step.title, commands: step.commands }));
+  return { heading: planHeading(plan), notes, steps };
+}
+
+/**
+ * The plan in one line, for fields with little room (Security Hub's recommendation, chat): the
+ * move, the install method and how many commands; the full plan is in the report.
+ */
+export function planSummary(plan: ClusterPlan): string {
+  const parts = [`${planMove(plan)} (${INSTALL[plan.installMethod]})`];
+  if (plan.path.length > 1) parts.push(`one minor at a time through ${plan.path.slice(0, -1).join(', ')}`);
+  if (plan.configuration) parts.push('merged configuration');
+  const commands = plan.steps.reduce((sum, s) => sum + s.commands.length, 0);
+  parts.push(`${commands} command${commands === 1 ? '' : 's'} in ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}`);
+  return parts.join('; ');
+}
+
+/** The plans that serve these findings, in the order the findings come. */
+export function plansFor(findings: readonly Finding[], plans: readonly ClusterPlan[] | undefined): ClusterPlan[] {
+  if (!plans?.length) return [];
+  const byId = new Map(plans.map((p) => [p.id, p]));
+  const seen = new Set<string>();
+  const out: ClusterPlan[] = [];
+  for (const f of findings) {
+    const id = f.remediation.planId;
+    if (id === undefined || seen.has(id)) continue;
+    const plan = byId.get(id);
+    if (!plan) continue;
+    seen.add(id);
+    out.push(plan);
+  }
+  return out;
+}

