@@ -262,7 +262,8 @@ export async function auditScan(
   const outcome: SuppressionOutcome = applySuppressions(evaluated.findings, [...(ports.suppressions ?? [])], now);
   // A suppressed finding's fix leaves its cluster's plan.
   const planned = outcome.suppressed.length > 0 ? planFleet(ports.rules, scan.clusters, outcome.active) : evaluated;
-  outcome.active = planned.findings;
+  // Nothing suppressed: the findings stay as the suppressions left them (an expired one is marked).
+  if (outcome.suppressed.length > 0) outcome.active = planned.findings;
   const errors: ScanError[] = [...scan.errors, ...evaluated.errors, ...planned.errors.filter((e) => !evaluated.errors.includes(e))];
   const notes: CoverageNote[] = [...scan.coverage.notes];
   const archived: ArchivedFinding[] = [];

@@ -22,6 +22,7 @@ const ALARMS = await runMetricAlarms();
 const PAYMENTS_APE1 = { accountId: '222222222222', region: 'ap-east-1', cluster: 'payments-prod-ape1' };
 // Kubernetes 1.29, behind the newest build: its team can move it to the plan's target (checkout-legacy-use1, on 1.21, has none: EKS offers nothing for 1.21).
 const CHECKOUT_PROD = { accountId: '333333333333', region: 'us-east-1', cluster: 'checkout-prod-use1' };
+const CHECKOUT_LEGACY = { accountId: '333333333333', region: 'us-east-1', cluster: 'checkout-legacy-use1' };
 const STAGING_BATCH = { accountId: '666666666666', region: 'us-east-1', cluster: 'payments-batch-staging-use1' };
 const DEV_USE1 = { accountId: '777777777777', region: 'us-east-1', cluster: 'checkout-dev-use1' };
 /** A healthy cluster a team breaks between two nights (vpc-cni down to v1.12.0): new findings, this one among them. */
