@@ -52,6 +52,8 @@ export interface AuditPorts {
 export interface LeaseGuard {
   readonly lost: boolean;
   readonly runId: string;
+  /** Reads the lease again right before a delivery: still this run's? */
+  confirm?(): Promise<boolean>;
 }
 
 export interface RunOptions {
@@ -268,7 +270,7 @@ export async function auditScan(
   const notes: CoverageNote[] = [...scan.coverage.notes];
   const archived: ArchivedFinding[] = [];
   let securityHub: DeliverySummary['securityHub'] = options.dryRun ? 'dry-run' : 'disabled';
-  if (!options.dryRun && ports.findings && leaseHeld(options.lease, errors)) {
+  if (!options.dryRun && ports.findings && (await leaseHeld(options.lease, errors))) {
     options.onPhase?.({ phase: 'security-hub' });
     const synced = await syncSecurityHub(ports.findings, scan, outcome.active, new RecheckIndex(recheck), now, options.deliveryConcurrency ?? DELIVERY_CONCURRENCY, options.deliverBy);
     for (const r of synced.results) {
@@ -297,7 +299,8 @@ export async function auditScan(
 }
 
 /** Whether the run may still deliver; a lost lease is recorded once as the run's error. */
-function leaseHeld(lease: LeaseGuard | undefined, errors: ScanError[]): boolean {
+async function leaseHeld(lease: LeaseGuard | undefined, errors: ScanError[]): Promise<boolean> {
+  if (lease && !lease.lost) await lease.confirm?.();
   if (!lease?.lost) return true;
   if (!errors.some((e) => e.stage === 'lease')) {
     errors.push({ accountId: '-', stage: 'lease', code: 'LeaseLost', message: `run ${lease.runId} lost its lease: another run may be delivering, so this one delivers nothing more` });
@@ -486,7 +489,7 @@ export async function concludeRun(
     failures: [],
   };
   const now = clock().toISOString();
-  if (!options.dryRun && ports.findings && options.departedSession && delta.departures.some((d) => d.archivable) && leaseHeld(options.lease, errors)) {
+  if (!options.dryRun && ports.findings && options.departedSession && delta.departures.some((d) => d.archivable) && (await leaseHeld(options.lease, errors))) {
     const departed = await archiveDepartures(delta.departures, ports.findings, options.departedSession, now);
     errors.push(...departed.errors);
     if (typeof delivery.securityHub !== 'string') delivery.securityHub = { ...delivery.securityHub, archived: delivery.securityHub.archived + departed.archived };
@@ -518,7 +521,7 @@ export async function concludeRun(
   // say, the report itself is the delivery; after a failed publish, the next run recounts from
   // the last delivered one.
   let notified = true;
-  if (!options.dryRun && ports.notifier && leaseHeld(options.lease, errors)) {
+  if (!options.dryRun && ports.notifier && (await leaseHeld(options.lease, errors))) {
     const decision: NotifyDecision = shouldNotify(options.notify, delta, errors, previous?.errors);
     delivery.notification = { sent: false, reason: decision.reason };
     if (decision.notify) {
@@ -546,7 +549,7 @@ export async function concludeRun(
     }
   }
 
-  if (!options.dryRun && history && leaseHeld(options.lease, errors)) {
+  if (!options.dryRun && history && (await leaseHeld(options.lease, errors))) {
     try {
       report.finishedAt = clock().toISOString();
       // Without a baseline the news was not counted against anything: the next run counts again

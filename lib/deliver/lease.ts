@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HistoryConflictError, type HistoryBackend } from './history/store.js';
+import { HistoryConflictError, type HistoryBackend, type TaggedText } from './history/store.js';
 
 /**
  * One run at a time per organization. Two runs that overlap (a Step Functions run still going when
@@ -75,10 +75,9 @@ export class RunLease {
     const now = options.now ?? Date.now;
     const ttl = options.ttlMs ?? LEASE_TTL_MS;
     for (let attempt = 1; ; attempt++) {
-      const current = await backend.read(LEASE_KEY);
-      const held = current ? recordSchema.safeParse(safeJson(current.text)) : undefined;
-      if (held?.success && !held.data.released && Date.parse(held.data.expiresAt) > now() && held.data.runId !== options.runId) {
-        throw new LeaseHeldError(held.data);
+      const { current, held } = await readLease(backend);
+      if (held && !held.released && Date.parse(held.expiresAt) > now() && held.runId !== options.runId) {
+        throw new LeaseHeldError(held);
       }
       const record: LeaseRecord = {
         runId: options.runId,
@@ -95,6 +94,23 @@ export class RunLease {
         // Another run wrote it between our read and our write: read again, it may hold it now.
         if (!(error instanceof HistoryConflictError) || attempt >= 3) throw error;
       }
+    }
+  }
+
+  /**
+   * Reads the lease again: still this run's? A renewal is only every TTL/3, so a run checks right
+   * before it delivers; false (and lost from then on) when another run holds it now.
+   */
+  async confirm(): Promise<boolean> {
+    if (this.lost) return false;
+    try {
+      const { current, held } = await readLease(this.backend);
+      if (current?.tag === this.tag && held?.runId === this.record.runId) return true;
+      this.markLost(`run ${held?.runId ?? '(unknown)'} holds the lease now`);
+      return false;
+    } catch {
+      // The bucket did not answer: the lease is ours until it expires.
+      return Date.parse(this.record.expiresAt) > (this.options.now ?? Date.now)();
     }
   }
 
@@ -150,12 +166,34 @@ export class RunLease {
   }
 }
 
+const READS = 3;
+
+/**
+ * The lease object as S3 holds it. A read that fails or does not parse is read again (S3 may cut
+ * a body short or answer with something else, and the SDK does not retry a body): a lease is
+ * never taken over on one bad answer. Still unparseable after that, it is corrupt, not a run's.
+ */
+async function readLease(backend: HistoryBackend): Promise<{ current: TaggedText | undefined; held: LeaseRecord | undefined }> {
+  let last: unknown;
+  for (let attempt = 1; attempt <= READS; attempt++) {
+    try {
+      const current = await backend.read(LEASE_KEY);
+      if (!current) return { current, held: undefined };
+      const held = recordSchema.safeParse(safeJson(current.text));
+      if (held.success) return { current, held: held.data };
+      if (attempt === READS) return { current, held: undefined };
+    } catch (error) {
+      last = error;
+    }
+  }
+  throw last;
+}
+
 /** Releases a lease another step took for this run (the distributed run's aggregate step). */
 export async function releaseLeaseOf(backend: HistoryBackend, runId: string, now: () => number = Date.now): Promise<boolean> {
-  const current = await backend.read(LEASE_KEY);
-  const held = current ? recordSchema.safeParse(safeJson(current.text)) : undefined;
-  if (!current || !held?.success || held.data.runId !== runId || held.data.released) return false;
-  const record = { ...held.data, released: true, expiresAt: new Date(now()).toISOString() };
+  const { current, held } = await readLease(backend);
+  if (!current || !held || held.runId !== runId || held.released) return false;
+  const record = { ...held, released: true, expiresAt: new Date(now()).toISOString() };
   await backend.write(LEASE_KEY, JSON.stringify(record), { ifMatch: current.tag }).catch(() => undefined);
   return true;
 }

@@ -1,6 +1,6 @@
 import type { RunReport } from '../../types.js';
 import type { Baseline, StoredRunReport } from './delta.js';
-import { pointerSchema, runReportSchema } from './schema.js';
+import { pointerSchema, runReportSchema, type Pointer } from './schema.js';
 
 /** Run history: the baseline a run's NEW and RESOLVED are counted against, and its report. */
 export interface HistoryStore {
@@ -86,6 +86,8 @@ export interface HistoryStoreOptions {
 
 export const LATEST_POINTER = 'latest.json';
 export const LAST_NOTIFIED_POINTER = 'last-notified.json';
+/** Runs start in order on one clock; a pointer dated more than this ahead of now is not trusted. */
+const MAX_CLOCK_SKEW_MS = 60 * 60_000;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 const RUN_KEY = /^runs\/\d{4}\/\d{2}\/\d{2}\/[A-Za-z0-9][A-Za-z0-9._-]*\.json$/;
 
@@ -164,9 +166,11 @@ export class PointerHistoryStore implements HistoryStore {
    */
   private async movePointer(name: string, text: string, report: Pick<RunReport, 'runId' | 'startedAt'>): Promise<string | undefined> {
     for (let attempt = 1; ; attempt++) {
-      const current = await this.backend.read(name).catch(() => undefined);
-      const held = current ? pointerSchema.safeParse(safeJson(current.text)) : undefined;
-      if (held?.success && startedOf(held.data) > Date.parse(report.startedAt)) return held.data.runId;
+      const current = await this.readPointer(name);
+      const held = current?.pointer;
+      // A start time far in the future is a skewed clock's, not a newer run: it does not freeze the pointers.
+      const started = held ? startedOf(held) : Number.NEGATIVE_INFINITY;
+      if (held && started > Date.parse(report.startedAt) && started <= Date.now() + MAX_CLOCK_SKEW_MS) return held.runId;
       try {
         await this.backend.write(name, text, current ? { ifMatch: current.tag } : { ifNoneMatch: true });
         return undefined;
@@ -174,6 +178,25 @@ export class PointerHistoryStore implements HistoryStore {
         if (!(error instanceof HistoryConflictError) || attempt >= 3) throw error;
       }
     }
+  }
+
+  /**
+   * A pointer as it stands, read again when the read fails or does not parse (one bad answer must
+   * not let an older run move it back); still unparseable after that, it is corrupt and replaced.
+   */
+  private async readPointer(name: string): Promise<{ tag: string; pointer: Pointer | undefined } | undefined> {
+    let last: unknown;
+    for (let attempt = 1; attempt <= this.readAttempts; attempt++) {
+      try {
+        const read = await this.backend.read(name);
+        if (!read) return undefined;
+        const parsed = pointerSchema.safeParse(safeJson(read.text));
+        if (parsed.success || attempt === this.readAttempts) return { tag: read.tag, pointer: parsed.success ? parsed.data : undefined };
+      } catch (error) {
+        last = error;
+      }
+    }
+    throw last;
   }
 
   /** The report a pointer names: `failed` when there was a pointer but no readable report. */
@@ -233,7 +256,7 @@ export class PointerHistoryStore implements HistoryStore {
   private async readJson(key: string): Promise<unknown> {
     return this.attempt(key, async () => {
       const read = await this.backend.read(key);
-      return read === undefined ? undefined : parseJson(read.text);
+      return read === undefined ? undefined : parseJson(read.text, this.backend.locate(key));
     });
   }
 
@@ -276,11 +299,11 @@ function validate(data: unknown, location: string): StoredRunReport {
   return parsed.data;
 }
 
-function parseJson(text: string): unknown {
+function parseJson(text: string, location: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new HistoryError('CorruptReport', `not JSON: ${describe(error)}`, { cause: error });
+    throw new HistoryError('CorruptReport', `${location} is not JSON: ${describe(error)}`, { cause: error });
   }
 }
 
