@@ -1,7 +1,7 @@
 import { chromium } from 'playwright-core';
 const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu','--disable-background-networking'] });
 const p = await b.newPage({ viewport: { width: 1280, height: 1400 } });
-await p.goto('file:///tmp/demo3/page2.html');
+await p.goto('file:///tmp/demo4/report.html');
 await p.locator('table[data-table="clusters"] tbody tr[data-cluster] button').nth(1).click();
 await p.locator('#trend').scrollIntoViewIfNeeded();
 const y = await p.locator('#trend').evaluate((e) => (e as any).getBoundingClientRect().top + (globalThis as any).scrollY);

@@ -156,8 +156,9 @@ describe.skipIf(!available)('fleet page in Chromium', () => {
     // A string, run in the page: this file is checked against Node's types, not the DOM's.
     const copied = await page.evaluate<string>('navigator.clipboard.readText()');
 
-    // Assess: what was copied is commands of that cluster from the report
-    const commands = report.findings.filter((f) => f.clusterName === name).flatMap((f) => f.remediation.commands);
+    // Assess: what was copied is commands of that cluster's plan in the report
+    const commands = (report.plans ?? []).filter((p) => p.clusterName === name).flatMap((p) => p.steps.flatMap((s) => s.commands));
+    expect(commands.length).toBeGreaterThan(0);
     expect(copied.split('\n').length).toBeGreaterThan(0);
     for (const line of copied.split('\n')) expect(commands).toContain(line);
     expect(errors).toEqual([]);

@@ -3,7 +3,8 @@ import type { Rule } from '../../evaluate/rule.js';
 import { compareCniVersionsDesc, inRange, parseCniVersion } from '../../evaluate/version.js';
 import { versionMove } from '../../finding-text.js';
 import { compareFindings, severityRank } from '../../severity.js';
-import { SEVERITIES, type Account, type ClusterFacts, type Finding } from '../../types.js';
+import { planMove, planView } from '../../plan-text.js';
+import { SEVERITIES, type Account, type ClusterFacts, type ClusterPlan, type Finding } from '../../types.js';
 import type { FleetPageData, HeatCell, InstallKind, OfferedNewest, PageCluster, PageFinding, PagePlan, PageRule, Trend, VersionBar, VersionRisk } from './model.js';
 import { PAGE_DATA_VERSION } from './model.js';
 import { TextTable } from './texts.js';
@@ -27,9 +28,19 @@ function ouLabel(account: Pick<Account, 'ou' | 'ouPath'> | undefined): string {
   return account?.ou ?? '(OU unknown)';
 }
 
+/** The cluster's upgrade plan (lib/evaluate/plan), as every output renders it (lib/plan-text.ts). */
+function pageOfPlan(plan: ClusterPlan, texts: TextTable, cluster: { name: string; region: string }): PagePlan {
+  const view = planView(plan);
+  return {
+    move: texts.ref(planMove(plan), cluster),
+    notes: view.notes.map((n) => texts.ref(n, cluster)),
+    steps: view.steps.map((s) => ({ label: s.label, title: texts.ref(s.title, cluster), commands: s.commands.map((c) => texts.ref(c, cluster)) })),
+  };
+}
+
 /**
- * The cluster's plan: its findings' commands, once per distinct list (findings fixed by the same
- * upgrade share one step), worst finding first.
+ * A report written before plans existed: its findings' commands, once per distinct list
+ * (findings fixed by the same upgrade share one step), worst finding first.
  */
 function planOf(findings: readonly Finding[], texts: TextTable, cluster: { name: string; region: string }): PagePlan | undefined {
   const withCommands = [...findings].sort(compareFindings).filter((f) => f.remediation.commands.length > 0);
@@ -44,7 +55,8 @@ function planOf(findings: readonly Finding[], texts: TextTable, cluster: { name:
   return {
     move: texts.ref(versionMove(withCommands.find((f) => f.targetVersion !== null) ?? withCommands[0]!)),
     notes: [],
-    steps: [...steps.values()].map((s) => ({
+    steps: [...steps.values()].map((s, i) => ({
+      label: `${i + 1}.`,
       title: texts.ref(`${s.title} Fixes ${s.rules.join(', ')}.`, cluster),
       commands: s.commands.map((c) => texts.ref(c, cluster)),
     })),
@@ -131,6 +143,7 @@ export function shapeFleetPage(report: StoredRunReport, options: ShapeOptions): 
 
   const newIds = new Set(report.newIds ?? []);
   const texts = new TextTable();
+  const plans = new Map((report.plans ?? []).map((p) => [clusterKey(p), p]));
   const findingsOf = new Map<string, { open: Finding[]; carried: (Finding & { carriedBecause: string })[] }>();
   const slot = (key: string) => findingsOf.get(key) ?? findingsOf.set(key, { open: [], carried: [] }).get(key)!;
   for (const f of report.findings) slot(clusterKey(f)).open.push(f);
@@ -146,7 +159,8 @@ export function shapeFleetPage(report: StoredRunReport, options: ShapeOptions): 
       ...[...found.open].sort(compareFindings).map((f) => ({ rule: ruleIndex.get(f.ruleId)!, why: texts.ref(f.why, named), ...(newIds.has(f.id) ? { new: true as const } : {}) })),
       ...[...found.carried].sort(compareFindings).map((f) => ({ rule: ruleIndex.get(f.ruleId)!, why: texts.ref(f.why, named), carried: texts.ref(f.carriedBecause, named) })),
     ];
-    const plan = planOf(found.open, texts, named);
+    const planned = plans.get(key);
+    const plan = planned ? pageOfPlan(planned, texts, named) : planOf(found.open, texts, named);
     clusters.push({ ...base, findings, ...(plan ? { plan } : {}) });
     seen.add(key);
   };

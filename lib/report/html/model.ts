@@ -78,6 +78,8 @@ export type TextRef = number;
 
 /** One step of a cluster's plan: what it does, then the commands to paste, in order. */
 export interface PlanStep {
+  /** `1.`, `2.`, or `Or` for an alternative to the steps before it. */
+  label: string;
   title: TextRef;
   commands: TextRef[];
 }

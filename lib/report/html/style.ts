@@ -55,6 +55,7 @@ button.heat:focus-visible,button:focus-visible,select:focus-visible,input:focus-
 .clusters tr.detail td{background:#fafafa}
 .findings{list-style:none;padding:0;margin:4px 0}
 .findings li{margin:6px 0}
+.steps{list-style:none;padding-left:0}
 .steps li{margin:8px 0}
 .command{display:flex;gap:8px;align-items:flex-start;background:#0f172a;color:#e2e8f0;border-radius:6px;padding:8px 10px}
 .command pre{flex:1}

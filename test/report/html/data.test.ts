@@ -3,7 +3,7 @@ import type { StoredRunReport } from '../../../lib/deliver/history/delta.js';
 import { shapeFleetPage } from '../../../lib/report/html/data.js';
 import { textOf } from '../../../lib/report/html/texts.js';
 import { TrendBuilder } from '../../../lib/report/html/trend.js';
-import type { ClusterFacts, Finding } from '../../../lib/types.js';
+import type { ClusterFacts, ClusterPlan, Finding } from '../../../lib/types.js';
 import { aCoverage, aFinding, aReport } from '../../deliver/fixtures.js';
 
 function aCluster(name: string, overrides: { accountId?: string; region?: string; version?: string | null; managed?: boolean; k8s?: string; offered?: string[]; absent?: boolean } = {}): ClusterFacts {
@@ -168,5 +168,46 @@ describe('data.ts', () => {
     expect(row.status).toBe('not re-checked');
     expect(textOf(row.findings[0]!.carried!, data, row)).toBe('aws-node unreadable: 403 Forbidden');
     expect(data.heatmap).toEqual([]);
+  });
+
+  it("renders the cluster's upgrade plan when the report has one: its notes, its numbered steps and alternatives, their commands", () => {
+    // Prepare
+    const cluster = aCluster('payments-api');
+    const finding = on(cluster, { remediation: { text: 'Upgrade.', commands: ['aws eks update-addon --cluster-name payments-api'], planId: '111122223333/eu-west-1/payments-api' } });
+    const plan: ClusterPlan = {
+      id: '111122223333/eu-west-1/payments-api',
+      accountId: cluster.accountId,
+      accountName: cluster.accountName,
+      partition: 'aws',
+      region: cluster.region,
+      clusterName: cluster.clusterName,
+      kubernetesVersion: '1.30',
+      installMethod: 'addon',
+      currentVersion: 'v1.18.0-eksbuild.1',
+      target: 'v1.19.2-eksbuild.1',
+      targetReason: 'the newest version EKS offers for Kubernetes 1.30',
+      path: ['v1.19.2-eksbuild.1'],
+      missingMinors: [],
+      risksCarried: [],
+      releaseFloor: null,
+      kubernetesFirst: null,
+      invalid: [],
+      steps: [
+        { title: 'Point kubectl at payments-api', commands: ['aws eks update-kubeconfig --name payments-api --region eu-west-1'], fixes: [] },
+        { title: 'Update the add-on', commands: ['aws eks update-addon --cluster-name payments-api --region eu-west-1 --addon-version v1.19.2-eksbuild.1'], fixes: ['vpc-cni-known-bug'] },
+        { title: 'Or with eksctl', commands: ['eksctl update addon --name vpc-cni --cluster payments-api'], fixes: ['vpc-cni-known-bug'], alternative: true },
+      ],
+      fixes: ['vpc-cni-known-bug'],
+    };
+
+    // Act
+    const data = shape({ ...aReport({ findings: [finding], clusters: [cluster] }), plans: [plan] });
+
+    // Assess
+    const row = data.clusters[0]!;
+    const text = (ref: number) => textOf(ref, data, row);
+    expect(text(row.plan!.move)).toBe('v1.18.0-eksbuild.1 → v1.19.2-eksbuild.1');
+    expect(row.plan!.notes.map(text)).toEqual(['the newest version EKS offers for Kubernetes 1.30.']);
+    expect(row.plan!.steps.map((s) => [s.label, text(s.title), s.commands.map(text)])).toEqual(plan.steps.map((s, i) => [['1.', '2.', 'Or'][i], s.title, s.commands]));
   });
 });

@@ -212,7 +212,8 @@ export function renderClusters(data: FleetPageData): ClusterTable {
     );
     const plan = c.plan;
     if (!plan) return el('div', {}, findings);
-    const all = plan.steps.flatMap((s) => s.commands.map(text)).join('\n');
+    // An alternative ("Or") is a choice, not one more step to paste.
+    const all = plan.steps.filter((s) => s.label !== 'Or').flatMap((s) => s.commands.map(text)).join('\n');
     return el(
       'div',
       {},
@@ -220,11 +221,16 @@ export function renderClusters(data: FleetPageData): ClusterTable {
       el('h3', {}, `Upgrade plan: ${text(plan.move)}`),
       ...plan.notes.map((n) => el('p', {}, text(n))),
       el(
-        'ol',
+        'ul',
         { class: 'steps' },
         ...plan.steps.map((step) => {
           const commands = step.commands.map(text).join('\n');
-          return el('li', {}, el('p', {}, text(step.title)), el('div', { class: 'command' }, el('pre', {}, el('code', {}, commands)), copyButton(commands, 'Copy')));
+          return el(
+            'li',
+            {},
+            el('p', {}, el('strong', {}, step.label), ' ', text(step.title)),
+            commands ? el('div', { class: 'command' }, el('pre', {}, el('code', {}, commands)), copyButton(commands, 'Copy')) : null,
+          );
         }),
       ),
       plan.steps.length > 1 ? copyButton(all, 'Copy every command') : null,
