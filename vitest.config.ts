@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
+    // The fleet page's script (lib/report/html/client.generated.ts) is built, not committed.
+    globalSetup: ['test/build-report.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // This machine runs Node 20; the Lambda runs nodejs22.x. The SDK's notice about Node 20

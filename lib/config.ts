@@ -51,6 +51,8 @@ export interface AuditConfig {
   distributedThreshold: number;
   /** When the aws-node DaemonSet is read through the Kubernetes API. */
   readDaemonSet: DaemonSetReadMode;
+  /** Whether the notification links the fleet page with a presigned URL (else the S3 console's link). */
+  reportPresign: boolean;
 }
 
 /** The environment variables, what each holds: the README's configuration table is made from this. */
@@ -80,6 +82,7 @@ export const CONFIG_VARIABLES = {
   DEADLINE_MARGIN_MS: 'stop starting new accounts this long before the Lambda timeout (default 60000); refused at invocation when it leaves less than 1 s to scan',
   STATE_MACHINE_ARN: 'the distributed run (Step Functions) for large organizations (set by serverless.yml; unset: always one Lambda)',
   DISTRIBUTED_THRESHOLD: 'above this many selected accounts the run is distributed (default 1500; 0: always)',
+  REPORT_PRESIGN: 'true: the email and Slack message link each run\'s fleet page (report.html beside its JSON) with a presigned URL, valid 7 days at most; false: with the S3 console\'s link (default true)',
   AUDIT_READ_DAEMONSET: 'when the aws-node DaemonSet is read through the Kubernetes API: self-managed (clusters without the managed add-on), all (also managed add-ons, to record drift) or never (default self-managed)',
 } as const;
 
@@ -141,6 +144,16 @@ const topicArn = z
 /** SSM parameter names: letters, digits and `_.-/`, 1 to 2048 characters, `/` first when hierarchical (PutParameter). */
 const parameterName = z.string().regex(/^(\/[\w.-]+)+$/, 'is not an SSM parameter path (/eks-fleet-auditor/external-id)').max(2048).optional();
 
+const bucketName = z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'is not a bucket name');
+
+/** HISTORY_BUCKET and HISTORY_PREFIX alone (the CLI's `report` reads a history and needs nothing else); throws ConfigError. */
+export function readHistoryLocation(env: Env): Pick<AuditConfig, 'historyBucket' | 'historyPrefix'> {
+  return {
+    ...optional('historyBucket', variable(env, 'HISTORY_BUCKET', bucketName.optional())),
+    historyPrefix: variable(env, 'HISTORY_PREFIX', historyPrefix),
+  };
+}
+
 /** The partition of a Region the SDK lists; `aws` for anything else (validated apart). */
 export function partitionOf(region: string): string {
   return knownRegion(region)?.partition ?? 'aws';
@@ -184,8 +197,7 @@ export function readConfig(env: Env = process.env): AuditConfig {
     retryMode: variable(env, 'AUDIT_RETRY_MODE', z.enum(['standard', 'adaptive'], 'must be standard or adaptive').default('standard')),
     maxAttempts: variable(env, 'AUDIT_MAX_ATTEMPTS', integer(1, 20, 8)),
     ...optional('topicArn', variable(env, 'TOPIC_ARN', topicArn.optional())),
-    ...optional('historyBucket', variable(env, 'HISTORY_BUCKET', z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'is not a bucket name').optional())),
-    historyPrefix: variable(env, 'HISTORY_PREFIX', historyPrefix),
+    ...readHistoryLocation(env),
     notifyMode: variable(env, 'NOTIFY_MODE', z.enum(['always', 'on-change', 'never'], 'must be always, on-change or never').default('on-change')),
     minSeverity: variable(env, 'MIN_SEVERITY', z.enum(SEVERITIES as [Severity, ...Severity[]], `must be one of ${SEVERITIES.join(', ')}`).default('low')),
     ...optional('suppressionsUri', variable(env, 'SUPPRESSIONS_URI', z.string().regex(/^s3:\/\/[^/]+\/.+$/, 'must look like s3://bucket/key').optional())),
@@ -193,6 +205,7 @@ export function readConfig(env: Env = process.env): AuditConfig {
     deadlineMarginMs: variable(env, 'DEADLINE_MARGIN_MS', integer(0, 900_000, 60_000)),
     ...optional('stateMachineArn', variable(env, 'STATE_MACHINE_ARN', z.string().regex(/^arn:aws[\w-]*:states:[\w-]+:\d{12}:stateMachine:[\w-]+$/, 'is not a state machine ARN').optional())),
     distributedThreshold: variable(env, 'DISTRIBUTED_THRESHOLD', integer(0, 1_000_000, 1500)),
+    reportPresign: variable(env, 'REPORT_PRESIGN', bool(true)),
     readDaemonSet: variable(env, 'AUDIT_READ_DAEMONSET', z.enum(DAEMONSET_READ_MODES, `must be ${DAEMONSET_READ_MODES.join(', ')}`).default('self-managed')),
   };
 }

@@ -11,6 +11,8 @@ import { deliveryFailures, type DeliveryKind } from './deliver/failures.js';
 import { NotifyError } from './deliver/notify/errors.js';
 import type { Notifier } from './deliver/notify/sns-notifier.js';
 import type { ArchivedFinding, FindingsSink, SyncResult } from './deliver/securityhub/sink.js';
+import type { ReportLink } from './deliver/notify/input.js';
+import type { FleetPagePublisher } from './report/html/publish.js';
 import { applySuppressions, type ExpiredSuppression, type Suppression, type SuppressionOutcome } from './deliver/suppressions.js';
 import { evaluateFleet, planFleet } from './evaluate/evaluate.js';
 import { isValid } from './evaluate/plan/shell.js';
@@ -46,6 +48,8 @@ export interface AuditPorts {
   history?: (onError: (error: HistoryError) => void) => HistoryStore;
   suppressions?: readonly Suppression[];
   logger?: RunLogger;
+  /** The fleet page of each run, beside its report in the run history; absent = none. */
+  page?: FleetPagePublisher;
 }
 
 /** The run lease (lib/deliver/lease.ts), as the run sees it: lost = another run may be delivering. */
@@ -96,6 +100,8 @@ export interface DeliverySummary {
   securityHub: SecurityHubSummary | 'disabled' | 'dry-run';
   notification: { sent: boolean; reason: string; messageId?: string } | 'disabled' | 'dry-run';
   history: SavedReport | 'disabled' | 'dry-run' | 'failed';
+  /** The fleet page written beside the report (absent: no page is published). Its link is never here: the summary is logged. */
+  page?: { location: string } | 'failed';
   /** The deliveries that failed (lib/deliver/failures.ts); empty when everything due was delivered. */
   failures: DeliveryKind[];
 }
@@ -468,7 +474,7 @@ export async function concludeRun(
   batch: AuditedBatch,
   run: { runId: string; startedAt: Date },
   options: Pick<RunOptions, 'notify' | 'dryRun' | 'now' | 'lease' | 'onPhase'> & { departedSession?: DepartedSession },
-  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger' | 'findings'>,
+  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger' | 'findings' | 'page'>,
 ): Promise<RunOutcome> {
   const clock = options.now ?? (() => new Date());
   if (!options.dryRun && (ports.notifier || ports.history)) options.onPhase?.({ phase: 'deliver' });
@@ -525,6 +531,7 @@ export async function concludeRun(
     const decision: NotifyDecision = shouldNotify(options.notify, delta, errors, previous?.errors);
     delivery.notification = { sent: false, reason: decision.reason };
     if (decision.notify) {
+      const reportLink = ports.page && history ? await pageLink(ports.page, report, errors) : undefined;
       const message = buildNotification({
         runId: run.runId,
         startedAt: report.startedAt,
@@ -538,6 +545,7 @@ export async function concludeRun(
         minSeverity: options.notify.minSeverity,
         plans: report.plans ?? [],
         reportLocation: history?.locate(report) ?? '(no run history configured)',
+        ...(reportLink ? { reportLink } : {}),
       });
       try {
         const { messageId } = await ports.notifier.publish(message);
@@ -559,9 +567,34 @@ export async function concludeRun(
       delivery.history = 'failed';
       errors.push(errorOf('deliver-history', error));
     }
+    // The page reads the history it was just saved to for its trend; it is written even when the
+    // report could not be saved (it is drawn from the report in hand), so the link sent works.
+    if (ports.page && leaseHeld(options.lease, errors)) {
+      try {
+        delivery.page = await ports.page.publish(report);
+      } catch (error) {
+        delivery.page = 'failed';
+        errors.push(pageError('the fleet page was not written', error));
+      }
+    }
   }
   delivery.failures = deliveryFailures(delivery, errors);
   return { report, delta, delivery };
+}
+
+function pageError(what: string, error: unknown): ScanError {
+  const e = errorOf('deliver-history', error);
+  return { ...e, message: `${what}: ${e.message}` };
+}
+
+/** The link the notification gives to the run's page; a link that cannot be made is an error of the run, not a failed notification. */
+async function pageLink(page: FleetPagePublisher, report: StoredRunReport, errors: ScanError[]): Promise<ReportLink | undefined> {
+  try {
+    return await page.link(report);
+  } catch (error) {
+    errors.push(pageError('the fleet page could not be linked', error));
+    return undefined;
+  }
 }
 
 /** The session to archive in an account that left the scan: the run's audit role (or the caller's own, in the management account). */

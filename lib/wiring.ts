@@ -47,7 +47,7 @@ export async function wireAwsPorts(config: AuditConfig, rules: readonly Rule[], 
       : undefined);
   return {
     ...scan,
-    ...wireDeliveryPorts(config, { clientConfig, homeS3, instrument }, options),
+    ...wireDeliveryPorts(config, { clientConfig, homeS3, instrument, rules }, options),
     ...(config.stateMachineArn && starter ? { starter } : {}),
   };
 }

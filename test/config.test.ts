@@ -23,6 +23,7 @@ describe('config', () => {
       deadlineMarginMs: 60_000,
       distributedThreshold: 1500,
       readDaemonSet: 'self-managed',
+      reportPresign: true,
     });
   });
 

@@ -2,11 +2,14 @@
  * `npm run demo [-- --record DIR] [--nights 2]`: the real Lambda handler (middy + Powertools)
  * against the local AWS simulator seeded with the demo organization, printed for a person.
  * With --nights 2, one cluster is upgraded between the nights: the second run shows it RESOLVED
- * and its Security Hub finding archived.
+ * and its Security Hub finding archived. --record also keeps the fleet page the handler wrote
+ * beside the last night's report in the history bucket (report.html, with the nights' trend).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseS3Uri } from '../lib/deliver/s3-object.js';
+import { renderCsv } from '../lib/report/csv.js';
 import { renderText } from '../lib/report/render.js';
 import type { RunOutcome } from '../lib/run.js';
 import { startSimulator, type Simulator } from './sim/server.js';
@@ -38,6 +41,14 @@ function fixOneCluster(sim: Simulator, outcome: RunOutcome): string | undefined 
   return `${target.accountName} ${target.region} ${target.clusterName}: vpc-cni ${target.observedVersion} → ${target.targetVersion}`;
 }
 
+/** The fleet page the handler wrote beside the run's report in the history bucket. */
+function pageOf(sim: Simulator, outcome: RunOutcome): Buffer | undefined {
+  const written = outcome.delivery.page;
+  if (written === undefined || written === 'failed') return undefined;
+  const location = parseS3Uri(written.location);
+  return location ? sim.objects(location.bucket).get(location.key)?.body : undefined;
+}
+
 const sim = await startSimulator({ org: resolve(values.org), port: 0 });
 const { buildHandler } = await import('../functions/audit.js');
 const scheduled = JSON.parse(await readFile('events/scheduled.json', 'utf8')) as unknown;
@@ -64,7 +75,13 @@ try {
     await writeFile(join(dir, 'report.json'), `${JSON.stringify(last.report, null, 2)}\n`);
     await writeFile(join(dir, 'sns.json'), `${JSON.stringify(sim.records.sns, null, 2)}\n`);
     await writeFile(join(dir, 'securityhub.json'), `${JSON.stringify(imports, null, 2)}\n`);
-    console.log(`\nRecorded report.json, sns.json (${sim.records.sns.length} publish) and securityhub.json (${imports.length} findings imported) in ${dir}`);
+    await writeFile(join(dir, 'report.csv'), renderCsv(last.report));
+    const page = pageOf(sim, last);
+    if (page) await writeFile(join(dir, 'report.html'), page);
+    console.log(
+      `\nRecorded report.json, report.csv, sns.json (${sim.records.sns.length} publish), securityhub.json (${imports.length} findings imported)` +
+        `${page ? ` and report.html (the fleet page, ${(page.length / 1024).toFixed(0)} KiB: open it in a browser)` : ''} in ${dir}`,
+    );
   }
 } finally {
   await sim.stop();

@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SEVERITIES } from '../types.js';
 import { CouldNotRunError, EXIT, infrastructureProblem, UsageError } from './errors.js';
 import { registerRulesCommands } from './rules.js';
+import { DEFAULT_TREND_RUNS } from '../report/html/model.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -67,7 +68,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--concurrency <n>', 'accounts scanned at once', '32')
     .option('--max-attempts <n>', 'attempts per AWS call, retries of throttling and network errors included (default 8)')
     .option('--rules <dir>', 'a directory of extra rule files (repeatable)', collect)
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'markdown']).default('text'))
+    .addOption(new Option('--format <format>', 'output format (html: the fleet page; csv: one row per finding)').choices(['text', 'json', 'markdown', 'html', 'csv']).default('text'))
     .option('--out <file>', 'write the report to a file instead of standard output (its directory must exist)')
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding at or above this severity exists').choices(SEVERITIES))
     .option('--region <region>', 'home region for Organizations and STS (default AWS_REGION)')
@@ -83,6 +84,24 @@ export function buildProgram(io: CliIo): Command {
     .action(async (options) => {
       const { runScan } = await import('./scan.js');
       process.exitCode = await runScan(options, { out: io.out, err: io.err, isTty: io.isTty, errTty: io.errTty ?? false });
+    });
+
+  program
+    .command('report')
+    .description('Render the latest saved run of a run history again, with its trend, without scanning.')
+    .option('--history-dir <dir>', 'the run history kept by scan --history-dir')
+    .option('--history-bucket <name>', "the deployed stack's history bucket")
+    .option('--history-prefix <prefix>', 'key prefix in the history bucket', 'fleet-audit/')
+    .addOption(new Option('--format <format>', 'html: the fleet page; csv: one row per finding; json: the run report').choices(['html', 'csv', 'json']).default('html'))
+    .option('--out <file>', 'write to a file instead of standard output')
+    .option('--runs <n>', `runs in the trend (default ${DEFAULT_TREND_RUNS})`)
+    .option('--rules <dir>', 'a directory of extra rule files, for their affected ranges (repeatable)', collect)
+    .option('--region <region>', "the history bucket's Region (default AWS_REGION)")
+    .option('--endpoint <url>', 'send S3 calls to this endpoint (the local simulator)')
+    .action(async (options) => {
+      // Imported when it runs: the page's script is 275 KiB of text.
+      const { runReport } = await import('./report.js');
+      process.exitCode = await runReport(options, { out: io.out, err: io.err });
     });
 
   registerRulesCommands(program, io);

@@ -14,6 +14,8 @@ import type { Severity } from '../types.js';
 import { scanOptionsOf, wireAwsPorts } from '../wiring.js';
 import { asUsageError, CouldNotRunError, EXIT, infrastructureProblem, UsageError } from './errors.js';
 import { scanProgress } from './progress.js';
+import { PointerHistoryStore } from '../deliver/history/store.js';
+import { renderStored, type StoredFormat } from './report.js';
 
 export interface ScanFlags {
   regions?: string;
@@ -26,7 +28,7 @@ export interface ScanFlags {
   concurrency?: string;
   maxAttempts?: string;
   rules?: string[];
-  format: 'text' | 'json' | 'markdown';
+  format: 'text' | 'json' | 'markdown' | StoredFormat;
   out?: string;
   region?: string;
   historyDir?: string;
@@ -195,9 +197,11 @@ export async function runScan(flags: ScanFlags, io: ScanIo, env = process.env): 
       ports,
     ).catch(couldNotRun(flags));
     const text =
-      flags.format === 'json' ? JSON.stringify(outcome.report, null, 2) : flags.format === 'markdown' ? renderMarkdown(outcome) : renderText(outcome, io.isTty && !flags.out);
-    if (flags.out) await writeFile(flags.out, `${text}\n`);
-    else io.out(`${text}\n`);
+      flags.format === 'html' || flags.format === 'csv'
+        ? await renderStored(outcome.report, flags.format, { rules, ...(ports.historyBackend ? { store: new PointerHistoryStore(ports.historyBackend) } : {}) })
+        : `${flags.format === 'json' ? JSON.stringify(outcome.report, null, 2) : flags.format === 'markdown' ? renderMarkdown(outcome) : renderText(outcome, io.isTty && !flags.out)}\n`;
+    if (flags.out) await writeFile(flags.out, text);
+    else io.out(text);
     const reasons = incompleteness(outcome);
     progress.done([flags.out ? `wrote ${flags.out}` : '', reasons.length ? `incomplete: ${reasons.join(', ')} (the report names each)` : ''].filter(Boolean).join('\n'));
     return scanExitCode(outcome, flags.failOn);

@@ -112,7 +112,7 @@ async function rosterOf(event: AggregateEvent, storage: DistributedStorage, seen
 export async function aggregateRun(
   event: AggregateEvent,
   options: Pick<RunOptions, 'notify' | 'now'>,
-  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger'>,
+  ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger' | 'page'>,
   storage: DistributedStorage,
 ): Promise<RunOutcome> {
   const batches = await Promise.all(

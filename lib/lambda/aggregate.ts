@@ -12,8 +12,8 @@ export function createAggregateHandler(tools: LambdaTools, env: NodeJS.ProcessEn
   const setup = cachedSetup(env);
   return async (event: unknown): Promise<AuditSummary> => {
     const input = parseEvent(aggregateEventSchema, event, 'an aggregate');
-    const { config } = await setup();
-    const ports = wireAggregatePorts(config, wiringOf(tools));
+    const { config, rules } = await setup();
+    const ports = wireAggregatePorts(config, wiringOf(tools), rules);
     try {
       const outcome = await aggregateRun(input, { notify: { mode: config.notifyMode, minSeverity: config.minSeverity } }, { ...ports, logger: tools.logger }, storageOf(ports));
       return finish(tools, outcome, false, new Date(input.startedAt));

@@ -11,12 +11,14 @@ import { inventoryMarkdown, inventoryText } from './inventory.js';
 type Paint = ReturnType<typeof painter>;
 
 function deliveryLines(outcome: RunOutcome): string[] {
-  const { securityHub, notification, history } = outcome.delivery;
-  return [
+  const { securityHub, notification, history, page } = outcome.delivery;
+  const lines = [
     `Security Hub: ${typeof securityHub === 'string' ? securityHub : `${securityHub.imported} imported, ${securityHub.archived} archived, ${securityHub.kept} kept open (not re-checked), ${securityHub.failed} failed in ${securityHub.scopes} account-regions${securityHub.otherRules ? `; ${securityHub.otherRules} of rules this run did not evaluate left alone` : ''}`}`,
     `Notification: ${typeof notification === 'string' ? notification : notification.sent ? `sent (${notification.reason})` : `not sent (${notification.reason})`}`,
     `Run history: ${typeof history === 'string' ? history : `${history.location}${history.pointersKept?.length ? ` (pointers left on the newer run ${history.pointersKept[0]?.runId})` : ''}`}`,
   ];
+  if (page !== undefined) lines.push(`Fleet page: ${typeof page === 'string' ? page : page.location}`);
+  return lines;
 }
 
 /** The plans of the report's findings, once per cluster, in the order their worst finding comes. */

@@ -12,17 +12,19 @@ import type { DistributedStorage } from '../distributed/steps.js';
 import type { AuditPorts } from '../run.js';
 import { customEndpointOf, identity, lazyS3, type WiringOptions } from './common.js';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Rule } from '../evaluate/rule.js';
+import { s3FleetPage } from '../report/html/publish.js';
 
 /**
  * What concluding a run needs (the audit, the aggregate, the CLI): the notification and the
  * history, and where the history lives (the run lease is taken there: one run at a time).
  */
-export type DeliveryPorts = Pick<AuditPorts, 'notifier' | 'history'> & { historyBackend?: HistoryBackend };
+export type DeliveryPorts = Pick<AuditPorts, 'notifier' | 'history' | 'page'> & { historyBackend?: HistoryBackend };
 
 /** The topic's region is in its ARN; the history bucket is the home region's. */
 export function wireDeliveryPorts(
   config: AuditConfig,
-  deps: { clientConfig: (region: string) => ClientConfig; homeS3: () => S3Client; instrument?: WiringOptions['instrument'] },
+  deps: { clientConfig: (region: string) => ClientConfig; homeS3: () => S3Client; instrument?: WiringOptions['instrument']; rules?: readonly Rule[] },
   options: Pick<WiringOptions, 'historyDir'> = {},
 ): DeliveryPorts {
   const instrument = deps.instrument ?? identity;
@@ -32,7 +34,22 @@ export function wireDeliveryPorts(
       ? s3HistoryBackend({ client: deps.homeS3(), bucket: config.historyBucket, prefix: config.historyPrefix })
       : undefined;
   const history: AuditPorts['history'] = historyBackend ? (onError) => new PointerHistoryStore(historyBackend, { onError }) : undefined;
+  // The fleet page goes beside each report in the stack's history bucket (not in a CLI's --history-dir).
+  const page =
+    historyBackend && !options.historyDir && config.historyBucket
+      ? s3FleetPage({
+          client: deps.homeS3(),
+          bucket: config.historyBucket,
+          prefix: config.historyPrefix,
+          region: config.homeRegion,
+          partition: config.partition,
+          backend: historyBackend,
+          presign: config.reportPresign,
+          ...(deps.rules ? { rules: deps.rules } : {}),
+        })
+      : undefined;
   return {
+    ...(page ? { page } : {}),
     ...(config.topicArn
       ? { notifier: new SnsNotifier(instrument(new SNSClient(deps.clientConfig(config.topicArn.split(':')[3] ?? config.homeRegion))), config.topicArn) }
       : {}),
@@ -44,7 +61,7 @@ const CONNECTION_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** The aggregate step: delivery and the parts in the history bucket, over a handler of its own (it scans nothing). */
-export function wireAggregatePorts(config: AuditConfig, options: WiringOptions = {}): DeliveryPorts & { storage?: DistributedStorage; destroy(): void } {
+export function wireAggregatePorts(config: AuditConfig, options: WiringOptions = {}, rules?: readonly Rule[]): DeliveryPorts & { storage?: DistributedStorage; destroy(): void } {
   const agentOptions = { keepAlive: true, maxSockets: 64 };
   const requestHandler = new NodeHttpHandler({
     httpAgent: new HttpAgent(agentOptions),
@@ -57,7 +74,7 @@ export function wireAggregatePorts(config: AuditConfig, options: WiringOptions =
   const instrument = options.instrument ?? identity;
   const homeS3 = lazyS3(() => clientConfig(settings, config.homeRegion), customEndpointOf(options), instrument);
   return {
-    ...wireDeliveryPorts(config, { clientConfig: (region) => clientConfig(settings, region), homeS3, instrument }),
+    ...wireDeliveryPorts(config, { clientConfig: (region) => clientConfig(settings, region), homeS3, instrument, ...(rules ? { rules } : {}) }),
     ...(config.historyBucket ? { storage: { s3: homeS3(), bucket: config.historyBucket, prefix: config.historyPrefix } } : {}),
     destroy: () => requestHandler.destroy(),
   };

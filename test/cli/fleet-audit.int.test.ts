@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator } from '../sim/server.js';
 import { packAndInstall, type InstalledPackage } from '../support/installed-package.js';
+import { LocalHistoryStore } from '../../lib/deliver/history/local-store.js';
+import { aReport } from '../deliver/fixtures.js';
+import { pageDataOf } from '../report/html/read-page.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const INSTALL_TIMEOUT_MS = 240_000;
@@ -94,5 +97,20 @@ describe('fleet-audit (the packed, installed package)', () => {
     expect(report.coverage.accounts.scanned).toBe(1);
     expect(report.findings.length).toBeGreaterThan(0);
     expect(err).toMatch(/^scanning the organization…\nscanned 1\/1 account in \d+\.\d s: \d+ clusters, 0 failures\n$/);
+  });
+
+  it('renders the fleet page of a saved run with the report command: its script is packed, built', async () => {
+    // Prepare
+    const history = join(dir, 'history');
+    await new LocalHistoryStore(history).save(aReport(), { notified: true });
+
+    // Act
+    const { code, out, err } = await fleetAudit(['report', '--history-dir', history]);
+
+    // Assess
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(pageDataOf(out).run.runId).toBe(aReport().runId);
+    expect(installed.files).not.toContain('dist/report/html/build.js');
   });
 });

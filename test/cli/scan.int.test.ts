@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../lib/cli/main.js';
 import { startSimulator, type Simulator } from '../sim/server.js';
 import { DEMO_TOPIC_ARN, simulatorEnv, withEnv } from '../support/local-lambda.js';
+import { pageDataOf } from '../report/html/read-page.js';
 
 let sim: Simulator;
 beforeAll(async () => {
@@ -218,5 +219,24 @@ describe('scan', () => {
     const { code, err } = await scan(...args);
     expect(code).toBe(2);
     expect(err).toMatch(message);
+  });
+
+  it('writes the fleet page with --format html (its trend from --history-dir) and one CSV row per finding with --format csv', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'scan-page-'));
+    const page = join(dir, 'fleet.html');
+    await scan('--history-dir', dir, '--regions', 'us-east-1', '--format', 'json');
+
+    // Act
+    const html = await scan('--history-dir', dir, '--regions', 'us-east-1', '--format', 'html', '--out', page);
+    const csv = await scan('--regions', 'us-east-1', '--format', 'csv');
+
+    // Assess
+    const data = pageDataOf(await readFile(page, 'utf8'));
+    expect(html.out).toBe('');
+    expect(data.trend.points).toHaveLength(2);
+    expect(data.headline.clusters).toBeGreaterThan(0);
+    const rows = csv.out.replace(/^\uFEFF/, '').split('\r\n').filter((r) => /^(critical|high|medium|low|informational),/.test(r));
+    expect(rows.length).toBe(data.headline.open.critical + data.headline.open.high + data.headline.open.medium + data.headline.open.low + data.headline.open.informational);
   });
 });

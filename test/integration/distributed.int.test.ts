@@ -107,9 +107,10 @@ describe('distributed run (Step Functions) against the simulator', () => {
     // Act
     const { calls } = await distributedRun({ batchSize: 3 });
 
-    // Assess: HeadObject is what GetObject's permission covers; GetCallerIdentity needs none
+    // Assess: HeadObject is what GetObject's permission covers, ListObjectsV2 what ListBucket's
+    // does (the fleet page's trend lists the runs); GetCallerIdentity needs none
     for (const name of ['audit', 'scanWorker', 'aggregate'] as const) {
-      const granted = [...roleActions(name), ...UNAUTHORIZED_CALLS].map((a) => a.replace('s3:GetObject', 's3:GetObject|s3:HeadObject'));
+      const granted = [...roleActions(name), ...UNAUTHORIZED_CALLS].map((a) => a.replace('s3:GetObject', 's3:GetObject|s3:HeadObject').replace('s3:ListBucket', 's3:ListBucket|s3:ListObjectsV2'));
       expect(calls[name].length, name).toBeGreaterThan(0);
       expect(calls[name].filter((action) => !granted.some((g) => g.split('|').includes(action))), name).toEqual([]);
     }

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, paginateListObjectsV2, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startSimulator, type Simulator } from './server.js';
 import { clientConfig, rejectionOf, smallOrg } from './helpers.js';
 
@@ -89,5 +90,23 @@ describe('s3.ts', () => {
     expect(renewed.ETag).not.toBe(first.ETag);
     expect([missing.name, missing.$metadata?.httpStatusCode]).toEqual(['NoSuchKey', 404]);
     expect(body).toBe('run-a again');
+  });
+
+  it('serves a presigned GET, and refuses one that expired or that asks for more than 7 days, as S3 does', async () => {
+    // Prepare
+    await s3.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: 'runs/page.html', Body: '<!doctype html>', ContentType: 'text/html; charset=utf-8' }));
+    const get = new GetObjectCommand({ Bucket: 'fleet-history', Key: 'runs/page.html' });
+    const fresh = await getSignedUrl(s3, get, { expiresIn: 604_800 });
+    const expired = await getSignedUrl(s3, get, { expiresIn: 60, signingDate: new Date(Date.now() - 3_600_000) });
+    const tooLong = new URL(fresh);
+    tooLong.searchParams.set('X-Amz-Expires', '604801');
+
+    // Act
+    const [ok, old, long] = await Promise.all([fetch(fresh), fetch(expired), fetch(tooLong)]);
+
+    // Assess
+    expect([ok.status, ok.headers.get('content-type'), await ok.text()]).toEqual([200, 'text/html; charset=utf-8', '<!doctype html>']);
+    expect([old.status, await old.text()]).toEqual([403, expect.stringContaining('Request has expired')]);
+    expect([long.status, await long.text()]).toEqual([400, expect.stringContaining('X-Amz-Expires must be less than a week')]);
   });
 });

@@ -49,7 +49,8 @@ export function s3HistoryBackend({ client, bucket, prefix = '' }: Pick<S3History
             Bucket: bucket,
             Key: `${base}${key}`,
             Body: text,
-            ContentType: 'application/json',
+            // The fleet page (runs/…/<runId>.html) opens in a browser from its presigned link.
+            ContentType: key.endsWith('.html') ? 'text/html; charset=utf-8' : 'application/json',
             ...(condition?.ifMatch ? { IfMatch: condition.ifMatch } : {}),
             ...(condition?.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
           }),

@@ -221,6 +221,29 @@ export class PointerHistoryStore implements HistoryStore {
     }
   }
 
+  /**
+   * The last `limit` saved reports, oldest first (for the fleet page's trend), each read and
+   * validated as `latest` reads one, one at a time: a report that cannot be read is reported
+   * (onError) and yields undefined in its place. Throws HistoryError when the history cannot be listed.
+   */
+  async *recent(limit: number): AsyncGenerator<StoredRunReport | undefined> {
+    let keys: string[];
+    try {
+      keys = (await this.backend.list('runs/')).filter((k) => RUN_KEY.test(k));
+    } catch (error) {
+      throw new HistoryError('ReadFailed', `listing ${this.backend.locate('runs/')} failed: ${describe(error)}`, { cause: error });
+    }
+    // Keys are dated and named by the run's ISO start: oldest first in text order.
+    for (const key of keys.sort().slice(Math.max(0, keys.length - limit))) {
+      try {
+        yield await this.readReport(key);
+      } catch (error) {
+        this.report(error, key);
+        yield undefined;
+      }
+    }
+  }
+
   /** The newest report that reads, other than `skip`: the latest pointer's, then the newest keys. */
   private async newestReadable(skip: string | undefined): Promise<StoredRunReport | undefined> {
     let keys: string[];

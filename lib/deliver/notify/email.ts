@@ -123,8 +123,19 @@ function headline(input: NotificationInput, view: NotificationView): string[] {
   if (view.belowThreshold > 0) lines.push(`Below the ${input.minSeverity} threshold, not listed: ${plural(view.belowThreshold, 'finding')}`);
   if (view.quiet > 0) lines.push(`Carried as they were (outside this run, or rules it did not evaluate): ${plural(view.quiet, 'finding')}`);
   if (view.baselineNote) lines.push(view.baselineNote);
-  lines.push(`Full report: ${input.reportLocation}`);
+  lines.push(`Full report: ${input.reportLocation}`, ...pageLines(input.reportLink));
   return lines;
+}
+
+/** The fleet page's link: presigned (with its console fallback), or the console's. */
+function pageLines(link: NotificationInput['reportLink']): string[] {
+  if (link === undefined) return [];
+  if (link.kind === 'console') return [`Fleet report, in the S3 console (sign in with read access to the history bucket): ${link.console}`];
+  return [
+    `Fleet report, to open in a browser (valid until ${link.expiresAt ?? 'its expiry'} at the latest, and only while the auditor's credentials that signed it last):`,
+    `  ${link.url}`,
+    `  If it no longer opens, in the S3 console: ${link.console}`,
+  ];
 }
 
 /** Still open, grouped by severity then rule, one entry per affected cluster. */

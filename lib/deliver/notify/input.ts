@@ -4,6 +4,20 @@ import { compareFindings, isAtOrAbove } from '../../severity.js';
 import { expiryTime } from '../suppressions.js';
 import type { ExpiredSuppression } from '../suppressions.js';
 
+/**
+ * Where a person opens a run's fleet page (lib/report/html/publish.ts). Never logged: a presigned
+ * URL lets anyone holding it read the page.
+ */
+export interface ReportLink {
+  /** The link to follow: presigned, or the S3 console's page of the object. */
+  url: string;
+  kind: 'presigned' | 'console';
+  /** When a presigned link stops working at the latest (ISO 8601). */
+  expiresAt?: string;
+  /** The S3 console's page of the object (a console sign-in with s3:GetObject on it). */
+  console: string;
+}
+
 /** Everything a notification says about one run. */
 export interface NotificationInput {
   runId: string;
@@ -23,6 +37,8 @@ export interface NotificationInput {
   minSeverity: Severity;
   /** Where the full report is: `s3://bucket/key` or a local path. */
   reportLocation: string;
+  /** The run's fleet page, for a person to open (absent: no page is published). */
+  reportLink?: ReportLink;
   /** Suppressions ending within this many days are listed (default 14). */
   expiringWithinDays?: number;
   /** The plans of the clusters with open findings: what to run, once per cluster. */

@@ -81,6 +81,8 @@ function description(input: NotificationInput, view: NotificationView): string {
     `*${view.new.length} new* · *${view.resolved.length} resolved* · ${view.open.length} open (${countBySeverity(view.open)}) · ${plural(c.clusters.scanned, 'cluster')} in ${plural(c.accounts.scanned, 'account')} · ${plural(input.errors.length, 'error')}`,
   ];
   if (view.belowThreshold > 0) head.push(`_${plural(view.belowThreshold, 'finding')} below the ${input.minSeverity} threshold not listed_`);
+  const page = pageLink(input.reportLink);
+  if (page) head.push(page);
   const groups: [string, string[]][] = [
     ['*New*', view.new.map((f) => clusterLine(f, view))],
     ['*Worst open*', view.stillOpen.map((f) => clusterLine(f, view))],
@@ -140,4 +142,12 @@ function nextSteps(input: NotificationInput, view: NotificationView): string[] {
 function keywords(input: NotificationInput, view: NotificationView): string[] {
   const severities = [...new Set(view.open.map((f) => f.severity))];
   return ['eks', 'vpc-cni', ...severities, ...(input.errors.length > 0 ? ['errors'] : [])];
+}
+
+/** `<url|Open the fleet report>` (Slack's link markup), or nothing when the URL could break it. */
+function pageLink(link: NotificationInput['reportLink']): string | undefined {
+  if (link === undefined || /[\s<>|]/.test(link.url)) return undefined;
+  return link.kind === 'presigned'
+    ? `:bar_chart: <${link.url}|Open the fleet report> (link valid until ${link.expiresAt?.slice(0, 10) ?? 'it expires'} at the latest)`
+    : `:bar_chart: <${link.url}|Open the fleet report in the S3 console>`;
 }

@@ -198,4 +198,23 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     // Assess
     await expect(save).rejects.toMatchObject({ name: 'HistoryError', code: 'InvalidRunId' });
   });
+
+  it('reads back the last runs oldest first, each validated, an unreadable one reported and in its place', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const errors: HistoryError[] = [];
+    const store = new LocalHistoryStore(dir, { onError: (e) => errors.push(e) });
+    for (const day of [1, 2, 3, 4]) await store.save(aReport({ runId: `run-${day}`, startedAt: `2026-01-0${day}T02:00:00.000Z` }), { notified: true });
+    await writeFile(join(dir, 'runs', '2026', '01', '03', 'run-3.json'), '{"schemaVersion": 2}');
+
+    // Act
+    const runs: (string | undefined)[] = [];
+    for await (const report of store.recent(3)) runs.push(report?.runId);
+
+    // Assess
+    expect(runs).toEqual(['run-2', undefined, 'run-4']);
+    expect(errors.map((e) => e.code)).toEqual(['UnsupportedSchemaVersion']);
+    expect(errors[0]?.message).toContain('run-3.json');
+  });
+
 });

@@ -159,4 +159,21 @@ describe('email.ts', () => {
     expect(body).toMatch(new RegExp(`… and \\d+ more, see the full report at ${REPORT.replace(/[/.]/g, '\\$&')}`));
     expect(body).toContain('ERRORS (0)');
   });
+
+  it('links the fleet page: presigned with its expiry and the console link beside it, or the console link alone', () => {
+    // Prepare
+    const link = { url: 'https://b.s3.amazonaws.com/p/runs/2026/01/31/run-42.html?X-Amz-Signature=abc', kind: 'presigned' as const, expiresAt: '2026-02-07T02:05:00.000Z', console: 'https://console.aws.amazon.com/s3/object/b?prefix=p' };
+
+    // Act
+    const presigned = renderEmail(anInput([aFinding()], undefined, { reportLink: link })).body;
+    const consoleOnly = renderEmail(anInput([aFinding()], undefined, { reportLink: { url: link.console, kind: 'console', console: link.console } })).body;
+
+    // Assess
+    expect(presigned).toContain(`valid until 2026-02-07T02:05:00.000Z at the latest`);
+    expect(presigned).toContain(`\n  ${link.url}\n`);
+    expect(presigned).toContain(`If it no longer opens, in the S3 console: ${link.console}`);
+    expect(consoleOnly).toContain(`Fleet report, in the S3 console (sign in with read access to the history bucket): ${link.console}`);
+    expect(consoleOnly).not.toContain('X-Amz-Signature');
+  });
+
 });

@@ -61,4 +61,18 @@ describe('slack.ts', () => {
     // Assess
     expect(content.description).toContain('R&amp;D &lt;lab&gt;');
   });
+
+  it('links the fleet page in the description, and leaves out a link whose URL would break the markup', () => {
+    // Prepare
+    const link = { url: 'https://b.s3.amazonaws.com/run-42.html?X-Amz-Signature=abc', kind: 'presigned' as const, expiresAt: '2026-02-07T02:05:00.000Z', console: 'https://console.aws.amazon.com/s3/object/b' };
+
+    // Act
+    const linked = renderSlack(anInput([critical], undefined, { reportLink: link }));
+    const broken = renderSlack(anInput([critical], undefined, { reportLink: { ...link, url: 'https://x/a|<b>' } }));
+
+    // Assess
+    expect(linked.content.description).toContain(`<${link.url}|Open the fleet report> (link valid until 2026-02-07 at the latest)`);
+    expect(broken.content.description).not.toContain('Open the fleet report');
+  });
+
 });

@@ -6,9 +6,29 @@ import type { RoutedOperation, ServiceFactory, SimRequest } from './service.js';
 
 const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
+/** SigV4 query authentication (a presigned URL) lives at most 7 days (X-Amz-Expires ≤ 604800). */
+const PRESIGN_MAX_SECONDS = 604_800;
+
+/**
+ * A presigned URL as S3 checks it: X-Amz-Expires from 1 to 604800 seconds, else 400
+ * AuthorizationQueryParametersError; past X-Amz-Date + X-Amz-Expires, 403 AccessDenied.
+ */
+export function checkPresigned(query: URLSearchParams, now: Date = new Date()): void {
+  if (!query.has('X-Amz-Signature')) return;
+  const expires = Number(query.get('X-Amz-Expires'));
+  if (!Number.isInteger(expires) || expires < 1 || expires > PRESIGN_MAX_SECONDS) {
+    throw new SimError('AuthorizationQueryParametersError', 400, 'X-Amz-Expires must be less than a week (in seconds) that is 604800');
+  }
+  const signed = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(query.get('X-Amz-Date') ?? '');
+  if (!signed) throw new SimError('AuthorizationQueryParametersError', 400, 'X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd\'T\'HHmmss\'Z\'"');
+  const at = Date.UTC(Number(signed[1]), Number(signed[2]) - 1, Number(signed[3]), Number(signed[4]), Number(signed[5]), Number(signed[6]));
+  if (now.getTime() > at + expires * 1000) throw new SimError('AccessDenied', 403, 'Request has expired');
+}
+
 export const s3Service: ServiceFactory = (state) => ({
   protocol: 'restXml',
   route(req): RoutedOperation {
+    checkPresigned(req.query);
     const { bucket, key } = locate(req);
     if (!bucket) throw new SimError('NotImplemented', 501, 'ListBuckets is not implemented by the simulator');
     if (key === '') {

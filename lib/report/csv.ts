@@ -1,0 +1,83 @@
+import type { StoredRunReport } from '../deliver/history/delta.js';
+import { compareFindings } from '../severity.js';
+import type { Finding } from '../types.js';
+
+/** The columns, in order: what a spreadsheet of findings is sorted and filtered by. */
+export const CSV_COLUMNS = [
+  'Severity',
+  'Status',
+  'Rule',
+  'Title',
+  'Account ID',
+  'Account name',
+  'OU',
+  'Region',
+  'Cluster',
+  'Kubernetes version',
+  'Installed as',
+  'vpc-cni version',
+  'Target version',
+  'Fixed in',
+  'Why',
+  'Remediation',
+  'Commands',
+  'Reference',
+  'Finding ID',
+  'Run ID',
+  'Run started',
+] as const;
+
+/** Spreadsheets run a cell that starts with one of these as a formula (CSV injection). */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * One cell as RFC 4180 writes it, made inert first: a value a spreadsheet would read as a formula
+ * (`=HYPERLINK(...)`, `+1`, `-2`, `@SUM`, a leading tab or carriage return) gets a leading
+ * apostrophe, then a value with a comma, quote or line break is quoted, its quotes doubled.
+ */
+export function csvCell(value: string | null | undefined): string {
+  const text = value ?? '';
+  const inert = FORMULA_START.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
+}
+
+function rowOf(finding: Finding, status: string, report: Pick<StoredRunReport, 'runId' | 'startedAt'>): string[] {
+  return [
+    finding.severity,
+    status,
+    finding.ruleId,
+    finding.title,
+    finding.accountId,
+    finding.accountName,
+    finding.ouPath?.join(' / ') ?? finding.ou ?? '',
+    finding.region,
+    finding.clusterName,
+    finding.kubernetesVersion,
+    finding.managed ? 'managed add-on' : 'self-managed',
+    finding.observedVersion ?? 'unknown',
+    finding.targetVersion ?? '',
+    finding.fixedIn ?? '',
+    finding.why,
+    finding.remediation.text,
+    finding.remediation.commands.join('\n'),
+    finding.remediation.url ?? finding.references[0] ?? '',
+    finding.id,
+    report.runId,
+    report.startedAt,
+  ];
+}
+
+/**
+ * The run's findings as CSV (RFC 4180: CRLF between records, a header row): one row per finding
+ * believed open, worst first: those observed (Status `new` or `open`) and those carried over
+ * without a re-check (`not re-checked: why`). A UTF-8 byte order mark leads, so Excel reads
+ * account and cluster names in any script.
+ */
+export function renderCsv(report: StoredRunReport): string {
+  const newIds = new Set(report.newIds ?? []);
+  const rows = [
+    ...[...report.findings].sort(compareFindings).map((f) => rowOf(f, newIds.has(f.id) ? 'new' : 'open', report)),
+    ...[...(report.carriedOver ?? [])].sort(compareFindings).map((f) => rowOf(f, `not re-checked: ${f.carriedBecause}`, report)),
+  ];
+  return `\uFEFF${[[...CSV_COLUMNS], ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
+}
