@@ -74,6 +74,15 @@ export interface RunOptions {
   notify: NotifyPolicy;
   /** Evaluate and report; deliver nothing (no Security Hub, no SNS, no history). */
   dryRun?: boolean;
+  /**
+   * How this run treats a shared run history: `read` compares with it and writes nothing (a CLI
+   * run that delivers nothing must not move the nightly run's pointers); `publish-only` saves the
+   * report but counts the news as told only if a message went out (a CLI run that imports into
+   * Security Hub without a topic). Default: the Lambda's, where the report itself is the delivery.
+   */
+  historyMode?: 'read' | 'publish-only';
+  /** Failures before the scan that the report must carry (the run lease could not be taken). */
+  runErrors?: ScanError[];
   runId?: string;
   now?: () => Date;
   /** Security Hub scopes synced at once. */
@@ -260,7 +269,7 @@ export interface AuditedBatch {
 /** Evaluate → suppress → Security Hub, for the accounts of one scan (the sessions are the scan's). */
 export async function auditScan(
   scan: ScanResult,
-  options: Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease' | 'deliverBy' | 'onPhase'>,
+  options: Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease' | 'deliverBy' | 'runErrors' | 'onPhase'>,
   ports: AuditPorts,
 ): Promise<AuditedBatch> {
   const clock = options.now ?? (() => new Date());
@@ -380,8 +389,14 @@ export type DepartedSession = (accountId: string) => Promise<AccountSession>;
  * audit this run (excluded by configuration, a region no longer audited). Elsewhere (left the
  * organization, suspended, region disabled) they expire in Security Hub on their own.
  */
-async function archiveDepartures(departures: readonly Departure[], sink: FindingsSink, sessionOf: DepartedSession, now: string): Promise<{ errors: ScanError[]; archived: number }> {
+async function archiveDepartures(
+  departures: readonly Departure[],
+  sink: FindingsSink,
+  sessionOf: DepartedSession,
+  now: string,
+): Promise<{ errors: ScanError[]; archived: number; failed: Set<Departure> }> {
   const errors: ScanError[] = [];
+  const failed = new Set<Departure>();
   let archived = 0;
   for (const departure of departures.filter((d) => d.archivable)) {
     let session: AccountSession;
@@ -389,6 +404,7 @@ async function archiveDepartures(departures: readonly Departure[], sink: Finding
       session = await sessionOf(departure.accountId);
     } catch (error) {
       errors.push(errorOf('deliver-securityhub', error, { accountId: departure.accountId }));
+      failed.add(departure);
       continue;
     }
     const regions = departure.region ? [departure.region] : [...new Set(departure.findings.map((f) => f.region))];
@@ -398,23 +414,32 @@ async function archiveDepartures(departures: readonly Departure[], sink: Finding
         const result = await syncScope(sink, { accountId: departure.accountId, region, session, fate }, [], { now, productVersion: TOOL.version });
         errors.push(...result.errors);
         archived += result.archived;
+        if (result.errors.length > 0 || result.failed.length > 0) failed.add(departure);
       } catch (error) {
         errors.push(errorOf('deliver-securityhub', error, { accountId: departure.accountId, region }));
+        failed.add(departure);
       }
     }
   }
-  return { errors, archived };
+  return { errors, archived, failed };
 }
 
-/** One coverage note per account (or region) whose findings left the audit this run. */
-function departureNotes(departures: readonly Departure[], securityHub: boolean): CoverageNote[] {
+/** One coverage note per account (or region) whose findings left the audit this run; `unarchived`: archiving failed there. */
+function departureNotes(departures: readonly Departure[], securityHub: boolean, unarchived: ReadonlySet<Departure> = new Set()): CoverageNote[] {
+  const expire = `they expire ${SECURITY_HUB_RETENTION_DAYS} days after their last update`;
   return departures.map((d) => ({
     accountId: d.accountId,
     ...(d.region ? { region: d.region } : {}),
     kind: 'left-scan' as const,
     message:
       `${d.findings.length} finding(s) leave the audit: ${d.reason}` +
-      (!securityHub ? '' : d.archivable ? '; archived in Security Hub' : `; in Security Hub they expire ${SECURITY_HUB_RETENTION_DAYS} days after their last update`),
+      (!securityHub
+        ? ''
+        : !d.archivable
+          ? `; in Security Hub ${expire}`
+          : unarchived.has(d)
+            ? `; they could not be archived in Security Hub (see the errors): ${expire}`
+            : '; archived in Security Hub'),
   }));
 }
 
@@ -433,7 +458,7 @@ export function archivableBeforeScan(baseline: readonly Finding[], selected: Sel
     const regionLeft = !account && scanned.has(finding.accountId) && scan.regions !== 'all' && !scan.narrowed && !scan.regions.includes(finding.region);
     if (!account && !regionLeft) continue;
     const key = `${finding.accountId}/${regionLeft ? finding.region : ''}`;
-    const reason = account ? `the account is excluded from the audit (${account.reason ?? 'account filters'})` : `${finding.region} is no longer among the audited regions`;
+    const reason = account ? `the account is ${account.reason ?? 'excluded by the account filters'}` : `${finding.region} is no longer among the audited regions`;
     const departure = departures.get(key) ?? { accountId: finding.accountId, ...(regionLeft ? { region: finding.region } : {}), reason, archivable: true, findings: [] };
     departure.findings.push(finding);
     departures.set(key, departure);
@@ -473,7 +498,7 @@ function unusedInEvery(batches: readonly AuditedBatch[]): Pick<AuditedBatch, 'un
 export async function concludeRun(
   batch: AuditedBatch,
   run: { runId: string; startedAt: Date },
-  options: Pick<RunOptions, 'notify' | 'dryRun' | 'now' | 'lease' | 'onPhase'> & { departedSession?: DepartedSession },
+  options: Pick<RunOptions, 'notify' | 'dryRun' | 'now' | 'lease' | 'onPhase' | 'historyMode'> & { departedSession?: DepartedSession },
   ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger' | 'findings' | 'page'>,
 ): Promise<RunOutcome> {
   const clock = options.now ?? (() => new Date());
@@ -495,9 +520,11 @@ export async function concludeRun(
     failures: [],
   };
   const now = clock().toISOString();
+  let unarchived = new Set<Departure>();
   if (!options.dryRun && ports.findings && options.departedSession && delta.departures.some((d) => d.archivable) && (await leaseHeld(options.lease, errors))) {
     const departed = await archiveDepartures(delta.departures, ports.findings, options.departedSession, now);
     errors.push(...departed.errors);
+    unarchived = departed.failed;
     if (typeof delivery.securityHub !== 'string') delivery.securityHub = { ...delivery.securityHub, archived: delivery.securityHub.archived + departed.archived };
   }
   const carried = carriedOf(delta);
@@ -510,7 +537,7 @@ export async function concludeRun(
     tool: { ...TOOL },
     findings: batch.findings,
     suppressed: batch.suppressed,
-    coverage: { ...batch.scan.coverage, notes: [...batch.notes, ...departureNotes(delta.departures, ports.findings !== undefined)] },
+    coverage: { ...batch.scan.coverage, notes: [...batch.notes, ...departureNotes(delta.departures, ports.findings !== undefined, unarchived)] },
     errors,
     completedScopes: batch.scan.completedScopes,
     accounts: batch.scan.accounts,
@@ -526,7 +553,7 @@ export async function concludeRun(
   // The news counts as delivered unless a publish was due and failed: with no topic, or nothing to
   // say, the report itself is the delivery; after a failed publish, the next run recounts from
   // the last delivered one.
-  let notified = true;
+  let notified = options.historyMode !== 'publish-only';
   if (!options.dryRun && ports.notifier && (await leaseHeld(options.lease, errors))) {
     const decision: NotifyDecision = shouldNotify(options.notify, delta, errors, previous?.errors);
     delivery.notification = { sent: false, reason: decision.reason };
@@ -550,6 +577,7 @@ export async function concludeRun(
       try {
         const { messageId } = await ports.notifier.publish(message);
         delivery.notification = { sent: true, reason: decision.reason, messageId };
+        notified = true;
       } catch (error) {
         notified = false;
         errors.push(errorOf('deliver-sns', error instanceof NotifyError ? error : new NotifyError(String(error), { cause: error })));
@@ -557,7 +585,7 @@ export async function concludeRun(
     }
   }
 
-  if (!options.dryRun && history && (await leaseHeld(options.lease, errors))) {
+  if (!options.dryRun && history && options.historyMode !== 'read' && (await leaseHeld(options.lease, errors))) {
     try {
       report.finishedAt = clock().toISOString();
       // Without a baseline the news was not counted against anything: the next run counts again
@@ -569,7 +597,7 @@ export async function concludeRun(
     }
     // The page reads the history it was just saved to for its trend; it is written even when the
     // report could not be saved (it is drawn from the report in hand), so the link sent works.
-    if (ports.page && leaseHeld(options.lease, errors)) {
+    if (ports.page && (await leaseHeld(options.lease, errors))) {
       try {
         delivery.page = await ports.page.publish(report);
       } catch (error) {

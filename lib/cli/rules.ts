@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import type { Rule } from '../evaluate/rule.js';
 import { severityRank } from '../severity.js';
-import { asUsageError } from './errors.js';
+import { asUsageError, UsageError } from './errors.js';
 import { formatSeverity, painter } from './format.js';
 
 /** What `fleet-audit rules list --format json` prints for one rule. */
@@ -86,6 +86,8 @@ export async function runRulesValidate(dirs: readonly string[], builtInDir?: str
   const rules = await asUsageError(() => loadRules(extra, builtIn), [RuleValidationError]);
   const checked = new Set(dirs.map((dir) => resolve(dir)));
   const inDirs = rules.filter((r) => [...checked].some((dir) => resolve(r.source).startsWith(dir + sep)));
+  // An empty or mistyped directory validates nothing: saying "valid" would hide the mistake.
+  if (inDirs.length === 0 && extra.length > 0) throw new UsageError(`no rule file (*.md) in ${extra.join(', ')}`);
   return `${inDirs.length} rule(s) valid in ${dirs.join(', ')}`;
 }
 

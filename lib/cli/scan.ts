@@ -166,8 +166,8 @@ export async function runScan(flags: ScanFlags, io: ScanIo, env = process.env): 
   ).catch(couldNotRun(flags));
   // A run that delivers takes the same lease as the nightly run, where its history is.
   const delivers = Boolean(flags.securityHub || flags.topicArn);
-  if (delivers && !ports.historyBackend) {
-    err('warning: no --history-bucket (or --history-dir): this run takes no run lease and may overlap the nightly run\n');
+  if (delivers && !flags.historyBucket) {
+    err(`warning: no --history-bucket: this run does not take the nightly run's lease${flags.historyDir ? ' (--history-dir is a history of its own)' : ''} and may overlap it\n`);
   }
   const runId = runIdOf(new Date());
   let lease: RunLease | undefined;
@@ -192,6 +192,9 @@ export async function runScan(flags: ScanFlags, io: ScanIo, env = process.env): 
         scan: { ...scanOptionsOf(config), narrowed, onProgress: (p) => progress.scan(p) },
         notify: { mode: config.notifyMode, minSeverity: config.minSeverity },
         ...(lease ? { lease } : {}),
+        // The stack's history is the nightly run's: a run that delivers nothing only reads it, and
+        // one that publishes no message does not count the news as told.
+        ...(flags.historyBucket ? { historyMode: delivers ? 'publish-only' : 'read' } : {}),
         onPhase: (p) => progress.phase(p),
       },
       ports,

@@ -118,7 +118,9 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
     }),
     regions: createRegionLister(accountClient, gateRetry),
     eks: (session, region) => createEksReader(eksClient(session, region), region),
-    catalog: createAddonCatalog(eksClient),
+    // The caller's own session reads the catalog first (granted eks:DescribeAddonVersions for the
+    // management account's own scan); each account's session is the fallback.
+    catalog: createAddonCatalog(eksClient, { accountId: 'caller', partition: options.partition, credentials: options.callerCredentials ?? sts.config.credentials }),
     kubernetes: (session) =>
       createKubernetesReader({
         session,

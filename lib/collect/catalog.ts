@@ -20,10 +20,10 @@ interface CatalogEntry {
  * API may be failing for it): the next account to ask reads again with its own session, up to
  * CATALOG_ASKERS accounts, so one account's denial never leaves other accounts without the catalog.
  */
-export function createAddonCatalog(clientFor: (session: AccountSession, region: string) => EKSClient): AddonCatalog {
+export function createAddonCatalog(clientFor: (session: AccountSession, region: string) => EKSClient, first?: AccountSession): AddonCatalog {
   const entries = new Map<string, CatalogEntry>();
   return {
-    async offeredVersions(session, region, kubernetesVersion) {
+    async offeredVersions(asker, region, kubernetesVersion) {
       const key = `${region}|${kubernetesVersion}`;
       let entry = entries.get(key);
       if (!entry) {
@@ -37,16 +37,21 @@ export function createAddonCatalog(clientFor: (session: AccountSession, region: 
           await entry.reading.catch(() => undefined);
           continue;
         }
-        const own = entry.failures.get(session.accountId);
+        // The caller's own session reads first when there is one (the catalog is the same for every
+        // account): whether an account denied the call gets it then does not depend on timing.
+        const reader = first && !entry.failures.has(first.accountId) ? first : asker;
+        const own = entry.failures.get(reader.accountId);
         if (own !== undefined) throw own;
-        if (entry.failures.size >= CATALOG_ASKERS) throw [...entry.failures.values()].at(-1);
-        const reading = readVersions(clientFor(session, region), kubernetesVersion);
+        if (entry.failures.size >= CATALOG_ASKERS + (first ? 1 : 0)) throw [...entry.failures.values()].at(-1);
+        const reading = readVersions(clientFor(reader, region), kubernetesVersion);
         entry.reading = reading;
         try {
           entry.versions = await reading;
           return entry.versions;
         } catch (error) {
-          entry.failures.set(session.accountId, error);
+          entry.failures.set(reader.accountId, error);
+          // The caller's session could not: the asker reads with its own.
+          if (reader !== asker) continue;
           throw error;
         } finally {
           entry.reading = undefined;

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
 /**
@@ -19,7 +20,10 @@ export class DeadlineReachedError extends Error {
 /** A signal that fires at `deadline` (epoch ms); undefined without a deadline. */
 export function deadlineSignal(deadline: number | undefined, now: number = Date.now()): AbortSignal | undefined {
   if (deadline === undefined) return undefined;
-  return AbortSignal.timeout(Math.max(0, deadline - now));
+  const signal = AbortSignal.timeout(Math.max(0, deadline - now));
+  // Every call of the scan listens to it at once: no MaxListenersExceededWarning for that.
+  setMaxListeners(0, signal);
+  return signal;
 }
 
 /** `promise`, or a DeadlineReachedError as soon as the signal fires (the promise is abandoned). */

@@ -63,7 +63,7 @@ export class RecheckIndex {
       case 'suspended':
         return { kind: 'departed', reason: account.reason ?? 'the account is suspended', archivable: false };
       case 'excluded':
-        return { kind: 'departed', reason: `the account is excluded from the audit (${account.reason ?? 'account filters'})`, archivable: true };
+        return { kind: 'departed', reason: `the account is ${account.reason ?? 'excluded by the account filters'}`, archivable: true };
       case 'outside-run':
         return { kind: 'outside-run', reason: 'this run was not asked to scan the account' };
       case 'failed':

@@ -47,6 +47,7 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
       const taken = await takeLease(tools, ports.historyBackend, { runId, holder: `lambda:${context.functionName ?? 'audit'}`, dryRun: request.dryRun });
       if (taken.skipped) return taken.skipped;
       lease = taken.lease;
+      const runErrors = taken.unavailable ? [taken.unavailable] : [];
       // A manual invoke that names accounts or regions narrows this one run: what it leaves out is
       // outside it (its findings carried), not gone from the audit.
       const scan = { ...scanOptionsOf(config, deadline), narrowed: Boolean(request.accounts || request.regions) };
@@ -63,7 +64,7 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
         return delegated;
       }
       const outcome = await runAudit(
-        { scan, selected, runId, deliverBy, notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, dryRun: request.dryRun, ...(lease ? { lease } : {}) },
+        { scan, selected, runId, deliverBy, notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, dryRun: request.dryRun, ...(lease ? { lease } : {}), runErrors },
         ports,
       );
       return finish(tools, outcome, request.dryRun, started);

@@ -1,5 +1,6 @@
 import type { HistoryBackend } from '../deliver/history/store.js';
 import { LeaseHeldError, RunLease, type LeaseRecord } from '../deliver/lease.js';
+import type { ScanError } from '../types.js';
 import type { LambdaTools } from './tools.js';
 
 /** What the audit returns when another run holds the lease: this one did nothing. */
@@ -19,7 +20,7 @@ export async function takeLease(
   tools: LambdaTools,
   backend: HistoryBackend | undefined,
   run: { runId: string; holder: string; dryRun: boolean },
-): Promise<{ lease?: RunLease; skipped?: SkippedSummary }> {
+): Promise<{ lease?: RunLease; skipped?: SkippedSummary; unavailable?: ScanError }> {
   if (run.dryRun || !backend) return {};
   try {
     const lease = await RunLease.acquire(backend, {
@@ -34,7 +35,8 @@ export async function takeLease(
       // the lease (the history pointers keep their own guard against an older run).
       tools.metrics.addMetric('LeaseUnavailable', 'Count', 1);
       tools.logger.warn('run lease unavailable: running without it', { runId: run.runId, error: String(error) });
-      return {};
+      const message = `the run lease could not be read or taken (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}): this run went on without it and could overlap another`;
+      return { unavailable: { accountId: '-', stage: 'lease', code: 'LeaseUnavailable', message } };
     }
     tools.metrics.addMetric('RunSkipped', 'Count', 1);
     tools.logger.warn('audit skipped: another run holds the lease', { runId: run.runId, reason: error.message, heldBy: error.held });

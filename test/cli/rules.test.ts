@@ -98,4 +98,17 @@ describe('rules', () => {
     expect(code).toBe(2);
     expect(err).toContain('/nonexistent/rules: cannot read the rules directory');
   });
+
+  it('exits 2 for a directory with no rule file in it, rather than calling it valid', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'no-rules-'));
+    await writeFile(join(dir, 'notes.txt'), 'not a rule');
+
+    // Act
+    const { code, err } = await run('rules', 'validate', dir);
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toContain(`no rule file (*.md) in ${dir}`);
+  });
 });

@@ -78,6 +78,25 @@ describe('catalog.ts', () => {
     expect(asked).toEqual(['a', 'b']);
   });
 
+  it("reads with the caller's own session first, so an account denied the call gets the catalog whenever it asks", async () => {
+    // Prepare: account a is denied; the caller is not
+    const asked: string[] = [];
+    eks.on(DescribeAddonVersionsCommand).callsFake(async (_input, getClient) => {
+      const { accessKeyId } = await (getClient().config.credentials as () => Promise<{ accessKeyId: string }>)();
+      asked.push(accessKeyId);
+      if (accessKeyId === 'a') throw awsError('AccessDeniedException');
+      return { addons: [{ addonVersions: [{ addonVersion: 'v1.19.0-eksbuild.1' }] }] };
+    });
+    const clientFor = (s: AccountSession, region: string) => new EKSClient({ region, credentials: async () => ({ accessKeyId: s.accountId, secretAccessKey: 'x' }) });
+
+    // Act
+    const versions = await createAddonCatalog(clientFor, session('caller')).offeredVersions(session('a'), 'eu-west-1', '1.30');
+
+    // Assess
+    expect(versions).toEqual(['v1.19.0-eksbuild.1']);
+    expect(asked).toEqual(['caller']);
+  });
+
   it('gives a region up after three accounts failed, instead of asking a failing API for every cluster', async () => {
     // Prepare
     eks.on(DescribeAddonVersionsCommand).rejects(awsError('ServiceUnavailableException'));

@@ -56,7 +56,7 @@ describe('lifecycle.ts', () => {
     // Act + Assess
     expect(fate(recheck, { accountId: '222222222222' })).toEqual({ kind: 'departed', reason: 'the account left the organization', archivable: false });
     expect(fate(recheck, { accountId: '333333333333' })).toEqual({ kind: 'departed', reason: 'the account is SUSPENDED', archivable: false });
-    expect(fate(recheck, { accountId: '444444444444' })).toEqual({ kind: 'departed', reason: 'the account is excluded from the audit (under an OU excluded from the audit)', archivable: true });
+    expect(fate(recheck, { accountId: '444444444444' })).toEqual({ kind: 'departed', reason: 'the account is under an OU excluded from the audit', archivable: true });
     expect(fate(recheck, { region: 'ap-east-1' })).toEqual({ kind: 'departed', reason: 'ap-east-1 is not enabled in the account', archivable: false, region: true });
     expect(fate(recheck, { region: 'us-west-2' })).toEqual({ kind: 'departed', reason: 'us-west-2 is no longer among the audited regions', archivable: true, region: true });
     expect(fate({ ...recheck, regions: 'all' }, { region: 'me-south-1' })).toEqual({ kind: 'departed', reason: 'me-south-1 is not enabled in the account', archivable: false, region: true });

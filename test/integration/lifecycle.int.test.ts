@@ -325,9 +325,65 @@ describe('the finding lifecycle across nights', () => {
     const second = await nightOutcome({ AUDIT_EXCLUDE_OUS: 'ou-ab12-sbox0001' });
 
     // Assess
-    expect(second.delta.why[REGRESSION('444444444444', 'us-east-1', 'lab')]).toBe('the account is excluded from the audit (under an OU excluded from the audit)');
+    expect(second.delta.why[REGRESSION('444444444444', 'us-east-1', 'lab')]).toBe('the account is under an OU excluded from the audit');
     expect((await hub()).get(REGRESSION('444444444444', 'us-east-1', 'lab'))).toBe('ARCHIVED');
     expect(second.report.coverage.notes.find((n) => n.accountId === '444444444444')).toMatchObject({ kind: 'left-scan', message: expect.stringContaining('archived in Security Hub') });
+  });
+
+  it('says so when the findings of an excluded account could not be archived', async () => {
+    // Prepare: the account leaves through the OU filter, and its audit role is gone too
+    await nightOutcome();
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.auditRole = false;
+    });
+
+    // Act
+    const second = await nightOutcome({ AUDIT_EXCLUDE_OUS: 'ou-ab12-sbox0001' });
+
+    // Assess
+    expect((await hub()).get(REGRESSION('444444444444', 'us-east-1', 'lab'))).toBe('ACTIVE');
+    expect(second.report.coverage.notes.find((n) => n.accountId === '444444444444')?.message).toContain('could not be archived in Security Hub');
+    expect(second.report.errors).toContainEqual(expect.objectContaining({ accountId: '444444444444', stage: 'deliver-securityhub' }));
+  });
+
+  it('a CLI scan that delivers nothing only reads the stack\'s history: the nightly news is not swallowed', async () => {
+    // Prepare
+    await nightOutcome();
+    const before = { latest: pointer('latest'), notified: pointer('last-notified'), objects: sim.objects(DEMO_BUCKET).size };
+    await putOrg((o) => {
+      o.accounts[3]!.regions!['us-east-1']!.clusters![0]!.addons!['vpc-cni']!.addonVersion = 'v1.19.2-eksbuild.1';
+    });
+
+    // Act
+    await withEnv(simulatorEnv(sim), () =>
+      runScan(
+        { roleName: 'EksFleetAuditRole', regions: 'us-east-1', format: 'json', historyBucket: DEMO_BUCKET, historyPrefix: 'fleet-audit/', endpoint: sim.endpoint },
+        { out: () => undefined, isTty: false, errTty: false },
+      ),
+    );
+    const after = { latest: pointer('latest'), notified: pointer('last-notified'), objects: sim.objects(DEMO_BUCKET).size };
+    const nightly = await nightOutcome();
+
+    // Assess
+    expect(after).toEqual(before);
+    expect(nightly.delta.resolved.map((f) => f.id)).toContain(REGRESSION('444444444444', 'us-east-1', 'lab'));
+  });
+
+  it('never takes over a live lease on one bad answer from S3', async () => {
+    // Prepare: a run holds the lease; the next read of it is not JSON once
+    const { RunLease } = await import('../../lib/deliver/lease.js');
+    const { s3HistoryBackend } = await import('../../lib/deliver/history/s3-store.js');
+    const backend = s3HistoryBackend({ client: new S3Client({ endpoint: sim.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: SIM_MANAGEMENT_CREDENTIALS }), bucket: DEMO_BUCKET, prefix: 'fleet-audit/' });
+    const held = await RunLease.acquire(backend, { runId: 'night-a', holder: 'lambda:audit', renew: false });
+    sim.setFaults({ rules: [{ service: 's3', operation: 'GetObject', malformed: true, times: 1 }] });
+
+    // Act
+    const { outcome, summary } = await night();
+
+    // Assess
+    expect(outcome).toBeUndefined();
+    expect(summary).toMatchObject({ skipped: { heldBy: { runId: 'night-a' } } });
+    expect(await held.confirm()).toBe(true);
   });
 
   it('suppresses by an OU anywhere above the account, from Paths or from ListParents', async () => {

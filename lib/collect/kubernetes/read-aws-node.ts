@@ -99,7 +99,10 @@ function issueOf(error: unknown, target: KubernetesTarget): KubernetesIssue {
     return {
       kind: 'unavailable',
       note: 'no-kubernetes-access',
-      message: `the audit role cannot read kube-system/aws-node in ${target.clusterName} (HTTP ${error.status} ${error.code}): give it an EKS access entry with AmazonEKSViewPolicy scoped to kube-system`,
+      message:
+        error.status === 401
+          ? `${target.clusterName} does not know the audit role (HTTP 401 ${error.code}: its EKS token was refused): give the role an EKS access entry (or an aws-auth mapping) with AmazonEKSViewPolicy scoped to kube-system`
+          : `the audit role may not read kube-system/aws-node in ${target.clusterName} (HTTP ${error.status} ${error.code}): give it AmazonEKSViewPolicy scoped to kube-system (or a Role allowing get on the aws-node DaemonSet and service account)`,
       reason: `aws-node unreadable: ${error.status} ${error.code}`,
     };
   }

@@ -83,18 +83,15 @@ function description(input: NotificationInput, view: NotificationView): string {
   if (view.belowThreshold > 0) head.push(`_${plural(view.belowThreshold, 'finding')} below the ${input.minSeverity} threshold not listed_`);
   const page = pageLink(input.reportLink);
   if (page) head.push(page);
+  // What changed comes first, then what could not be told; the worst still open fills what is left.
   const groups: [string, string[]][] = [
     ['*New*', view.new.map((f) => clusterLine(f, view))],
-    ['*Worst open*', view.stillOpen.map((f) => clusterLine(f, view))],
     ['*Resolved*', view.resolved.map((f) => `• ~${forSlack(f.clusterName)}~ ${forSlack(f.accountName)} (${forSlack(f.accountId)}), ${forSlack(f.region)}: ${forSlack(f.title)} _(${forSlack(view.why[f.id] ?? 'fixed')})_`)],
+    ['*Not re-checked this run (still believed open)*', view.unknown.map((f) => `${clusterLine(f, view)} _(${forSlack(view.why[f.id] ?? 'scan incomplete')})_`)],
+    ['*Errors*', input.errors.map((e) => `• ${forSlack(e.accountId)} ${forSlack(e.region ?? '-')} ${forSlack(e.cluster ?? '-')} ${e.stage}: \`${forSlackCode(e.code)}\``)],
+    ['*Worst open*', view.stillOpen.map((f) => clusterLine(f, view))],
   ];
   if (view.baselineNote) head.push(`_${forSlack(view.baselineNote)}_`);
-  if (view.unknown.length > 0) {
-    groups.push(['*Not re-checked this run (still believed open)*', view.unknown.map((f) => `${clusterLine(f, view)} _(${forSlack(view.why[f.id] ?? 'scan incomplete')})_`)]);
-  }
-  if (input.errors.length > 0) {
-    groups.push(['*Errors*', input.errors.map((e) => `• ${forSlack(e.accountId)} ${forSlack(e.region ?? '-')} ${forSlack(e.cluster ?? '-')} ${e.stage}: \`${forSlackCode(e.code)}\``)]);
-  }
   return fitLines(head, groups, `${ELLIPSIS} and %n more, see the full report at ${input.reportLocation}`, SLACK_LIMITS.description);
 }
 

@@ -25,17 +25,30 @@ describe('slack.ts', () => {
     expect(Object.values(message.metadata?.additionalContext ?? {}).every((v) => typeof v === 'string')).toBe(true);
   });
 
-  it('names the affected clusters, new ones first, then the worst open, then the resolved', () => {
+  it('names the affected clusters: what changed first (new, then resolved), then the worst open', () => {
     // Act
     const { content } = renderSlack(anInput([stillHigh, critical, newMedium], [stillHigh, critical, fixed]));
 
     // Assess
-    const order = ['*New*', 'search', '*Worst open*', 'ledger', 'checkout', '*Resolved*', 'old-batch'];
+    const order = ['*New*', 'search', '*Resolved*', 'old-batch', '*Worst open*', 'ledger', 'checkout'];
     const positions = order.map((text) => content.description.indexOf(text));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     expect(content.nextSteps?.[0]).toContain('aws eks update-addon --cluster-name search');
     expect(content.nextSteps).toContain(`Full report: ${REPORT}`);
+  });
+
+  it('keeps the resolved clusters when the worst open fill the message', () => {
+    // Prepare: 2,000 clusters still open, 10 fixed since the last message
+    const open = fleet(2000);
+    const fixedNow = fleet(2010).slice(2000);
+
+    // Act
+    const { content } = renderSlack(anInput(open, [...open, ...fixedNow]));
+
+    // Assess
+    expect(content.description).toContain('*Resolved*');
+    for (const f of fixedNow) expect(content.description).toContain(f.clusterName);
   });
 
   it('keeps the description under the limit, saying how many more and where the rest is', () => {
