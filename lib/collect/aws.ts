@@ -35,7 +35,7 @@ export interface AwsCollectOptions {
   /** Per-request socket timeout in ms, so a hung connection fails (and is retried) instead of hanging the run. */
   requestTimeoutMs?: number;
   logger?: CollectLogger;
-  /** Wraps every SDK client built here (the Lambda passes Tracer.captureAWSv3Client). */
+  /** Wraps every SDK client built here (a hook for instrumentation; unused by the Lambda, which traces per account). */
   instrument?: <T>(client: T) => T;
   /** Per Kubernetes API call, connect + response (default 5000 ms). */
   kubernetesTimeoutMs?: number;
@@ -47,6 +47,8 @@ export interface AwsCollectOptions {
   deadline?: number;
   /** First backoff of the AssumeRole/ListRegions retries past the SDK's (default 1 s; tests shorten it). */
   gateRetryMinTimeoutMs?: number;
+  /** Traces each account's scan as one unit (the Lambda passes an X-Ray subsegment per account). */
+  trace?: <T>(name: string, work: () => Promise<T>) => Promise<T>;
 }
 
 export interface AwsCollectPorts extends CollectPorts {
@@ -129,6 +131,7 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
         ...(deadline ? { signal: deadline } : {}),
       }),
     ...(deadline ? { deadline } : {}),
+    ...(options.trace ? { trace: options.trace } : {}),
     releaseAccount: (accountId) => clients.release(accountId),
     requestHandler,
     clientConfig: (region, credentials) => clientConfig(settings, region, credentials),

@@ -111,4 +111,6 @@ export interface CollectPorts {
   releaseAccount?(accountId: string): void;
   /** Fires at the run deadline: calls then in flight are cut (see lib/collect/deadline.ts). */
   deadline?: AbortSignal;
+  /** Traces each account's scan as one unit, when tracing is on. */
+  trace?<T>(name: string, work: () => Promise<T>): Promise<T>;
 }

@@ -125,6 +125,7 @@ export async function scanSelection(
         try {
           // Checked when the account would start, not when it was queued.
           if (options.deadline !== undefined && now() >= options.deadline) ledger.accountNotReached(account.id);
+          else if (ports.trace) await ports.trace(`account ${account.id}`, () => scanAccount(account, settingsFor(account), ports, ledger));
           else await scanAccount(account, settingsFor(account), ports, ledger);
         } finally {
           done++;

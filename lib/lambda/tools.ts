@@ -15,6 +15,8 @@ export interface LambdaTools {
     singleMetric(): { addDimension(name: string, value: string): void; addMetric(name: string, unit: 'Count', value: number): void };
   };
   instrument?: ClientInstrument;
+  /** Runs `work` as one traced unit (an X-Ray subsegment per account), when tracing is on. */
+  trace?: <T>(name: string, work: () => Promise<T>) => Promise<T>;
   /** Extra wiring for local runs (the simulator endpoint). */
   wiring?: Pick<WiringOptions, 'endpoint' | 'starter'>;
   /** Told the whole outcome of each run (the demo prints it); the Lambda only returns the summary. */
@@ -47,5 +49,5 @@ export function cachedSetup(env: NodeJS.ProcessEnv, complete: (config: AuditConf
 }
 
 export function wiringOf(tools: LambdaTools): WiringOptions {
-  return { logger: tools.logger, ...(tools.instrument ? { instrument: tools.instrument } : {}), ...tools.wiring };
+  return { logger: tools.logger, ...(tools.instrument ? { instrument: tools.instrument } : {}), ...(tools.trace ? { trace: tools.trace } : {}), ...tools.wiring };
 }

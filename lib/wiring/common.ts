@@ -13,7 +13,7 @@ import type { RunLogger } from '../run.js';
  * calls it makes.
  */
 
-/** Makes every SDK client of the run traced (the Lambda passes Tracer.captureAWSv3Client). */
+/** Wraps every SDK client of the run (a hook for instrumentation; the Lambda traces per account instead: functions/powertools.ts). */
 export type ClientInstrument = <T>(client: T) => T;
 
 export interface WiringOptions {
@@ -29,6 +29,8 @@ export interface WiringOptions {
   starter?: ExecutionStarter;
   /** When the scan must end (epoch ms): calls still in flight then are cut (lib/collect/deadline.ts). */
   deadline?: number;
+  /** Traces one unit of work (each account's scan), when tracing is on. */
+  trace?: <T>(name: string, work: () => Promise<T>) => Promise<T>;
 }
 
 export const identity: ClientInstrument = (client) => client;

@@ -31,6 +31,7 @@ export async function wireScanPorts(config: AuditConfig, rules: readonly Rule[],
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.instrument ? { instrument: options.instrument } : {}),
     ...(options.deadline === undefined ? {} : { deadline: options.deadline }),
+    ...(options.trace ? { trace: options.trace } : {}),
   });
   const instrument = options.instrument ?? identity;
   const homeS3 = lazyS3(() => collect.clientConfig(config.homeRegion), customEndpointOf(options), instrument);
