@@ -83,6 +83,12 @@ export interface RunOptions {
   historyMode?: 'read' | 'publish-only';
   /** Failures before the scan that the report must carry (the run lease could not be taken). */
   runErrors?: ScanError[];
+  /**
+   * The account × regions where the last readable report had a finding of ours (observed,
+   * carried or suppressed): elsewhere, with nothing to import either, Security Hub has nothing of
+   * ours to archive and is not read. Undefined (no history read): every scanned scope is read.
+   */
+  knownScopes?: ReadonlySet<string>;
   runId?: string;
   now?: () => Date;
   /** Security Hub scopes synced at once. */
@@ -164,9 +170,13 @@ async function syncSecurityHub(
   now: string,
   concurrency: number,
   deliverBy?: number,
+  knownScopes?: ReadonlySet<string>,
 ): Promise<SyncOutcome> {
   const byScope = new Map<string, Finding[]>();
-  for (const scope of scan.checks.scopes) if (scope.failed === undefined) byScope.set(scopeKey(scope), []);
+  for (const scope of scan.checks.scopes) {
+    const key = scopeKey(scope);
+    if (scope.failed === undefined && (knownScopes === undefined || knownScopes.has(key))) byScope.set(key, []);
+  }
   for (const finding of active) {
     const key = scopeKey(finding);
     byScope.set(key, [...(byScope.get(key) ?? []), finding]);
@@ -269,7 +279,7 @@ export interface AuditedBatch {
 /** Evaluate → suppress → Security Hub, for the accounts of one scan (the sessions are the scan's). */
 export async function auditScan(
   scan: ScanResult,
-  options: Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease' | 'deliverBy' | 'runErrors' | 'onPhase'>,
+  options: Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease' | 'deliverBy' | 'runErrors' | 'knownScopes' | 'onPhase'>,
   ports: AuditPorts,
 ): Promise<AuditedBatch> {
   const clock = options.now ?? (() => new Date());
@@ -287,7 +297,7 @@ export async function auditScan(
   let securityHub: DeliverySummary['securityHub'] = options.dryRun ? 'dry-run' : 'disabled';
   if (!options.dryRun && ports.findings && (await leaseHeld(options.lease, errors))) {
     options.onPhase?.({ phase: 'security-hub' });
-    const synced = await syncSecurityHub(ports.findings, scan, outcome.active, new RecheckIndex(recheck), now, options.deliveryConcurrency ?? DELIVERY_CONCURRENCY, options.deliverBy);
+    const synced = await syncSecurityHub(ports.findings, scan, outcome.active, new RecheckIndex(recheck), now, options.deliveryConcurrency ?? DELIVERY_CONCURRENCY, options.deliverBy, options.knownScopes);
     for (const r of synced.results) {
       notes.push(...r.notes);
       errors.push(...r.errors);
@@ -635,6 +645,23 @@ export function departedSessions(collect: CollectPorts, scan: ScanOptions, manag
   return (accountId) => collect.credentials.sessionFor(accountId, accountId === managementId ? 'caller' : role);
 }
 
+/**
+ * Where the last readable report had a finding of ours: observed, carried over or suppressed
+ * (a suppressed finding is archived, so Security Hub holds it too). Undefined when no report can
+ * be read: then Security Hub is read everywhere.
+ */
+export function knownScopesOf(report: StoredRunReport | undefined): Set<string> | undefined {
+  if (report === undefined) return undefined;
+  const findings = [...report.findings, ...(report.carriedOver ?? []), ...report.suppressed.map((s) => s.finding)];
+  return new Set(findings.map(scopeKey));
+}
+
+/** The scopes worth reading in Security Hub, from the latest report of a history (undefined: read all). */
+export async function knownScopesIn(history: AuditPorts['history']): Promise<Set<string> | undefined> {
+  if (!history) return undefined;
+  return knownScopesOf(await history(() => undefined).latest());
+}
+
 /** One audit in one process: scan → evaluate → suppress → Security Hub → notify → history. */
 export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<RunOutcome> {
   const clock = options.now ?? (() => new Date());
@@ -642,9 +669,11 @@ export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<
   const runId = options.runId ?? runIdOf(startedAt);
   const now = () => clock().getTime();
   const selected = options.selected ?? (await selectForScan(options.scan, ports.collect));
+  // What Security Hub may hold of ours comes from the last run Security Hub saw (the latest report).
+  const knownScopes = options.knownScopes ?? (ports.findings && !options.dryRun ? await knownScopesIn(ports.history) : undefined);
   const scan = await scanSelection(selected.selection, selected.managementId, options.scan, ports.collect, now);
   ports.logger?.info('scan finished', { coverage: { ...scan.coverage, notes: scan.coverage.notes.length }, errors: scan.errors.length });
-  const batch = await auditScan(scan, options, ports);
+  const batch = await auditScan(scan, { ...options, ...(knownScopes ? { knownScopes } : {}) }, ports);
   return concludeRun(batch, { runId, startedAt }, { ...options, departedSession: departedSessions(ports.collect, options.scan, selected.managementId) }, ports);
 }
 

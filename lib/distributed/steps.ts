@@ -26,12 +26,17 @@ export async function planDistributedRun(
   { selection, managementId }: SelectedAccounts,
   storage: DistributedStorage,
   starter: ExecutionStarter,
+  knownScopes?: ReadonlySet<string>,
 ): Promise<{ plan: DistributedPlan; executionArn: string }> {
   const accountsKey = `${partsPrefix(storage.prefix, run.runId)}accounts.json`;
   const notSelectedKey = `${partsPrefix(storage.prefix, run.runId)}not-selected.json`;
   await putS3Text(storage.s3, { bucket: storage.bucket, key: accountsKey }, JSON.stringify(selection.selected));
   // What the aggregate needs to tell an account that left the organization from one left out.
   await putS3Text(storage.s3, { bucket: storage.bucket, key: notSelectedKey }, JSON.stringify(selection.notSelected));
+  // Where Security Hub may hold findings of ours: the workers read no other scope there (null:
+  // no history could tell, read every scope). Always written: a worker may not list the bucket,
+  // so a missing key would answer 403, not 404.
+  await putS3Text(storage.s3, { bucket: storage.bucket, key: knownScopesKey(storage.prefix, run.runId) }, JSON.stringify(knownScopes ? [...knownScopes] : null));
   const plan: DistributedPlan = {
     runId: run.runId,
     startedAt: run.startedAt.toISOString(),
@@ -45,6 +50,22 @@ export async function planDistributedRun(
   return { plan, executionArn: await starter.start(run.runId, plan) };
 }
 
+/** The scopes the plan found findings of ours in (absent: the workers read Security Hub everywhere). */
+function knownScopesKey(historyPrefix: string, runId: string): string {
+  return `${partsPrefix(historyPrefix, runId)}known-scopes.json`;
+}
+
+/** The plan's known scopes; undefined (read every scope) when it wrote none or it cannot be read. */
+async function knownScopesOfPlan(storage: DistributedStorage, runId: string): Promise<Set<string> | undefined> {
+  try {
+    const text = await getS3Text(storage.s3, { bucket: storage.bucket, key: knownScopesKey(storage.prefix, runId) });
+    const list = text === undefined ? null : (JSON.parse(text) as string[] | null);
+    return list === null ? undefined : new Set(list);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Scan worker: one batch of accounts scanned, judged and synced to Security Hub; the part goes to S3. */
 export async function scanBatch(
   event: WorkerEvent,
@@ -54,8 +75,9 @@ export async function scanBatch(
 ): Promise<{ key: string; accounts: number }> {
   const clock = options.now ?? (() => new Date());
   const selection = { listed: event.Items.length, selected: event.Items, excluded: 0, notSelected: [] };
+  const knownScopes = await knownScopesOfPlan(storage, event.BatchInput.runId);
   const scan = await scanSelection(selection, event.BatchInput.managementId ?? undefined, options.scan, ports.collect, () => clock().getTime());
-  const batch = await auditScan(scan, options, ports);
+  const batch = await auditScan(scan, { ...options, ...(knownScopes ? { knownScopes } : {}) }, ports);
   const key = partKey(storage.prefix, event.BatchInput.runId, event.Items);
   // The part outlives the run for days: raw configuration values (they may hold secrets) stay out, as in the report.
   const part: AuditedBatch = { ...batch, scan: { ...batch.scan, clusters: inventoryOf(batch.scan.clusters) } };

@@ -1,7 +1,7 @@
 import { deadlineOf, deliverByOf, redactedConfig, type AuditConfig } from '../config.js';
 import { selectForScan } from '../collect/scan.js';
 import { planDistributedRun } from '../distributed/steps.js';
-import { archiveDepartedBeforeScan, runAudit, runIdOf } from '../run.js';
+import { archiveDepartedBeforeScan, knownScopesIn, runAudit, runIdOf } from '../run.js';
 import { scanOptionsOf, wireAwsPorts } from '../wiring.js';
 import { parseAuditEvent } from './event.js';
 import { withExternalIdFromParameter } from './external-id.js';
@@ -56,7 +56,8 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
         // The aggregate step assumes no role: what left the audit is archived here, where it still can be.
         const departed = await archiveDepartedBeforeScan(selected, scan, ports);
         if (departed.errors.length) tools.logger.warn('findings that left the audit not archived', { errors: departed.errors });
-        const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter);
+        const knownScopes = ports.findings ? await knownScopesIn(ports.history) : undefined;
+        const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter, knownScopes);
         await lease?.handOff(DISTRIBUTED_LEASE_MS);
         handedOff = true;
         const delegated = { runId, delegated: { executionArn, accounts: selected.selection.selected.length } };

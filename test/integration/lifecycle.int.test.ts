@@ -330,6 +330,22 @@ describe('the finding lifecycle across nights', () => {
     expect(second.report.coverage.notes.find((n) => n.accountId === '444444444444')).toMatchObject({ kind: 'left-scan', message: expect.stringContaining('archived in Security Hub') });
   });
 
+  it('reads Security Hub only where the last report or this run has a finding of ours', async () => {
+    // Prepare: a first night reads every scanned scope (no history to go by)
+    const first = await nightOutcome();
+    const scopesOf = (o: RunOutcome) => new Set([...o.report.findings, ...o.report.suppressed.map((x) => x.finding)].map((f) => `${f.accountId}/${f.region}`));
+    sim.resetCalls();
+
+    // Act
+    const second = await nightOutcome();
+
+    // Assess
+    const read = new Set(sim.calls().filter((c) => c.operation === 'GetFindings').map((c) => `${c.accountId}/${c.region}`));
+    const withFindings = new Set([...scopesOf(first), ...scopesOf(second)]);
+    expect(read).toEqual(withFindings);
+    expect(second.report.completedScopes.length).toBeGreaterThan(withFindings.size);
+  });
+
   it('says so when the findings of an excluded account could not be archived', async () => {
     // Prepare: the account leaves through the OU filter, and its audit role is gone too
     await nightOutcome();
