@@ -155,6 +155,8 @@ interface SyncOutcome {
   results: SyncResult[];
   scopes: number;
   errors: ScanError[];
+  /** Scopes not brought up to date (a failure, a refused finding, the deadline): read again next run. */
+  pending: string[];
 }
 
 /**
@@ -183,7 +185,7 @@ async function syncSecurityHub(
   }
   const details = new Map(scan.clusters.map((c) => [c.clusterArn, { clusterStatus: c.clusterStatus, clusterTags: c.tags }]));
   const limit = pLimit(concurrency);
-  const outcome: SyncOutcome = { results: [], scopes: byScope.size, errors: [] };
+  const outcome: SyncOutcome = { results: [], scopes: byScope.size, errors: [], pending: [] };
   const signal = deadlineSignal(deliverBy);
   const late: string[] = [];
   await Promise.all(
@@ -206,9 +208,11 @@ async function syncSecurityHub(
           return undefined;
         });
         if (result) outcome.results.push(result);
+        if (!result || result.errors.length > 0 || result.failed.length > 0) outcome.pending.push(key);
       }),
     ),
   );
+  outcome.pending.push(...late);
   if (late.length > 0) {
     outcome.errors.push({
       accountId: '-',
@@ -273,6 +277,8 @@ export interface AuditedBatch {
   recheck: Recheck;
   /** What Security Hub archived (RESOLVED is told from it when no run history can be read). */
   archived: ArchivedFinding[];
+  /** Account × regions Security Hub could not be brought up to date in: the next run reads them again. */
+  securityHubPending?: string[];
   securityHub: DeliverySummary['securityHub'];
 }
 
@@ -294,6 +300,7 @@ export async function auditScan(
   const errors: ScanError[] = [...scan.errors, ...evaluated.errors, ...planned.errors.filter((e) => !evaluated.errors.includes(e))];
   const notes: CoverageNote[] = [...scan.coverage.notes];
   const archived: ArchivedFinding[] = [];
+  const securityHubPending: string[] = [];
   let securityHub: DeliverySummary['securityHub'] = options.dryRun ? 'dry-run' : 'disabled';
   if (!options.dryRun && ports.findings && (await leaseHeld(options.lease, errors))) {
     options.onPhase?.({ phase: 'security-hub' });
@@ -304,6 +311,7 @@ export async function auditScan(
       archived.push(...r.archivedFindings);
     }
     errors.push(...synced.errors);
+    securityHubPending.push(...synced.pending);
     securityHub = summarize(synced.results, synced.scopes);
     ports.logger?.info('security hub synced', { ...securityHub });
   }
@@ -319,6 +327,7 @@ export async function auditScan(
     notes,
     recheck,
     archived,
+    ...(securityHubPending.length ? { securityHubPending: securityHubPending.sort() } : {}),
     securityHub,
   };
 }
@@ -364,6 +373,7 @@ export function mergeBatches(batches: readonly AuditedBatch[]): AuditedBatch {
     errors: batches.flatMap((b) => b.errors).sort(byAccount),
     notes: batches.flatMap((b) => b.notes).sort(byAccount),
     recheck: mergeRechecks(batches.map((b) => b.recheck)),
+    ...(batches.some((b) => b.securityHubPending?.length) ? { securityHubPending: batches.flatMap((b) => b.securityHubPending ?? []).sort() } : {}),
     archived: batches.flatMap((b) => b.archived),
     securityHub: hubs.length
       ? {
@@ -558,6 +568,7 @@ export async function concludeRun(
     ...(resolved.length ? { resolved } : {}),
     ...(carried.length ? { carriedOver: carried } : {}),
     ...(batch.unusedSuppressions?.length ? { unusedSuppressions: batch.unusedSuppressions } : {}),
+    ...(batch.securityHubPending?.length ? { securityHubPending: batch.securityHubPending } : {}),
   };
 
   // The news counts as delivered unless a publish was due and failed: with no topic, or nothing to
@@ -653,7 +664,7 @@ export function departedSessions(collect: CollectPorts, scan: ScanOptions, manag
 export function knownScopesOf(report: StoredRunReport | undefined): Set<string> | undefined {
   if (report === undefined) return undefined;
   const findings = [...report.findings, ...(report.carriedOver ?? []), ...report.suppressed.map((s) => s.finding)];
-  return new Set(findings.map(scopeKey));
+  return new Set([...findings.map(scopeKey), ...(report.securityHubPending ?? [])]);
 }
 
 /** The scopes worth reading in Security Hub, from the latest report of a history (undefined: read all). */

@@ -145,6 +145,8 @@ export interface StoredRunReport extends RunReport {
   /** Ids of the findings NEW since the baseline. */
   newIds?: string[];
   baseline?: Baseline;
+  /** Account × regions (`account/region`) Security Hub could not be brought up to date in: read again next run. */
+  securityHubPending?: string[];
 }
 
 /** Everything a previous run believed open: observed, or carried over because it was not re-checked. */

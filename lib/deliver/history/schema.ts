@@ -168,6 +168,7 @@ export const runReportSchema = z.object({
   carriedOver: z.array(finding.extend({ carriedBecause: z.string().default('not re-checked') })).optional(),
   resolved: z.array(finding.extend({ resolvedBecause: z.string() })).optional(),
   newIds: z.array(z.string()).optional(),
+  securityHubPending: z.array(z.string()).optional(),
   baseline: baseline.optional(),
   unusedSuppressions: z
     .array(
