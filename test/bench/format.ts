@@ -59,6 +59,12 @@ export function formatMeasurement(m: Measurement): string {
         `(one warm client, this machine); not in the bound: wall ÷ max(bound, cpu floor) = ${(m.wallSeconds / Math.max(b.ms / 1000, m.cpuFloor.seconds)).toFixed(2)}`,
     );
   }
+  if (m.sdkFloor) {
+    lines.push(
+      `sdk floor  ${m.sdkFloor.wallSeconds.toFixed(2)} s wall, ${m.sdkFloor.cpuSeconds.toFixed(2)} s CPU for the same ${n(m.sdkFloor.calls)} calls through the same clients, nothing else ` +
+        `→ ratioToSdkFloor ${m.ratioToSdkFloor?.toFixed(2)}, cpuRatioToSdkFloor ${m.cpuRatioToSdkFloor?.toFixed(2)} (targets ≤ 1.10 and ≤ 1.15 at 1,000 accounts)`,
+    );
+  }
   lines.push(`audited    ${auditedLine(m)}`);
   lines.push(`calls      ${n(m.calls.total)} answered, ${n(m.calls.throttled)} throttled (429)`);
   lines.push(`  ${'operation'.padEnd(36)}${'calls'.padStart(9)}${'throttled'.padStart(11)}${'failed'.padStart(8)}${'ideal'.padStart(9)}`);

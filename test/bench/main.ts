@@ -15,7 +15,7 @@ import type { Simulator } from '../sim/server.js';
 import { DEMO_BUCKET, simulatorEnv } from '../support/local-lambda.js';
 import { orgShape } from './bound.js';
 import { BOUND_EXPLAINED, formatMeasurement } from './format.js';
-import { measure, type Measurement, type RunRecord, type Scenario } from './measurement.js';
+import { inFlightCap, measure, withSdkFloor, type Measurement, type RunRecord, type Scenario } from './measurement.js';
 import { buildChild, runChild, startSimChild } from './processes.js';
 import type { ChildRequest } from './protocol.js';
 
@@ -62,6 +62,8 @@ const opts = new Command()
   .option('--seed <n>', 'organization seed', number(0), 42)
   .option('--no-naive', 'skip the naive sequential scan at the smallest size')
   .option('--no-calibrate', 'skip measuring the CPU of one SDK call (the cpu floor)')
+  .option('--no-floor', 'skip the bare-SDK floor (the same calls through the same clients, nothing else)')
+  .option('--tracing', 'measure the deployed configuration: X-Ray tracing on (a subsegment per account)')
   .option('--json', 'one JSON object per measurement, one per line')
   .parse()
   .opts<{
@@ -77,6 +79,8 @@ const opts = new Command()
     seed: number;
     naive: boolean;
     calibrate: boolean;
+    floor: boolean;
+    tracing?: boolean;
     json?: boolean;
   }>();
 
@@ -99,7 +103,20 @@ async function writeOrg(dir: string, name: string, org: SimOrg): Promise<string>
 }
 
 /** One child run against a fresh simulator: empty Security Hub and history (a first night), full token buckets. */
-async function runAgainst(orgFile: string, bundle: string, mode: ChildRequest['mode'], scenario: Scenario): Promise<RunRecord> {
+/**
+ * Tracing as the deployed function has it: the Lambda's name, a sampled trace header, and X-Ray's
+ * daemon address on a port nothing listens on (its UDP datagrams are sent and lost, as cheap as
+ * in Lambda).
+ */
+const TRACING_ENV = {
+  POWERTOOLS_TRACE_ENABLED: 'true',
+  AWS_LAMBDA_FUNCTION_NAME: 'eks-fleet-auditor-bench-audit',
+  _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+  AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:9',
+  AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+};
+
+async function runAgainst(orgFile: string, bundle: string, mode: ChildRequest['mode'], scenario: Scenario, extra: Partial<ChildRequest> = {}): Promise<RunRecord> {
   const sim = await startSimChild(orgFile);
   const loadAverage = loadavg()[0] ?? 0;
   try {
@@ -111,9 +128,11 @@ async function runAgainst(orgFile: string, bundle: string, mode: ChildRequest['m
       TOPIC_ARN,
       // Its phase lines time the scan, Security Hub and the rest.
       POWERTOOLS_LOG_LEVEL: 'INFO',
+      ...(opts.tracing && mode === 'handler' ? TRACING_ENV : {}),
       ...scenario.env,
     });
-    const child = await runChild(bundle, { mode, env }, { sourceMaps: scenario.sourceMaps, ...(scenario.heapLimitMB === undefined ? {} : { heapLimitMB: scenario.heapLimitMB }) });
+    const floor = extra.floor ? { floor: { ...extra.floor, maxSockets: inFlightCap(scenario.concurrency, scenario.accountConcurrency) } } : {};
+    const child = await runChild(bundle, { mode, env, ...floor }, { sourceMaps: scenario.sourceMaps, ...(scenario.heapLimitMB === undefined ? {} : { heapLimitMB: scenario.heapLimitMB }) });
     return { child, calls: await sim.calls(), simCpuSeconds: await sim.cpuSeconds(), loadAverage };
   } finally {
     await sim.stop();
@@ -167,9 +186,17 @@ try {
     const scenarios: [ChildRequest['mode'], Scenario][] = opts.concurrency.flatMap((concurrency) =>
       opts.retryMode.map((retryMode): [ChildRequest['mode'], Scenario] => ['handler', { ...base, accounts, concurrency, retryMode }]),
     );
-    if (index === 0 && opts.naive) scenarios.push(['naive', { ...base, accounts, concurrency: 1, retryMode: 'standard' }]);
+    // The naive scan is sequential: only at its own small size.
+    if (index === 0 && opts.naive && accounts <= 10) scenarios.push(['naive', { ...base, accounts, concurrency: 1, retryMode: 'standard' }]);
     for (const [mode, scenario] of scenarios) {
-      print(measure({ scenario, shape, cpuMsPerCall }, await runAgainst(orgFile, bundle, mode, scenario)));
+      const record = await runAgainst(orgFile, bundle, mode, scenario);
+      let measurement = measure({ scenario, shape, cpuMsPerCall }, record);
+      if (mode === 'handler' && opts.floor) {
+        const floorRequest = { calls: [...record.calls], orgFile, concurrency: scenario.concurrency, accountConcurrency: scenario.accountConcurrency, maxSockets: 0, roleName: 'EksFleetAuditRole', topicArn: TOPIC_ARN, bucket: DEMO_BUCKET };
+        const floor = await runAgainst(orgFile, bundle, 'floor', scenario, { floor: floorRequest });
+        measurement = withSdkFloor(measurement, floor.child.result);
+      }
+      print(measurement);
     }
   }
 } finally {

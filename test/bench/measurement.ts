@@ -48,6 +48,24 @@ export interface Measurement {
    * this machine). A single Node.js process cannot finish sooner, whatever the latency.
    */
   cpuFloor?: { seconds: number; cpuMsPerCall: number };
+  /** The same calls through the same SDK clients and concurrency, nothing else (bench/floor.ts). */
+  sdkFloor?: { wallSeconds: number; cpuSeconds: number; calls: number };
+  /** Measured wall ÷ the SDK floor's: the yardstick the product's own code answers for. */
+  ratioToSdkFloor?: number;
+  /** Measured CPU ÷ the SDK floor's. */
+  cpuRatioToSdkFloor?: number;
+}
+
+/** The measurement with the bare-SDK floor of the same calls beside it. */
+export function withSdkFloor(m: Measurement, floor: ChildResult): Measurement {
+  const wallSeconds = round(floor.wallMs / 1000);
+  const cpuSeconds = round(floor.cpuMs / 1000);
+  return {
+    ...m,
+    sdkFloor: { wallSeconds, cpuSeconds, calls: floor.floor?.calls ?? 0 },
+    ratioToSdkFloor: round(m.wallSeconds / Math.max(0.01, wallSeconds)),
+    cpuRatioToSdkFloor: round(m.cpuSeconds / Math.max(0.01, cpuSeconds)),
+  };
 }
 
 /** The requests the product can have in flight: its shared HTTP agent's maxSockets, sized as lib/wiring.ts sizes it. */

@@ -120,7 +120,9 @@ export async function runChild(
     ...(options.heapLimitMB === undefined ? [] : [`--max-old-space-size=${options.heapLimitMB}`]),
   ];
   // The bundle is not next to rules/: the loader's own override points it there.
-  const child = node([...flags, bundle, JSON.stringify(request)], { ...process.env, FLEET_AUDIT_RULES_DIR: join(ROOT, 'rules') });
+  // The run's environment is the process's from the start, as Lambda's is: what modules read when
+  // they load (tracing, the SDK's settings) sees it.
+  const child = node([...flags, bundle, JSON.stringify(request)], { ...process.env, ...request.env, FLEET_AUDIT_RULES_DIR: join(ROOT, 'rules') });
   const output = collect(child);
   const [code] = (await once(child, 'exit')) as [number | null];
   const lines = output.out().split('\n');

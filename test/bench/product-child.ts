@@ -46,10 +46,11 @@ function sampleHeap(): { stop(): number } {
 async function main(request: ChildRequest): Promise<ChildResult> {
   const { env } = request;
   const scheduled = JSON.parse(await readFile('events/scheduled.json', 'utf8')) as unknown;
-  const [{ buildHandler }, { naiveScan }, { calibrate }] = await Promise.all([
+  const [{ buildHandler }, { naiveScan }, { calibrate }, { floorRun }] = await Promise.all([
     import('../../functions/audit.js'),
     import('./naive.js'),
     import('./calibrate.js'),
+    import('./floor.js'),
   ]);
   const rssBaselineMB = peakRssMB();
   const heap = sampleHeap();
@@ -61,6 +62,9 @@ async function main(request: ChildRequest): Promise<ChildResult> {
     // Built inside the environment, as Lambda builds it: Powertools reads its settings at construction.
     await withEnv(env, () => buildHandler({ onOutcome: (o) => (outcome = o) })(scheduled, lambdaContext()));
     if (!outcome) throw new Error('the handler finished without an outcome');
+  } else if (request.mode === 'floor') {
+    if (!request.floor) throw new Error('a floor run needs the calls to replay');
+    result.floor = await withEnv(env, () => floorRun(request.floor!));
   } else if (request.mode === 'calibrate') {
     result.calibrate = await withEnv(env, () => calibrate());
   } else {

@@ -1,14 +1,17 @@
 /** What the benchmark and its measured child process (product-child.ts) say to each other. */
 import type { RunOutcome } from '../../lib/run.js';
+import type { FloorRequest } from './floor.js';
 
 /** The child's stdout line that carries its result (the other lines are the handler's logs). */
 export const RESULT_MARKER = 'BENCH_RESULT ';
 
 export interface ChildRequest {
   /** `calibrate`: CPU per SDK call on one warm client, the floor under any run's CPU. */
-  mode: 'handler' | 'naive' | 'calibrate';
+  mode: 'handler' | 'naive' | 'calibrate' | 'floor';
   /** The handler's environment: simulatorEnv with the scenario's settings. */
   env: Record<string, string>;
+  /** For `floor`: the calls to replay (bench/floor.ts). */
+  floor?: FloorRequest;
 }
 
 export interface HandlerRun {
@@ -36,4 +39,5 @@ export interface ChildResult {
   handler?: HandlerRun;
   naive?: { accounts: number; clusters: number; errors: Record<string, number> };
   calibrate?: { calls: number; cpuMsPerCall: number };
+  floor?: { calls: number };
 }

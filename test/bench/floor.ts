@@ -1,0 +1,154 @@
+/**
+ * The bare-SDK floor: the same AWS calls the product made in a run (operation by operation,
+ * account by account, region by region, as the simulator counted them), through the same SDK
+ * clients, one shared HTTP handler sized as the product's, and the same concurrency — and nothing
+ * else: no rules, no facts, no report. What the product costs beyond it is its own.
+ *
+ * Inputs are the smallest well-formed requests (the clusters' real names, one finding per
+ * BatchImportFindings): the floor is a little lighter than the product's calls, never heavier.
+ * The Kubernetes API reads of self-managed clusters are not SDK calls and are left out.
+ */
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { readFile } from 'node:fs/promises';
+import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
+import { DescribeAddonCommand, DescribeAddonVersionsCommand, DescribeClusterCommand, EKSClient, ListClustersCommand, ListPodIdentityAssociationsCommand } from '@aws-sdk/client-eks';
+import { DescribeOrganizationCommand, ListAccountsCommand, ListParentsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { BatchImportFindingsCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import pLimit from 'p-limit';
+import type { SimOrg } from '../sim/schema.js';
+import type { CallCount } from '../sim/server.js';
+
+export interface FloorRequest {
+  /** What the simulator counted during the product's run. */
+  calls: CallCount[];
+  orgFile: string;
+  concurrency: number;
+  accountConcurrency: number;
+  maxSockets: number;
+  roleName: string;
+  topicArn: string;
+  bucket: string;
+}
+
+type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+/** Replays the calls; resolves with how many were sent (failures included, as the product's were). */
+export async function floorRun(request: FloorRequest): Promise<{ calls: number }> {
+  const org = JSON.parse(await readFile(request.orgFile, 'utf8')) as SimOrg;
+  const agent = { keepAlive: true, maxSockets: request.maxSockets };
+  const requestHandler = new NodeHttpHandler({ httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent) });
+  const region0 = process.env.AWS_REGION ?? 'us-east-1';
+  const base = { requestHandler, maxAttempts: 1 };
+  const sts = new STSClient({ ...base, region: region0, useGlobalEndpoint: false });
+  const clustersOf = (accountId: string, region: string) => org.accounts.find((a) => a.id === accountId)?.regions[region]?.clusters ?? [];
+  let sent = 0;
+  const call = async (send: () => Promise<unknown>) => {
+    sent += 1;
+    await send().catch(() => undefined);
+  };
+
+  const byAccount = new Map<string, CallCount[]>();
+  for (const c of request.calls) if (c.service !== 'kubernetes') byAccount.set(c.accountId, [...(byAccount.get(c.accountId) ?? []), c]);
+  const limitAccounts = pLimit(request.concurrency);
+
+  await Promise.all(
+    [...byAccount].map(([accountId, calls]) =>
+      limitAccounts(async () => {
+        let credentials: Credentials | undefined;
+        if (accountId !== org.managementAccountId) {
+          sent += 1;
+          const out = await sts.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/${request.roleName}`, RoleSessionName: 'floor' })).catch(() => undefined);
+          const c = out?.Credentials;
+          if (c?.AccessKeyId && c.SecretAccessKey) credentials = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}) };
+        }
+        const limit = pLimit(request.accountConcurrency);
+        const config = (region: string) => ({ ...base, region, ...(credentials ? { credentials } : {}) });
+        const clients = new Map<string, unknown>();
+        const client = <T>(key: string, make: () => T): T => (clients.get(key) as T | undefined) ?? (clients.set(key, make()), clients.get(key) as T);
+        const jobs: Promise<void>[] = [];
+        for (const c of calls) {
+          if (c.operation === 'AssumeRole') continue;
+          const clusters = clustersOf(accountId, c.region);
+          for (let i = 0; i < c.count; i++) {
+            const cluster = clusters[i % Math.max(1, clusters.length)]?.name ?? 'none';
+            const version = clusters[i % Math.max(1, clusters.length)]?.version ?? '1.30';
+            const send = sender(c, { cluster, version, accountId, request, config, client });
+            if (send) jobs.push(limit(() => call(send)));
+          }
+        }
+        await Promise.all(jobs);
+      }),
+    ),
+  );
+  requestHandler.destroy();
+  return { calls: sent };
+}
+
+type Config = (region: string) => Record<string, unknown>;
+
+function sender(
+  c: CallCount,
+  ctx: { cluster: string; version: string; accountId: string; request: FloorRequest; config: Config; client: <T>(key: string, make: () => T) => T },
+): (() => Promise<unknown>) | undefined {
+  const { cluster, version, accountId, request, config, client } = ctx;
+  const eks = () => ctx.client(`eks|${c.region}`, () => new EKSClient(config(c.region)));
+  const hub = () => client(`securityhub|${c.region}`, () => new SecurityHubClient(config(c.region)));
+  const s3 = () => client(`s3|${c.region}`, () => new S3Client({ ...config(c.region), forcePathStyle: true }));
+  switch (`${c.service}:${c.operation}`) {
+    case 'organizations:ListAccounts':
+      return () => client('org', () => new OrganizationsClient(config(c.region))).send(new ListAccountsCommand({}));
+    case 'organizations:DescribeOrganization':
+      return () => client('org', () => new OrganizationsClient(config(c.region))).send(new DescribeOrganizationCommand({}));
+    case 'organizations:ListParents':
+      return () => client('org', () => new OrganizationsClient(config(c.region))).send(new ListParentsCommand({ ChildId: accountId }));
+    case 'account:ListRegions':
+      return () => client('account', () => new AccountClient(config(c.region))).send(new ListRegionsCommand({ RegionOptStatusContains: ['ENABLED', 'ENABLED_BY_DEFAULT'] }));
+    case 'eks:ListClusters':
+      return () => eks().send(new ListClustersCommand({}));
+    case 'eks:DescribeCluster':
+      return () => eks().send(new DescribeClusterCommand({ name: cluster }));
+    case 'eks:DescribeAddon':
+      return () => eks().send(new DescribeAddonCommand({ clusterName: cluster, addonName: 'vpc-cni' }));
+    case 'eks:ListPodIdentityAssociations':
+      return () => eks().send(new ListPodIdentityAssociationsCommand({ clusterName: cluster, namespace: 'kube-system', serviceAccount: 'aws-node' }));
+    case 'eks:DescribeAddonVersions':
+      return () => eks().send(new DescribeAddonVersionsCommand({ addonName: 'vpc-cni', kubernetesVersion: version }));
+    case 'securityhub:GetFindings':
+      return () => hub().send(new GetFindingsCommand({ Filters: { AwsAccountId: [{ Value: accountId, Comparison: 'EQUALS' }] }, MaxResults: 100 }));
+    case 'securityhub:BatchImportFindings':
+      return () => hub().send(new BatchImportFindingsCommand({ Findings: [tinyFinding(accountId, c.region, cluster)] }));
+    case 'sns:Publish':
+      return () => client('sns', () => new SNSClient(config(c.region))).send(new PublishCommand({ TopicArn: request.topicArn, Message: 'floor' }));
+    case 's3:GetObject':
+      return () => s3().send(new GetObjectCommand({ Bucket: request.bucket, Key: 'fleet-audit/latest.json' }));
+    case 's3:PutObject':
+      return () => s3().send(new PutObjectCommand({ Bucket: request.bucket, Key: `floor/${Math.random()}`, Body: '{}' }));
+    case 's3:ListObjectsV2':
+      return () => s3().send(new ListObjectsV2Command({ Bucket: request.bucket, Prefix: 'fleet-audit/runs/' }));
+    default:
+      return undefined;
+  }
+}
+
+function tinyFinding(accountId: string, region: string, cluster: string) {
+  const now = new Date().toISOString();
+  return {
+    SchemaVersion: '2018-10-08',
+    Id: `floor/${accountId}/${region}/${cluster}`,
+    ProductArn: `arn:aws:securityhub:${region}:${accountId}:product/${accountId}/default`,
+    GeneratorId: 'eks-fleet-auditor/floor',
+    AwsAccountId: accountId,
+    Types: ['Software and Configuration Checks/Vulnerabilities'],
+    CreatedAt: now,
+    UpdatedAt: now,
+    Severity: { Label: 'LOW' as const },
+    Title: 'floor',
+    Description: 'floor',
+    Resources: [{ Type: 'AwsEksCluster', Id: `arn:aws:eks:${region}:${accountId}:cluster/${cluster}` }],
+  };
+}
