@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { deadlineSignal } from './collect/deadline.js';
-import { scanSelection, selectForScan, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
+import { scanSelection, selectForScan, type AccountPart, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './collect/ports.js';
 import { carriedOf, computeDelta, knownFindings, resolvedOf, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
 import type { HistoryError, HistoryStore, SavedReport } from './deliver/history/store.js';
@@ -151,79 +151,6 @@ export function inventoryOf(clusters: readonly ClusterFacts[]): ClusterFacts[] {
 
 const scopeKey = (s: { accountId: string; region: string }) => `${s.accountId}/${s.region}`;
 
-interface SyncOutcome {
-  results: SyncResult[];
-  scopes: number;
-  errors: ScanError[];
-  /** Scopes not brought up to date (a failure, a refused finding, the deadline): read again next run. */
-  pending: string[];
-}
-
-/**
- * Security Hub, one account × region at a time with that account's own session: current findings
- * are imported; each finding of ours not observed is archived only when the run re-read its facts
- * with its rule (RecheckIndex). Account × regions whose clusters could not be listed are left alone.
- */
-async function syncSecurityHub(
-  sink: FindingsSink,
-  scan: ScanResult,
-  active: readonly Finding[],
-  index: RecheckIndex,
-  now: string,
-  concurrency: number,
-  deliverBy?: number,
-  knownScopes?: ReadonlySet<string>,
-): Promise<SyncOutcome> {
-  const byScope = new Map<string, Finding[]>();
-  for (const scope of scan.checks.scopes) {
-    const key = scopeKey(scope);
-    if (scope.failed === undefined && (knownScopes === undefined || knownScopes.has(key))) byScope.set(key, []);
-  }
-  for (const finding of active) {
-    const key = scopeKey(finding);
-    byScope.set(key, [...(byScope.get(key) ?? []), finding]);
-  }
-  const details = new Map(scan.clusters.map((c) => [c.clusterArn, { clusterStatus: c.clusterStatus, clusterTags: c.tags }]));
-  const limit = pLimit(concurrency);
-  const outcome: SyncOutcome = { results: [], scopes: byScope.size, errors: [], pending: [] };
-  const signal = deadlineSignal(deliverBy);
-  const late: string[] = [];
-  await Promise.all(
-    [...byScope].map(([key, findings]) =>
-      limit(async () => {
-        const [accountId, region] = key.split('/') as [string, string];
-        const session: AccountSession | undefined = scan.sessions.get(accountId);
-        if (!session) return;
-        if (signal?.aborted) {
-          late.push(key);
-          return;
-        }
-        const result = await syncScope(sink, { accountId, region, session, fate: (f) => index.fateOf(f) }, findings, {
-          now,
-          productVersion: TOOL.version,
-          clusterDetails: (arn) => details.get(arn),
-          ...(signal ? { signal } : {}),
-        }).catch((error: unknown) => {
-          outcome.errors.push(errorOf('deliver-securityhub', error, { accountId, region }));
-          return undefined;
-        });
-        if (result) outcome.results.push(result);
-        if (!result || result.errors.length > 0 || result.failed.length > 0) outcome.pending.push(key);
-      }),
-    ),
-  );
-  outcome.pending.push(...late);
-  if (late.length > 0) {
-    outcome.errors.push({
-      accountId: '-',
-      stage: 'deliver-securityhub',
-      code: 'DeadlineReached',
-      message: `${late.length} account-region(s) not synced before the Lambda had to deliver the rest (${late.slice(0, 10).join(', ')}${late.length > 10 ? ', …' : ''}): their findings stay as they were until the next night`,
-    });
-  }
-  return outcome;
-}
-
 /** One sync; refused findings are not only counted: the result names each, in its account and region. */
 async function syncScope(
   sink: FindingsSink,
@@ -282,54 +209,194 @@ export interface AuditedBatch {
   securityHub: DeliverySummary['securityHub'];
 }
 
-/** Evaluate → suppress → Security Hub, for the accounts of one scan (the sessions are the scan's). */
-export async function auditScan(
-  scan: ScanResult,
-  options: Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease' | 'deliverBy' | 'runErrors' | 'knownScopes' | 'onPhase'>,
-  ports: AuditPorts,
-): Promise<AuditedBatch> {
-  const clock = options.now ?? (() => new Date());
-  const evaluated = evaluateFleet(ports.rules, scan.clusters);
-  const recheck = recheckOf(scan.checks, { rules: ports.rules, skipped: evaluated.skipped }, options.scan);
-  const now = clock().toISOString();
+type PipelineOptions = Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease' | 'deliverBy' | 'runErrors' | 'knownScopes' | 'onPhase'>;
+
+/** One account judged: what evaluate and the suppressions made of its clusters. */
+interface Judged {
+  accountId: string;
+  findings: Finding[];
+  plans: ClusterPlan[];
+  suppressed: SuppressedFinding[];
+  expired: ExpiredSuppression[];
+  unused: UnusedSuppression[];
+  errors: ScanError[];
+  skipped: Recheck['skipped'];
+}
+
+/** Evaluate → suppress → plan, for the clusters of one account (pure, but for the clock's `now`). */
+function judge(ports: Pick<AuditPorts, 'rules' | 'suppressions'>, accountId: string, clusters: readonly ClusterFacts[], now: string): Judged {
+  const evaluated = evaluateFleet(ports.rules, clusters);
   const outcome: SuppressionOutcome = applySuppressions(evaluated.findings, [...(ports.suppressions ?? [])], now);
-  // A suppressed finding's fix leaves its cluster's plan.
-  const planned = outcome.suppressed.length > 0 ? planFleet(ports.rules, scan.clusters, outcome.active) : evaluated;
-  // Nothing suppressed: the findings stay as the suppressions left them (an expired one is marked).
-  if (outcome.suppressed.length > 0) outcome.active = planned.findings;
-  const errors: ScanError[] = [...scan.errors, ...evaluated.errors, ...planned.errors.filter((e) => !evaluated.errors.includes(e))];
-  const notes: CoverageNote[] = [...scan.coverage.notes];
-  const archived: ArchivedFinding[] = [];
-  const securityHubPending: string[] = [];
-  let securityHub: DeliverySummary['securityHub'] = options.dryRun ? 'dry-run' : 'disabled';
-  if (!options.dryRun && ports.findings && (await leaseHeld(options.lease, errors))) {
-    options.onPhase?.({ phase: 'security-hub' });
-    const synced = await syncSecurityHub(ports.findings, scan, outcome.active, new RecheckIndex(recheck), now, options.deliveryConcurrency ?? DELIVERY_CONCURRENCY, options.deliverBy, options.knownScopes);
-    for (const r of synced.results) {
-      notes.push(...r.notes);
-      errors.push(...r.errors);
-      archived.push(...r.archivedFindings);
-    }
-    errors.push(...synced.errors);
-    securityHubPending.push(...synced.pending);
-    securityHub = summarize(synced.results, synced.scopes);
-    ports.logger?.info('security hub synced', { ...securityHub });
-  }
-  const { sessions: _sessions, ...plain } = scan;
+  // A suppressed finding's fix leaves its cluster's plan; with nothing suppressed, the findings
+  // stay as the suppressions left them (an expired one is marked).
+  const planned = outcome.suppressed.length > 0 ? planFleet(ports.rules, clusters, outcome.active) : evaluated;
   return {
-    scan: plain,
-    findings: outcome.active,
+    accountId,
+    findings: outcome.suppressed.length > 0 ? planned.findings : outcome.active,
     plans: planned.plans,
     suppressed: outcome.suppressed,
     expired: outcome.expired,
-    unusedSuppressions: outcome.unused,
-    errors,
-    notes,
-    recheck,
-    archived,
-    ...(securityHubPending.length ? { securityHubPending: securityHubPending.sort() } : {}),
-    securityHub,
+    unused: outcome.unused,
+    errors: [...evaluated.errors, ...planned.errors.filter((e) => !evaluated.errors.includes(e))],
+    skipped: evaluated.skipped,
   };
+}
+
+/**
+ * The run as a pipeline: each account is judged as soon as its scan ends, and its Security Hub
+ * scopes are brought up to date while the other accounts are still scanned (the quota is per
+ * account and region, so they do not compete). Each finding of ours not observed is archived only
+ * when the run re-read its facts with its rule (RecheckIndex of that account).
+ */
+export class AuditPipeline {
+  private readonly judged: Judged[] = [];
+  private readonly syncs: Promise<void>[] = [];
+  private readonly results: SyncResult[] = [];
+  private readonly errors: ScanError[] = [];
+  private readonly pending: string[] = [];
+  private readonly late: string[] = [];
+  private readonly limit;
+  private readonly now: string;
+  private readonly signal: AbortSignal | undefined;
+  private scopes = 0;
+
+  private constructor(
+    private readonly ports: AuditPorts,
+    private readonly options: PipelineOptions,
+    private readonly syncing: boolean,
+    leaseErrors: ScanError[],
+  ) {
+    this.limit = pLimit(options.deliveryConcurrency ?? DELIVERY_CONCURRENCY);
+    this.now = (options.now ?? (() => new Date()))().toISOString();
+    this.signal = deadlineSignal(options.deliverBy);
+    this.errors.push(...leaseErrors);
+  }
+
+  /** Security Hub is synced only by a delivering run that holds its lease (checked once here). */
+  static async start(ports: AuditPorts, options: PipelineOptions): Promise<AuditPipeline> {
+    const leaseErrors: ScanError[] = [];
+    const syncing = !options.dryRun && ports.findings !== undefined && (await leaseHeld(options.lease, leaseErrors));
+    return new AuditPipeline(ports, options, syncing, leaseErrors);
+  }
+
+  /** As an account's scan ends: judge it, and start syncing its scopes. */
+  account(part: AccountPart): void {
+    const judged = judge(this.ports, part.accountId, part.clusters, this.now);
+    this.judged.push(judged);
+    if (!this.syncing || !this.ports.findings || !part.session) return;
+    const sink = this.ports.findings;
+    const session = part.session;
+    const index = new RecheckIndex(recheckOf(part.checks, { rules: this.ports.rules, skipped: judged.skipped }, this.options.scan));
+    const known = this.options.knownScopes;
+    const byScope = new Map<string, Finding[]>();
+    for (const scope of part.checks.scopes) {
+      const key = scopeKey(scope);
+      if (scope.failed === undefined && (known === undefined || known.has(key))) byScope.set(key, []);
+    }
+    for (const finding of judged.findings) byScope.set(scopeKey(finding), [...(byScope.get(scopeKey(finding)) ?? []), finding]);
+    const details = new Map(part.clusters.map((c) => [c.clusterArn, { clusterStatus: c.clusterStatus, clusterTags: c.tags }]));
+    for (const [key, findings] of byScope) {
+      this.scopes += 1;
+      this.syncs.push(
+        this.limit(async () => {
+          const [accountId, region] = key.split('/') as [string, string];
+          if (this.signal?.aborted) {
+            this.late.push(key);
+            return;
+          }
+          if (this.options.lease?.lost) {
+            this.pending.push(key);
+            await leaseHeld(this.options.lease, this.errors);
+            return;
+          }
+          const result = await syncScope(sink, { accountId, region, session, fate: (f) => index.fateOf(f) }, findings, {
+            now: this.now,
+            productVersion: TOOL.version,
+            clusterDetails: (arn) => details.get(arn),
+            ...(this.signal ? { signal: this.signal } : {}),
+          }).catch((error: unknown) => {
+            this.errors.push(errorOf('deliver-securityhub', error, { accountId, region }));
+            return undefined;
+          });
+          if (result) this.results.push(result);
+          if (!result || result.errors.length > 0 || result.failed.length > 0) this.pending.push(key);
+        }),
+      );
+    }
+  }
+
+  /** Once the scan is over: the syncs still going are awaited, and the accounts put together. */
+  async finish(scan: ScanResult): Promise<AuditedBatch> {
+    if (this.syncing) this.options.onPhase?.({ phase: 'security-hub' });
+    await Promise.all(this.syncs);
+    // Accounts end in any order: the report lists them in the scan's (account id) order.
+    const judged = [...this.judged].sort((a, b) => a.accountId.localeCompare(b.accountId));
+    const errors: ScanError[] = [...(this.options.runErrors ?? []), ...scan.errors, ...judged.flatMap((j) => j.errors)];
+    const notes: CoverageNote[] = [...scan.coverage.notes];
+    const archived: ArchivedFinding[] = [];
+    let securityHub: DeliverySummary['securityHub'] = this.options.dryRun ? 'dry-run' : 'disabled';
+    errors.push(...this.errors.filter((e) => e.stage === 'lease'));
+    if (this.syncing) {
+      for (const r of this.results) {
+        notes.push(...r.notes);
+        errors.push(...r.errors);
+        archived.push(...r.archivedFindings);
+      }
+      errors.push(...this.errors.filter((e) => e.stage !== 'lease'));
+      if (this.late.length > 0) {
+        errors.push({
+          accountId: '-',
+          stage: 'deliver-securityhub',
+          code: 'DeadlineReached',
+          message: `${this.late.length} account-region(s) not synced before the Lambda had to deliver the rest (${this.late.slice(0, 10).join(', ')}${this.late.length > 10 ? ', …' : ''}): their findings stay as they were until the next night`,
+        });
+      }
+      securityHub = summarize(this.results, this.scopes);
+      this.ports.logger?.info('security hub synced', { ...securityHub });
+    }
+    const pending = [...this.pending, ...this.late].sort();
+    const recheck = recheckOf(scan.checks, { rules: this.ports.rules, skipped: judged.flatMap((j) => j.skipped) }, this.options.scan);
+    const { sessions: _sessions, ...plain } = scan;
+    return {
+      scan: plain,
+      findings: judged.flatMap((j) => j.findings),
+      plans: judged.flatMap((j) => j.plans),
+      suppressed: judged.flatMap((j) => j.suppressed),
+      expired: judged.flatMap((j) => j.expired),
+      // With no account judged, every suppression went unused.
+      unusedSuppressions: judged.length ? unusedByAll(judged.map((j) => j.unused)) : applySuppressions([], [...(this.ports.suppressions ?? [])], this.now).unused,
+      errors,
+      notes,
+      recheck,
+      archived,
+      ...(pending.length ? { securityHubPending: pending } : {}),
+      securityHub,
+    };
+  }
+}
+
+/** Suppressions unused by every account judged. */
+function unusedByAll(lists: readonly UnusedSuppression[][]): UnusedSuppression[] {
+  const key = (u: UnusedSuppression) => JSON.stringify(u);
+  return lists.slice(1).reduce((kept, list) => {
+    const keys = new Set(list.map(key));
+    return kept.filter((u) => keys.has(key(u)));
+  }, lists[0] ?? []);
+}
+
+/** Evaluate → suppress → Security Hub, for the accounts of one scan already over (the sessions are the scan's). */
+export async function auditScan(scan: ScanResult, options: PipelineOptions, ports: AuditPorts): Promise<AuditedBatch> {
+  const pipeline = await AuditPipeline.start(ports, options);
+  for (const account of [...new Set([...scan.accounts.map((a) => a.id), ...scan.clusters.map((c) => c.accountId)])]) {
+    const session = scan.sessions.get(account);
+    pipeline.account({
+      accountId: account,
+      clusters: scan.clusters.filter((c) => c.accountId === account),
+      checks: { accounts: scan.checks.accounts.filter((a) => a.accountId === account), scopes: scan.checks.scopes.filter((sc) => sc.accountId === account) },
+      ...(session ? { session } : {}),
+    });
+  }
+  return pipeline.finish(scan);
 }
 
 /** Whether the run may still deliver; a lost lease is recorded once as the run's error. */
@@ -682,9 +749,10 @@ export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<
   const selected = options.selected ?? (await selectForScan(options.scan, ports.collect));
   // What Security Hub may hold of ours comes from the last run Security Hub saw (the latest report).
   const knownScopes = options.knownScopes ?? (ports.findings && !options.dryRun ? await knownScopesIn(ports.history) : undefined);
-  const scan = await scanSelection(selected.selection, selected.managementId, options.scan, ports.collect, now);
+  const pipeline = await AuditPipeline.start(ports, { ...options, ...(knownScopes ? { knownScopes } : {}) });
+  const scan = await scanSelection(selected.selection, selected.managementId, { ...options.scan, onAccountScanned: (part) => pipeline.account(part) }, ports.collect, now);
   ports.logger?.info('scan finished', { coverage: { ...scan.coverage, notes: scan.coverage.notes.length }, errors: scan.errors.length });
-  const batch = await auditScan(scan, { ...options, ...(knownScopes ? { knownScopes } : {}) }, ports);
+  const batch = await pipeline.finish(scan);
   return concludeRun(batch, { runId, startedAt }, { ...options, departedSession: departedSessions(ports.collect, options.scan, selected.managementId) }, ports);
 }
 

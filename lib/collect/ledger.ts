@@ -17,6 +17,23 @@ export class ScanLedger {
   readonly scopes: ScopeCheck[] = [];
   readonly sessions = new Map<string, AccountSession>();
   private readonly notEnabled = new Map<string, string[]>();
+  /** What each account's scan yielded, for whoever delivers an account as soon as it is scanned. */
+  private readonly byAccount = new Map<string, { clusters: ClusterFacts[]; scopes: ScopeCheck[]; accounts: AccountCheck[] }>();
+
+  private partOf(accountId: string) {
+    let part = this.byAccount.get(accountId);
+    if (!part) {
+      part = { clusters: [], scopes: [], accounts: [] };
+      this.byAccount.set(accountId, part);
+    }
+    return part;
+  }
+
+  /** One account's clusters and checks, as scanned so far (complete once its scan has ended). */
+  accountPart(accountId: string): { clusters: ClusterFacts[]; checks: { accounts: AccountCheck[]; scopes: ScopeCheck[] } } {
+    const part = this.partOf(accountId);
+    return { clusters: part.clusters, checks: { accounts: part.accounts, scopes: part.scopes } };
+  }
   private readonly noteKeys = new Set<string>();
   readonly counts = {
     accounts: { listed: 0, excluded: 0, scanned: 0, failed: 0, notReached: 0 },
@@ -30,18 +47,21 @@ export class ScanLedger {
     const notEnabled: string[] = [];
     this.notEnabled.set(session.accountId, notEnabled);
     this.accounts.push({ accountId: session.accountId, status: 'scanned', notEnabled });
+    this.partOf(session.accountId).accounts.push(this.accounts[this.accounts.length - 1]!);
   }
 
   accountFailed(error: ScanError): void {
     this.counts.accounts.failed++;
     this.errors.push(error);
     this.accounts.push({ accountId: error.accountId, status: 'failed', reason: `${error.stage} failed (${error.code})` });
+    this.partOf(error.accountId).accounts.push(this.accounts[this.accounts.length - 1]!);
   }
 
   accountNotReached(accountId: string): void {
     this.counts.accounts.notReached++;
     this.note({ accountId, kind: 'not-reached', message: 'the run deadline passed before this account was started' });
     this.accounts.push({ accountId, status: 'failed', reason: 'the run deadline passed before this account was started' });
+    this.partOf(accountId).accounts.push(this.accounts[this.accounts.length - 1]!);
   }
 
   regionScanned(): void {
@@ -58,11 +78,13 @@ export class ScanLedger {
     this.counts.regions.failed++;
     this.errors.push(error);
     this.scopes.push({ accountId: error.accountId, region: error.region ?? '', failed: `${error.stage} failed (${error.code})`, clusters: [] });
+    this.partOf(error.accountId).scopes.push(this.scopes[this.scopes.length - 1]!);
   }
 
   /** ListClusters completed in the account × region: the clusters it returned, each read or not. */
   regionListed(accountId: string, region: string, clusters: ClusterCheck[]): void {
     this.scopes.push({ accountId, region, clusters });
+    this.partOf(accountId).scopes.push(this.scopes[this.scopes.length - 1]!);
     if (clusters.every((c) => c.failed === undefined)) this.completedScopes.push({ accountId, region });
   }
 
@@ -71,6 +93,7 @@ export class ScanLedger {
     if (facts.cni.managed) this.counts.clusters.managedAddon++;
     else this.counts.clusters.selfManaged++;
     this.clusters.push(facts);
+    this.partOf(facts.accountId).clusters.push(facts);
   }
 
   clusterFailed(error: ScanError): void {

@@ -25,6 +25,11 @@ export interface ScanOptions {
   deadline?: number; // epoch ms: stop STARTING new accounts after this; the rest = not reached
   readDaemonSet?: DaemonSetReadMode; // when the aws-node DaemonSet is read (default self-managed)
   onProgress?: (p: ScanProgress) => void; // after each account, from the scan's own counts
+  /**
+   * As each account's scan ends: its clusters, its checks and its session, so it can be judged and
+   * delivered while other accounts are still scanned (the run's pipeline).
+   */
+  onAccountScanned?: (part: AccountPart) => void;
 }
 
 /** How far a scan is: accounts finished (scanned, failed or not reached), clusters read, failures recorded. */
@@ -34,6 +39,15 @@ export interface ScanProgress {
   clustersScanned: number;
   /** Error records so far (accounts, regions and clusters that failed). */
   failures: number;
+}
+
+/** One account's scan as it ended (see ScanOptions.onAccountScanned). */
+export interface AccountPart {
+  accountId: string;
+  clusters: ClusterFacts[];
+  checks: { accounts: AccountCheck[]; scopes: ScopeCheck[] };
+  /** Its session, when its role could be assumed. */
+  session?: AccountSession;
 }
 
 export interface ScanResult {
@@ -127,6 +141,8 @@ export async function scanSelection(
           if (options.deadline !== undefined && now() >= options.deadline) ledger.accountNotReached(account.id);
           else if (ports.trace) await ports.trace(`account ${account.id}`, () => scanAccount(account, settingsFor(account), ports, ledger));
           else await scanAccount(account, settingsFor(account), ports, ledger);
+          const session = ledger.sessions.get(account.id);
+          options.onAccountScanned?.({ accountId: account.id, ...ledger.accountPart(account.id), ...(session ? { session } : {}) });
         } finally {
           done++;
           options.onProgress?.({ accountsDone: done, accountsTotal: total, clustersScanned: ledger.counts.clusters.scanned, failures: ledger.errors.length });

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
 import { getS3Text, putS3Text } from '../deliver/s3-object.js';
-import { auditScan, concludeRun, inventoryOf, mergeBatches, type AuditedBatch, type AuditPorts, type RunOptions, type RunOutcome } from '../run.js';
+import { AuditPipeline, concludeRun, inventoryOf, mergeBatches, type AuditedBatch, type AuditPorts, type RunOptions, type RunOutcome } from '../run.js';
 import type { Account, AccountCheck, ScanError } from '../types.js';
 import { partKey, partsPrefix, type AggregateEvent, type DistributedPlan, type WorkerEvent } from './protocol.js';
 
@@ -76,8 +76,10 @@ export async function scanBatch(
   const clock = options.now ?? (() => new Date());
   const selection = { listed: event.Items.length, selected: event.Items, excluded: 0, notSelected: [] };
   const knownScopes = await knownScopesOfPlan(storage, event.BatchInput.runId);
-  const scan = await scanSelection(selection, event.BatchInput.managementId ?? undefined, options.scan, ports.collect, () => clock().getTime());
-  const batch = await auditScan(scan, { ...options, ...(knownScopes ? { knownScopes } : {}) }, ports);
+  // Each account judged and synced as soon as it is scanned, as in one process.
+  const pipeline = await AuditPipeline.start(ports, { ...options, ...(knownScopes ? { knownScopes } : {}) });
+  const scan = await scanSelection(selection, event.BatchInput.managementId ?? undefined, { ...options.scan, onAccountScanned: (part) => pipeline.account(part) }, ports.collect, () => clock().getTime());
+  const batch = await pipeline.finish(scan);
   const key = partKey(storage.prefix, event.BatchInput.runId, event.Items);
   // The part outlives the run for days: raw configuration values (they may hold secrets) stay out, as in the report.
   const part: AuditedBatch = { ...batch, scan: { ...batch.scan, clusters: inventoryOf(batch.scan.clusters) } };

@@ -79,5 +79,5 @@ async function main(request: ChildRequest): Promise<ChildResult> {
   return { ...result, wallMs, cpuMs: (cpu.user + cpu.system) / 1000, ...peaks };
 }
 
-const request = JSON.parse(process.argv[2] ?? '{}') as ChildRequest;
+const request = JSON.parse(await readFile(process.argv[2] ?? '', 'utf8')) as ChildRequest;
 console.log(`${RESULT_MARKER}${JSON.stringify(await main(request))}`);

@@ -484,7 +484,7 @@ describe('functions/audit.ts under faults', () => {
     expect(outcome.delivery.history).toBe('failed');
     expect([emitted.get('SecurityHubFailed'), emitted.get('NotificationFailed'), emitted.get('HistoryFailed')]).toEqual([1, 1, 1]);
     expect(firingAlarms(ALARMS, emitted)).toEqual(['accounts-failed', 'coverage-low', 'history-failed', 'lease-unavailable', 'notification-failed', 'securityhub-failed']);
-    expect(new Set(outcome.report.errors.map((e) => e.stage))).toEqual(new Set(['assume-role', 'deliver-securityhub', 'deliver-sns', 'deliver-history']));
+    expect(new Set(outcome.report.errors.map((e) => e.stage))).toEqual(new Set(['lease', 'assume-role', 'deliver-securityhub', 'deliver-sns', 'deliver-history']));
     // What is delivered: nothing; Security Hub, the topic and the history are as the first night left them
     expect(sim.records.sns).toHaveLength(published);
     expect(hub()).toEqual(before);
