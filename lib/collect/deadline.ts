@@ -29,6 +29,8 @@ export function deadlineSignal(deadline: number | undefined, now: number = Date.
 /** `promise`, or a DeadlineReachedError as soon as the signal fires (the promise is abandoned). */
 export function raceDeadline<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
+  // The abandoned call's own failure (an AbortError from the handler) is not unhandled.
+  promise.catch(() => undefined);
   if (signal.aborted) return Promise.reject(new DeadlineReachedError());
   let cleanup = () => undefined as void;
   const cut = new Promise<never>((_, reject) => {
@@ -36,8 +38,6 @@ export function raceDeadline<T>(promise: Promise<T>, signal: AbortSignal | undef
     signal.addEventListener('abort', abort, { once: true });
     cleanup = () => signal.removeEventListener('abort', abort);
   });
-  // The abandoned call's own failure (an AbortError from the handler) is not unhandled.
-  promise.catch(() => undefined);
   return Promise.race([promise, cut]).finally(cleanup);
 }
 

@@ -14,6 +14,9 @@ async function run(...args: string[]) {
   return { code, out, err };
 }
 
+/** A rules directory that exists nowhere (a fixed path like /nonexistent may exist on a shared machine). */
+const MISSING_RULES = join(tmpdir(), `missing-rules-${process.pid}-${Date.now()}`);
+
 const ruleIds = (out: string) => (JSON.parse(out) as { findings: { ruleId: string }[] }).findings.map((f) => f.ruleId);
 
 describe('check', () => {
@@ -54,7 +57,7 @@ describe('check', () => {
     [['check', '--version', 'v1.9.3', '--managed', 'maybe'], /--managed must be one of true, false/],
     [['check', '--version', 'v1.9.3', '--fail-on', 'urgent'], /Allowed choices are critical, high/],
     [['check', '--version', 'v1.9.3', '--catalog', 'x.json'], /--catalog needs --k8s/],
-    [['check', '--version', 'v1.9.3', '--rules', '/nonexistent'], /\/nonexistent: cannot read the rules directory/],
+    [['check', '--version', 'v1.9.3', '--rules', MISSING_RULES], /missing-rules-\d+-\d+: cannot read the rules directory/],
     [['check'], /required option '--version <version>' not specified/],
   ])('exits 2 with a clear message on bad input: %j', async (args, message) => {
     // Act

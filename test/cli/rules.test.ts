@@ -94,9 +94,10 @@ describe('rules', () => {
   });
 
   it('exits 2 for a directory that cannot be read', async () => {
-    const { code, err } = await run('rules', 'validate', '/nonexistent/rules');
+    const missing = join(tmpdir(), `missing-rules-${process.pid}`, 'rules');
+    const { code, err } = await run('rules', 'validate', missing);
     expect(code).toBe(2);
-    expect(err).toContain('/nonexistent/rules: cannot read the rules directory');
+    expect(err).toContain(`${missing}: cannot read the rules directory`);
   });
 
   it('exits 2 for a directory with no rule file in it, rather than calling it valid', async () => {

@@ -146,11 +146,13 @@ describe('audit handler against the simulator', () => {
   });
 
   it('stops starting accounts at the deadline and reports the rest as not reached', async () => {
-    // Prepare: every call is slow; the Lambda has 61.5 s left and a 60 s margin
-    sim.setFaults({ latencyMs: 150 });
+    // Prepare: every EKS call takes 2 s, one account at a time; the Lambda has 66 s left and a 60 s
+    // margin, so the listing (fast, even on a loaded machine) ends long before the deadline and the
+    // scan of the 9 accounts cannot
+    sim.setFaults({ rules: [{ service: 'eks', latencyMs: 2_000 }] });
 
     // Act
-    const { outcome } = await audit({ AUDIT_CONCURRENCY: '1' }, SCHEDULED, 61_500);
+    const { outcome } = await audit({ AUDIT_CONCURRENCY: '1' }, SCHEDULED, 66_000);
 
     // Assess
     const { accounts } = outcome.report.coverage;

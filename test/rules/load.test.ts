@@ -134,6 +134,6 @@ describe('load', () => {
   });
 
   it('names a rules directory that cannot be read', async () => {
-    await expect(loadRules(['/nonexistent/rules'])).rejects.toThrow(/\/nonexistent\/rules: cannot read the rules directory/);
+    await expect(loadRules([join(tmpdir(), `missing-rules-${process.pid}`, 'rules')])).rejects.toThrow(/missing-rules-\d+\/rules: cannot read the rules directory/);
   });
 });
