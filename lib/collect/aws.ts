@@ -7,7 +7,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { createAddonCatalog } from './catalog.js';
-import { ClientCache, clientConfig, type ClientConfig, type ClientSettings, type RetryMode } from './clients.js';
+import { ClientCache, clientConfig, sharedSdkSettings, type ClientConfig, type ClientSettings, type RetryMode } from './clients.js';
 import { createCredentialBroker } from './credentials.js';
 import { createEksReader } from './eks.js';
 import { createKubernetesReader } from './kubernetes/reader.js';
@@ -76,12 +76,16 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
   });
   const deadline = deadlineSignal(options.deadline);
   const gateRetry = { ...(deadline ? { signal: deadline } : {}), ...(options.gateRetryMinTimeoutMs === undefined ? {} : { minTimeoutMs: options.gateRetryMinTimeoutMs }) };
-  const settings: ClientSettings = {
+  const base: ClientSettings = {
     requestHandler,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: options.retryMode ?? 'standard',
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
   };
+  // Regional STS: its session tokens are valid in opt-in regions too, unlike the global endpoint's.
+  // Its settings read from the environment are every other client's (read once, for the run).
+  const sts = (options.instrument ?? ((c) => c))(new STSClient({ ...clientConfig(base, options.homeRegion, options.callerCredentials), useGlobalEndpoint: false }));
+  const settings: ClientSettings = { ...base, shared: sharedSdkSettings(sts.config) };
   options.logger?.debug('collect clients', {
     homeRegion: options.homeRegion,
     maxSockets: options.maxSockets,
@@ -94,10 +98,7 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
   // The scan's clients: cut at the deadline, at the socket (DeadlineHandler) and at once (withDeadline).
   const scanSettings: ClientSettings = deadline ? { ...settings, requestHandler: new DeadlineHandler(requestHandler, deadline) } : settings;
   const scanClient = <T>(client: T): T => instrument(withDeadline(client, deadline));
-  const home = clientConfig(settings, options.homeRegion, options.callerCredentials);
   const organizations = scanClient(new OrganizationsClient(clientConfig(scanSettings, options.homeRegion, options.callerCredentials)));
-  // Regional STS: its session tokens are valid in opt-in regions too, unlike the global endpoint's.
-  const sts = instrument(new STSClient({ ...home, useGlobalEndpoint: false }));
   const clients = new ClientCache();
   const accountClient = (session: AccountSession) =>
     clients.get(session.accountId, options.homeRegion, 'account', () =>

@@ -1,7 +1,23 @@
+import type { STSClientResolvedConfig } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import type { NodeHttpHandler } from '@smithy/node-http-handler';
 
 export type RetryMode = 'adaptive' | 'standard';
+
+/**
+ * Settings every client reads from the environment and the shared config file (AWS_USE_FIPS_ENDPOINT,
+ * use_dualstack_endpoint, AWS_DEFAULTS_MODE, ...), as the SDK's own memoized providers of one
+ * client of the run. A client built without them resolves each again, through a chain that throws
+ * an error per source it does not find: with a client per account × region × service, that was a
+ * tenth of the run's CPU. Same values, read once.
+ */
+export type SharedSdkSettings = Pick<STSClientResolvedConfig, 'useFipsEndpoint' | 'useDualstackEndpoint' | 'defaultsMode' | 'userAgentAppId' | 'authSchemePreference'>;
+
+/** The shared settings of a client built by this run (any service: none of them is service-specific). */
+export function sharedSdkSettings(config: SharedSdkSettings): SharedSdkSettings {
+  const { useFipsEndpoint, useDualstackEndpoint, defaultsMode, userAgentAppId, authSchemePreference } = config;
+  return { useFipsEndpoint, useDualstackEndpoint, defaultsMode, userAgentAppId, authSchemePreference };
+}
 
 /** What every SDK client of the run shares: one HTTP handler (one agent pool) and one retry policy. */
 export interface ClientSettings {
@@ -10,9 +26,10 @@ export interface ClientSettings {
   retryMode: RetryMode;
   /** Only when set: leaving it out lets the SDK honour AWS_ENDPOINT_URL by itself. */
   endpoint?: string;
+  shared?: SharedSdkSettings;
 }
 
-export interface ClientConfig {
+export interface ClientConfig extends Partial<SharedSdkSettings> {
   region: string;
   credentials?: AwsCredentialIdentityProvider;
   requestHandler: NodeHttpHandler;
@@ -28,6 +45,7 @@ export function clientConfig(
   credentials?: AwsCredentialIdentityProvider,
 ): ClientConfig {
   return {
+    ...settings.shared,
     region,
     requestHandler: settings.requestHandler,
     maxAttempts: settings.maxAttempts,

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import semver from 'semver';
 import type { ClusterFacts } from '../types.js';
 import { parseConfigurationValues } from './configuration.js';
@@ -79,9 +80,40 @@ interface ParsedConfig {
   error?: string;
 }
 
+/**
+ * Parsed configurations by their text: the target search builds a view of the same cluster for
+ * every offered version, and many clusters share one configuration. The view only reads them.
+ */
+const configs = new LRUCache<string, ParsedConfig>({ max: 1024 });
+const NO_CONFIG: ParsedConfig = parseUncached(null);
+
 function parseConfig(raw: string | null): ParsedConfig {
+  if (raw === null) return NO_CONFIG;
+  let parsed = configs.get(raw);
+  if (parsed === undefined) {
+    parsed = parseUncached(raw);
+    configs.set(raw, parsed);
+  }
+  return parsed;
+}
+
+function parseUncached(raw: string | null): ParsedConfig {
   const parsed = parseConfigurationValues(raw);
   return parsed.ok ? { value: parsed.value } : { error: parsed.error };
+}
+
+/** The offered versions newest first and the newest parseable one, once per catalog list (the views of one cluster share it). */
+const offeredOrders = new WeakMap<readonly string[], { offered: string[]; latest: CniVersion | undefined }>();
+
+function offeredOrder(list: readonly string[] | undefined): { offered: string[]; latest: CniVersion | undefined } {
+  if (!list) return { offered: [], latest: undefined };
+  let order = offeredOrders.get(list);
+  if (!order) {
+    const offered = [...list].sort(compareCniVersionsDesc);
+    order = { offered, latest: offered.map(parseCniVersion).find((v): v is CniVersion => v !== null) };
+    offeredOrders.set(list, order);
+  }
+  return { offered: [...order.offered], latest: order.latest };
 }
 
 function configValue(config: unknown, path: string): FactValue {
@@ -119,8 +151,7 @@ export function buildFactView(facts: ClusterFacts): FactView {
     const read = readIpamdSetting(setting, own(env, name));
     return read.ignored ? [describeIgnored(name, setting, read)] : [];
   });
-  const offered = [...(facts.offeredVersions ?? [])].sort(compareCniVersionsDesc);
-  const latest = offered.map(parseCniVersion).find((v): v is CniVersion => v !== null);
+  const { offered, latest } = offeredOrder(facts.offeredVersions);
   const behind = version && latest ? semver.lt(version.semver, latest.semver) : undefined;
   const minorsBehind =
     version && latest && latest.semver.major === version.semver.major

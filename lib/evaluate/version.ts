@@ -1,4 +1,5 @@
-import semver, { type SemVer } from 'semver';
+import { LRUCache } from 'lru-cache';
+import semver, { Range, type SemVer } from 'semver';
 
 /**
  * A vpc-cni version as found on a cluster, reduced to the upstream release it is built from.
@@ -26,9 +27,31 @@ export function imageTag(ref: string): string {
   return colon === -1 ? withoutDigest : withoutDigest.slice(colon + 1);
 }
 
-/** Parses an add-on version, an image tag or a whole image reference; null when it is not a version. */
+/**
+ * Parsed versions and ranges, by their text. A run parses the same few dozen versions and rule
+ * ranges millions of times (every candidate target of every cluster, every sort comparison); the
+ * values are never mutated, so one parse serves them all. Bounded: a warm Lambda keeps no history.
+ */
+const NOT_A_VERSION = Symbol('not a version');
+const versions = new LRUCache<string, CniVersion | typeof NOT_A_VERSION>({ max: 4096 });
+const NOT_A_RANGE = Symbol('not a range');
+const ranges = new LRUCache<string, Range | typeof NOT_A_RANGE>({ max: 1024 });
+
+/**
+ * Parses an add-on version, an image tag or a whole image reference; null when it is not a version.
+ * The result is shared between callers: read it, never change it.
+ */
 export function parseCniVersion(raw: string | null | undefined): CniVersion | null {
   if (raw == null) return null;
+  let parsed = versions.get(raw);
+  if (parsed === undefined) {
+    parsed = parseUncached(raw) ?? NOT_A_VERSION;
+    versions.set(raw, parsed);
+  }
+  return parsed === NOT_A_VERSION ? null : parsed;
+}
+
+function parseUncached(raw: string): CniVersion | null {
   const tag = imageTag(raw.trim());
   const build = EKSBUILD.exec(tag);
   const upstreamText = (build ? tag.slice(0, build.index) : tag).replace(/^v/, '');
@@ -44,7 +67,21 @@ export function parseCniVersion(raw: string | null | undefined): CniVersion | nu
 
 /** Whether the upstream release is in a semver range (prereleases order as prereleases). */
 export function inRange(version: CniVersion, range: string): boolean {
-  return semver.satisfies(version.semver, range, { includePrerelease: true });
+  let parsed = ranges.get(range);
+  if (parsed === undefined) {
+    parsed = parseRange(range);
+    ranges.set(range, parsed);
+  }
+  return parsed !== NOT_A_RANGE && parsed.test(version.semver);
+}
+
+/** As semver.satisfies reads a range: one that does not parse holds no version. */
+function parseRange(range: string): Range | typeof NOT_A_RANGE {
+  try {
+    return new Range(range, { includePrerelease: true });
+  } catch {
+    return NOT_A_RANGE;
+  }
 }
 
 /** A Kubernetes version as EKS gives it (`1.23`), as a semver for range checks; null if unparseable. */

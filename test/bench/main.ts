@@ -64,6 +64,7 @@ const opts = new Command()
   .option('--no-calibrate', 'skip measuring the CPU of one SDK call (the cpu floor)')
   .option('--no-floor', 'skip the bare-SDK floor (the same calls through the same clients, nothing else)')
   .option('--tracing', 'measure the deployed configuration: X-Ray tracing on (a subsegment per account)')
+  .option('--cpu-prof <dir>', "write a V8 CPU profile of each handler run into dir (open it in Chrome DevTools or speedscope)")
   .option('--json', 'one JSON object per measurement, one per line')
   .parse()
   .opts<{
@@ -81,6 +82,7 @@ const opts = new Command()
     calibrate: boolean;
     floor: boolean;
     tracing?: boolean;
+    cpuProf?: string;
     json?: boolean;
   }>();
 
@@ -132,7 +134,7 @@ async function runAgainst(orgFile: string, bundle: string, mode: ChildRequest['m
       ...scenario.env,
     });
     const floor = extra.floor ? { floor: { ...extra.floor, maxSockets: inFlightCap(scenario.concurrency, scenario.accountConcurrency) } } : {};
-    const child = await runChild(bundle, { mode, env, ...floor }, { sourceMaps: scenario.sourceMaps, ...(scenario.heapLimitMB === undefined ? {} : { heapLimitMB: scenario.heapLimitMB }) });
+    const child = await runChild(bundle, { mode, env, ...floor }, { sourceMaps: scenario.sourceMaps, ...(opts.cpuProf && mode === 'handler' ? { cpuProfDir: opts.cpuProf } : {}), ...(scenario.heapLimitMB === undefined ? {} : { heapLimitMB: scenario.heapLimitMB }) });
     return { child, calls: await sim.calls(), simCpuSeconds: await sim.cpuSeconds(), loadAverage };
   } finally {
     await sim.stop();

@@ -112,12 +112,13 @@ async function cpuSecondsOf(pid: number | undefined): Promise<number | undefined
 export async function runChild(
   bundle: string,
   request: ChildRequest,
-  options: { heapLimitMB?: number; sourceMaps: boolean },
+  options: { heapLimitMB?: number; sourceMaps: boolean; cpuProfDir?: string },
 ): Promise<{ result: ChildResult; logs: Record<string, unknown>[] }> {
   const flags = [
     // The Lambda runs with NODE_OPTIONS=--enable-source-maps (serverless.yml): every Error's stack is mapped.
     ...(options.sourceMaps ? ['--enable-source-maps'] : []),
     ...(options.heapLimitMB === undefined ? [] : [`--max-old-space-size=${options.heapLimitMB}`]),
+    ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`]),
   ];
   // The bundle is not next to rules/: the loader's own override points it there.
   // The run's environment is the process's from the start, as Lambda's is: what modules read when

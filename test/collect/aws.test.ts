@@ -148,6 +148,30 @@ describe('aws.ts', () => {
     expect(errorCode(error)).toBe('DeserializationError');
   });
 
+  it('reads the SDK settings of the environment once for the run, and every client honours them', async () => {
+    // Prepare: FIPS asked for by the environment, as an operator in GovCloud would
+    const saved = process.env.AWS_USE_FIPS_ENDPOINT;
+    process.env.AWS_USE_FIPS_ENDPOINT = 'true';
+    try {
+      const collect = build({ endpoint });
+
+      // Act
+      const one = collect.clientConfig('us-east-1');
+      const other = collect.clientConfig('eu-west-1', callerCredentials);
+
+      // Assess: one provider (memoized by the SDK) for every client, with the environment's value
+      expect(one.useFipsEndpoint).toBeTypeOf('function');
+      expect(other.useFipsEndpoint).toBe(one.useFipsEndpoint);
+      expect(other.defaultsMode).toBe(one.defaultsMode);
+      expect(await (one.useFipsEndpoint as () => Promise<boolean>)()).toBe(true);
+      expect(await (other.useDualstackEndpoint as () => Promise<boolean>)()).toBe(false);
+      collect.destroy();
+    } finally {
+      if (saved === undefined) delete process.env.AWS_USE_FIPS_ENDPOINT;
+      else process.env.AWS_USE_FIPS_ENDPOINT = saved;
+    }
+  });
+
   it('offers the shared client settings to delivery clients', () => {
     // Prepare
     const collect = build({ endpoint, maxAttempts: 5 });
@@ -156,7 +180,7 @@ describe('aws.ts', () => {
     const config = collect.clientConfig('eu-central-1', callerCredentials);
 
     // Assess
-    expect(config).toEqual({
+    expect(config).toMatchObject({
       region: 'eu-central-1',
       credentials: callerCredentials,
       requestHandler: collect.requestHandler,
