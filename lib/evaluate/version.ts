@@ -35,7 +35,7 @@ export function imageTag(ref: string): string {
 const NOT_A_VERSION = Symbol('not a version');
 const versions = new LRUCache<string, CniVersion | typeof NOT_A_VERSION>({ max: 4096 });
 const NOT_A_RANGE = Symbol('not a range');
-const ranges = new LRUCache<string, Range | typeof NOT_A_RANGE>({ max: 1024 });
+const ranges = new LRUCache<string, ParsedRange | typeof NOT_A_RANGE>({ max: 1024 });
 
 /**
  * Parses an add-on version, an image tag or a whole image reference; null when it is not a version.
@@ -72,13 +72,27 @@ export function inRange(version: CniVersion, range: string): boolean {
     parsed = parseRange(range);
     ranges.set(range, parsed);
   }
-  return parsed !== NOT_A_RANGE && parsed.test(version.semver);
+  if (parsed === NOT_A_RANGE) return false;
+  // Range.test re-parses a SemVer built with other options at every comparator: the answers are
+  // kept per range instead (a run asks the same few hundred questions per cluster).
+  let held = parsed.answers.get(version.upstream);
+  if (held === undefined) {
+    held = parsed.range.test(version.upstream);
+    parsed.answers.set(version.upstream, held);
+  }
+  return held;
+}
+
+interface ParsedRange {
+  range: Range;
+  /** By upstream release. */
+  answers: Map<string, boolean>;
 }
 
 /** As semver.satisfies reads a range: one that does not parse holds no version. */
-function parseRange(range: string): Range | typeof NOT_A_RANGE {
+function parseRange(range: string): ParsedRange | typeof NOT_A_RANGE {
   try {
-    return new Range(range, { includePrerelease: true });
+    return { range: new Range(range, { includePrerelease: true }), answers: new Map() };
   } catch {
     return NOT_A_RANGE;
   }
