@@ -7,7 +7,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { createAddonCatalog } from './catalog.js';
-import { ClientCache, clientConfig, sharedSdkSettings, type ClientConfig, type ClientSettings, type RetryMode } from './clients.js';
+import { ClientCache, clientConfig, configuredEndpoint, sharedSdkSettings, type ClientConfig, type ClientSettings, type RetryMode } from './clients.js';
 import { createCredentialBroker } from './credentials.js';
 import { createEksReader } from './eks.js';
 import { createKubernetesReader } from './kubernetes/reader.js';
@@ -80,7 +80,7 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
     requestHandler,
     maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: options.retryMode ?? 'standard',
-    ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
+    ...(options.endpoint === undefined ? { configured: configuredEndpoint() } : { endpoint: options.endpoint }),
   };
   // Regional STS: its session tokens are valid in opt-in regions too, unlike the global endpoint's.
   // Its settings read from the environment are every other client's (read once, for the run).
