@@ -8,15 +8,28 @@
 /* eslint-disable no-control-regex */
 /** ANSI escape sequences: CSI (`ESC [ ... final`), OSC (`ESC ] ... BEL|ST`) and two-character escapes. */
 const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u001b[@-Z\\-_]|\u009b[0-?]*[ -/]*[@-~]/g;
-/** C0 and C1 control characters and DEL (newlines included: one value, one line). */
+/** Line breaks (CR LF, CR, LF, NEL, and the Unicode line and paragraph separators). */
+const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/g;
+/** C0 and C1 control characters and DEL (other than the line breaks, shown as a marker). */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 /** Bidirectional overrides and isolates, which make text read other than it runs ("trojan source"). */
 const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f]/g;
 /* eslint-enable no-control-regex */
 
-/** One line of plain text: escape sequences removed, other control characters and line breaks as spaces. */
+/**
+ * What a line break in a value shows as: the value stays on one line, and its parts never read
+ * as separate statements (`v1.18.6\nALL CLEAR` is not `v1.18.6 ALL CLEAR`).
+ */
+export const LINE_BREAK_MARK = '\\n';
+
+/** One line of plain text: escape sequences removed, line breaks as a visible `\n`, other control characters as spaces. */
 export function plainLine(text: string): string {
-  return text.replace(ANSI, '').replace(BIDI, '').replace(CONTROL, ' ');
+  return text.replace(ANSI, '').replace(BIDI, '').replace(LINE_BREAK, LINE_BREAK_MARK).replace(CONTROL, ' ');
+}
+
+/** For a CSV cell: one line of plain text (the cell quoting is the CSV writer's). */
+export function forCsv(text: string): string {
+  return plainLine(text);
 }
 
 /** For a terminal (and a plain-text report file). */
@@ -40,14 +53,15 @@ export function forCommand(text: string): string {
   return plainLine(text);
 }
 
-/** For Security Hub fields, shown as text in the console and passed on to tickets. */
+/** For Security Hub fields (text, product fields, resource tags), shown in the console and passed on to tickets. */
 export function forAsff(text: string): string {
   return plainLine(text);
 }
 
 /**
  * For Markdown text (and table cells): markup characters are backslash-escaped, HTML is
- * entity-encoded, and a URL never becomes a link.
+ * entity-encoded, a URL never becomes a link, and `@name` (`@here`, `@acme/team`) never mentions
+ * anyone (a zero-width space after the `@`).
  */
 export function forMarkdown(text: string): string {
   return plainLine(text)
@@ -56,7 +70,8 @@ export function forMarkdown(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/([\\`*_[\]|~])/g, '\\$1')
     .replace(/:\/\//g, ':&#47;&#47;')
-    .replace(/\bwww\./gi, 'www&#46;');
+    .replace(/\bwww\./gi, 'www&#46;')
+    .replace(/@(?=[A-Za-z0-9])/g, '@\u200b');
 }
 
 /** A Markdown fence long enough for the content: longer than any run of backticks in it. */
@@ -78,7 +93,8 @@ export function markdownCode(text: string): string {
  * For Slack text through Amazon Q Developer's `client-markdown`: `& < >` are Slack's control
  * characters (`<!channel>`, `<url|text>`); `@here`, `@channel` and `@everyone` never mention;
  * a URL or a domain never turns into a live link (a zero-width space breaks it); bold, strike
- * and code marks lose their meaning (`_` stays: setting names are full of it).
+ * and code marks lose their meaning, and so do an `_emphasis_` mark at a word's edge and an
+ * `:emoji:` code (an `_` inside a word stays as it is: setting names are full of it).
  */
 export function forSlack(text: string): string {
   return plainLine(text)
@@ -87,6 +103,8 @@ export function forSlack(text: string): string {
     .replace(/>/g, '&gt;')
     .replace(/@(here|channel|everyone)\b/gi, '@\u2060$1')
     .replace(/([*~`])/g, '\u200b$1\u200b')
+    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\u200b_\u200b')
+    .replace(/:(?=[A-Za-z0-9_+'-]+:)/g, ':\u200b')
     .replace(/:\/\//g, ':\u200b//')
     .replace(/([A-Za-z0-9])\.([A-Za-z])/g, '$1.\u200b$2');
 }

@@ -1,4 +1,12 @@
+import { parseCniVersion } from './evaluate/version.js';
 import type { Finding } from './types.js';
+
+/** Whether moving from one version to another goes down (both must parse). */
+export function isDowngrade(from: string | null, to: string | null): boolean {
+  const a = parseCniVersion(from);
+  const b = parseCniVersion(to);
+  return a !== null && b !== null && b.semver.compare(a.semver) < 0;
+}
 
 /**
  * The commands that change something, for messages and terminal reports: no kubeconfig, backup
@@ -18,7 +26,8 @@ export function versionMove(finding: Finding): string {
   const from = finding.observedVersion ?? 'unknown version';
   const to = finding.targetVersion ?? finding.fixedIn;
   if (to === null || to === finding.observedVersion) return from;
-  return /^\d/.test(to) ? `${from} → ${to} or later` : `${from} → ${to}`;
+  if (/^\d/.test(to)) return `${from} → ${to} or later`;
+  return `${from} → ${to}${isDowngrade(finding.observedVersion, to) ? ' (downgrade)' : ''}`;
 }
 
 /** `payments-prod (222222222222) us-east-1 payments-api` */

@@ -1,4 +1,5 @@
-import type { ClusterPlan, Finding } from './types.js';
+import { isDowngrade } from './finding-text.js';
+import type { ClusterPlan, Finding, PlanPathStep } from './types.js';
 
 /**
  * A cluster's plan as text every output renders the same way (each with its own escaping): the
@@ -19,10 +20,16 @@ const INSTALL: Record<ClusterPlan['installMethod'], string> = {
   unknown: 'self-managed, not read',
 };
 
-/** `v1.12.0-eksbuild.1 → v1.18.6-eksbuild.1`, or the version alone when it stays. */
+/** `v1.12.0-eksbuild.1 → v1.18.6-eksbuild.1` (`(downgrade)` when it goes down), or the version alone when it stays. */
 export function planMove(plan: ClusterPlan): string {
   const from = plan.currentVersion ?? 'unknown version';
-  return plan.target && plan.target !== plan.currentVersion ? `${from} → ${plan.target}` : from;
+  if (!plan.target || plan.target === plan.currentVersion) return from;
+  return `${from} → ${plan.target}${isDowngrade(plan.currentVersion, plan.target) ? ' (downgrade)' : ''}`;
+}
+
+/** A path step as text: `v1.17.1 (self-managed)` on a managed add-on's path. */
+export function pathStepText(step: PlanPathStep, plan: Pick<ClusterPlan, 'installMethod'>): string {
+  return step.selfManaged && plan.installMethod === 'addon' ? `${step.version} (self-managed)` : step.version;
 }
 
 export function planHeading(plan: ClusterPlan): string {
@@ -39,7 +46,8 @@ function sentence(text: string): string {
 export function planView(plan: ClusterPlan): PlanView {
   const notes: string[] = [];
   if (plan.targetReason) notes.push(sentence(plan.targetReason));
-  if (plan.path.length > 1) notes.push(`One minor at a time: ${[plan.currentVersion ?? '?', ...plan.path].join(' → ')}.`);
+  const path = plan.path.map((p) => pathStepText(p, plan));
+  if (plan.path.length > 1) notes.push(`One minor at a time: ${[plan.currentVersion ?? '?', ...path].join(' → ')}.`);
   if (plan.missingMinors.length > 0) {
     notes.push(`EKS offers no build of ${plan.missingMinors.join(', ')} for Kubernetes ${plan.kubernetesVersion}: those steps run the upstream release, self-managed.`);
   }
@@ -47,7 +55,9 @@ export function planView(plan: ClusterPlan): PlanView {
   if (config) {
     const written = config.source === 'daemonset' ? 'the settings of the aws-node DaemonSet' : config.sourceFormat === 'yaml' ? 'the add-on configuration (written in YAML; printed here as JSON, which EKS accepts too)' : 'the add-on configuration';
     const changes = config.changes.map((c) => `${c.path} ${c.from ?? 'unset'} → ${c.to ?? 'removed'}`).join('; ');
-    notes.push(`Configuration: ${written}, with ${changes}; every other setting stays as it is.`);
+    // Only the add-on keeps what the merged configuration does not name; a manifest apply resets it (the plan's steps say what they carry).
+    const rest = config.source === 'addon' ? 'every other setting stays as it is' : 'the steps below say which settings they carry';
+    notes.push(`Configuration: ${written}, with ${changes || 'no change'}; ${rest}.`);
     notes.push(`Merged configuration: ${config.values}`);
     for (const choice of config.choices) notes.push(`Set ${choice.variable} before running: ${choice.hint} (the command refuses to run without it).`);
     if (config.withheld.length > 0) {
@@ -70,7 +80,7 @@ export function planView(plan: ClusterPlan): PlanView {
  */
 export function planSummary(plan: ClusterPlan): string {
   const parts = [`${planMove(plan)} (${INSTALL[plan.installMethod]})`];
-  if (plan.path.length > 1) parts.push(`one minor at a time through ${plan.path.slice(0, -1).join(', ')}`);
+  if (plan.path.length > 1) parts.push(`one minor at a time through ${plan.path.slice(0, -1).map((p) => pathStepText(p, plan)).join(', ')}`);
   if (plan.configuration) parts.push('merged configuration');
   const commands = plan.steps.reduce((sum, s) => sum + s.commands.length, 0);
   parts.push(`${commands} command${commands === 1 ? '' : 's'} in ${plan.steps.length} step${plan.steps.length === 1 ? '' : 's'}`);

@@ -132,6 +132,11 @@ export interface ClusterFacts {
    * (DescribeAddonVersions), newest first; undefined when the catalog could not be read.
    */
   offeredVersions?: string[];
+  /**
+   * The lowest Kubernetes version a whole catalog (DescribeAddonVersions without a Kubernetes
+   * version) offers any vpc-cni build for (`1.23`); only when that catalog was read.
+   */
+  offeredSince?: string;
   /** Sources of facts that could not be read this run (absent: everything was read). */
   unread?: UnreadSource[];
 }
@@ -147,6 +152,14 @@ export interface Remediation {
   url?: string;
   /** The id of the cluster's plan (`ClusterPlan.id`), when it has one. */
   planId?: string;
+}
+
+/** One version of a plan's path. */
+export interface PlanPathStep {
+  /** `v1.19.6-eksbuild.7`, or the upstream release `v1.17.1` for a self-managed step. */
+  version: string;
+  /** Run self-managed (an upstream release applied to the aws-node DaemonSet), not as the EKS add-on. */
+  selfManaged: boolean;
 }
 
 /** One step of a cluster's plan. */
@@ -200,8 +213,8 @@ export interface ClusterPlan {
   target: string | null;
   /** Why this target (or none), one sentence. */
   targetReason: string;
-  /** The versions to go through, one minor at a time, ending at the target (upstream releases for self-managed steps). */
-  path: string[];
+  /** The versions to go through, one minor at a time, ending at the target. */
+  path: PlanPathStep[];
   /** Minors between the current version and the target that EKS offers no build of for this Kubernetes version. */
   missingMinors: string[];
   /** Rule ids of the known risks the target still carries (no offered build is clear of them). */

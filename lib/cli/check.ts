@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { offeredVersionsFor, vpcCniEntries, type AddonVersionsResponse } from '../evaluate/catalog.js';
+import { catalogFor, vpcCniEntries, type AddonVersionsResponse } from '../evaluate/catalog.js';
 import { evaluateClusterWithPlan } from '../evaluate/evaluate.js';
 import { isRegionName, partitionOfRegion } from '../evaluate/plan/registry.js';
 import { isValid } from '../evaluate/plan/shell.js';
@@ -36,7 +36,7 @@ const catalogSchema = z.object({
   ),
 });
 
-async function readCatalog(file: string, k8s: string | undefined): Promise<string[]> {
+async function readCatalog(file: string, k8s: string | undefined): Promise<{ offered: string[]; since?: string }> {
   if (!k8s) throw new UsageError('--catalog needs --k8s: the offered versions depend on the Kubernetes version');
   let data: unknown;
   try {
@@ -49,7 +49,15 @@ async function readCatalog(file: string, k8s: string | undefined): Promise<strin
     const issue = parsed.error.issues[0]!;
     throw new UsageError(`--catalog ${file}: ${issue.path.join('.') || '(top level)'}: ${issue.message} (expected the output of aws eks describe-addon-versions)`);
   }
-  return offeredVersionsFor(vpcCniEntries(parsed.data as AddonVersionsResponse), k8s);
+  const catalog = catalogFor(vpcCniEntries(parsed.data as AddonVersionsResponse), k8s);
+  if (!catalog.covered) {
+    const listed = catalog.versions.length ? `Kubernetes ${catalog.versions.join(', ')}` : 'no Kubernetes version (no compatibilities)';
+    throw new UsageError(
+      `--catalog ${file} lists vpc-cni builds for ${listed}, not for --k8s ${k8s}: it cannot tell what EKS offers for ${k8s}. ` +
+        `Save it again with aws eks describe-addon-versions --addon-name vpc-cni --kubernetes-version ${k8s} (or without --kubernetes-version, for every version)`,
+    );
+  }
+  return { offered: catalog.offered, ...(catalog.since ? { since: catalog.since } : {}) };
 }
 
 function choice<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -78,6 +86,7 @@ export async function whatIfFacts(options: CheckOptions): Promise<ClusterFacts> 
     throw new UsageError(`--role-arn is in the ${role.split(':')[1]} partition, but --region ${options.region} is in ${partition}`);
   }
   const account = role?.split(':')[4] ?? '<account>';
+  const catalog = options.catalog ? await readCatalog(options.catalog, options.k8s) : undefined;
   return {
     accountId: account,
     accountName: account,
@@ -99,7 +108,7 @@ export async function whatIfFacts(options: CheckOptions): Promise<ClusterFacts> 
       podIdentityAssociations: [],
       iamRoleKnown: options.roleArn !== undefined,
     },
-    ...(options.catalog ? { offeredVersions: await readCatalog(options.catalog, options.k8s) } : {}),
+    ...(catalog ? { offeredVersions: catalog.offered, ...(catalog.since ? { offeredSince: catalog.since } : {}) } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import { whyNotEvaluable } from './dependencies.js';
 import { buildFactView, type FactView } from './facts.js';
 import { attachPlan, buildPlan, planId, type PlanOutcome } from './plan/build.js';
 import { eksRegistryHost } from './plan/registry.js';
-import { renderTemplate, type Rule } from './rule.js';
+import { remediationTemplate, renderTemplate, type Rule } from './rule.js';
 import { inRange, kubernetesInRange, parseCniVersion } from './version.js';
 
 export function findingId(ruleId: string, facts: Pick<ClusterFacts, 'accountId' | 'region' | 'clusterName'>): string {
@@ -69,7 +69,7 @@ function planFor(rules: readonly Rule[], facts: ClusterFacts, matched: readonly 
     facts,
     matched,
     (rule) => templateLookup(rule, view, facts, ''),
-    (rule, targetText) => renderTemplate(rule.remediation.text, templateLookup(rule, view, facts, targetTextFor(rule, facts, undefined, targetText))),
+    (rule, targetText) => renderTemplate(remediationTemplate(rule, facts.cni.managed), templateLookup(rule, view, facts, targetTextFor(rule, facts, undefined, targetText))),
   );
 }
 
@@ -79,7 +79,7 @@ function planFor(rules: readonly Rule[], facts: ClusterFacts, matched: readonly 
  * carry it): then the release that fixes it, said as not offered yet.
  */
 function targetTextFor(rule: Rule, facts: ClusterFacts, outcome: PlanOutcome | undefined, text = outcome?.targetText ?? facts.cni.version ?? 'a build EKS offers'): string {
-  if (!rule.affected || !rule.fixed || facts.offeredVersions === undefined) return text;
+  if (!rule.affected || !rule.fixed || facts.offeredVersions === undefined || facts.offeredVersions.length === 0) return text;
   const endsOn = parseCniVersion(outcome?.plan.target ?? (text.startsWith('v') ? text : null) ?? facts.cni.version);
   if (!endsOn || !inRange(endsOn, rule.affected)) return text;
   return `release ${rule.fixed} or later, not yet offered for Kubernetes ${facts.kubernetesVersion}`;
@@ -117,7 +117,7 @@ export function evaluateClusterWithPlan(rules: readonly Rule[], facts: ClusterFa
       targetVersion: null,
       why,
       remediation: {
-        text: renderTemplate(rule.remediation.text, lookup),
+        text: renderTemplate(remediationTemplate(rule, facts.cni.managed), lookup),
         commands: [],
         ...(rule.remediation.url ? { url: rule.remediation.url } : rule.references[0] ? { url: rule.references[0] } : {}),
       },

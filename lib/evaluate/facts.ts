@@ -4,6 +4,7 @@ import type { ClusterFacts } from '../types.js';
 import { parseConfigurationValues } from './configuration.js';
 import { describeIgnored, describeIpamdValue, IPAMD_SETTINGS, isIpamdSetting, readIpamdSetting, type IpamdSetting } from './ipamd.js';
 import { compareCniVersionsDesc, parseCniVersion, type CniVersion } from './version.js';
+import { looksSecret, WITHHELD } from './secrets.js';
 
 /** A value a condition can look at. Configuration values arrive as strings ("3", "true"). */
 export type FactValue = string | number | boolean | string[] | undefined;
@@ -206,7 +207,10 @@ export function buildFactView(facts: ClusterFacts): FactView {
     get,
     show(name) {
       const setting = ipamd(name);
-      return setting ? describeIpamdValue(setting.setting, setting.read) : get(name);
+      if (setting) return describeIpamdValue(setting.setting, setting.read);
+      const value = get(name);
+      // A text shows no configuration value the secret detector withholds (lib/evaluate/secrets.ts).
+      return name.startsWith('addon.config.') && looksSecret(name.split('.').at(-1)!, value) ? WITHHELD : value;
     },
   };
 }

@@ -63,6 +63,8 @@ export type ConfigurationFix = z.infer<typeof configurationFixSchema>;
 
 const remediationSchema = z.strictObject({
   text: template,
+  /** The text for a cluster that runs the EKS managed add-on, when it differs from `text`. */
+  managedText: template.optional(),
   preset: z.enum(REMEDIATION_PRESETS).optional(),
   configuration: configurationFixSchema.optional(),
   managed: z.array(template).optional(),
@@ -118,6 +120,11 @@ export const DEFAULT_UPGRADE: RuleRemediation = Object.freeze({
   preset: 'upgrade',
   text: 'Upgrade vpc-cni to {{fix.target}} ({{rule.fixed}} is the first release with the fix).',
 });
+
+/** The remediation text of a rule for a cluster: `managedText` on the EKS managed add-on when the rule has one. */
+export function remediationTemplate(rule: Pick<Rule, 'remediation'>, managed: boolean): string {
+  return managed && rule.remediation.managedText ? rule.remediation.managedText : rule.remediation.text;
+}
 
 /** A validated rule: its front matter and the prose sections of its document. */
 export interface Rule extends Omit<FrontMatter, 'when' | 'remediation'> {

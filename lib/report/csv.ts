@@ -1,5 +1,6 @@
 import type { StoredRunReport } from '../deliver/history/delta.js';
 import { compareFindings } from '../severity.js';
+import { forCsv } from '../escape.js';
 import type { Finding } from '../types.js';
 
 /** The columns, in order: what a spreadsheet of findings is sorted and filtered by. */
@@ -41,29 +42,31 @@ export function csvCell(value: string | null | undefined): string {
   return /[",\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
 }
 
+/** One row; every value one line of plain text (no control character, a line break as a visible `\n`), the commands one per line. */
 function rowOf(finding: Finding, status: string, report: Pick<StoredRunReport, 'runId' | 'startedAt'>): string[] {
+  const t = forCsv;
   return [
-    finding.severity,
-    status,
-    finding.ruleId,
-    finding.title,
-    finding.accountId,
-    finding.accountName,
-    finding.ouPath?.join(' / ') ?? finding.ou ?? '',
-    finding.region,
-    finding.clusterName,
-    finding.kubernetesVersion,
-    finding.managed ? 'managed add-on' : 'self-managed',
-    finding.observedVersion ?? 'unknown',
-    finding.targetVersion ?? '',
-    finding.fixedIn ?? '',
-    finding.why,
-    finding.remediation.text,
-    finding.remediation.commands.join('\n'),
-    finding.remediation.url ?? finding.references[0] ?? '',
-    finding.id,
-    report.runId,
-    report.startedAt,
+    t(finding.severity),
+    t(status),
+    t(finding.ruleId),
+    t(finding.title),
+    t(finding.accountId),
+    t(finding.accountName),
+    t(finding.ouPath?.join(' / ') ?? finding.ou ?? ''),
+    t(finding.region),
+    t(finding.clusterName),
+    t(finding.kubernetesVersion),
+    t(finding.managed ? 'managed add-on' : 'self-managed'),
+    t(finding.observedVersion ?? 'unknown'),
+    t(finding.targetVersion ?? ''),
+    t(finding.fixedIn ?? ''),
+    t(finding.why),
+    t(finding.remediation.text),
+    finding.remediation.commands.map(t).join('\n'),
+    t(finding.remediation.url ?? finding.references[0] ?? ''),
+    t(finding.id),
+    t(report.runId),
+    t(report.startedAt),
   ];
 }
 

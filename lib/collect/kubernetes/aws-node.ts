@@ -13,22 +13,45 @@ export const AWS_NODE_SERVICE_ACCOUNT_PATH = '/api/v1/namespaces/kube-system/ser
 export const IRSA_ANNOTATION = 'eks.amazonaws.com/role-arn';
 
 /**
- * The settings copied from the container env: the CNI's documented variables, by prefix or name.
+ * The settings copied from the container env: the CNI's documented variables (the "CNI
+ * Configuration Variables" of the aws/amazon-vpc-cni-k8s README, v1.23), by prefix or name.
  * Anything else (proxy settings, custom variables) may hold what the auditor must not carry.
  */
 const ENV_PREFIXES = ['WARM_', 'MINIMUM_', 'ENABLE_', 'AWS_VPC_', 'DISABLE_'] as const;
 const ENV_NAMES = new Set([
-  'MAX_ENI',
-  'POD_SECURITY_GROUP_ENFORCING_MODE',
+  'ADDITIONAL_ENI_TAGS',
   'ANNOTATE_POD_IP',
-  'IP_COOLDOWN_PERIOD',
-  'NETWORK_POLICY_ENFORCING_MODE',
-  'AWS_MANAGE_ENIS_NON_SCHEDULABLE',
+  'AWS_EC2_ENDPOINT',
   'AWS_EXTERNAL_SERVICE_CIDRS',
+  'AWS_MANAGE_ENIS_NON_SCHEDULABLE',
+  'CLUSTER_ENDPOINT',
+  'CLUSTER_NAME',
+  'ENI_CONFIG_ANNOTATION_DEF',
+  'ENI_CONFIG_LABEL_DEF',
+  'HOST_CNI_BIN_PATH',
+  'HOST_CNI_CONFDIR_PATH',
+  'INTROSPECTION_BIND_ADDRESS',
+  'IP_COOLDOWN_PERIOD',
+  'MAX_ENI',
+  'NETWORK_POLICY_ENFORCING_MODE',
+  'POD_MTU',
+  'POD_SECURITY_GROUP_ENFORCING_MODE',
 ]);
+/** The init container's documented variables (`init.env` of the add-on's configuration). */
+const INIT_ENV_NAMES = new Set(['DISABLE_TCP_EARLY_DEMUX', 'ENABLE_IPv6']);
 
 export function isCniSetting(name: string): boolean {
   return ENV_NAMES.has(name) || ENV_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+/** The literal values of the allowed variables; a value from a secret or a config map is never read. */
+function settingsOf(env: z.infer<typeof containerSchema>['env'], allowed: (name: string) => boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const variable of env ?? []) {
+    if (variable.valueFrom !== undefined || variable.value === undefined || !allowed(variable.name)) continue;
+    out[variable.name] = variable.value;
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 const probeSchema = z.looseObject({ timeoutSeconds: z.number().int().optional() });
@@ -41,6 +64,7 @@ const containerSchema = z.looseObject({
     .optional(),
   livenessProbe: probeSchema.optional(),
   readinessProbe: probeSchema.optional(),
+  resources: z.unknown().optional(),
 });
 const metadataSchema = z.looseObject({
   namespace: z.string().optional(),
@@ -51,7 +75,7 @@ const daemonSetSchema = z.looseObject({
   kind: z.literal('DaemonSet').optional(),
   metadata: metadataSchema.optional(),
   spec: z.looseObject({
-    template: z.looseObject({ spec: z.looseObject({ containers: z.array(containerSchema) }) }),
+    template: z.looseObject({ spec: z.looseObject({ containers: z.array(containerSchema), initContainers: z.array(containerSchema).optional() }) }),
   }),
 });
 const serviceAccountSchema = z.looseObject({
@@ -64,8 +88,9 @@ export interface AwsNodeDaemonSet {
   version: string | null;
   officialImage: boolean;
   /**
-   * `{"env":{...},"livenessProbeTimeoutSeconds":N,"readinessProbeTimeoutSeconds":N,"enableNetworkPolicy":"true"}`,
-   * as the add-on's (`enableNetworkPolicy` from the agent's `--enable-network-policy` flag).
+   * `{"env":{...},"init":{"env":{...}},"resources":{...},"livenessProbeTimeoutSeconds":N,"readinessProbeTimeoutSeconds":N,"enableNetworkPolicy":"true"}`,
+   * as the add-on's (`enableNetworkPolicy` from the agent's `--enable-network-policy` flag, `init.env`
+   * from the aws-vpc-cni-init container, `resources` of the aws-node container).
    */
   configurationValues: string;
   /** The network policy agent container (`aws-eks-nodeagent`), when the pod runs one. */
@@ -113,6 +138,19 @@ export function installMethodOf(metadata: z.infer<typeof metadataSchema> | undef
   };
 }
 
+/** The container's requests and limits (quantities as written), as the add-on's `resources`; undefined when none. */
+function resourcesOf(value: unknown): Record<string, Record<string, string>> | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const out: Record<string, Record<string, string>> = {};
+  for (const key of ['limits', 'requests'] as const) {
+    const quantities = (value as Record<string, unknown>)[key];
+    if (quantities === null || typeof quantities !== 'object') continue;
+    const kept = Object.entries(quantities).filter((entry): entry is [string, string | number] => typeof entry[1] === 'string' || typeof entry[1] === 'number');
+    if (kept.length) out[key] = Object.fromEntries(kept.map(([name, quantity]) => [name, String(quantity)]));
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
 /** The aws-node container of the DaemonSet; rejects what is not an aws-node DaemonSet. */
 export function awsNodeFromDaemonSet(body: unknown, clusterName: string): AwsNodeDaemonSet {
   const parsed = daemonSetSchema.safeParse(body);
@@ -126,13 +164,12 @@ export function awsNodeFromDaemonSet(body: unknown, clusterName: string): AwsNod
     containers.find((c) => c.image !== undefined && parseImage(c.image).repository.endsWith('amazon-k8s-cni'));
   if (!container?.image) throw malformed('no aws-node container with an image');
 
-  const env: Record<string, string> = {};
-  for (const variable of container.env ?? []) {
-    // A value from a secret or a config map is never read, even for a known setting.
-    if (variable.valueFrom !== undefined || variable.value === undefined || !isCniSetting(variable.name)) continue;
-    env[variable.name] = variable.value;
-  }
-  const config: Record<string, unknown> = { env: Object.fromEntries(Object.entries(env).sort(([a], [b]) => a.localeCompare(b))) };
+  const config: Record<string, unknown> = { env: settingsOf(container.env, isCniSetting) };
+  const init = parsed.data.spec.template.spec.initContainers?.find((c) => c.name === 'aws-vpc-cni-init');
+  const initEnv = settingsOf(init?.env, (name) => INIT_ENV_NAMES.has(name));
+  if (Object.keys(initEnv).length) config.init = { env: initEnv };
+  const resources = resourcesOf(container.resources);
+  if (resources) config.resources = resources;
   if (container.livenessProbe?.timeoutSeconds !== undefined) config.livenessProbeTimeoutSeconds = container.livenessProbe.timeoutSeconds;
   if (container.readinessProbe?.timeoutSeconds !== undefined) config.readinessProbeTimeoutSeconds = container.readinessProbe.timeoutSeconds;
 

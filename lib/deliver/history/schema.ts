@@ -106,6 +106,7 @@ const clusterFacts = z.object({
     networkPolicyAgent: z.object({ image: z.string(), version: nullableString }).optional(),
   }),
   offeredVersions: z.array(z.string()).optional(),
+  offeredSince: z.string().optional(),
   unread: z.array(z.object({ source: vocabulary<'aws-node' | 'catalog'>(), reason: z.string() })).optional(),
 });
 
@@ -116,6 +117,12 @@ const baseline = z.object({
 });
 
 const planStep = z.object({ title: z.string(), commands: z.array(z.string()), fixes: z.array(z.string()), alternative: z.boolean().optional() });
+
+const planPathStep = z.object({ version: z.string(), selfManaged: z.boolean() });
+function pathStepOfText(text: string): z.infer<typeof planPathStep> {
+  const selfManaged = text.endsWith(' (self-managed)');
+  return { version: selfManaged ? text.slice(0, -' (self-managed)'.length) : text, selfManaged };
+}
 
 const clusterPlan = z.object({
   id: z.string(),
@@ -129,7 +136,8 @@ const clusterPlan = z.object({
   currentVersion: nullableString,
   target: nullableString,
   targetReason: z.string(),
-  path: z.array(z.string()),
+  // Reports of the first plans wrote each step as a string: `v1.17.1 (self-managed)`.
+  path: z.array(z.union([planPathStep, z.string().transform(pathStepOfText)])),
   missingMinors: z.array(z.string()),
   risksCarried: z.array(z.string()),
   releaseFloor: nullableString,

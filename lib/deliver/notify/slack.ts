@@ -1,5 +1,4 @@
 import { forSlack, forSlackCode } from '../../escape.js';
-import { fixCommands } from '../../finding-text.js';
 import type { Finding, Severity } from '../../types.js';
 import { countBySeverity, highestSeverity } from '../../severity.js';
 import { ELLIPSIS, cutText } from '../text.js';
@@ -123,13 +122,19 @@ function clusterLine(f: Finding, view: NotificationView): string {
   return `• ${EMOJI[f.severity]} \`${forSlackCode(f.clusterName)}\` ${forSlack(f.accountName)} (${forSlack(f.accountId)}), ${forSlack(f.region)}: ${forSlack(versionMove(f))} · ${forSlack(f.title)}${note}`;
 }
 
+/**
+ * What to do next, each step whole: the first command of the first finding's plan (it runs on its
+ * own: pointing kubectl at the cluster, a backup, or a managed add-on update) when it fits whole,
+ * else where the commands are. A command is never cut.
+ */
 function nextSteps(input: NotificationInput, view: NotificationView): string[] {
   const steps: string[] = [];
   const first = view.new[0] ?? view.stillOpen[0];
-  const command = first ? fixCommands(first)[0] : undefined;
+  const command = first ? first.remediation.commands[0] : undefined;
   if (first !== undefined && command !== undefined) {
-    const plan = first.remediation.planId ? ', the first command of its plan' : '';
-    steps.push(`Fix \`${forSlackCode(first.clusterName)}\` (${forSlack(first.region)}${plan}): \`${forSlackCode(command)}\``);
+    const where = `\`${forSlackCode(first.clusterName)}\` (${forSlack(first.region)}`;
+    const step = `Fix ${where}, ${first.remediation.planId ? 'the first command of its plan' : 'first'}): \`${forSlackCode(command)}\``;
+    steps.push(step.length <= SLACK_LIMITS.nextStep ? step : `Fix ${where}): the commands are in the full report`);
   }
   if (input.errors.length > 0) steps.push(`Look at the ${plural(input.errors.length, 'scan error')}: some clusters were not checked`);
   steps.push(`Full report: ${input.reportLocation}`);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AwsSecurityFinding, Partition, SeverityLabel } from '@aws-sdk/client-securityhub';
 import { forAsff, forCommand } from '../../escape.js';
+import { isDowngrade } from '../../finding-text.js';
 import type { Finding, Severity } from '../../types.js';
 import type { FindingKey } from '../lifecycle.js';
 import { ELLIPSIS, cutText } from '../text.js';
@@ -131,14 +132,20 @@ export function toAsff(finding: Finding, ctx: AsffContext): AwsSecurityFinding {
 /** The Description: the facts that matched, then what to do. */
 function describe(finding: Finding): string {
   const version = finding.observedVersion ?? 'unknown';
-  const target = finding.targetVersion === null ? '' : ` Target version: ${finding.targetVersion}.`;
+  const target = finding.targetVersion === null ? '' : ` Target version: ${finding.targetVersion}${isDowngrade(finding.observedVersion, finding.targetVersion) ? ` (a downgrade from ${version})` : ''}.`;
   return `${finding.why} Cluster ${finding.clusterName} runs vpc-cni ${version}.${target} Remediation: ${finding.remediation.text}`;
 }
 
+/** A command that deletes or takes over something: never shown without every command after it. */
+const DESTRUCTIVE = /\bdelete-addon\b|\bdelete secret\b|\buninstall\b|--resolve-conflicts OVERWRITE/;
+
 /**
- * What to do, then the commands of the cluster's plan that fix this finding, each whole or not
- * at all (half a command pasted on a cluster is worse than none); what does not fit is counted
- * and the full plan named: it is in the run report (`plans`, by id).
+ * What to do, then the commands of the cluster's plan that fix this finding, in order and each
+ * whole or not at all (half a command pasted on a cluster is worse than none). The finding's
+ * commands start with what makes them work (the kubeconfig context, the Helm repository, the
+ * backup), so any first part of them runs on its own; a command that deletes or takes over is
+ * shown only with everything after it. What does not fit is counted and the full plan named: it
+ * is in the run report (`plans`, by id).
  */
 export function recommendationText(finding: Finding, max: number): string {
   const text = forAsff(finding.remediation.text);
@@ -146,16 +153,15 @@ export function recommendationText(finding: Finding, max: number): string {
   const plan = finding.remediation.planId;
   const rest = (n: number) => (plan ? ` Full plan: ${forAsff(plan)} in the run report (plans)${n ? `, ${n} more command(s)` : ''}.` : n ? ` ${ELLIPSIS} ${n} more command(s) in the run report.` : '');
   if (commands.length === 0) return cutText(`${text}${plan ? rest(0) : ''}`, max);
+  const withCommands = (kept: number) => `${text} Run: ${commands.slice(0, kept).join(' ; ')}${rest(commands.length - kept)}`;
   let kept = 0;
-  let body = `${text} Run:`;
-  for (const command of commands) {
-    const next = `${body}${kept === 0 ? ' ' : ' ; '}${command}`;
-    if ((next + rest(commands.length - kept - 1)).length > max) break;
-    body = next;
-    kept += 1;
+  while (kept < commands.length && withCommands(kept + 1).length <= max) kept += 1;
+  // Stop before the first command that deletes or takes over, unless all of them fit.
+  if (kept < commands.length) {
+    const destructive = commands.slice(0, kept).findIndex((c) => DESTRUCTIVE.test(c));
+    if (destructive >= 0) kept = destructive;
   }
-  if (kept === 0) body = text;
-  const result = `${body}${rest(commands.length - kept)}`;
+  const result = kept > 0 ? withCommands(kept) : `${text}${rest(commands.length)}`;
   return result.length <= max ? result : cutText(`${text}${rest(commands.length)}`, max);
 }
 
@@ -175,11 +181,17 @@ function productFields(finding: Finding, productVersion: string): Record<string,
   if (finding.remediation.planId !== undefined) fields[`${PROVIDER_NAME}/PlanId`] = forAsff(finding.remediation.planId);
   if (finding.ou !== undefined) fields[`${PROVIDER_NAME}/OrganizationalUnit`] = finding.ou;
   if (finding.suppressionExpired !== undefined) fields[`${PROVIDER_NAME}/SuppressionExpired`] = finding.suppressionExpired;
-  return limitMap(fields, ASFF_LIMITS.productFields, ASFF_LIMITS.productFieldKey, ASFF_LIMITS.productFieldValue);
+  // Every value may come from outside (a self-managed image tag is the observed version): no control character reaches Security Hub.
+  return limitMap(mapText(fields), ASFF_LIMITS.productFields, ASFF_LIMITS.productFieldKey, ASFF_LIMITS.productFieldValue);
 }
 
+/** Cluster tags (any cluster admin writes them): keys and values as ASFF text. */
 function limitTags(tags: Record<string, string>): Record<string, string> {
-  return limitMap(tags, ASFF_LIMITS.tags, ASFF_LIMITS.tagKey, ASFF_LIMITS.tagValue);
+  return limitMap(mapText(tags), ASFF_LIMITS.tags, ASFF_LIMITS.tagKey, ASFF_LIMITS.tagValue);
+}
+
+function mapText(map: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(map).map(([key, value]) => [forAsff(key), forAsff(value)]));
 }
 
 /** Keeps the first `maxPairs` pairs whose key fits (a cut key could collide), cutting long values. */

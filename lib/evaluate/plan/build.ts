@@ -4,13 +4,15 @@ import type { Rule } from '../rule.js';
 import { inRange, parseCniVersion, type CniVersion } from '../version.js';
 import { mergeConfiguration, type FixSource, type MergedConfiguration } from './configuration.js';
 import { connectStep, planContext, type PlanContext } from './context.js';
-import { backupAddonStep, cniRoleName, managedRoleStep, managedUpdateSteps } from './managed.js';
-import { ownCommandsStep } from './own.js';
-import { newestReleaseOfMinor } from './releases.js';
-import { backupDaemonSetStep, helmSteps, helmTarget, manifestSteps, migrateStep, selfManagedRoleStep, type HelmTarget } from './self-managed.js';
-import { isValid, shellQuote } from './shell.js';
-import { chooseTarget, nextKubernetesMinor, offeredBuilds, releaseFloor, sameVersion, upgradePath, versionRules, type PathStep } from './target.js';
 import { gapSteps } from './gap.js';
+import { backupAddonStep, cniRoleName, managedRoleStep, managedUpdateSteps } from './managed.js';
+import { manifestSteps, settingsSteps } from './manifest.js';
+import { ownCommandsStep } from './own.js';
+import { installableOn, releasesOfMinor } from './releases.js';
+import { backupDaemonSetStep, helmRepoStep, helmSteps, helmTarget, migrateStep, selfManagedRoleStep, usesHelm, type HelmTarget } from './self-managed.js';
+import { isValid, shellQuote } from './shell.js';
+import { chooseTarget, nextKubernetesMinor, offeredBuilds, releaseFloor, risksAt, safest, sameVersion, upgradePath, versionRules, type PathStep } from './target.js';
+import { moveTexts } from './texts.js';
 
 /**
  * One plan per cluster, for all its findings at once: the target they share, the path there, the
@@ -29,6 +31,8 @@ export interface PlanOutcome {
   targetText: string;
   /** Rule ids whose findings move to the target (version fixes and the move to the managed add-on). */
   versionFixes: Set<string>;
+  /** Remediation texts the plan writes instead of a rule's template (a downgrade, a version that stays), by rule id. */
+  texts: Map<string, string>;
 }
 
 const upstream = (v: CniVersion): CniVersion => parseCniVersion(v.upstream)!;
@@ -49,6 +53,31 @@ function dedupe(steps: PlanStep[]): PlanStep[] {
   return steps
     .map((step) => ({ ...step, commands: step.commands.filter((c) => !seen.has(c) && seen.add(c)) }))
     .filter((step) => step.commands.length > 0 || step.title !== '');
+}
+
+/** `1.12 → 1.13 → … → 1.18`: the minors from one release to another. */
+function minorsBetween(from: CniVersion, to: string): string {
+  const target = parseCniVersion(to);
+  if (!target || target.semver.major !== from.semver.major || target.semver.minor - from.semver.minor < 2) return '';
+  const minors: string[] = [];
+  for (let m = from.semver.minor; m <= target.semver.minor; m++) minors.push(`${from.semver.major}.${m}`);
+  return minors.join(' → ');
+}
+
+/** Kubernetes minors from one to another (`1.21 → 1.22 → 1.23`), or undefined. */
+function kubernetesPath(from: string, to: string): string | undefined {
+  const a = /^1\.(\d+)$/.exec(from);
+  const b = /^1\.(\d+)$/.exec(to);
+  if (!a || !b || Number(b[1]) <= Number(a[1])) return undefined;
+  return Array.from({ length: Number(b[1]) - Number(a[1]) + 1 }, (_, i) => `1.${Number(a[1]) + i}`).join(' → ');
+}
+
+/**
+ * The self-managed releases of a path that cannot be installed on the cluster's Kubernetes version
+ * (a manifest or chart with the v1beta1 CustomResourceDefinition on Kubernetes 1.22 or later).
+ */
+function uninstallable(steps: readonly PathStep[], method: 'helm' | 'manifest', kubernetesVersion: string, selfManagedOnly: boolean): string[] {
+  return steps.filter((s) => (!selfManagedOnly || s.upstreamOnly) && !installableOn(s.version.upstream, method, kubernetesVersion)).map((s) => `v${s.version.upstream}`);
 }
 
 /** The plan of one cluster for the rules its findings came from; undefined when there is none. */
@@ -79,12 +108,14 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
     fixes: ordered.map((r) => r.id),
   };
   const versionFixes = new Set(ordered.filter((r) => r.affected || r.remediation.preset === 'upgrade').map((r) => r.id));
+  const texts = new Map<string, string>();
   const resolved = planContext(facts);
   if (!resolved.ok) {
     return {
       plan: { ...base, invalid: resolved.invalid, targetReason: 'The cluster name or region is not valid: no command is given for this cluster' },
       targetText: 'a build EKS offers',
       versionFixes,
+      texts,
     };
   }
   const ctx = resolved.ctx;
@@ -92,35 +123,49 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
   const iam = ordered.filter((r) => r.remediation.preset === 'iam-role').map((r) => r.id);
   const configFixes: FixSource[] = ordered.filter((r) => r.remediation.configuration).map((rule) => ({ rule, fix: rule.remediation.configuration! }));
   const risks = versionRules(rules, facts);
+  const risksOf = (v: CniVersion) => risksAt(v, risks, facts);
   const current = parseCniVersion(facts.cni.version);
   const offered = offeredBuilds(facts);
   const needsVersion = versionFixes.size > 0 || migrate.length > 0;
+  const selfMethod: 'helm' | 'manifest' = installMethod === 'helm' ? 'helm' : 'manifest';
   const steps: PlanStep[] = [];
   const notes: string[] = [];
 
   // ---- the target and the way there
   let target: CniVersion | null = null;
   let path: PathStep[] = [];
+  let downgrade = false;
   let targetText = current?.raw ?? 'a build EKS offers';
   let targetReason = 'No finding on this cluster needs another version';
   if (needsVersion && installMethod !== 'unknown' && current) {
-    const asked = [...versionFixes, ...migrate];
     if (offered === undefined) {
-      base.releaseFloor = current ? releaseFloor(current, risks, facts) : null;
+      base.releaseFloor = releaseFloor(current, risks, facts);
       targetText = base.releaseFloor ? `release ${base.releaseFloor} or later` : 'the newest build EKS offers';
-      targetReason = `The builds EKS offers for ${kubernetesName(facts.kubernetesVersion)} in ${facts.region} were not read: move to ${targetText}, as a build EKS lists for the cluster`;
-      steps.push({ title: `List the builds EKS offers for ${kubernetesName(facts.kubernetesVersion)}, and pick the newest of ${targetText}.`, commands: [listOfferedCommand(ctx)], fixes: asked });
+      const minors = base.releaseFloor ? minorsBetween(current, base.releaseFloor) : '';
+      targetReason =
+        `The builds EKS offers for ${kubernetesName(facts.kubernetesVersion)} in ${facts.region} were not read: move to ${targetText}, as a build EKS lists for the cluster, ` +
+        `one minor at a time${minors ? ` (${minors}, the newest offered build of each)` : ''}: ${managed ? 'update-addon refuses a jump of more than one minor' : 'vpc-cni is upgraded one minor at a time'}`;
+      steps.push({ title: `List the builds EKS offers for ${kubernetesName(facts.kubernetesVersion)}, and pick the newest of ${targetText}, one minor at a time.`, commands: [listOfferedCommand(ctx)], fixes: [...versionFixes, ...migrate] });
     } else if (offered.length === 0) {
-      const next = nextKubernetesMinor(facts.kubernetesVersion);
+      const since = facts.offeredSince && kubernetesPath(facts.kubernetesVersion, facts.offeredSince) ? facts.offeredSince : undefined;
+      const next = since ?? nextKubernetesMinor(facts.kubernetesVersion);
       base.kubernetesFirst = next ?? null;
       targetText = 'a build EKS offers after a Kubernetes upgrade';
-      targetReason = `EKS offers no vpc-cni build for Kubernetes ${facts.kubernetesVersion} in ${facts.region}: upgrade Kubernetes first, one minor at a time (${facts.kubernetesVersion} → ${next ?? 'the next minor'} → …), then run the audit again`;
+      const way = since ? kubernetesPath(facts.kubernetesVersion, since)! : `${facts.kubernetesVersion} → ${next ?? 'the next minor'} → …`;
+      targetReason =
+        `EKS offers no vpc-cni build for Kubernetes ${facts.kubernetesVersion} in ${facts.region}` +
+        (since ? ` (the catalog read offers nothing before Kubernetes ${since})` : '') +
+        `: upgrade Kubernetes first, one minor at a time (${way}), then run the audit again`;
     } else {
       const choice = chooseTarget(current, offered, risks, facts, migrate.length > 0 && !managed);
       targetReason = choice.reason;
       base.risksCarried = choice.carried.map((r) => r.ruleId);
       target = choice.target;
-      if (!target && migrate.length > 0 && current) target = offered.find((v) => sameVersion(v, current)) ?? null;
+      downgrade = choice.downgrade;
+      if (!target && !choice.held && migrate.length > 0) target = offered.find((v) => sameVersion(v, current)) ?? null;
+      if (choice.held && migrate.length > 0) {
+        targetReason += `: stay self-managed until EKS offers ${current.upstream} or later for Kubernetes ${facts.kubernetesVersion}, and move to the managed add-on then`;
+      }
       if (choice.carried.length > 0) {
         const next = nextKubernetesMinor(facts.kubernetesVersion);
         if (next) notes.push(`Kubernetes ${next} may be offered a build clear of ${base.risksCarried.join(', ')}: check again after a Kubernetes upgrade`);
@@ -131,18 +176,26 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
         if (inRange(endsOn, rule.affected!)) notes.push(`${rule.id} (informational) is fixed in ${rule.fixed}, which EKS does not offer for Kubernetes ${facts.kubernetesVersion} yet`);
       }
       if (target) {
-        const upstreamOf = (major: number, minor: number) => {
-          const release = newestReleaseOfMinor(major, minor);
-          return release ? parseCniVersion(release.version)! : undefined;
-        };
-        const way = upgradePath(current, target, offered, upstreamOf);
-        path = way.steps;
-        base.missingMinors = way.missingMinors;
-        targetText = target.raw;
-        if (choice.downgrade) targetReason += ` (a downgrade from ${current!.raw})`;
-      } else {
-        targetText = current?.raw ?? targetText;
+        const upstreamOf = (major: number, minor: number) => releasesOfMinor(major, minor, selfMethod).map((r) => parseCniVersion(r.version)!);
+        const way = upgradePath(current, target, offered, upstreamOf, risksOf);
+        const blocked = uninstallable(way.steps, selfMethod, facts.kubernetesVersion, installMethod === 'addon');
+        if (blocked.length > 0) {
+          targetReason +=
+            `. No path one minor at a time: the ${selfMethod === 'helm' ? 'Helm charts' : 'release manifests'} of ${blocked.join(', ')} define the ENIConfig CustomResourceDefinition with apiextensions.k8s.io/v1beta1, which Kubernetes 1.22 removed, so they cannot be ${selfMethod === 'helm' ? 'installed' : 'applied'} on Kubernetes ${facts.kubernetesVersion}` +
+            (way.missingMinors.length ? `, and EKS offers no build of ${way.missingMinors.join(', ')} for it` : '') +
+            `. What to do: test the jump to ${target.raw} on a non-production cluster first (each minor skipped is a risk), or apply ${blocked.join(', ')} from their manifests with the CustomResourceDefinition document taken out (the cluster keeps the ENIConfig CRD it has); no command is given for the move`;
+          target = null;
+          downgrade = false;
+        } else {
+          path = way.steps;
+          base.missingMinors = way.missingMinors;
+          targetText = downgrade ? `${target.raw} (a downgrade from ${current.raw})` : target.raw;
+          if (downgrade) targetReason += ` (a downgrade from ${current.raw})`;
+        }
       }
+      for (const [ruleId, text] of moveTexts({ ordered, facts, current, target, downgrade, held: choice.held, offered, risksOf, carried: base.risksCarried })) texts.set(ruleId, text);
+      // Catching up with the newest build is never a reason to go down.
+      if (!target || downgrade) for (const rule of ordered) if (!rule.affected && rule.remediation.preset === 'upgrade') versionFixes.delete(rule.id);
     }
   } else if (needsVersion) {
     targetReason = 'The running version is unknown: read it first (the commands below), then run the audit again';
@@ -157,9 +210,8 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
 
   // ---- the commands: the rules' own first (look, repair what is broken), then by install method
   const own: PlanStep[] = [];
-  for (const rule of ordered) pushIf(own, ownCommandsStep(ctx, rule, lookup(rule), managed, textOf(rule, targetText)));
+  for (const rule of ordered) pushIf(own, ownCommandsStep(ctx, rule, lookup(rule), managed, texts.get(rule.id) ?? textOf(rule, targetText)));
   const changes: PlanStep[] = [];
-  let helm: HelmTarget | undefined;
   let backup: PlanStep | undefined;
   if (installMethod === 'addon') {
     backup = backupAddonStep(ctx);
@@ -170,48 +222,68 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
       changes.push(...managedUpdateSteps(ctx, { steps: path.map((s) => s.version), ...(configuration ? { configuration } : {}), versionFixes: versionFixList, configurationFixes }));
     }
   } else if (installMethod === 'helm' || installMethod === 'manifest') {
-    helm = installMethod === 'helm' ? helmTarget(ctx, facts.cni.helmRelease) : undefined;
-    const selfPath = path.filter((s) => !(current && sameVersion(upstream(s.version), upstream(current))));
+    const helm: HelmTarget | undefined = installMethod === 'helm' ? helmTarget(ctx, facts.cni.helmRelease) : undefined;
+    const selfManaged = installMethod === 'manifest' || helm !== undefined;
+    const selfPath = path.filter((s) => !sameVersion(upstream(s.version), upstream(current!)));
     backup = backupDaemonSetStep(ctx, helm);
     if (iam.length) pushIf(changes, selfManagedRoleStep(ctx, helm, cniRoleName(ctx), iam));
     const running = configuration ?? mergeConfiguration(facts.cni.configurationValues, 'daemonset', [], true);
-    const update = {
-      steps: selfPath.map((s) => ({ version: upstream(s.version), upstreamOnly: s.upstreamOnly })),
-      ...(configuration ? { configuration } : {}),
-      ...(running ? { settings: running } : {}),
-      versionFixes: versionFixList,
-      configurationFixes,
-    };
-    if (installMethod === 'helm' && helm) changes.push(...helmSteps(ctx, helm, update));
-    else if (installMethod === 'helm') notes.push('The Helm release could not be identified: no helm command is given');
-    else changes.push(...manifestSteps(ctx, update));
+    const versions = selfPath.map((s) => upstream(s.version));
+    const fixes = [...versionFixList, ...(configuration ? configurationFixes : [])];
+    if (installMethod === 'helm' && helm) {
+      changes.push(...helmSteps(ctx, helm, { steps: versions, ...(configuration ? { configuration } : {}), versionFixes: versionFixList, configurationFixes }));
+    } else if (installMethod === 'helm') {
+      notes.push('The Helm release could not be identified: no helm command is given');
+    } else if (versions.length > 0) {
+      changes.push(...manifestSteps(ctx, { steps: versions, ...(running ? { settings: running } : {}), fixes }));
+    } else if (configuration) {
+      changes.push(...settingsSteps(ctx, configuration, configurationFixes));
+    }
     if (migrate.length > 0 && target) {
-      changes.push(migrateStep(ctx, { build: target, ...(running ? { configuration: running } : {}), ...(helm ? { helm } : {}), ruleIds: migrate, after: selfPath.length > 0 }));
+      const common = { ...(running ? { configuration: running } : {}), ...(helm ? { helm } : {}), helmUnnamed: installMethod === 'helm' && !helm, ruleIds: migrate };
+      if (selfManaged || selfPath.length === 0) {
+        changes.push(migrateStep(ctx, { ...common, build: target, after: selfPath.length > 0 }));
+      } else {
+        // No self-managed command can move it: the add-on is created at the build of the running
+        // minor (one minor at a time from there, as update-addon).
+        const createAt = safest(offered!.filter((v) => v.semver.major === current!.semver.major && v.semver.minor === current!.semver.minor), risksOf) ?? path[0]!.version;
+        const rest = path.filter((s) => s.version.semver.compare(createAt.semver) > 0 && !s.upstreamOnly).map((s) => s.version);
+        changes.push(migrateStep(ctx, { ...common, build: createAt, after: false }));
+        changes.push(...managedUpdateSteps(ctx, { steps: rest, versionFixes: [...versionFixList, ...migrate], configurationFixes: [] }));
+      }
     }
   }
   if (iam.length && !ctx.accountId) notes.push('The account id is not known, so no IAM role can be named: no role command is given');
   // Back up first, only when something changes; the rules' own look-and-repair commands come before the changes.
   steps.push(...(backup && changes.some((c) => c.fixes.length > 0) ? [backup] : []), ...own, ...changes);
+  const firstHelm = steps.findIndex(usesHelm);
+  if (firstHelm >= 0) steps.splice(firstHelm, 0, helmRepoStep());
   const usesKubectl = steps.some((s) => s.commands.some((c) => /(^|[|;&]\s*)(kubectl|helm) /.test(c)));
   if (usesKubectl) steps.unshift(connectStep(ctx));
   if (resolved.mirror) notes.push(`The aws-node images come from ${JSON.stringify(resolved.mirror)}; the commands pull from ${ctx.images.kind === 'ecr' ? ctx.images.host : 'ECR Public'}: copy the release there first if the nodes cannot reach it`);
   if (configuration?.conflicts) notes.push(...configuration.conflicts);
 
+  const selfManagedPath = installMethod !== 'addon';
   const plan: ClusterPlan = {
     ...base,
     partition: ctx.partition,
     target: target?.raw ?? null,
     targetReason: [targetReason, ...notes].join('. '),
-    path: path.map((s) => (installMethod !== 'addon' ? `v${s.version.upstream}` : s.upstreamOnly ? `v${s.version.upstream} (self-managed)` : s.version.raw)),
+    path: path.map((s) => ({ version: selfManagedPath || s.upstreamOnly ? `v${s.version.upstream}` : s.version.raw, selfManaged: selfManagedPath || s.upstreamOnly })),
     ...(configuration ? { configuration: publicConfiguration(configuration) } : {}),
-    invalid: ctx.invalid,
+    invalid: uniqueInvalid(ctx.invalid),
     steps: dedupe(steps),
   };
-  return { plan, targetText, versionFixes: new Set([...versionFixes, ...migrate]) };
+  return { plan, targetText, versionFixes: new Set([...versionFixes, ...migrate]), texts };
 }
 
 function pushIf(steps: PlanStep[], step: PlanStep | undefined): void {
   if (step) steps.push(step);
+}
+
+function uniqueInvalid(values: ClusterPlan['invalid']): ClusterPlan['invalid'] {
+  const seen = new Set<string>();
+  return values.filter((v) => !seen.has(`${v.what}\n${v.reason}`) && seen.add(`${v.what}\n${v.reason}`));
 }
 
 function publicConfiguration(config: MergedConfiguration): NonNullable<ClusterPlan['configuration']> {
@@ -219,9 +291,18 @@ function publicConfiguration(config: MergedConfiguration): NonNullable<ClusterPl
   return rest;
 }
 
-/** The plan's commands that fix one finding: its steps, without connecting, backing up or alternatives. */
+/**
+ * The plan's commands for one finding, in order: the steps that fix it, with the steps before
+ * them that make them work (pointing kubectl at the cluster, the Helm repository, the backup
+ * before anything is overwritten or deleted); never an alternative.
+ */
 export function commandsFor(plan: ClusterPlan, ruleId: string): string[] {
-  return plan.steps.filter((s) => !s.alternative && s.fixes.includes(ruleId)).flatMap((s) => s.commands);
+  const last = plan.steps.findLastIndex((s) => !s.alternative && s.fixes.includes(ruleId));
+  if (last < 0) return [];
+  return plan.steps
+    .slice(0, last + 1)
+    .filter((s) => !s.alternative && (s.fixes.length === 0 || s.fixes.includes(ruleId)))
+    .flatMap((s) => s.commands);
 }
 
 /** Points a finding at its cluster's plan. */
@@ -234,6 +315,6 @@ export function attachPlan(finding: Finding, outcome: PlanOutcome | undefined): 
     ...finding,
     // No no-op move: a self-managed v1.18.6-eksbuild.1 adopted as the add-on build of the same name stays.
     targetVersion: outcome.versionFixes.has(finding.ruleId) && plan.target !== finding.observedVersion ? plan.target : null,
-    remediation: { ...finding.remediation, commands: commandsFor(plan, finding.ruleId), planId: plan.id },
+    remediation: { ...finding.remediation, ...(outcome.texts.has(finding.ruleId) ? { text: outcome.texts.get(finding.ruleId)! } : {}), commands: commandsFor(plan, finding.ruleId), planId: plan.id },
   };
 }

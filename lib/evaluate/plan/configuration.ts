@@ -1,6 +1,7 @@
 import type { PlanConfiguration } from '../../types.js';
 import { goAtoi, parseConfigurationValues } from '../configuration.js';
 import type { ConfigurationFix, Rule } from '../rule.js';
+import { looksSecret, WITHHELD } from '../secrets.js';
 import { shellQuote } from './shell.js';
 
 /**
@@ -13,39 +14,52 @@ import { shellQuote } from './shell.js';
  * choose (how many pods a node runs) is read the same way.
  */
 
-/** Key names and values that may hold a credential. */
-const SECRET_NAME = /secret|passw(or)?d|passwd|token|credential|api[-_]?key|private[-_]?key|auth|session/i;
-const SECRET_VALUE = [
-  /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, // userinfo in a URL: scheme://user:password@host
-  /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/, // an AWS access key id
-  /^[A-Za-z0-9+/=_-]{40,}$/, // a long opaque token
-];
+/** A setting's place in the configuration, key by key: an annotation key with dots is one key. */
+export type Keys = readonly string[];
 
-function looksSecret(path: string, value: unknown): boolean {
-  if (SECRET_NAME.test(path.split('.').at(-1) ?? '')) return true;
-  return typeof value === 'string' && SECRET_VALUE.some((re) => re.test(value));
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+/** `env.HTTPS_PROXY`; `podAnnotations["vault.hashicorp.com/agent-inject-token"]` for a key with dots. */
+export function pathText(keys: Keys): string {
+  return keys.map((key, i) => (PLAIN_KEY.test(key) ? `${i === 0 ? '' : '.'}${key}` : `[${JSON.stringify(key)}]`)).join('');
 }
 
-/** `env.MINIMUM_IP_TARGET` → `MINIMUM_IP_TARGET`; `livenessProbeTimeoutSeconds` → `LIVENESS_PROBE_TIMEOUT_SECONDS`. */
-export function variableFor(path: string, prefix = ''): string {
-  const last = path.split('.').at(-1) ?? path;
-  const snake = last.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9_]/g, '_').toUpperCase();
-  return `${prefix}${/^[A-Z_]/.test(snake) ? snake : `_${snake}`}`;
+/** A rule's fix path (setting names only, no dots in a name: the rule schema checks it) as keys. */
+const keysOf = (path: string): Keys => path.split('.');
+
+/** `MINIMUM_IP_TARGET` for env.MINIMUM_IP_TARGET; `LIVENESS_PROBE_TIMEOUT_SECONDS` for livenessProbeTimeoutSeconds. */
+function snake(key: string): string {
+  const text = key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').toUpperCase();
+  return text === '' ? 'VALUE' : text;
+}
+
+/**
+ * A shell variable for a setting, distinct from the ones `taken`: the last key when it is free
+ * (`CURRENT_HTTPS_PROXY`), else with the keys above it (`CURRENT_INIT_ENV_HTTPS_PROXY`), else numbered.
+ */
+function variableFor(keys: Keys, prefix: string, taken: ReadonlySet<string>): string {
+  const name = (depth: number) => {
+    const text = `${prefix}${keys.slice(-depth).map(snake).join('_')}`;
+    return /^[A-Z_]/.test(text) ? text : `_${text}`;
+  };
+  for (let depth = 1; depth <= keys.length; depth++) if (!taken.has(name(depth))) return name(depth);
+  let n = 2;
+  while (taken.has(`${name(keys.length)}_${n}`)) n++;
+  return `${name(keys.length)}_${n}`;
 }
 
 type Node = Record<string, unknown>;
 
-function getPath(root: Node, path: string): unknown {
+function getPath(root: Node, keys: Keys): unknown {
   let node: unknown = root;
-  for (const key of path.split('.')) {
+  for (const key of keys) {
     if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined;
     node = (node as Node)[key];
   }
   return node;
 }
 
-function setPath(root: Node, path: string, value: unknown): void {
-  const keys = path.split('.');
+function setPath(root: Node, keys: Keys, value: unknown): void {
   let node: Node = root;
   for (const key of keys.slice(0, -1)) {
     const next = Object.hasOwn(node, key) ? node[key] : undefined;
@@ -55,15 +69,14 @@ function setPath(root: Node, path: string, value: unknown): void {
   node[keys.at(-1)!] = value;
 }
 
-function unsetPath(root: Node, path: string): void {
-  const keys = path.split('.');
-  const parent = getPath(root, keys.slice(0, -1).join('.')) ?? (keys.length === 1 ? root : undefined);
+function unsetPath(root: Node, keys: Keys): void {
+  const parent = keys.length === 1 ? root : getPath(root, keys.slice(0, -1));
   if (parent && typeof parent === 'object') delete (parent as Node)[keys.at(-1)!];
 }
 
-function leaves(node: unknown, prefix = ''): [string, unknown][] {
-  if (node === null || typeof node !== 'object' || Array.isArray(node)) return prefix ? [[prefix, node]] : [];
-  return Object.entries(node as Node).flatMap(([key, value]) => leaves(value, prefix ? `${prefix}.${key}` : key));
+function leaves(node: unknown, prefix: Keys = []): [Keys, unknown][] {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return prefix.length ? [[prefix, node]] : [];
+  return Object.entries(node as Node).flatMap(([key, value]) => leaves(value, [...prefix, key]));
 }
 
 /** Drops objects left empty (`"env": {}` says nothing and an update would carry it for no reason). */
@@ -118,49 +131,57 @@ export function mergeConfiguration(
   if (!parsed.ok) return undefined;
   // No value from the cluster may carry the sentinel character.
   const merged = JSON.parse(JSON.stringify(parsed.value).split(MARK).join('')) as Node;
-  const changes: PlanConfiguration['changes'] = [];
+  const changes: (PlanConfiguration['changes'][number] & { keys: Keys })[] = [];
   const choices: PlanConfiguration['choices'] = [];
   const conflicts: string[] = [];
   const decided = new Map<string, string>();
+  const taken = new Set<string>();
 
-  const change = (path: string, to: unknown, ruleId: string) => {
-    const before = getPath(merged, path);
+  const change = (keys: Keys, to: unknown, ruleId: string) => {
+    const path = pathText(keys);
+    const before = getPath(merged, keys);
     if (decided.has(path)) {
       if (shown(before) !== shown(to)) conflicts.push(`${path}: ${ruleId} wants ${shown(to) ?? 'it removed'}, ${decided.get(path)} wins`);
       return;
     }
     decided.set(path, ruleId);
     if (shown(before) === shown(to)) return;
-    changes.push({ path, from: shown(before), to: shown(to), ruleId });
-    if (to === undefined) unsetPath(merged, path);
-    else setPath(merged, path, to);
+    changes.push({ path, keys, from: shown(before), to: shown(to), ruleId });
+    if (to === undefined) unsetPath(merged, keys);
+    else setPath(merged, keys, to);
   };
 
   for (const { rule, fix } of fixes) {
     for (const [path, wanted] of Object.entries(fix.set ?? {})) {
-      const before = getPath(merged, path);
+      const keys = keysOf(path);
+      const before = getPath(merged, keys);
       if (typeof wanted === 'object' && 'choose' in wanted) {
         if (before !== undefined && before !== '') continue;
-        const variable = variableFor(path);
+        const variable = variableFor(keys, '', taken);
+        taken.add(variable);
         choices.push({ path, variable, hint: wanted.choose });
-        change(path, sentinel(variable), rule.id);
+        change(keys, sentinel(variable), rule.id);
       } else if (typeof wanted === 'object' && 'atLeast' in wanted) {
         const current = goAtoi(before);
-        if (current === undefined || current < wanted.atLeast) change(path, wanted.atLeast, rule.id);
+        if (current === undefined || current < wanted.atLeast) change(keys, wanted.atLeast, rule.id);
       } else {
-        change(path, wanted, rule.id);
+        change(keys, wanted, rule.id);
       }
     }
-    for (const path of fix.unset ?? []) if (getPath(merged, path) !== undefined) change(path, undefined, rule.id);
+    for (const path of fix.unset ?? []) if (getPath(merged, keysOf(path)) !== undefined) change(keysOf(path), undefined, rule.id);
   }
   if (changes.length === 0 && !always) return undefined;
 
   const withheld: PlanConfiguration['withheld'] = [];
-  for (const [path, value] of leaves(merged)) {
-    if (choices.some((c) => c.path === path) || !looksSecret(path, value)) continue;
-    const variable = variableFor(path, 'CURRENT_');
+  const secretPaths = new Set<string>();
+  for (const [keys, value] of leaves(merged)) {
+    const path = pathText(keys);
+    if (choices.some((c) => c.path === path) || !looksSecret(keys.at(-1)!, value)) continue;
+    const variable = variableFor(keys, 'CURRENT_', taken);
+    taken.add(variable);
     withheld.push({ path, variable });
-    setPath(merged, path, sentinel(variable));
+    secretPaths.add(path);
+    setPath(merged, keys, sentinel(variable));
   }
   pruneEmpty(merged);
   const template = JSON.stringify(merged);
@@ -168,9 +189,9 @@ export function mergeConfiguration(
     source,
     sourceFormat: parsed.format,
     values: showGuards(template),
-    changes: changes.map((c) => ({
+    changes: changes.map(({ keys, ...c }) => ({
       ...c,
-      from: c.from !== null && (withheld.some((w) => w.path === c.path) || looksSecret(c.path, c.from)) ? '(withheld)' : c.from,
+      from: c.from !== null && (secretPaths.has(c.path) || looksSecret(keys.at(-1)!, c.from)) ? WITHHELD : c.from,
       to: c.to === null ? null : showGuards(c.to),
     })),
     withheld,

@@ -111,5 +111,25 @@ export function waitActive(ctx: PlanContext): string {
 
 /** A file name that belongs to this cluster, so that plans of two clusters never overwrite each other's backups. */
 export function fileFor(ctx: PlanContext, stem: string, extension: string): string {
-  return `${stem}-${ctx.cluster}.${extension}`;
+  return `${dirFor(ctx, stem)}.${extension}`;
+}
+
+/** A directory name that belongs to this cluster. */
+export function dirFor(ctx: PlanContext, stem: string): string {
+  return `${stem}-${ctx.cluster}`;
+}
+
+/**
+ * `aws eks update-addon ...` that returns only when EKS has finished this update and the add-on
+ * is ACTIVE. The update's own status is read (DescribeUpdate) until it is no longer InProgress: the
+ * AddonActive waiter alone stops at once on a DEGRADED add-on, which is what an add-on being
+ * repaired still is right after the call; the waiter then confirms ACTIVE (it fails on DEGRADED).
+ */
+export function updateAddonAndWait(ctx: PlanContext, updateAddon: string): string {
+  const update = `--name ${shellQuote(ctx.cluster)} --region ${shellQuote(ctx.region)} --addon-name vpc-cni --update-id "$update_id"`;
+  return (
+    `update_id=$(${updateAddon} --query update.id --output text) && ` +
+    `while update_status=$(aws eks describe-update ${update} --query update.status --output text) && [ "$update_status" = InProgress ]; do sleep 15; done && ` +
+    `[ "$update_status" = Successful ] && ${waitActive(ctx)}`
+  );
 }

@@ -2,16 +2,18 @@ import type { PlanStep } from '../../types.js';
 import { configurationOption, mergeConfiguration, type MergedConfiguration } from './configuration.js';
 import { waitActive, type PlanContext } from './context.js';
 import { managedUpdateSteps } from './managed.js';
-import { manifestSteps } from './self-managed.js';
+import { manifestKeepsText, manifestRelease } from './manifest.js';
 import { shellQuote } from './shell.js';
 import type { PathStep } from './target.js';
 
 /**
  * A managed add-on whose path crosses minors EKS offers no build of for the cluster's Kubernetes
  * version. update-addon refuses a jump of more than one minor, so the missing minors are gone
- * through self-managed: EKS lets go of the add-on and keeps it running (`delete-addon --preserve`),
- * the upstream release of each missing minor is applied, and create-addon with OVERWRITE takes it
- * back at the next offered build, with the settings as configuration values.
+ * through self-managed: the manifests of those releases are downloaded, edited to keep the
+ * add-on's settings and reviewed first (a step that can fail runs while EKS still manages the
+ * add-on); then EKS lets go of the add-on and keeps it running (`delete-addon --preserve`), each
+ * release is applied, and create-addon with OVERWRITE takes it back at the next offered build,
+ * with the settings as configuration values.
  */
 export function gapSteps(
   ctx: PlanContext,
@@ -37,12 +39,20 @@ export function gapSteps(
     while (i < path.length && path[i]!.upstreamOnly) detour.push(path[i++]!);
     const back = managedRun();
     const resume = back[0];
+    const releases = detour.flatMap((s) => manifestRelease(ctx, s.version, carried) ?? []);
+    const names = releases.map((r) => `v${r.release}`).join(', ');
+    const notCarried = [...new Set(releases.flatMap((r) => r.notCarried))];
     steps.push({
-      title: `EKS offers no build of ${missingMinors.join(', ')} for Kubernetes ${ctx.facts.kubernetesVersion}, and update-addon moves one minor at a time: let EKS release the add-on, keeping aws-node running.`,
+      title: `EKS offers no build of ${missingMinors.join(', ')} for Kubernetes ${ctx.facts.kubernetesVersion}, and update-addon moves one minor at a time: prepare the release manifests of ${names} first, while EKS still manages the add-on; ${manifestKeepsText(notCarried, 'create-addon gives them back')}.`,
+      commands: releases.flatMap((r) => r.prepare),
+      fixes: versionFixes,
+    });
+    steps.push({
+      title: 'Let EKS release the add-on, keeping aws-node running.',
       commands: [`aws eks delete-addon ${ctx.where} --addon-name vpc-cni --preserve && aws eks wait addon-deleted ${ctx.where} --addon-name vpc-cni`],
       fixes: versionFixes,
     });
-    steps.push(...manifestSteps(ctx, { steps: detour.map((s) => ({ version: s.version, upstreamOnly: true })), ...(carried ? { settings: carried } : {}), versionFixes, configurationFixes: [] }));
+    steps.push({ title: `Apply ${names} one minor at a time, as prepared.`, commands: releases.map((r) => r.apply), fixes: versionFixes });
     if (!resume) break;
     const config = configurationOption(carried);
     const role = ctx.roleArn ? ` --service-account-role-arn ${shellQuote(ctx.roleArn)}` : '';

@@ -1,6 +1,6 @@
 import type { PlanStep } from '../../types.js';
 import { placeholders, type Rule } from '../rule.js';
-import { withContext, type PlanContext } from './context.js';
+import { updateAddonAndWait, waitActive, withContext, type PlanContext } from './context.js';
 import type { InvalidValue } from './shell.js';
 
 /**
@@ -31,10 +31,22 @@ export function ownCommandsStep(ctx: PlanContext, rule: Rule, lookup: (name: str
       ctx.invalid.push({ what: `--addon-version in a command of ${rule.id}`, reason: `${unoffered.join(', ')} is not offered for Kubernetes ${ctx.facts.kubernetesVersion}: that command was left out` });
       continue;
     }
-    commands.push(command);
+    commands.push(waitingFor(ctx, command));
   }
   if (commands.length === 0) return undefined;
   return { title: text, commands, fixes: [rule.id] };
+}
+
+/**
+ * A rule's update-addon or create-addon returns before EKS is done: the next update would be
+ * refused while this one runs (and a repaired add-on is still DEGRADED right after the call), so
+ * the command waits for its update to finish and the add-on to be ACTIVE.
+ */
+function waitingFor(ctx: PlanContext, command: string): string {
+  if (/&&|;|\|/.test(command)) return command;
+  if (/^aws eks update-addon\s/.test(command)) return updateAddonAndWait(ctx, command);
+  if (/^aws eks create-addon\s/.test(command)) return `${command} && ${waitActive(ctx)}`;
+  return command;
 }
 
 function isPlainWord(value: unknown): boolean {

@@ -133,3 +133,27 @@ export function manifestUrl(version: string, flavour: ManifestFlavour): string |
   const file = flavour === 'commercial' ? 'aws-k8s-cni.yaml' : `aws-k8s-cni-${flavour}.yaml`;
   return `https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v${version}/${dir}/${file}`;
 }
+
+/**
+ * The releases of a minor a self-managed step can install: one with a published chart for Helm,
+ * one whose commercial manifest installs it otherwise.
+ */
+export function releasesOfMinor(major: number, minor: number, method: 'helm' | 'manifest'): UpstreamRelease[] {
+  return UPSTREAM_RELEASES.filter((r) => r.version.startsWith(`${major}.${minor}.`) && (method === 'helm' ? r.chart !== null : manifestUrl(r.version, 'commercial') !== undefined));
+}
+
+/**
+ * Whether a release can be installed self-managed on a Kubernetes version. Kubernetes 1.22 removed
+ * apiextensions.k8s.io/v1beta1, and the ENIConfig CustomResourceDefinition is written in it by
+ * every release manifest before 1.10.0 (config/v1.N/ and config/master/ at the tags v1.7.0 to
+ * v1.9.3; apiextensions.k8s.io/v1 from v1.10.0) and by the aws-vpc-cni chart up to 1.1.7
+ * (release 1.8.0; charts/aws-vpc-cni/templates/customresourcedefinition.yaml, v1 from chart 1.1.8,
+ * release 1.9.0, aws/amazon-vpc-cni-k8s#1534): `kubectl apply` and `helm upgrade` refuse them there.
+ */
+export function installableOn(release: string, method: 'helm' | 'manifest', kubernetesVersion: string): boolean {
+  const k8s = /^(\d+)\.(\d+)$/.exec(kubernetesVersion);
+  if (!k8s || Number(k8s[1]) !== 1 || Number(k8s[2]) < 22) return true;
+  const [major, minor] = release.split('.').map(Number) as [number, number];
+  if (major !== 1) return true;
+  return method === 'helm' ? minor >= 9 : minor >= 10;
+}

@@ -2,24 +2,22 @@ import type { HelmRelease, PlanStep } from '../../types.js';
 import { parseCniVersion, type CniVersion } from '../version.js';
 import { configurationOption, shellValueWithGuards, type MergedConfiguration } from './configuration.js';
 import { fileFor, kubectl, waitActive, type PlanContext } from './context.js';
-import { manifestUrl, upstreamRelease, UPSTREAM_RELEASES, type ManifestFlavour, type UpstreamRelease } from './releases.js';
-import { ECR_PUBLIC_REGISTRY, UPSTREAM_DEFAULT_REGISTRY } from './registry.js';
+import { upstreamRelease, UPSTREAM_RELEASES, type UpstreamRelease } from './releases.js';
+import { ECR_PUBLIC_REGISTRY } from './registry.js';
 import { describeInvalid, isValid, shellQuote } from './shell.js';
 
 /**
- * The commands of a self-managed vpc-cni, for how it was installed: a Helm release is upgraded
- * with the chart of each release (kubectl would fight Helm); a manifest install takes the release
- * manifest for the cluster's partition and region. Since 1.14 the DaemonSet also runs the network
- * policy agent, and both carry the agent of the release. The move to the managed add-on is given
- * after them. Every kubectl and helm line names the cluster's context.
+ * The commands of a self-managed vpc-cni installed with Helm: the release is upgraded with the
+ * chart of each release (kubectl would fight Helm), its values kept. Since 1.14 the DaemonSet
+ * also runs the network policy agent, and both carry the agent of the release. The move to the
+ * managed add-on is given after them. Every helm line names the cluster's context; the eks-charts
+ * repository is added before the first of them.
  */
 
 export interface SelfManagedUpdate {
   /** Upstream releases to go through, one minor at a time, ending at the target's release. */
-  steps: { version: CniVersion; upstreamOnly: boolean }[];
+  steps: CniVersion[];
   configuration?: MergedConfiguration;
-  /** The settings the DaemonSet runs (fixes applied), set again after each manifest apply. */
-  settings?: MergedConfiguration;
   versionFixes: string[];
   configurationFixes: string[];
 }
@@ -119,38 +117,48 @@ export function helmTarget(ctx: PlanContext, release: HelmRelease | undefined): 
   return ok ? { name, namespace, chartVersion } : undefined;
 }
 
+/** `helm repo add`: before the first helm line of the plan. */
+export function helmRepoStep(): PlanStep {
+  return {
+    title: 'Add the eks-charts Helm repository (helm 3.14 or later: --reset-then-reuse-values keeps your values and takes the new chart\'s defaults).',
+    commands: [`helm repo add eks ${CHART_REPO} --force-update`],
+    fixes: [],
+  };
+}
+
+/** Whether a step runs helm (and so needs the repository first). */
+export function usesHelm(step: PlanStep): boolean {
+  return step.commands.some((c) => /(^|&&\s*)helm (upgrade|install)\b/.test(c));
+}
+
 export function helmSteps(ctx: PlanContext, helm: HelmTarget, update: SelfManagedUpdate): PlanStep[] {
   const upgrade = `helm upgrade ${shellQuote(helm.name)} eks/aws-vpc-cni --kube-context ${shellQuote(ctx.context)} --namespace ${shellQuote(helm.namespace)}`;
   const guards = update.configuration ?? { withheld: [], choices: [] };
   const setArg = (sets: string[], removed: string[] = []) =>
     (sets.length ? ` --set-string ${shellValueWithGuards(sets.join(','), guards)}` : '') + (removed.length ? ` --set ${shellQuote(removed.join(','))}` : '');
-  const steps: PlanStep[] = [
-    {
-      title: `Add the eks-charts Helm repository (helm 3.14 or later: --reset-then-reuse-values keeps your values and takes the new chart's defaults).`,
-      commands: [`helm repo add eks ${CHART_REPO} --force-update`],
-      fixes: [],
-    },
-  ];
   const configSets = update.configuration ? helmConfigurationSets(update.configuration) : { strings: [], removed: [] };
   if (update.steps.length === 0) {
     const current = helm.chartVersion ?? (ctx.facts.cni.version ? upstreamRelease(parseCniVersion(ctx.facts.cni.version)?.upstream ?? '')?.chart : null);
     if (!update.configuration || !current) return [];
-    steps.push({
-      title: `Apply the configuration fixes to the Helm release, keeping its chart ${current}.`,
-      commands: [`${upgrade} --version ${shellQuote(current)} --reuse-values${setArg(configSets.strings, configSets.removed)} --wait ${ROLLOUT}`],
-      fixes: update.configurationFixes,
-    });
-    return steps;
+    return [
+      {
+        title: `Apply the configuration fixes to the Helm release, keeping its chart ${current}.`,
+        commands: [`${upgrade} --version ${shellQuote(current)} --reuse-values${setArg(configSets.strings, configSets.removed)} --wait ${ROLLOUT}`],
+        fixes: update.configurationFixes,
+      },
+    ];
   }
   const commands: string[] = [];
   const notes: string[] = [];
+  const releases: UpstreamRelease[] = [];
   update.steps.forEach((step, i) => {
-    const release = chartedRelease(step.version);
+    const release = chartedRelease(step);
     if (!release) {
-      notes.push(`no published chart installs ${step.version.upstream}`);
+      notes.push(`no published chart installs ${step.upstream}`);
       return;
     }
-    if (release.version !== step.version.upstream) notes.push(`no chart was published for ${step.version.upstream}: chart ${release.chart} installs ${release.version}`);
+    if (release.version !== step.upstream) notes.push(`no chart was published for ${step.upstream}: chart ${release.chart} installs ${release.version}`);
+    releases.push(release);
     const tag = tagOf(release.version);
     const sets = [`image.tag=${tag}`, `init.image.tag=${tag}`, ...(release.agent ? [`nodeAgent.image.tag=${release.agent}`] : []), ...registrySets(ctx, tag, release.agent)];
     const last = i === update.steps.length - 1;
@@ -159,100 +167,13 @@ export function helmSteps(ctx: PlanContext, helm: HelmTarget, update: SelfManage
     );
   });
   if (commands.length === 0) return [];
-  const releases = update.steps.map((s) => `${tagOf(s.version.upstream)}${agentNote(upstreamRelease(s.version.upstream))}`).join(' → ');
-  steps.push({
-    title:
-      `Upgrade the Helm release one minor at a time: ${releases}` +
-      (update.configuration ? '; the last upgrade also applies the configuration fixes' : '') +
-      (notes.length ? ` (${notes.join('; ')})` : '') +
-      '.',
-    commands,
-    fixes: [...update.versionFixes, ...(update.configuration ? update.configurationFixes : [])],
-  });
-  return steps;
-}
-
-// ---- Manifest -------------------------------------------------------------------------------
-
-/** The release manifest for the cluster's partition and region, and the registry it names. */
-function manifestFor(ctx: PlanContext, release: string): { url: string; registry: string } | undefined {
-  const flavour: ManifestFlavour =
-    ctx.partition === 'aws-cn' ? 'cn' : ctx.region === 'us-gov-east-1' || ctx.region === 'us-gov-west-1' ? ctx.region : 'commercial';
-  const own = manifestUrl(release, flavour);
-  const registryOf: Record<ManifestFlavour, string> = {
-    commercial: UPSTREAM_DEFAULT_REGISTRY,
-    cn: '961992271922.dkr.ecr.cn-northwest-1.amazonaws.com.cn',
-    'us-gov-east-1': '151742754352.dkr.ecr.us-gov-east-1.amazonaws.com',
-    'us-gov-west-1': '013241004608.dkr.ecr.us-gov-west-1.amazonaws.com',
-  };
-  if (own) return { url: own, registry: registryOf[flavour] };
-  // That flavour names another release's images: take the commercial one and point it at the right registry.
-  const commercial = manifestUrl(release, 'commercial');
-  return commercial ? { url: commercial, registry: UPSTREAM_DEFAULT_REGISTRY } : undefined;
-}
-
-/** sed expressions that point a manifest's images at the cluster's registry. */
-function registryRewrite(ctx: PlanContext, from: string): string[] {
-  if (ctx.images.kind === 'ecr-public') {
-    return [`s|${from}/amazon/aws-network-policy-agent|${ECR_PUBLIC_REGISTRY}/aws-network-policy-agent|g`, `s|${from}/|${ECR_PUBLIC_REGISTRY}/|g`];
-  }
-  return ctx.images.host === from ? [] : [`s|${from}|${ctx.images.host}|g`];
-}
-
-/** `kubectl set env` of the settings the cluster runs (fixes applied), and the probe timeouts. */
-function settingsCommands(ctx: PlanContext, config: MergedConfiguration | undefined, only?: readonly string[]): string[] {
-  if (!config) return [];
-  const env = (config.merged.env ?? {}) as Record<string, unknown>;
-  const wanted = only ? only.filter((p) => p.startsWith('env.')).map((p) => p.slice(4)) : Object.keys(env);
-  const assignments = wanted
-    .filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-    .map((name) => (Object.hasOwn(env, name) ? shellValueWithGuards(`${name}=${String(env[name])}`, config) : `${name}-`));
-  const commands = assignments.length ? [kubectl(ctx, `-n kube-system set env daemonset aws-node -c aws-node ${assignments.join(' ')}`)] : [];
-  const probes: Record<string, number> = {};
-  for (const key of ['livenessProbeTimeoutSeconds', 'readinessProbeTimeoutSeconds'] as const) {
-    const value = config.merged[key];
-    // Re-applied after a manifest only when it differs from the manifest's own 10 seconds.
-    const changed = only ? only.includes(key) : value !== 10;
-    if (changed && typeof value === 'number' && Number.isInteger(value)) probes[key === 'livenessProbeTimeoutSeconds' ? 'livenessProbe' : 'readinessProbe'] = value;
-  }
-  if (Object.keys(probes).length) {
-    const container = { name: 'aws-node', ...Object.fromEntries(Object.entries(probes).map(([probe, t]) => [probe, { timeoutSeconds: t }])) };
-    const patch = JSON.stringify({ spec: { template: { spec: { containers: [container] } } } });
-    commands.push(kubectl(ctx, `-n kube-system patch daemonset aws-node --type strategic -p ${shellQuote(patch)}`));
-  }
-  return commands;
-}
-
-export function manifestSteps(ctx: PlanContext, update: SelfManagedUpdate): PlanStep[] {
-  const rollout = kubectl(ctx, `-n kube-system rollout status daemonset aws-node ${ROLLOUT}`);
-  if (update.steps.length === 0) {
-    if (!update.configuration) return [];
-    const commands = settingsCommands(ctx, update.configuration, update.configuration.changes.map((c) => c.path));
-    if (commands.length === 0) return [];
-    return [{ title: 'Apply the configuration fixes to the aws-node DaemonSet.', commands: [`${commands.join(' && ')} && ${rollout}`], fixes: update.configurationFixes }];
-  }
-  const commands: string[] = [];
-  const missing: string[] = [];
-  const settings = settingsCommands(ctx, update.configuration ?? update.settings);
-  for (const step of update.steps) {
-    const manifest = manifestFor(ctx, step.version.upstream);
-    if (!manifest) {
-      missing.push(step.version.upstream);
-      continue;
-    }
-    const file = shellQuote(fileFor(ctx, `aws-k8s-cni-v${step.version.upstream}`, 'yaml'));
-    commands.push(`curl -fsSL -o ${file} ${manifest.url}`);
-    const rewrite = registryRewrite(ctx, manifest.registry);
-    if (rewrite.length) commands.push(`sed -i.bak ${rewrite.map((e) => `-e ${shellQuote(e)}`).join(' ')} ${file}`);
-    commands.push([kubectl(ctx, `apply -f ${file}`), ...settings, rollout].join(' && '));
-  }
-  const releases = update.steps.map((s) => `${tagOf(s.version.upstream)}${agentNote(upstreamRelease(s.version.upstream))}`).join(' → ');
+  const path = releases.map((r) => `${tagOf(r.version)} (chart ${r.chart}${r.agent ? `, network policy agent ${r.agent}` : ''})`).join(' → ');
   return [
     {
       title:
-        `Apply the release manifest one minor at a time: ${releases}; each apply resets aws-node to the release's settings, so the same line sets yours again` +
-        (update.configuration?.changes.length ? ' (with the configuration fixes)' : '') +
-        (missing.length ? `; no upstream manifest installs ${missing.join(', ')}` : '') +
+        `Upgrade the Helm release one minor at a time: ${path}` +
+        (update.configuration ? '; the last upgrade also applies the configuration fixes' : '') +
+        (notes.length ? ` (${notes.join('; ')})` : '') +
         '.',
       commands,
       fixes: [...update.versionFixes, ...(update.configuration ? update.configurationFixes : [])],
@@ -266,30 +187,35 @@ export interface MigrateInput {
   /** The offered build to create the add-on at. */
   build: CniVersion;
   configuration?: MergedConfiguration;
+  /** The Helm release, when it can be named; `helmUnnamed` when it is Helm's but its name is not usable. */
   helm?: HelmTarget;
+  helmUnnamed?: boolean;
   ruleIds: string[];
-  /** When the self-managed steps run first. */
+  /** When self-managed steps run first. */
   after: boolean;
 }
 
 /**
  * create-addon with `--resolve-conflicts OVERWRITE` takes the DaemonSet over; the settings go
- * with it as configuration values (backed up first). A Helm release is then forgotten (its
- * release records deleted, not the resources), so that a later `helm upgrade` does not fight EKS.
+ * with it as configuration values (backed up first). Then, and only once the add-on is ACTIVE,
+ * Helm forgets the release: its release records (the Secrets labelled owner=helm and the
+ * release's name) are deleted, never the resources. `helm uninstall` is never the way, even with
+ * --keep-history: it deletes the release's resources (the aws-node DaemonSet) and keeps only the
+ * history, and pods lose networking.
  */
 export function migrateStep(ctx: PlanContext, input: MigrateInput): PlanStep {
   const config = configurationOption(input.configuration);
   const role = ctx.roleArn ? ` --service-account-role-arn ${shellQuote(ctx.roleArn)}` : '';
-  const commands = [
-    `aws eks create-addon ${ctx.where} --addon-name vpc-cni --addon-version ${shellQuote(input.build.raw)} --resolve-conflicts OVERWRITE${config}${role} && ${waitActive(ctx)}`,
-  ];
-  if (input.helm) commands.push(kubectl(ctx, `-n ${shellQuote(input.helm.namespace)} delete secret -l owner=helm,name=${input.helm.name}`));
+  const create = `aws eks create-addon ${ctx.where} --addon-name vpc-cni --addon-version ${shellQuote(input.build.raw)} --resolve-conflicts OVERWRITE${config}${role} && ${waitActive(ctx)}`;
+  const forget = input.helm ? ` && ${kubectl(ctx, `-n ${shellQuote(input.helm.namespace)} delete secret -l ${shellQuote(`owner=helm,name=${input.helm.name}`)}`)}` : '';
+  const helmText = input.helm
+    ? `; once it is ACTIVE, Helm forgets the release ${input.helm.name} (its release records only, not with helm uninstall, which would delete aws-node even with --keep-history)`
+    : input.helmUnnamed
+      ? "; then delete the Helm release's records by hand (the Secrets labelled owner=helm and the release name the DaemonSet's meta.helm.sh/release-name annotation gives), never with helm uninstall, which deletes aws-node even with --keep-history"
+      : '';
   return {
-    title:
-      `${input.after ? 'Then move' : 'Move'} to the EKS managed add-on at ${input.build.raw} (recommended): OVERWRITE takes the DaemonSet over, so its settings go along as configuration values` +
-      (input.helm ? `, and Helm forgets the release ${input.helm.name} (its records only; the resources stay with the add-on)` : '') +
-      '.',
-    commands,
+    title: `${input.after ? 'Then move' : 'Move'} to the EKS managed add-on at ${input.build.raw} (recommended): OVERWRITE takes the DaemonSet over, so its settings go along as configuration values${helmText}.`,
+    commands: [`${create}${forget}`],
     fixes: input.ruleIds,
   };
 }

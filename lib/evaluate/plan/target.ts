@@ -61,12 +61,19 @@ export function releaseFloor(from: CniVersion, rules: readonly Rule[], facts: Cl
  * Orders two sets of risks, less bad first: fewer critical ones, then fewer high ones, and so on
  * (one high and one medium risk are less bad than two high ones).
  */
-function compareRisks(a: readonly VersionRisk[], b: readonly VersionRisk[]): number {
+export function compareRisks(a: readonly VersionRisk[], b: readonly VersionRisk[]): number {
   for (const severity of SEVERITIES) {
     const diff = a.filter((r) => r.severity === severity).length - b.filter((r) => r.severity === severity).length;
     if (diff !== 0) return diff;
   }
   return 0;
+}
+
+/** The safest of some versions: the least bad risks, then the newest. Undefined for none. */
+export function safest(versions: readonly CniVersion[], risksOf: (version: CniVersion) => VersionRisk[]): CniVersion | undefined {
+  return versions
+    .map((version) => ({ version, risks: risksOf(version) }))
+    .sort((a, b) => compareRisks(a.risks, b.risks) || compareCniVersionsDesc(a.version.raw, b.version.raw))[0]?.version;
 }
 
 /** Offered versions as EKS lists them, newest first, keeping only well-formed add-on versions. */
@@ -86,6 +93,11 @@ export interface TargetChoice {
   carried: VersionRisk[];
   /** Whether the target is below the running version. */
   downgrade: boolean;
+  /**
+   * The running version stays because it is clear of every known risk and EKS offers no build at
+   * or above it clear too (a self-managed CNI newer than anything EKS offers stays self-managed).
+   */
+  held: boolean;
   /** Why, one sentence. */
   reason: string;
 }
@@ -98,7 +110,8 @@ export function sameVersion(a: CniVersion, b: CniVersion): boolean {
 /**
  * The target among the offered builds. Without a need to move (`mustMove` false), a running
  * version clear of every risk stays; `mustMove` asks for an offered build even then (to create
- * the managed add-on, or to catch up with the newest).
+ * the managed add-on). Never lower than a running version clear of every risk, and never lower
+ * unless the lower build is less bad than the running one.
  */
 export function chooseTarget(
   current: CniVersion | null,
@@ -108,25 +121,39 @@ export function chooseTarget(
   mustMove: boolean,
 ): TargetChoice {
   const where = `for Kubernetes ${facts.kubernetesVersion} in ${facts.region}`;
-  if (offered.length === 0) return { target: null, carried: [], downgrade: false, reason: `EKS offers no vpc-cni build ${where}` };
+  const none = { target: null, carried: [], downgrade: false, held: false };
+  if (offered.length === 0) return { ...none, reason: `EKS offers no vpc-cni build ${where}` };
   const currentRisks = current ? risksAt(current, rules, facts) : [];
   const scored = offered.map((version) => ({ version, risks: risksAt(version, rules, facts) }));
   const clear = scored.filter((s) => s.risks.length === 0);
   const result = (version: CniVersion, carried: VersionRisk[], reason: string): TargetChoice => {
     const downgrade = current !== null && semver.lt(version.semver, current.semver);
-    if (current && sameVersion(version, current)) return { target: null, carried, downgrade: false, reason };
-    return { target: version, carried, downgrade, reason };
+    if (current && sameVersion(version, current)) return { ...none, carried, reason };
+    return { target: version, carried, downgrade, held: false, reason };
   };
+  if (current && currentRisks.length === 0) {
+    // A version clear of every risk is never lowered: not to create the add-on, not to catch up.
+    const atOrAbove = clear.filter((s) => semver.gte(s.version.semver, current.semver));
+    const newest = atOrAbove[0]?.version;
+    if (!newest || (!mustMove && semver.eq(newest.semver, current.semver))) {
+      const reason = newest
+        ? `${current.raw} is clear of every known risk the audit can check, and no newer clear build is offered ${where}`
+        : `${current.raw} is clear of every known risk the audit can check, and EKS offers no build at or above it clear of them ${where} (newest offered: ${offered[0]!.raw})`;
+      return { ...none, held: !newest, reason };
+    }
+    return result(newest, [], `${newest.raw} is the newest build EKS offers ${where} clear of every known risk the audit can check`);
+  }
   if (clear.length > 0) {
     const newest = clear[0]!.version;
-    if (current && currentRisks.length === 0 && !mustMove && semver.gte(current.semver, newest.semver)) {
-      return { target: null, carried: [], downgrade: false, reason: `${current.raw} is clear of every known risk the audit can check, and no newer clear build is offered ${where}` };
-    }
     return result(newest, [], `${newest.raw} is the newest build EKS offers ${where} clear of every known risk the audit can check`);
   }
   // None is clear: the least severe risks, then the newest.
   const leastBad = [...scored].sort((a, b) => compareRisks(a.risks, b.risks) || compareCniVersionsDesc(a.version.raw, b.version.raw))[0]!;
   const names = leastBad.risks.map((r) => r.ruleId).join(', ');
+  if (current && semver.lt(leastBad.version.semver, current.semver) && compareRisks(leastBad.risks, currentRisks) >= 0) {
+    // Going down would carry as much: stay.
+    return { ...none, carried: currentRisks, reason: `No build EKS offers ${where} is clear of every known risk, and none is less bad than ${current.raw}, which carries ${currentRisks.map((r) => r.ruleId).join(', ')}` };
+  }
   return result(leastBad.version, leastBad.risks, `No build EKS offers ${where} is clear of every known risk; ${leastBad.version.raw} is the least bad and still carries ${names}`);
 }
 
@@ -145,15 +172,17 @@ export interface UpgradePath {
 
 /**
  * One minor at a time (EKS refuses more: "Updating VPC-CNI can only go up or down 1 minor
- * version at a time"): the newest offered build of every minor between the running version and
- * the target, then the target. A minor EKS offers nothing of is named as missing, with the
- * newest upstream release of that minor as the step when `upstreamOf` knows one.
+ * version at a time"): for every minor between the running version and the target, the safest
+ * offered build of that minor (the least bad risks, then the newest: 1.11.3 before 1.11.4, which
+ * is inside the IPAMD regression), then the target. A minor EKS offers nothing of is named as
+ * missing, with the safest upstream release of that minor `upstreamOf` gives as the step.
  */
 export function upgradePath(
   current: CniVersion | null,
   target: CniVersion,
   offered: readonly CniVersion[],
-  upstreamOf: (major: number, minor: number) => CniVersion | undefined,
+  upstreamOf: (major: number, minor: number) => CniVersion[],
+  risksOf: (version: CniVersion) => VersionRisk[],
 ): UpgradePath {
   if (!current || current.semver.major !== target.semver.major) return { steps: [{ version: target, upstreamOnly: false }], missingMinors: [] };
   const from = current.semver.minor;
@@ -162,13 +191,16 @@ export function upgradePath(
   const steps: PathStep[] = [];
   const missingMinors: string[] = [];
   for (let minor = from + direction; minor !== to && Math.abs(to - from) > 1; minor += direction) {
-    const build = offered.find((v) => v.semver.major === target.semver.major && v.semver.minor === minor);
+    const build = safest(
+      offered.filter((v) => v.semver.major === target.semver.major && v.semver.minor === minor),
+      risksOf,
+    );
     if (build) {
       steps.push({ version: build, upstreamOnly: false });
       continue;
     }
     missingMinors.push(`${target.semver.major}.${minor}`);
-    const upstream = upstreamOf(target.semver.major, minor);
+    const upstream = safest(upstreamOf(target.semver.major, minor), risksOf);
     if (upstream) steps.push({ version: upstream, upstreamOnly: true });
   }
   steps.push({ version: target, upstreamOnly: false });

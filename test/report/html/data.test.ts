@@ -186,7 +186,7 @@ describe('data.ts', () => {
       currentVersion: 'v1.18.0-eksbuild.1',
       target: 'v1.19.2-eksbuild.1',
       targetReason: 'the newest version EKS offers for Kubernetes 1.30',
-      path: ['v1.19.2-eksbuild.1'],
+      path: [{ version: 'v1.19.2-eksbuild.1', selfManaged: false }],
       missingMinors: [],
       risksCarried: [],
       releaseFloor: null,

@@ -218,7 +218,7 @@ export function renderClusters(data: FleetPageData): ClusterTable {
       'div',
       {},
       findings,
-      el('h3', {}, `Upgrade plan: ${text(plan.move)}`),
+      el('h3', {}, `Plan: ${text(plan.move)}`),
       ...plan.notes.map((n) => el('p', {}, text(n))),
       el(
         'ul',
