@@ -20,7 +20,7 @@ describe('escape.ts', () => {
     expect(out).not.toMatch(CONTROL);
     expect(out).not.toContain(']8;;');
     expect(out).toContain('/amazon-k8s-cni');
-    expect(out).toContain(':v1.15.1  $ rm -rf /'); // the forged line became part of the one line
+    expect(out).toContain(':v1.15.1\\n$ rm -rf /'); // the forged line is part of the one line, its break shown
   });
 
   it('removes bidirectional overrides that make text read other than it runs', () => {
@@ -32,7 +32,7 @@ describe('escape.ts', () => {
     const out = forMarkdown(`${ACCOUNT} | cell`);
 
     // Assess
-    expect(out).toBe('Evil \\[click\\](https:&#47;&#47;attacker.example/x) @here &lt;!channel&gt; &lt;b&gt;bold&lt;/b&gt; \\*loud\\* \\`tick\\` \\| cell');
+    expect(out).toBe('Evil \\[click\\](https:&#47;&#47;attacker.example/x) @\u200bhere &lt;!channel&gt; &lt;b&gt;bold&lt;/b&gt; \\*loud\\* \\`tick\\` \\| cell');
     expect(markdownCode('a `b` c')).toBe('``a `b` c``');
     expect(markdownFence(['echo ```', 'x'])).toBe('````');
   });

@@ -180,7 +180,8 @@ describe('check', () => {
     expect(findings.map((f) => [f.ruleId, f.targetVersion])).toEqual([
       ['vpc-cni-ipamd-reconcile-regression', 'v1.11.3-eksbuild.1'],
       ['vpc-cni-stale-imds-same-ip-count', 'v1.11.3-eksbuild.1'],
-      ['vpc-cni-behind-latest', 'v1.11.3-eksbuild.1'],
+      // Going down for the regression does not catch up with the newest build: that finding moves nowhere.
+      ['vpc-cni-behind-latest', null],
     ]);
     const versions = plan.steps.flatMap((s) => s.commands).flatMap((c) => [...c.matchAll(/--addon-version (\S+)/g)].map((m) => m[1]));
     expect(versions.length).toBeGreaterThan(0);

@@ -146,10 +146,12 @@ describe('evaluate', () => {
       // Assess
       expect(finding?.fixedIn).toBe('v1.18.6-eksbuild.1');
       expect(finding?.why).toBe('vpc-cni v1.15.1-eksbuild.1 is older than v1.18.6-eksbuild.1, the newest EKS offers for Kubernetes 1.29.');
-      expect(plan?.path).toEqual(['v1.16.4-eksbuild.2', 'v1.17.1-eksbuild.1', 'v1.18.6-eksbuild.1']);
+      expect(plan?.path.map((s) => s.version)).toEqual(['v1.16.4-eksbuild.2', 'v1.17.1-eksbuild.1', 'v1.18.6-eksbuild.1']);
       expect(finding?.remediation.planId).toBe(plan?.id);
-      expect(finding?.remediation.commands.map((c) => /--addon-version (\S+)/.exec(c)?.[1])).toEqual(['v1.16.4-eksbuild.2', 'v1.17.1-eksbuild.1', 'v1.18.6-eksbuild.1']);
-      for (const command of finding!.remediation.commands) expect(command).toContain('--resolve-conflicts PRESERVE && aws eks wait addon-active');
+      const [backup, ...updates] = finding!.remediation.commands;
+      expect(backup).toMatch(/^aws eks describe-addon .* > vpc-cni-addon-payments\.json$/);
+      expect(updates.map((c) => /--addon-version (\S+)/.exec(c)?.[1])).toEqual(['v1.16.4-eksbuild.2', 'v1.17.1-eksbuild.1', 'v1.18.6-eksbuild.1']);
+      for (const command of updates) expect(command).toContain('--resolve-conflicts PRESERVE && aws eks wait addon-active');
     });
 
     it('says nothing without a catalog, or when on the newest build of the newest release', () => {
@@ -244,6 +246,7 @@ describe('evaluate', () => {
       // Assess
       expect(finding?.why).toBe('WARM_IP_TARGET is 7 and MINIMUM_IP_TARGET is not set (0).');
       expect(finding?.remediation.commands).toEqual([
+        'aws eks describe-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --output json > vpc-cni-addon-payments.json',
         `aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --resolve-conflicts PRESERVE --configuration-values '{"env":{"WARM_IP_TARGET":"7","MINIMUM_IP_TARGET":"'"\${MINIMUM_IP_TARGET:?set MINIMUM_IP_TARGET to the number of pods a node usually runs}"'"}}' && aws eks wait addon-active --cluster-name payments --region us-east-1 --addon-name vpc-cni`,
       ]);
     });

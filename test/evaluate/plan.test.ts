@@ -65,8 +65,8 @@ describe('plan: one merged configuration per cluster', () => {
     expect(merged.env).toMatchObject({ ENABLE_PREFIX_DELEGATION: 'true', AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true', ENI_CONFIG_LABEL_DEF: 'topology.kubernetes.io/zone', WARM_IP_TARGET: '5' });
     expect(merged.env.MINIMUM_IP_TARGET).toBe('$MINIMUM_IP_TARGET');
     expect(merged).toMatchObject({ livenessProbeTimeoutSeconds: 10, readinessProbeTimeoutSeconds: 10 });
-    // Both findings point to the one command: neither undoes the other.
-    for (const f of findings) expect(f.remediation.commands).toEqual(updates);
+    // Both findings point to the one command (after the backup): neither undoes the other.
+    for (const f of findings) expect(f.remediation.commands).toEqual(['aws eks describe-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --output json > vpc-cni-addon-payments.json', ...updates]);
   });
 
   it('never prints a secret of the configuration: it names the key and reads the value from a guarded variable', () => {
@@ -204,7 +204,7 @@ describe('plan: one minor at a time, for real', () => {
     const { findings, plan } = evaluateClusterWithPlan(rules, clusterFacts({ cni: { version: 'v1.15.1-eksbuild.1' }, offeredVersions: K8S_129_SPRING_2024 }));
 
     // Assess
-    expect(plan?.path).toEqual(['v1.16.4-eksbuild.2', 'v1.17.1-eksbuild.1', 'v1.18.0-eksbuild.1']);
+    expect(plan?.path).toEqual(['v1.16.4-eksbuild.2', 'v1.17.1-eksbuild.1', 'v1.18.0-eksbuild.1'].map((version) => ({ version, selfManaged: false })));
     expect(plan?.steps.filter((s) => s.commands.some((c) => c.includes('update-addon')))).toHaveLength(1);
     expect(findings.every((f) => !/one minor/i.test(f.remediation.text) || f.ruleId === 'vpc-cni-behind-latest')).toBe(true);
   });
@@ -215,10 +215,16 @@ describe('plan: one minor at a time, for real', () => {
 
     // Assess
     expect(plan?.missingMinors).toEqual(['1.17', '1.18']);
-    expect(plan?.path).toEqual(['v1.17.1 (self-managed)', 'v1.18.6 (self-managed)', 'v1.19.6-eksbuild.7', 'v1.20.5-eksbuild.1', 'v1.21.1-eksbuild.8']);
+    expect(plan?.path).toEqual([
+      { version: 'v1.17.1', selfManaged: true },
+      { version: 'v1.18.6', selfManaged: true },
+      { version: 'v1.19.6-eksbuild.7', selfManaged: false },
+      { version: 'v1.20.5-eksbuild.1', selfManaged: false },
+      { version: 'v1.21.1-eksbuild.8', selfManaged: false },
+    ]);
     const commands = commandsOf(plan);
     expect(commands.some((c) => c.startsWith('aws eks delete-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --preserve'))).toBe(true);
-    expect(commands).toContain('curl -fsSL -o aws-k8s-cni-v1.17.1-payments.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.17.1/config/master/aws-k8s-cni.yaml');
+    expect(commands).toContain('mkdir -p aws-vpc-cni-v1.17.1-payments && curl -fsSL -o aws-vpc-cni-v1.17.1-payments/aws-k8s-cni.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.17.1/config/master/aws-k8s-cni.yaml');
     expect(commands.some((c) => c.startsWith('aws eks create-addon') && c.includes('--addon-version v1.19.6-eksbuild.7 --resolve-conflicts OVERWRITE'))).toBe(true);
     for (const version of addonVersions(plan)) expect(K8S_133_2026).toContain(version);
   });
@@ -256,11 +262,9 @@ describe('plan: self-managed, by how aws-node was installed', () => {
 
     // Assess
     const commands = commandsOf(plan);
-    expect(commands).toContain('curl -fsSL -o aws-k8s-cni-v1.18.0-payments.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni.yaml');
-    expect(commands).toContain(`sed -i.bak -e 's|602401143452.dkr.ecr.us-west-2.amazonaws.com|602401143452.dkr.ecr.eu-west-1.amazonaws.com|g' aws-k8s-cni-v1.18.0-payments.yaml`);
-    expect(commands).toContain(
-      'kubectl --context payments apply -f aws-k8s-cni-v1.18.0-payments.yaml && kubectl --context payments -n kube-system set env daemonset aws-node -c aws-node WARM_ENI_TARGET=1 && kubectl --context payments -n kube-system rollout status daemonset aws-node --timeout 15m',
-    );
+    expect(commands).toContain('mkdir -p aws-vpc-cni-v1.18.0-payments && curl -fsSL -o aws-vpc-cni-v1.18.0-payments/aws-k8s-cni.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni.yaml');
+    expect(commands).toContain(`sed -i.bak -e 's|602401143452.dkr.ecr.us-west-2.amazonaws.com|602401143452.dkr.ecr.eu-west-1.amazonaws.com|g' aws-vpc-cni-v1.18.0-payments/aws-k8s-cni.yaml`);
+    expect(commands).toContain('kubectl --context payments apply -k aws-vpc-cni-v1.18.0-payments && kubectl --context payments -n kube-system rollout status daemonset aws-node --timeout 15m');
   });
 
   it('gives the move to the managed add-on after backing up: create-addon with OVERWRITE and the settings', () => {
@@ -293,9 +297,9 @@ describe('plan: partitions and registries', () => {
     const north = commandsOf(evaluateClusterWithPlan(rules, selfManaged({ version: 'v1.17.1' }, { region: 'cn-north-1', partition: 'aws-cn' })).plan);
 
     // Assess
-    expect(northwest).toContain('curl -fsSL -o aws-k8s-cni-v1.18.0-payments.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni-cn.yaml');
+    expect(northwest).toContain('mkdir -p aws-vpc-cni-v1.18.0-payments && curl -fsSL -o aws-vpc-cni-v1.18.0-payments/aws-k8s-cni.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni-cn.yaml');
     expect(northwest.some((c) => c.startsWith('sed'))).toBe(false);
-    expect(north).toContain(`sed -i.bak -e 's|961992271922.dkr.ecr.cn-northwest-1.amazonaws.com.cn|918309763551.dkr.ecr.cn-north-1.amazonaws.com.cn|g' aws-k8s-cni-v1.18.0-payments.yaml`);
+    expect(north).toContain(`sed -i.bak -e 's|961992271922.dkr.ecr.cn-northwest-1.amazonaws.com.cn|918309763551.dkr.ecr.cn-north-1.amazonaws.com.cn|g' aws-vpc-cni-v1.18.0-payments/aws-k8s-cni.yaml`);
   });
 
   it('takes the GovCloud manifest in us-gov-west-1, and the registry domain of China in a Helm install', () => {
@@ -312,7 +316,7 @@ describe('plan: partitions and registries', () => {
     );
 
     // Assess
-    expect(gov).toContain('curl -fsSL -o aws-k8s-cni-v1.18.0-payments.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni-us-gov-west-1.yaml');
+    expect(gov).toContain('mkdir -p aws-vpc-cni-v1.18.0-payments && curl -fsSL -o aws-vpc-cni-v1.18.0-payments/aws-k8s-cni.yaml https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni-us-gov-west-1.yaml');
     const upgrade = china.find((c) => c.startsWith('helm upgrade'))!;
     expect(upgrade).toContain('image.account=918309763551,image.region=cn-north-1,image.domain=amazonaws.com.cn');
     expect(upgrade).toContain('nodeAgent.image.account=918309763551');
@@ -325,7 +329,7 @@ describe('plan: partitions and registries', () => {
 
     // Assess
     expect(commands).toContain(
-      `sed -i.bak -e 's|602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent|public.ecr.aws/eks/aws-network-policy-agent|g' -e 's|602401143452.dkr.ecr.us-west-2.amazonaws.com/|public.ecr.aws/eks/|g' aws-k8s-cni-v1.18.0-payments.yaml`,
+      `sed -i.bak -e 's|602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent|public.ecr.aws/eks/aws-network-policy-agent|g' -e 's|602401143452.dkr.ecr.us-west-2.amazonaws.com/|public.ecr.aws/eks/|g' aws-vpc-cni-v1.18.0-payments/aws-k8s-cni.yaml`,
     );
   });
 });

@@ -39,7 +39,7 @@ describe('csv.ts', () => {
     expect(rows).toHaveLength(3);
     const get = (row: string[], column: (typeof CSV_COLUMNS)[number]) => row[CSV_COLUMNS.indexOf(column)];
     expect(get(rows[1]!, 'Cluster')).toBe('payments, "blue"');
-    expect(get(rows[1]!, 'Why')).toBe('two\nlines');
+    expect(get(rows[1]!, 'Why')).toBe('two\\nlines'); // one value, one line: the break shown, never a raw control character
     expect(get(rows[1]!, 'Status')).toBe('new');
     expect(get(rows[1]!, 'Commands')).toBe(open.remediation.commands.join('\n'));
     expect(get(rows[2]!, 'Status')).toBe('not re-checked: aws-node unreadable: 403 Forbidden');

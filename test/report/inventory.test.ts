@@ -53,6 +53,6 @@ describe('inventory', () => {
 
     // Assess
     expect(empty).toEqual([]);
-    expect(hostile.at(-1)).toMatch(/^\| a \\\| b # heading \(222222222222\) \|/);
+    expect(hostile.at(-1)).toMatch(/^\| a \\\| b\\\\n# heading \(222222222222\) \|/);
   });
 });

@@ -74,7 +74,7 @@ describe('render.ts and the notification renderers, with hostile cluster and acc
       const output = outputs[kind]!;
       const first = output.indexOf('aws eks update-addon --cluster-name orders');
       expect(first, kind).toBe(-1); // a self-managed manifest install: no update-addon
-      expect(output.split('kubectl --context orders apply -f aws-k8s-cni-v1.18.0-orders.yaml').length - 1, kind).toBe(1);
+      expect(output.split('kubectl --context orders apply -k aws-vpc-cni-v1.18.0-orders').length - 1, kind).toBe(1);
     }
   });
 });

@@ -8,7 +8,7 @@ import { gapSteps } from './gap.js';
 import { backupAddonStep, cniRoleName, managedRoleStep, managedUpdateSteps } from './managed.js';
 import { manifestSteps, settingsSteps } from './manifest.js';
 import { ownCommandsStep } from './own.js';
-import { installableOn, releasesOfMinor } from './releases.js';
+import { chartInstallableOn, releasesOfMinor } from './releases.js';
 import { backupDaemonSetStep, helmRepoStep, helmSteps, helmTarget, migrateStep, selfManagedRoleStep, usesHelm, type HelmTarget } from './self-managed.js';
 import { isValid, shellQuote } from './shell.js';
 import { chooseTarget, nextKubernetesMinor, offeredBuilds, releaseFloor, risksAt, safest, sameVersion, upgradePath, versionRules, type PathStep } from './target.js';
@@ -73,11 +73,13 @@ function kubernetesPath(from: string, to: string): string | undefined {
 }
 
 /**
- * The self-managed releases of a path that cannot be installed on the cluster's Kubernetes version
- * (a manifest or chart with the v1beta1 CustomResourceDefinition on Kubernetes 1.22 or later).
+ * The releases of a Helm path whose chart cannot be installed on the cluster's Kubernetes version
+ * (the v1beta1 CustomResourceDefinition on Kubernetes 1.22 or later). A release manifest has the
+ * same document, but the plan's edit takes it out (manifest.ts), so only Helm paths are blocked.
  */
-function uninstallable(steps: readonly PathStep[], method: 'helm' | 'manifest', kubernetesVersion: string, selfManagedOnly: boolean): string[] {
-  return steps.filter((s) => (!selfManagedOnly || s.upstreamOnly) && !installableOn(s.version.upstream, method, kubernetesVersion)).map((s) => `v${s.version.upstream}`);
+function uninstallable(steps: readonly PathStep[], method: 'helm' | 'manifest', kubernetesVersion: string): string[] {
+  if (method !== 'helm') return [];
+  return steps.filter((s) => !chartInstallableOn(s.version.upstream, kubernetesVersion)).map((s) => `v${s.version.upstream}`);
 }
 
 /** The plan of one cluster for the rules its findings came from; undefined when there is none. */
@@ -135,6 +137,10 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
   let target: CniVersion | null = null;
   let path: PathStep[] = [];
   let downgrade = false;
+  /** A move the plan cannot give commands for (a Helm chart Kubernetes refuses). */
+  let blockedMove = false;
+  /** A self-managed aws-node whose less risky builds are all older: it is never moved down. */
+  let noDowngrade = false;
   let targetText = current?.raw ?? 'a build EKS offers';
   let targetReason = 'No finding on this cluster needs another version';
   if (needsVersion && installMethod !== 'unknown' && current) {
@@ -162,11 +168,23 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
       base.risksCarried = choice.carried.map((r) => r.ruleId);
       target = choice.target;
       downgrade = choice.downgrade;
-      if (!target && !choice.held && migrate.length > 0) target = offered.find((v) => sameVersion(v, current)) ?? null;
+      if (target && downgrade && installMethod !== 'addon') {
+        // A self-managed aws-node is never moved down: the way out of its risks is a newer upstream release.
+        base.releaseFloor = releaseFloor(current, risks, facts);
+        targetReason =
+          `${current.raw} carries ${risksOf(current).map((r) => r.ruleId).join(', ')}, and every build EKS offers for Kubernetes ${facts.kubernetesVersion} in ${facts.region} that is less risky is older (the least bad is ${target.raw}): ` +
+          `a self-managed aws-node is never moved down, so no downgrade is given. ` +
+          `Upgrade it self-managed to release ${base.releaseFloor ?? 'a release clear of them'} or later, or wait until EKS offers a build clear of them, and move to the managed add-on then`;
+        base.risksCarried = [];
+        target = null;
+        downgrade = false;
+        noDowngrade = true;
+      }
+      if (!target && !choice.held && !noDowngrade && migrate.length > 0) target = offered.find((v) => sameVersion(v, current)) ?? null;
       if (choice.held && migrate.length > 0) {
         targetReason += `: stay self-managed until EKS offers ${current.upstream} or later for Kubernetes ${facts.kubernetesVersion}, and move to the managed add-on then`;
       }
-      if (choice.carried.length > 0) {
+      if (choice.carried.length > 0 && !noDowngrade) {
         const next = nextKubernetesMinor(facts.kubernetesVersion);
         if (next) notes.push(`Kubernetes ${next} may be offered a build clear of ${base.risksCarried.join(', ')}: check again after a Kubernetes upgrade`);
       }
@@ -178,12 +196,12 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
       if (target) {
         const upstreamOf = (major: number, minor: number) => releasesOfMinor(major, minor, selfMethod).map((r) => parseCniVersion(r.version)!);
         const way = upgradePath(current, target, offered, upstreamOf, risksOf);
-        const blocked = uninstallable(way.steps, selfMethod, facts.kubernetesVersion, installMethod === 'addon');
+        const blocked = uninstallable(way.steps, selfMethod, facts.kubernetesVersion);
         if (blocked.length > 0) {
           targetReason +=
-            `. No path one minor at a time: the ${selfMethod === 'helm' ? 'Helm charts' : 'release manifests'} of ${blocked.join(', ')} define the ENIConfig CustomResourceDefinition with apiextensions.k8s.io/v1beta1, which Kubernetes 1.22 removed, so they cannot be ${selfMethod === 'helm' ? 'installed' : 'applied'} on Kubernetes ${facts.kubernetesVersion}` +
-            (way.missingMinors.length ? `, and EKS offers no build of ${way.missingMinors.join(', ')} for it` : '') +
-            `. What to do: test the jump to ${target.raw} on a non-production cluster first (each minor skipped is a risk), or apply ${blocked.join(', ')} from their manifests with the CustomResourceDefinition document taken out (the cluster keeps the ENIConfig CRD it has); no command is given for the move`;
+            `. No path one minor at a time: the Helm charts of ${blocked.join(', ')} define the ENIConfig CustomResourceDefinition with apiextensions.k8s.io/v1beta1, which Kubernetes 1.22 removed, so helm cannot install them on Kubernetes ${facts.kubernetesVersion}` +
+            `. What to do: test the move to ${target.raw} on a non-production cluster first (each minor skipped is a risk), then move this cluster the same way; no command is given for the move`;
+          blockedMove = true;
           target = null;
           downgrade = false;
         } else {
@@ -193,7 +211,7 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
           if (downgrade) targetReason += ` (a downgrade from ${current.raw})`;
         }
       }
-      for (const [ruleId, text] of moveTexts({ ordered, facts, current, target, downgrade, held: choice.held, offered, risksOf, carried: base.risksCarried })) texts.set(ruleId, text);
+      for (const [ruleId, text] of moveTexts({ ordered, facts, current, target, downgrade, held: choice.held, noDowngrade, blocked: blockedMove, offered, risksOf, carried: base.risksCarried })) texts.set(ruleId, text);
       // Catching up with the newest build is never a reason to go down.
       if (!target || downgrade) for (const rule of ordered) if (!rule.affected && rule.remediation.preset === 'upgrade') versionFixes.delete(rule.id);
     }

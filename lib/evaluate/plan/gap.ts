@@ -41,9 +41,8 @@ export function gapSteps(
     const resume = back[0];
     const releases = detour.flatMap((s) => manifestRelease(ctx, s.version, carried) ?? []);
     const names = releases.map((r) => `v${r.release}`).join(', ');
-    const notCarried = [...new Set(releases.flatMap((r) => r.notCarried))];
     steps.push({
-      title: `EKS offers no build of ${missingMinors.join(', ')} for Kubernetes ${ctx.facts.kubernetesVersion}, and update-addon moves one minor at a time: prepare the release manifests of ${names} first, while EKS still manages the add-on; ${manifestKeepsText(notCarried, 'create-addon gives them back')}.`,
+      title: `EKS offers no build of ${missingMinors.join(', ')} for Kubernetes ${ctx.facts.kubernetesVersion}, and update-addon moves one minor at a time: prepare the release manifests of ${names} first, while EKS still manages the add-on; ${manifestKeepsText(releases, 'create-addon gives them back')}.`,
       commands: releases.flatMap((r) => r.prepare),
       fixes: versionFixes,
     });

@@ -4,7 +4,7 @@ import { goParseBool } from '../configuration.js';
 import type { CniVersion } from '../version.js';
 import { shellValueWithGuards, type MergedConfiguration } from './configuration.js';
 import { dirFor, kubectl, type PlanContext } from './context.js';
-import { manifestUrl, upstreamRelease, type ManifestFlavour } from './releases.js';
+import { ENICONFIG_CRD, manifestCrdIsV1beta1, manifestUrl, upstreamRelease, type ManifestFlavour } from './releases.js';
 import { ECR_PUBLIC_REGISTRY, UPSTREAM_DEFAULT_REGISTRY } from './registry.js';
 import { shellQuote } from './shell.js';
 
@@ -69,6 +69,8 @@ export interface ManifestEdit {
   sed: string[];
   /** Settings of the configuration the edit cannot carry (`nodeAgent`, `eniConfig`), by name. */
   notCarried: string[];
+  /** The ENIConfig CustomResourceDefinition (apiextensions.k8s.io/v1beta1) is taken out: the cluster's Kubernetes refuses it. */
+  crdOut: boolean;
 }
 
 /**
@@ -103,12 +105,15 @@ export function manifestEdit(ctx: PlanContext, release: CniVersion, settings: Me
   const patches = [{ patch: JSON.stringify(daemonSet) }];
   // Since 1.14 the manifest carries the ConfigMap with upstream defaults: left out, the cluster's stays.
   if (agent) patches.push({ patch: JSON.stringify({ $patch: 'delete', apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'amazon-vpc-cni', namespace: 'kube-system' } }) });
+  // Before 1.10 the manifest writes the ENIConfig CRD in apiextensions.k8s.io/v1beta1, which Kubernetes 1.22+ refuses: left out, the cluster's stays.
+  const crdOut = manifestCrdIsV1beta1(release.upstream, ctx.facts.kubernetesVersion);
+  if (crdOut) patches.push({ patch: JSON.stringify({ $patch: 'delete', apiVersion: ENICONFIG_CRD.apiVersion, kind: ENICONFIG_CRD.kind, metadata: { name: ENICONFIG_CRD.name } }) });
   const kustomization = JSON.stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: [MANIFEST_FILE], patches });
   const sed = registryRewrite(ctx, registry);
   const policy = goParseBool(merged.enableNetworkPolicy);
   if (agent && policy === true) sed.push('s|--enable-network-policy=false|--enable-network-policy=true|');
   const notCarried = Object.keys(merged).filter((key) => !(CARRIED as readonly string[]).includes(key) || (key === 'enableNetworkPolicy' && !agent && policy === true));
-  return { kustomization, sed, notCarried };
+  return { kustomization, sed, notCarried, crdOut };
 }
 
 /** The commands of one release: prepare (download, edit, review) and apply. */
@@ -117,6 +122,7 @@ export interface ManifestRelease {
   prepare: string[];
   apply: string;
   notCarried: string[];
+  crdOut: boolean;
 }
 
 export function manifestRelease(ctx: PlanContext, version: CniVersion, settings: MergedConfiguration | undefined): ManifestRelease | undefined {
@@ -133,7 +139,7 @@ export function manifestRelease(ctx: PlanContext, version: CniVersion, settings:
     kubectl(ctx, `diff -k ${shellQuote(dir)}`),
   ];
   const apply = `${kubectl(ctx, `apply -k ${shellQuote(dir)}`)} && ${rolloutStatus(ctx)}`;
-  return { release: version.upstream, prepare, apply, notCarried: edit.notCarried };
+  return { release: version.upstream, prepare, apply, notCarried: edit.notCarried, crdOut: edit.crdOut };
 }
 
 export function rolloutStatus(ctx: PlanContext): string {
@@ -145,13 +151,18 @@ function agentNote(release: string): string {
   return agent ? ` (network policy agent ${agent})` : '';
 }
 
-/** What the title says the edit keeps, and what it leaves to the manifest. */
-export function manifestKeepsText(notCarried: readonly string[], restoredBy = 'set them again after the last step'): string {
+/** What the title says the edit keeps, what it leaves to the manifest, and what it takes out. */
+export function manifestKeepsText(releases: readonly ManifestRelease[], restoredBy = 'set them again after the last step'): string {
+  const notCarried = [...new Set(releases.flatMap((r) => r.notCarried))];
+  const crdOut = releases.filter((r) => r.crdOut).map((r) => `v${r.release}`);
   return (
     'each manifest is edited before it is applied, so that aws-node starts with your settings (the aws-node and aws-vpc-cni-init env, probe timeouts, resources, ' +
     'pod annotations, labels, tolerations, affinity, node selector, --enable-network-policy; the ConfigMap amazon-vpc-cni is left out, so yours stays); ' +
     'what the audit does not read (the update strategy, the network policy agent\'s other flags and resources, images other than the registry) comes from the release: ' +
     'kubectl diff shows every change before the apply (it exits 1 when there is one)' +
+    (crdOut.length
+      ? `; the manifests of ${crdOut.join(', ')} define the ENIConfig CustomResourceDefinition with apiextensions.k8s.io/v1beta1, which Kubernetes 1.22 removed: the edit takes it out, and the cluster keeps the ENIConfig CRD it has`
+      : '') +
     (notCarried.length ? `; not carried (${restoredBy}): ${notCarried.join(', ')}` : '')
   );
 }
@@ -169,11 +180,10 @@ export function manifestSteps(ctx: PlanContext, update: ManifestUpdate): PlanSte
   const missing = releases.filter((r) => !r.release).map((r) => r.step.upstream);
   const ready = releases.flatMap((r) => (r.release ? [r.release] : []));
   if (ready.length === 0) return [];
-  const notCarried = [...new Set(ready.flatMap((r) => r.notCarried))];
   return [
     {
       title:
-        `Apply the release manifest one minor at a time: ${update.steps.map((s) => `v${s.upstream}${agentNote(s.upstream)}`).join(' → ')}; ${manifestKeepsText(notCarried)}` +
+        `Apply the release manifest one minor at a time: ${update.steps.map((s) => `v${s.upstream}${agentNote(s.upstream)}`).join(' → ')}; ${manifestKeepsText(ready)}` +
         (missing.length ? `; no upstream manifest installs ${missing.join(', ')}` : '') +
         '.',
       commands: ready.flatMap((r) => [...r.prepare, r.apply]),

@@ -142,18 +142,37 @@ export function releasesOfMinor(major: number, minor: number, method: 'helm' | '
   return UPSTREAM_RELEASES.filter((r) => r.version.startsWith(`${major}.${minor}.`) && (method === 'helm' ? r.chart !== null : manifestUrl(r.version, 'commercial') !== undefined));
 }
 
-/**
- * Whether a release can be installed self-managed on a Kubernetes version. Kubernetes 1.22 removed
- * apiextensions.k8s.io/v1beta1, and the ENIConfig CustomResourceDefinition is written in it by
- * every release manifest before 1.10.0 (config/v1.N/ and config/master/ at the tags v1.7.0 to
- * v1.9.3; apiextensions.k8s.io/v1 from v1.10.0) and by the aws-vpc-cni chart up to 1.1.7
- * (release 1.8.0; charts/aws-vpc-cni/templates/customresourcedefinition.yaml, v1 from chart 1.1.8,
- * release 1.9.0, aws/amazon-vpc-cni-k8s#1534): `kubectl apply` and `helm upgrade` refuse them there.
- */
-export function installableOn(release: string, method: 'helm' | 'manifest', kubernetesVersion: string): boolean {
+/** Kubernetes 1.22 removed apiextensions.k8s.io/v1beta1: nothing written in it applies there or later. */
+function servesV1beta1Crds(kubernetesVersion: string): boolean {
   const k8s = /^(\d+)\.(\d+)$/.exec(kubernetesVersion);
-  if (!k8s || Number(k8s[1]) !== 1 || Number(k8s[2]) < 22) return true;
+  return !k8s || Number(k8s[1]) !== 1 || Number(k8s[2]) < 22;
+}
+
+/**
+ * Whether the release manifest of a release defines the ENIConfig CustomResourceDefinition with
+ * apiextensions.k8s.io/v1beta1, which Kubernetes 1.22 and later refuse: every manifest before
+ * 1.10.0 (config/v1.N/ and config/master/ at the tags v1.7.0 to v1.9.3; apiextensions.k8s.io/v1
+ * from v1.10.0). That document alone is v1beta1 (the RBAC is rbac.authorization.k8s.io/v1, the
+ * DaemonSet apps/v1), so the manifest applies once it is taken out.
+ */
+export function manifestCrdIsV1beta1(release: string, kubernetesVersion: string): boolean {
+  if (servesV1beta1Crds(kubernetesVersion)) return false;
   const [major, minor] = release.split('.').map(Number) as [number, number];
-  if (major !== 1) return true;
-  return method === 'helm' ? minor >= 9 : minor >= 10;
+  return major === 1 && minor < 10;
+}
+
+/** The ENIConfig CustomResourceDefinition of the release manifests (the cluster keeps the one it has). */
+export const ENICONFIG_CRD = { apiVersion: 'apiextensions.k8s.io/v1beta1', kind: 'CustomResourceDefinition', name: 'eniconfigs.crd.k8s.amazonaws.com' } as const;
+
+/**
+ * Whether a release's chart can be installed with Helm on a Kubernetes version: the aws-vpc-cni
+ * chart up to 1.1.7 (release 1.8.0) writes the ENIConfig CustomResourceDefinition with
+ * apiextensions.k8s.io/v1beta1 (charts/aws-vpc-cni/templates/customresourcedefinition.yaml; v1
+ * from chart 1.1.8, release 1.9.0, aws/amazon-vpc-cni-k8s#1534), which `helm upgrade` cannot
+ * install on Kubernetes 1.22 or later.
+ */
+export function chartInstallableOn(release: string, kubernetesVersion: string): boolean {
+  if (servesV1beta1Crds(kubernetesVersion)) return true;
+  const [major, minor] = release.split('.').map(Number) as [number, number];
+  return major !== 1 || minor >= 9;
 }
