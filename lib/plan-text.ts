@@ -63,9 +63,12 @@ export function planView(plan: ClusterPlan): PlanView {
     if (config.withheld.length > 0) {
       notes.push(
         `Withheld from this report (they look like secrets): ${config.withheld.map((w) => w.path).join(', ')}. ` +
-          `Set ${config.withheld.map((w) => w.variable).join(', ')} to their current values (aws eks describe-addon --query addon.configurationValues, or the DaemonSet backup) before running: the commands read them from there.`,
+          `Read each current value from aws eks describe-addon --query addon.configurationValues (or the DaemonSet backup) into its variable with read -rs (${config.withheld.map((w) => w.variable).join(', ')}): ` +
+          'the commands put it back in its place, it stays out of the shell history and of other programs\' environment, and unset them after the last command.',
       );
     }
+    const variables = [...config.choices, ...config.withheld].map((v) => v.variable);
+    if (variables.length > 0) notes.push(`The variables carry this cluster's tag (${variables.join(', ')}): a value set for another cluster is never taken by these commands.`);
     for (const conflict of config.conflicts ?? []) notes.push(`Two fixes disagree: ${conflict}.`);
   }
   for (const value of plan.invalid) notes.push(`Left out of the commands: ${value.what}: ${value.reason}.`);

@@ -63,7 +63,7 @@ describe('plan: one merged configuration per cluster', () => {
     expect(plan?.configuration).toMatchObject({ sourceFormat: 'yaml', source: 'addon' });
     const merged = JSON.parse(plan!.configuration!.values) as { env: Record<string, string>; livenessProbeTimeoutSeconds: number; readinessProbeTimeoutSeconds: number };
     expect(merged.env).toMatchObject({ ENABLE_PREFIX_DELEGATION: 'true', AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG: 'true', ENI_CONFIG_LABEL_DEF: 'topology.kubernetes.io/zone', WARM_IP_TARGET: '5' });
-    expect(merged.env.MINIMUM_IP_TARGET).toBe('$MINIMUM_IP_TARGET');
+    expect(merged.env.MINIMUM_IP_TARGET).toBe('$MINIMUM_IP_TARGET_HCHPUW');
     expect(merged).toMatchObject({ livenessProbeTimeoutSeconds: 10, readinessProbeTimeoutSeconds: 10 });
     // Both findings point to the one command (after the backup): neither undoes the other.
     for (const f of findings) expect(f.remediation.commands).toEqual(['aws eks describe-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --output json > vpc-cni-addon-payments.json', ...updates]);
@@ -75,8 +75,8 @@ describe('plan: one merged configuration per cluster', () => {
 
     // Assess
     expect(JSON.stringify(result)).not.toContain('s3cr3t');
-    expect(result.plan?.configuration?.withheld).toEqual([{ path: 'env.HTTPS_PROXY', variable: 'CURRENT_HTTPS_PROXY' }]);
-    expect(commandsOf(result.plan).join('\n')).toContain(`"HTTPS_PROXY":"'"\${CURRENT_HTTPS_PROXY:?set CURRENT_HTTPS_PROXY to the current env.HTTPS_PROXY, withheld from this report}"'"`);
+    expect(result.plan?.configuration?.withheld).toEqual([{ path: 'env.HTTPS_PROXY', variable: 'CURRENT_HTTPS_PROXY_HCHPUW' }]);
+    expect(commandsOf(result.plan).join('\n')).toContain(`"HTTPS_PROXY":"'"\${CURRENT_HTTPS_PROXY_HCHPUW:?set CURRENT_HTTPS_PROXY_HCHPUW to the current env.HTTPS_PROXY, withheld from this report}"'"`);
   });
 
   it('asks for a value a person must choose, and the command refuses to run without it', () => {
@@ -84,8 +84,8 @@ describe('plan: one merged configuration per cluster', () => {
     const { plan } = evaluateClusterWithPlan(rules, clusterFacts({ cni: { configurationValues: '{"env":{"WARM_IP_TARGET":"5"}}' } }));
 
     // Assess
-    expect(plan?.configuration?.choices).toEqual([{ path: 'env.MINIMUM_IP_TARGET', variable: 'MINIMUM_IP_TARGET', hint: 'the number of pods a node usually runs' }]);
-    expect(commandsOf(plan).join('\n')).toContain('${MINIMUM_IP_TARGET:?set MINIMUM_IP_TARGET to the number of pods a node usually runs}');
+    expect(plan?.configuration?.choices).toEqual([{ path: 'env.MINIMUM_IP_TARGET', variable: 'MINIMUM_IP_TARGET_HCHPUW', hint: 'the number of pods a node usually runs' }]);
+    expect(commandsOf(plan).join('\n')).toContain('${MINIMUM_IP_TARGET_HCHPUW:?set MINIMUM_IP_TARGET_HCHPUW to the number of pods a node usually runs}');
     expect(commandsOf(plan).join('\n')).not.toContain('<');
   });
 
@@ -240,7 +240,7 @@ describe('plan: self-managed, by how aws-node was installed', () => {
     // Assess
     const commands = commandsOf(plan);
     expect(commands[0]).toBe('aws eks update-kubeconfig --name payments --region us-east-1 --alias payments');
-    expect(commands).toContain('helm repo add eks https://aws.github.io/eks-charts --force-update');
+    expect(commands).toContain('helm repo add eks https://aws.github.io/eks-charts --force-update && helm repo update eks');
     const upgrades = commands.filter((c) => c.startsWith('helm upgrade'));
     expect(upgrades.map((c) => /--version (\S+)/.exec(c)?.[1])).toEqual(['1.17.1', '1.18.0']);
     expect(upgrades[1]).toContain('image.tag=v1.18.0,init.image.tag=v1.18.0,nodeAgent.image.tag=v1.1.0');

@@ -2,14 +2,14 @@ import type { ClusterFacts, ClusterPlan, Finding, PlanStep } from '../../types.j
 import { severityRank } from '../../severity.js';
 import type { Rule } from '../rule.js';
 import { inRange, parseCniVersion, type CniVersion } from '../version.js';
-import { mergeConfiguration, type FixSource, type MergedConfiguration } from './configuration.js';
+import { mergeConfiguration, variableScope, type FixSource, type MergedConfiguration } from './configuration.js';
 import { connectStep, planContext, type PlanContext } from './context.js';
 import { gapSteps } from './gap.js';
 import { backupAddonStep, cniRoleName, managedRoleStep, managedUpdateSteps } from './managed.js';
 import { manifestSteps, settingsSteps } from './manifest.js';
 import { ownCommandsStep } from './own.js';
 import { chartInstallableOn, releasesOfMinor } from './releases.js';
-import { backupDaemonSetStep, helmRepoStep, helmSteps, helmTarget, migrateStep, selfManagedRoleStep, usesHelm, type HelmTarget } from './self-managed.js';
+import { backupDaemonSetStep, helmRepoStep, helmSteps, helmTarget, migrateStep, selfManagedRoleStep, usesHelm, usesHelmCommand, type HelmTarget } from './self-managed.js';
 import { isValid, shellQuote } from './shell.js';
 import { chooseTarget, nextKubernetesMinor, offeredBuilds, releaseFloor, risksAt, safest, sameVersion, upgradePath, versionRules, type PathStep } from './target.js';
 import { moveTexts } from './texts.js';
@@ -222,7 +222,7 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
   // ---- the configuration
   const configSource = managed ? 'addon' : 'daemonset';
   const readable = installMethod !== 'unknown';
-  const configuration = readable ? mergeConfiguration(facts.cni.configurationValues, configSource, configFixes) : undefined;
+  const configuration = readable ? mergeConfiguration(facts.cni.configurationValues, configSource, configFixes, false, variableScope(facts)) : undefined;
   const configurationFixes = configuration ? [...new Set(configuration.changes.map((c) => c.ruleId))] : [];
   const versionFixList = [...versionFixes];
 
@@ -245,11 +245,13 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
     const selfPath = path.filter((s) => !sameVersion(upstream(s.version), upstream(current!)));
     backup = backupDaemonSetStep(ctx, helm);
     if (iam.length) pushIf(changes, selfManagedRoleStep(ctx, helm, cniRoleName(ctx), iam));
-    const running = configuration ?? mergeConfiguration(facts.cni.configurationValues, 'daemonset', [], true);
+    const running = configuration ?? mergeConfiguration(facts.cni.configurationValues, 'daemonset', [], true, variableScope(facts));
     const versions = selfPath.map((s) => upstream(s.version));
-    const fixes = [...versionFixList, ...(configuration ? configurationFixes : [])];
+    // The move to the managed add-on comes after these steps: pasted alone, it would skip their minors.
+    const movesFirst = [...versionFixList, ...(migrate.length > 0 && target ? migrate : [])];
+    const fixes = [...movesFirst, ...(configuration ? configurationFixes : [])];
     if (installMethod === 'helm' && helm) {
-      changes.push(...helmSteps(ctx, helm, { steps: versions, ...(configuration ? { configuration } : {}), versionFixes: versionFixList, configurationFixes }));
+      changes.push(...helmSteps(ctx, helm, { steps: versions, ...(configuration ? { configuration } : {}), versionFixes: movesFirst, configurationFixes }));
     } else if (installMethod === 'helm') {
       notes.push('The Helm release could not be identified: no helm command is given');
     } else if (versions.length > 0) {
@@ -317,9 +319,13 @@ function publicConfiguration(config: MergedConfiguration): NonNullable<ClusterPl
 export function commandsFor(plan: ClusterPlan, ruleId: string): string[] {
   const last = plan.steps.findLastIndex((s) => !s.alternative && s.fixes.includes(ruleId));
   if (last < 0) return [];
+  const own = plan.steps.slice(0, last + 1).filter((s) => !s.alternative && s.fixes.includes(ruleId));
+  const runs = (re: RegExp) => own.some((s) => s.commands.some((c) => re.test(c)));
+  // A step that makes others work goes with them only when they need it: the context for kubectl and helm, the repository for helm.
+  const needed = (s: PlanStep) => (s.commands.every((c) => c.startsWith('aws eks update-kubeconfig')) ? runs(/(^|[|;&]\s*)(kubectl|helm) /) : s.commands.every((c) => c.startsWith('helm repo')) ? runs(usesHelmCommand) : true);
   return plan.steps
     .slice(0, last + 1)
-    .filter((s) => !s.alternative && (s.fixes.length === 0 || s.fixes.includes(ruleId)))
+    .filter((s) => !s.alternative && (s.fixes.includes(ruleId) || (s.fixes.length === 0 && needed(s))))
     .flatMap((s) => s.commands);
 }
 

@@ -34,12 +34,27 @@ function snake(key: string): string {
 }
 
 /**
- * A shell variable for a setting, distinct from the ones `taken`: the last key when it is free
- * (`CURRENT_HTTPS_PROXY`), else with the keys above it (`CURRENT_INIT_ENV_HTTPS_PROXY`), else numbered.
+ * A tag of one cluster for the shell variables of its plan (`K3F9Q2`): a value set for one
+ * cluster's commands is never taken by another's pasted in the same shell (two clusters named
+ * `main` in two accounts get two tags). FNV-1a of `account/region/cluster`, 6 base-36 digits.
  */
-function variableFor(keys: Keys, prefix: string, taken: ReadonlySet<string>): string {
+export function variableScope(facts: { accountId: string; region: string; clusterName: string }): string {
+  let hash = 0x811c9dc5;
+  for (const ch of `${facts.accountId}/${facts.region}/${facts.clusterName}`) {
+    hash ^= ch.codePointAt(0)!;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(36).toUpperCase().padStart(6, '0').slice(-6);
+}
+
+/**
+ * A shell variable for a setting, distinct from the ones `taken`: the last key when it is free
+ * (`CURRENT_HTTPS_PROXY`), else with the keys above it (`CURRENT_INIT_ENV_HTTPS_PROXY`), else
+ * numbered; then the cluster's scope (`CURRENT_HTTPS_PROXY_K3F9Q2`).
+ */
+function variableFor(keys: Keys, prefix: string, taken: ReadonlySet<string>, scope: string): string {
   const name = (depth: number) => {
-    const text = `${prefix}${keys.slice(-depth).map(snake).join('_')}`;
+    const text = `${prefix}${keys.slice(-depth).map(snake).join('_')}${scope ? `_${scope}` : ''}`;
     return /^[A-Z_]/.test(text) ? text : `_${text}`;
   };
   for (let depth = 1; depth <= keys.length; depth++) if (!taken.has(name(depth))) return name(depth);
@@ -125,6 +140,8 @@ export function mergeConfiguration(
   fixes: readonly FixSource[],
   /** Also when nothing changes: the settings to carry over to a new install. */
   always = false,
+  /** The cluster's tag on every shell variable (variableScope). */
+  scope = '',
 ): MergedConfiguration | undefined {
   if (fixes.length === 0 && !always) return undefined;
   const parsed = parseConfigurationValues(raw);
@@ -157,7 +174,7 @@ export function mergeConfiguration(
       const before = getPath(merged, keys);
       if (typeof wanted === 'object' && 'choose' in wanted) {
         if (before !== undefined && before !== '') continue;
-        const variable = variableFor(keys, '', taken);
+        const variable = variableFor(keys, '', taken, scope);
         taken.add(variable);
         choices.push({ path, variable, hint: wanted.choose });
         change(keys, sentinel(variable), rule.id);
@@ -177,7 +194,7 @@ export function mergeConfiguration(
   for (const [keys, value] of leaves(merged)) {
     const path = pathText(keys);
     if (choices.some((c) => c.path === path) || !looksSecret(keys.at(-1)!, value)) continue;
-    const variable = variableFor(keys, 'CURRENT_', taken);
+    const variable = variableFor(keys, 'CURRENT_', taken, scope);
     taken.add(variable);
     withheld.push({ path, variable });
     secretPaths.add(path);

@@ -1,5 +1,5 @@
 import type { PlanStep } from '../../types.js';
-import { configurationOption, mergeConfiguration, type MergedConfiguration } from './configuration.js';
+import { configurationOption, mergeConfiguration, variableScope, type MergedConfiguration } from './configuration.js';
 import { waitActive, type PlanContext } from './context.js';
 import { managedUpdateSteps } from './managed.js';
 import { manifestKeepsText, manifestRelease } from './manifest.js';
@@ -24,7 +24,7 @@ export function gapSteps(
   configurationFixes: string[],
 ): PlanStep[] {
   // The settings the cluster runs, carried through the self-managed stretch (fixes applied at the end).
-  const carried = mergeConfiguration(ctx.facts.cni.configurationValues, 'addon', [], true);
+  const carried = mergeConfiguration(ctx.facts.cni.configurationValues, 'addon', [], true, variableScope(ctx.facts));
   const steps: PlanStep[] = [];
   let i = 0;
   const managedRun = (): PathStep[] => {

@@ -120,16 +120,19 @@ export function helmTarget(ctx: PlanContext, release: HelmRelease | undefined): 
 /** `helm repo add`: before the first helm line of the plan. */
 export function helmRepoStep(): PlanStep {
   return {
-    title: 'Add the eks-charts Helm repository (helm 3.14 or later: --reset-then-reuse-values keeps your values and takes the new chart\'s defaults).',
-    commands: [`helm repo add eks ${CHART_REPO} --force-update`],
+    title: 'Add the eks-charts Helm repository and read its newest index (helm 3.14 or later: --reset-then-reuse-values keeps your values and takes the new chart\'s defaults).',
+    commands: [`helm repo add eks ${CHART_REPO} --force-update && helm repo update eks`],
     fixes: [],
   };
 }
 
 /** Whether a step runs helm (and so needs the repository first). */
 export function usesHelm(step: PlanStep): boolean {
-  return step.commands.some((c) => /(^|&&\s*)helm (upgrade|install)\b/.test(c));
+  return step.commands.some((c) => usesHelmCommand.test(c));
 }
+
+/** A command that installs from the eks-charts repository. */
+export const usesHelmCommand = /(^|&&\s*)helm (upgrade|install)\b/;
 
 export function helmSteps(ctx: PlanContext, helm: HelmTarget, update: SelfManagedUpdate): PlanStep[] {
   const upgrade = `helm upgrade ${shellQuote(helm.name)} eks/aws-vpc-cni --kube-context ${shellQuote(ctx.context)} --namespace ${shellQuote(helm.namespace)}`;
