@@ -61,11 +61,20 @@ export function createAddonCatalog(clientFor: (session: AccountSession, region: 
   };
 }
 
+/**
+ * The builds offered for one Kubernetes version. A build whose compatibilities name other
+ * Kubernetes versions only is not one: the catalog is per region × Kubernetes version, and a
+ * build listed for the wrong version would be printed as an `--addon-version` EKS refuses.
+ */
 async function readVersions(client: EKSClient, kubernetesVersion: string): Promise<string[]> {
   const versions = new Set<string>();
   for await (const page of paginateDescribeAddonVersions({ client }, { addonName: 'vpc-cni', kubernetesVersion })) {
     for (const addon of page.addons ?? []) {
-      for (const info of addon.addonVersions ?? []) if (info.addonVersion) versions.add(info.addonVersion);
+      if (addon.addonName !== undefined && addon.addonName !== 'vpc-cni') continue;
+      for (const info of addon.addonVersions ?? []) {
+        const listed = (info.compatibilities ?? []).map((c) => c.clusterVersion);
+        if (info.addonVersion && (listed.length === 0 || listed.includes(kubernetesVersion))) versions.add(info.addonVersion);
+      }
     }
   }
   return newestFirst([...versions]);

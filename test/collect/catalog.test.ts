@@ -34,6 +34,28 @@ describe('catalog.ts', () => {
     expect(eks).toHaveReceivedCommandWith(DescribeAddonVersionsCommand, { addonName: 'vpc-cni', kubernetesVersion: '1.31' });
   });
 
+  it('keeps only the builds listed for the Kubernetes version asked, and of vpc-cni', async () => {
+    // Prepare: an answer that also carries a build for Kubernetes 1.24 only, and another add-on
+    eks.on(DescribeAddonVersionsCommand).resolves({
+      addons: [
+        {
+          addonName: 'vpc-cni',
+          addonVersions: [
+            { addonVersion: 'v1.18.0-eksbuild.1', compatibilities: [{ clusterVersion: '1.29' }, { clusterVersion: '1.28' }] },
+            { addonVersion: 'v1.12.2-eksbuild.1', compatibilities: [{ clusterVersion: '1.24' }] },
+          ],
+        },
+        { addonName: 'coredns', addonVersions: [{ addonVersion: 'v1.11.1-eksbuild.4', compatibilities: [{ clusterVersion: '1.29' }] }] },
+      ],
+    });
+
+    // Act
+    const versions = await catalog().offeredVersions(session('a'), 'eu-west-1', '1.29');
+
+    // Assess
+    expect(versions).toEqual(['v1.18.0-eksbuild.1']);
+  });
+
   it('collects versions across pages, without duplicates, newest first', async () => {
     // Prepare
     eks

@@ -307,7 +307,7 @@ function uniqueInvalid(values: ClusterPlan['invalid']): ClusterPlan['invalid'] {
 }
 
 function publicConfiguration(config: MergedConfiguration): NonNullable<ClusterPlan['configuration']> {
-  const { template: _template, merged: _merged, ...rest } = config;
+  const { template: _template, merged: _merged, changeKeys: _changeKeys, ...rest } = config;
   return rest;
 }
 

@@ -123,6 +123,8 @@ export interface MergedConfiguration extends PlanConfiguration {
   template: string;
   /** The merged object (guarded values as sentinels), for the self-managed commands. */
   merged: Record<string, unknown>;
+  /** Each change's place key by key, in the order of `changes` (a key may hold dots). */
+  changeKeys: Keys[];
 }
 
 export interface FixSource {
@@ -216,6 +218,7 @@ export function mergeConfiguration(
     ...(conflicts.length ? { conflicts } : {}),
     template,
     merged,
+    changeKeys: changes.map((c) => c.keys),
   };
 }
 

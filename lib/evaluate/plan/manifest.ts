@@ -80,7 +80,7 @@ export interface ManifestEdit {
  */
 export function manifestEdit(ctx: PlanContext, release: CniVersion, settings: MergedConfiguration | undefined, registry: string): ManifestEdit {
   const merged = settings?.merged ?? {};
-  const removedEnv = (settings?.changes ?? []).filter((c) => c.to === null && c.path.startsWith('env.')).map((c) => c.path.slice(4));
+  const removedEnv = envChanges(settings).filter((c) => c.to === null).map((c) => c.name);
   const agent = semver.gte(release.semver, SINCE_AGENT);
   const container: Node = { name: 'aws-node' };
   const env = envList(merged.env, removedEnv);
@@ -192,12 +192,20 @@ export function manifestSteps(ctx: PlanContext, update: ManifestUpdate): PlanSte
   ];
 }
 
+/** The changes of the aws-node env (`env.NAME`, the variable's name as one key), with their variable names. */
+function envChanges(config: MergedConfiguration | undefined): { name: string; to: string | null }[] {
+  if (!config) return [];
+  return config.changes.flatMap((c, i) => {
+    const keys = config.changeKeys[i]!;
+    return keys.length === 2 && keys[0] === 'env' ? [{ name: keys[1]!, to: c.to }] : [];
+  });
+}
+
 /** `kubectl set env` and a probe patch of only the settings the fixes change, in place (no new release). */
 export function settingsSteps(ctx: PlanContext, config: MergedConfiguration, fixes: string[]): PlanStep[] {
   const env = (config.merged.env ?? {}) as Record<string, unknown>;
-  const assignments = config.changes
-    .filter((c) => c.path.startsWith('env.'))
-    .map((c) => c.path.slice(4))
+  const assignments = envChanges(config)
+    .map((c) => c.name)
     .filter((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
     .map((name) => (Object.hasOwn(env, name) ? shellValueWithGuards(`${name}=${String(env[name])}`, config) : `${name}-`));
   const commands = assignments.length ? [kubectl(ctx, `-n kube-system set env daemonset aws-node -c aws-node ${assignments.join(' ')}`)] : [];

@@ -70,16 +70,23 @@ function registrySets(ctx: PlanContext, tag: string, agent: string | null): stri
 function helmConfigurationSets(config: MergedConfiguration): { strings: string[]; removed: string[] } {
   const strings: string[] = [];
   const removed: string[] = [];
-  for (const change of config.changes) {
-    if (change.to === null) removed.push(`${change.path}=null`);
-    else strings.push(`${change.path}=${helmValue(String(configValue(config, change.path)))}`);
-  }
+  config.changes.forEach((change, i) => {
+    const keys = config.changeKeys[i]!;
+    const name = helmKey(keys);
+    if (change.to === null) removed.push(`${name}=null`);
+    else strings.push(`${name}=${helmValue(String(configValue(config, keys)))}`);
+  });
   return { strings, removed };
 }
 
-function configValue(config: MergedConfiguration, path: string): unknown {
+/** A Helm `--set` key: keys joined with dots, a dot, comma, `=` or backslash inside a key escaped for Helm's parser. */
+function helmKey(keys: readonly string[]): string {
+  return keys.map((key) => key.replace(/([\\.,=[\]])/g, '\\$1')).join('.');
+}
+
+function configValue(config: MergedConfiguration, keys: readonly string[]): unknown {
   let node: unknown = config.merged;
-  for (const key of path.split('.')) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  for (const key of keys) node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
   return node;
 }
 
