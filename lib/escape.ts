@@ -91,7 +91,8 @@ export function markdownCode(text: string): string {
 
 /**
  * For Slack text through Amazon Q Developer's `client-markdown`: `& < >` are Slack's control
- * characters (`<!channel>`, `<url|text>`); `@here`, `@channel` and `@everyone` never mention;
+ * characters (`<!channel>`, `<@U123>`, `<url|text>`); `@here`, `@channel`, `@everyone` and `@name`
+ * never mention (a word joiner after the `@`);
  * a URL or a domain never turns into a live link (a zero-width space breaks it); bold, strike
  * and code marks lose their meaning, and so do an `_emphasis_` mark at a word's edge and an
  * `:emoji:` code (an `_` inside a word stays as it is: setting names are full of it).
@@ -101,7 +102,7 @@ export function forSlack(text: string): string {
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/@(here|channel|everyone)\b/gi, '@\u2060$1')
+    .replace(/@(?=[A-Za-z0-9])/g, '@\u2060')
     .replace(/([*~`])/g, '\u200b$1\u200b')
     .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\u200b_\u200b')
     .replace(/:(?=[A-Za-z0-9_+'-]+:)/g, ':\u200b')

@@ -49,6 +49,33 @@ describe('escape.ts', () => {
     expect(forSlackCode('kubectl get x > out.yaml `id`')).toBe("kubectl get x &gt; out.yaml 'id'");
   });
 
+  it.each([
+    ['asff', forAsff],
+    ['terminal', forTerminal],
+    ['command', forCommand],
+  ])('%s: no C0 or C1 control, no Unicode line or paragraph separator, no bidi override reaches the output', (_, escape) => {
+    // Act: a cluster tag or configuration value with NEL, LS, PS, a C1 CSI, a bell, RLO and LRI
+    const out = escape('prod\u0085ALL CLEAR\u2028x\u2029y\u009b31m\u0007\u202eevil\u2066z');
+
+    // Assess
+    expect(out).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    expect(out).toBe('prod\\nALL CLEAR\\nx\\ny evilz');
+  });
+
+  it('slack and markdown: no mention from an outside value reaches anyone', () => {
+    // Prepare: what a cluster name, a tag or an account name may hold
+    const value = '@here @channel @everyone <!everyone> <!subteam^S0123|ops> <@U012AB3CD> @alice';
+
+    // Act
+    const slack = forSlack(value);
+    const markdown = forMarkdown(value);
+
+    // Assess
+    expect(slack).not.toMatch(/<[!@]|@[A-Za-z0-9]/);
+    expect(markdown).not.toMatch(/<[!@]|@[A-Za-z0-9]/);
+    expect(slack).toContain('&lt;!everyone&gt;');
+  });
+
   it('email: a URL in a value is not linked, a command keeps its URL whole', () => {
     expect(forEmail('https://attacker.example')).toBe('https:\u200b//attacker.example');
     expect(forCommand('curl -fsSL -o f https://raw.githubusercontent.com/aws/amazon-vpc-cni-k8s/v1.18.0/config/master/aws-k8s-cni.yaml')).toContain('https://raw.githubusercontent.com/');

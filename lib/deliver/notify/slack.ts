@@ -123,9 +123,10 @@ function clusterLine(f: Finding, view: NotificationView): string {
 }
 
 /**
- * What to do next, each step whole: the first command of the first finding's plan (it runs on its
- * own: pointing kubectl at the cluster, a backup, or a managed add-on update) when it fits whole,
- * else where the commands are. A command is never cut.
+ * What to do next, each step whole: the first command of the first finding (the first of its
+ * cluster's plan, and the first Security Hub's recommendation shows; it runs on its own: pointing
+ * kubectl at the cluster, a backup, or a managed add-on update) when it fits whole, else where the
+ * commands are. A command is never cut.
  */
 function nextSteps(input: NotificationInput, view: NotificationView): string[] {
   const steps: string[] = [];
@@ -133,7 +134,7 @@ function nextSteps(input: NotificationInput, view: NotificationView): string[] {
   const command = first ? first.remediation.commands[0] : undefined;
   if (first !== undefined && command !== undefined) {
     const where = `\`${forSlackCode(first.clusterName)}\` (${forSlack(first.region)}`;
-    const step = `Fix ${where}, ${first.remediation.planId ? 'the first command of its plan' : 'first'}): \`${forSlackCode(command)}\``;
+    const step = `Fix ${where}), starting with: \`${forSlackCode(command)}\``;
     steps.push(step.length <= SLACK_LIMITS.nextStep ? step : `Fix ${where}): the commands are in the full report`);
   }
   if (input.errors.length > 0) steps.push(`Look at the ${plural(input.errors.length, 'scan error')}: some clusters were not checked`);

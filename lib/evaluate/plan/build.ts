@@ -313,16 +313,17 @@ function publicConfiguration(config: MergedConfiguration): NonNullable<ClusterPl
 
 /**
  * The plan's commands for one finding, in order: the steps that fix it, with the steps before
- * them that make them work (pointing kubectl at the cluster, the Helm repository, the backup
- * before anything is overwritten or deleted); never an alternative.
+ * them that make them work (pointing kubectl at the cluster, the backup before anything is
+ * overwritten or deleted, the Helm repository when they run helm); never an alternative.
  */
 export function commandsFor(plan: ClusterPlan, ruleId: string): string[] {
   const last = plan.steps.findLastIndex((s) => !s.alternative && s.fixes.includes(ruleId));
   if (last < 0) return [];
   const own = plan.steps.slice(0, last + 1).filter((s) => !s.alternative && s.fixes.includes(ruleId));
   const runs = (re: RegExp) => own.some((s) => s.commands.some((c) => re.test(c)));
-  // A step that makes others work goes with them only when they need it: the context for kubectl and helm, the repository for helm.
-  const needed = (s: PlanStep) => (s.commands.every((c) => c.startsWith('aws eks update-kubeconfig')) ? runs(/(^|[|;&]\s*)(kubectl|helm) /) : s.commands.every((c) => c.startsWith('helm repo')) ? runs(usesHelmCommand) : true);
+  // The Helm repository goes with a finding's commands only when they run helm; the context and the
+  // backup always do, so every finding's commands start as its plan does (Slack and Security Hub show that first command).
+  const needed = (s: PlanStep) => !s.commands.every((c) => c.startsWith('helm repo')) || runs(usesHelmCommand);
   return plan.steps
     .slice(0, last + 1)
     .filter((s) => !s.alternative && (s.fixes.includes(ruleId) || (s.fixes.length === 0 && needed(s))))

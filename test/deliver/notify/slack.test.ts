@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderSlack, SLACK_LIMITS } from '../../../lib/deliver/notify/slack.js';
+import { evaluateClusterWithPlan } from '../../../lib/evaluate/evaluate.js';
+import { loadRules } from '../../../lib/rules/load.js';
+import { K8S_129_SPRING_2024 } from '../../fixtures/catalogs.js';
+import { clusterFacts } from '../../fixtures/cluster.js';
 import { aFinding } from '../fixtures.js';
 import { anInput, fleet, REPORT } from './input-fixture.js';
 
@@ -62,6 +66,22 @@ describe('slack.ts', () => {
     expect(content.description.length).toBeLessThanOrEqual(SLACK_LIMITS.description);
     const shown = content.description.split('\n').filter((line) => line.startsWith('• ')).length;
     expect(content.description).toContain(`… and ${5000 - shown} more, see the full report at ${REPORT}`);
+  });
+
+  it('gives the first command of the cluster plan whole, within the next-step limit, or says where the commands are', async () => {
+    // Prepare: a managed add-on three minors behind (its plan starts with the backup), and a cluster whose first command is too long to show
+    const rules = await loadRules();
+    const { findings, plan } = evaluateClusterWithPlan(rules, clusterFacts({ cni: { version: 'v1.15.1-eksbuild.1' }, offeredVersions: K8S_129_SPRING_2024 }));
+    const long = aFinding({ remediation: { text: 'x', commands: [`aws eks update-addon --cluster-name payments-prod ${'--tag x '.repeat(60)}`], planId: 'p' } });
+
+    // Act
+    const shown = renderSlack(anInput([findings[0]!], undefined)).content.nextSteps[0]!;
+    const cut = renderSlack(anInput([long], undefined)).content.nextSteps[0]!;
+
+    // Assess
+    expect(shown).toBe(`Fix \`payments\` (us-east-1), starting with: \`${plan!.steps[0]!.commands[0]!.replace(/>/g, '&gt;')}\``);
+    expect(shown.length).toBeLessThanOrEqual(SLACK_LIMITS.nextStep);
+    expect(cut).toBe('Fix `payments-prod` (eu-west-1): the commands are in the full report');
   });
 
   it("escapes Slack's control characters in names", () => {

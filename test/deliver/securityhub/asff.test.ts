@@ -2,6 +2,10 @@ import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { describe, expect, it } from 'vitest';
 import { archived, ASFF_LIMITS, toAsff } from '../../../lib/deliver/securityhub/asff.js';
 import { SEVERITIES } from '../../../lib/types.js';
+import { evaluateClusterWithPlan } from '../../../lib/evaluate/evaluate.js';
+import { loadRules } from '../../../lib/rules/load.js';
+import { K8S_129_SPRING_2024, K8S_133_2026 } from '../../fixtures/catalogs.js';
+import { clusterFacts } from '../../fixtures/cluster.js';
 import { aFinding } from '../fixtures.js';
 
 const ctx = { now: '2026-01-31T02:00:00.000Z', firstObservedAt: '2026-01-01T02:00:00.000Z', productVersion: '0.1.0' };
@@ -121,6 +125,60 @@ describe('asff.ts', () => {
       expect(key.length).toBeLessThanOrEqual(128);
       expect(value.length).toBeLessThanOrEqual(2048);
     }
+  });
+
+  it('shows the commands of a real plan in order, from its first, and never a take-over or delete without what follows it', async () => {
+    // Prepare: a managed add-on whose path crosses minors EKS no longer offers (delete-addon, then create-addon with OVERWRITE),
+    // and a Helm install moved to the managed add-on
+    const rules = await loadRules();
+    const plans = [
+      evaluateClusterWithPlan(rules, clusterFacts({ kubernetesVersion: '1.33', cni: { version: 'v1.16.4-eksbuild.2', configurationValues: '{"env":{"WARM_IP_TARGET":"5"}}' }, offeredVersions: K8S_133_2026 })),
+      evaluateClusterWithPlan(
+        rules,
+        clusterFacts({
+          kubernetesVersion: '1.29',
+          offeredVersions: K8S_129_SPRING_2024,
+          cni: { managed: false, source: 'daemonset', status: null, installMethod: 'helm', helmRelease: { name: 'aws-vpc-cni', namespace: 'kube-system', chartVersion: '1.16.4' }, version: 'v1.16.4', configurationValues: '{"env":{"WARM_ENI_TARGET":"1"}}' },
+        }),
+      ),
+    ];
+
+    for (const { findings, plan } of plans) {
+      const first = plan!.steps[0]!.commands[0]!;
+      for (const finding of findings.filter((f) => f.remediation.commands.length > 0)) {
+        // Act
+        const asff = toAsff(finding, ctx);
+
+        // Assess: within the limit, the same first command as the plan, the same target, a prefix of the finding's commands
+        const text = asff.Remediation!.Recommendation!.Text!;
+        expect(text.length).toBeLessThanOrEqual(ASFF_LIMITS.recommendationText);
+        expect(finding.remediation.commands[0]).toBe(first);
+        if (finding.targetVersion !== null) {
+          expect(finding.targetVersion).toBe(plan!.target);
+          expect(asff.Description).toContain(`Target version: ${plan!.target}`);
+        }
+        const run = /Run: (.*?)(?: Full plan: |$)/.exec(text)?.[1];
+        if (run === undefined) continue;
+        const shown = run.split(' ; ');
+        expect(shown[0]).toBe(first);
+        expect(shown).toEqual(finding.remediation.commands.slice(0, shown.length));
+        if (shown.length < finding.remediation.commands.length) expect(shown.join('\n')).not.toMatch(/delete-addon|OVERWRITE|delete secret/);
+      }
+    }
+  });
+
+  it('lets no control character of a cluster tag, a tag key or an observed version reach Security Hub', () => {
+    // Prepare: a self-managed image tag is the observed version; tags are written by any cluster admin
+    const finding = aFinding({ observedVersion: 'v1.18.0\u2028ALL CLEAR\u0085', clusterName: 'prod\u202eevil' });
+
+    // Act
+    const asff = toAsff(finding, { ...ctx, clusterTags: { 'team\u2029x': 'ops\u0007\u009b31m\r\nrm -rf /', env: 'prod\u2066' } });
+
+    // Assess
+    const strings = [...Object.entries(asff.Resources![0]!.Tags ?? {}).flat(), ...Object.entries(asff.ProductFields ?? {}).flat(), asff.Description!, asff.Title!];
+    for (const s of strings) expect(s).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    expect(asff.Resources![0]!.Tags).toEqual({ 'team\\nx': 'ops \\nrm -rf /', env: 'prod' });
+    expect(asff.ProductFields!['eks-fleet-auditor/AddonVersion']).toBe('v1.18.0\\nALL CLEAR\\n');
   });
 
   it('keeps cut ids distinct when long ids differ only at the end', () => {
