@@ -396,3 +396,138 @@ describe('plan: values from outside enter commands only validated (issue 14)', (
     expect(badTag.plan?.invalid.some((v) => v.what.includes('{{addon.version}}'))).toBe(true);
   });
 });
+
+describe('plan: break-test defects (issue 12)', () => {
+  const manifestAt = (version: string, overrides: Partial<Omit<ClusterFacts, 'cni'>> = {}, env = '{"env":{"WARM_ENI_TARGET":"1"}}') =>
+    selfManaged({ version, image: `602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:${version}`, configurationValues: env }, overrides);
+
+  it('never moves a self-managed aws-node newer than every offered build down, and says so', () => {
+    // Act: v1.19.2 by manifest; Kubernetes 1.29 in spring 2024 offers up to v1.18.0
+    const { findings, plan } = evaluateClusterWithPlan(rules, manifestAt('v1.19.2'));
+
+    // Assess
+    expect(plan?.target).toBeNull();
+    expect(addonVersions(plan)).toEqual([]);
+    expect(commandsOf(plan).join('\n')).not.toMatch(/apply -k|create-addon/);
+    expect(plan?.targetReason).toContain('stay self-managed until EKS offers 1.19.2 or later');
+    for (const f of findings) expect(f.targetVersion).toBeNull();
+  });
+
+  it('gives no downgrade command to a risky self-managed aws-node whose less risky offered builds are all older', () => {
+    // Act: v1.12.0 carries the IPAMD regression; Kubernetes 1.24 in early 2023 offers v1.11.3 as the least bad
+    const { findings, plan } = evaluateClusterWithPlan(rules, manifestAt('v1.12.0', { kubernetesVersion: '1.24', offeredVersions: K8S_124_EARLY_2023 }));
+
+    // Assess
+    expect(plan?.target).toBeNull();
+    expect(addonVersions(plan)).toEqual([]);
+    expect(plan?.targetReason).toContain('never moved down, so no downgrade is given');
+    expect(findings.find((f) => f.ruleId === 'vpc-cni-ipamd-reconcile-regression')?.remediation.text).toMatch(/^Upgrade vpc-cni self-managed to release \S+ or later/);
+    for (const f of findings) expect(`${f.remediation.text} ${f.targetVersion}`).not.toContain('v1.11');
+  });
+
+  it('edits each release manifest to keep the DaemonSet settings, and reviews it, before applying it', () => {
+    // Prepare: prefix delegation, warm targets and custom networking on the cluster
+    const env = '{"env":{"ENABLE_PREFIX_DELEGATION":"true","WARM_PREFIX_TARGET":"1","WARM_IP_TARGET":"5","MINIMUM_IP_TARGET":"10","AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG":"true","ENI_CONFIG_LABEL_DEF":"topology.kubernetes.io/zone"}}';
+
+    // Act
+    const commands = commandsOf(evaluateClusterWithPlan(rules, manifestAt('v1.16.4', {}, env)).plan);
+
+    // Assess: for each release, download → kustomization with every setting → diff → apply
+    for (const release of ['v1.17.1', 'v1.18.0']) {
+      const dir = `aws-vpc-cni-${release}-payments`;
+      const kustomization = commands.find((c) => c.startsWith("printf '%s\\n' ") && c.endsWith(`> ${dir}/kustomization.yaml`))!;
+      const patch = JSON.parse((JSON.parse(kustomization.slice("printf '%s\\n' '".length, kustomization.lastIndexOf("' >"))) as { patches: { patch: string }[] }).patches[0]!.patch) as {
+        spec: { template: { spec: { containers: { name: string; env: { name: string; value: string }[] }[] } } };
+      };
+      expect(Object.fromEntries(patch.spec.template.spec.containers[0]!.env.map((e) => [e.name, e.value]))).toEqual(JSON.parse(env).env);
+      const order = [`mkdir -p ${dir} && curl`, `printf '%s\\n' `, `kubectl --context payments diff -k ${dir}`, `kubectl --context payments apply -k ${dir}`].map((p) =>
+        commands.findIndex((c) => c.startsWith(p) && c.includes(dir)),
+      );
+      expect(order.every((i) => i >= 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+    }
+    expect(commands.join('\n')).not.toMatch(/apply -f|set env/);
+  });
+
+  it('takes the v1beta1 ENIConfig CRD out of old manifests on Kubernetes 1.22 or later, and gives no Helm path through a chart that has it', () => {
+    // Act: v1.7.5 on Kubernetes 1.24 (early 2023): the path crosses 1.8 and 1.9, which EKS does not offer there
+    const manifest = commandsOf(evaluateClusterWithPlan(rules, manifestAt('v1.7.5', { kubernetesVersion: '1.24', offeredVersions: K8S_124_EARLY_2023 })).plan);
+    const helm = evaluateClusterWithPlan(
+      rules,
+      selfManaged({ version: 'v1.7.5', installMethod: 'helm', helmRelease: { name: 'aws-vpc-cni', namespace: 'kube-system', chartVersion: '1.1.3' } }, { kubernetesVersion: '1.24', offeredVersions: K8S_124_EARLY_2023 }),
+    );
+
+    // Assess
+    const crdOut = (release: string) => manifest.find((c) => c.endsWith(`> aws-vpc-cni-${release}-payments/kustomization.yaml`))!.includes('CustomResourceDefinition');
+    expect([crdOut('v1.8.0'), crdOut('v1.9.3'), crdOut('v1.10.4')]).toEqual([true, true, false]);
+    expect(manifest.some((c) => c.startsWith('aws eks create-addon'))).toBe(true);
+    expect(commandsOf(helm.plan).some((c) => c.startsWith('helm upgrade'))).toBe(false);
+    expect(helm.plan?.targetReason).toContain('apiextensions.k8s.io/v1beta1');
+    for (const f of helm.findings.filter((f) => f.ruleId === 'vpc-cni-self-managed' || f.ruleId === 'vpc-cni-behind-latest')) expect(f.remediation.text).toMatch(/^No command is given for the move/);
+  });
+
+  it('addresses configuration keys that hold dots as one key, and withholds a secret under one by its path', () => {
+    // Prepare
+    const config = JSON.stringify({
+      env: { WARM_IP_TARGET: '5' },
+      podAnnotations: { 'prometheus.io/scrape': 'true', 'vault.hashicorp.com/agent-inject-token': 's3cr3t-t0ken' },
+    });
+
+    // Act
+    const result = evaluateClusterWithPlan(rules, clusterFacts({ cni: { configurationValues: config } }));
+
+    // Assess
+    expect(JSON.stringify(result)).not.toContain('s3cr3t');
+    const configuration = result.plan!.configuration!;
+    expect(configuration.withheld).toEqual([{ path: 'podAnnotations["vault.hashicorp.com/agent-inject-token"]', variable: 'CURRENT_VAULT_HASHICORP_COM_AGENT_INJECT_TOKEN_HCHPUW' }]);
+    const update = commandsOf(result.plan).find((c) => c.includes('--configuration-values'))!;
+    const values = /--configuration-values '(.*)' && /.exec(update)![1]!.replace(/'"\$\{(\w+):\?[^}]*\}"'/g, '$$$1');
+    expect(JSON.parse(values)).toEqual({
+      env: { WARM_IP_TARGET: '5', MINIMUM_IP_TARGET: '$MINIMUM_IP_TARGET_HCHPUW' },
+      podAnnotations: { 'prometheus.io/scrape': 'true', 'vault.hashicorp.com/agent-inject-token': '$CURRENT_VAULT_HASHICORP_COM_AGENT_INJECT_TOKEN_HCHPUW' },
+    });
+  });
+
+  it('waits for the add-on to be ACTIVE after every update-addon and create-addon, naming the cluster, region and add-on', () => {
+    for (const facts of [
+      clusterFacts({ cni: { version: 'v1.15.1-eksbuild.1', status: 'DEGRADED', healthIssues: [{ code: 'ConfigurationConflict', message: 'x' }] }, offeredVersions: K8S_129_SPRING_2024 }),
+      clusterFacts({ kubernetesVersion: '1.33', cni: { version: 'v1.16.4-eksbuild.2' }, offeredVersions: K8S_133_2026 }),
+      manifestAt('v1.17.1'),
+    ]) {
+      // Act
+      const commands = commandsOf(evaluateClusterWithPlan(rules, facts).plan);
+
+      // Assess
+      const changes = commands.filter((c) => /aws eks (update|create)-addon /.test(c));
+      expect(changes.length).toBeGreaterThan(0);
+      for (const c of changes) expect(c).toMatch(/&& aws eks wait addon-active --cluster-name payments --region us-east-1 --addon-name vpc-cni$/);
+    }
+  });
+
+  it('adds and updates the eks-charts repository before the first helm upgrade, one chart minor at a time, values kept', () => {
+    // Act
+    const commands = commandsOf(evaluateClusterWithPlan(rules, selfManaged({ version: 'v1.15.1', installMethod: 'helm', helmRelease: { name: 'aws-vpc-cni', namespace: 'kube-system', chartVersion: '1.15.1' } })).plan);
+
+    // Assess
+    const repo = commands.indexOf('helm repo add eks https://aws.github.io/eks-charts --force-update && helm repo update eks');
+    const upgrades = commands.flatMap((c, i) => (c.startsWith('helm upgrade') ? [i] : []));
+    expect(repo).toBeGreaterThan(0);
+    expect(upgrades[0]).toBeGreaterThan(repo);
+    const minors = upgrades.map((i) => /--version 1\.(\d+)\./.exec(commands[i]!)![1]).map(Number);
+    expect(minors).toEqual([16, 17, 18]);
+    for (const i of upgrades) expect(commands[i]).toMatch(/--kube-context payments .*--reset-then-reuse-values/);
+  });
+
+  it('gives two clusters of the same name in two accounts shell variables of their own', () => {
+    // Act
+    const variables = (accountId: string) =>
+      [...commandsOf(evaluateClusterWithPlan(rules, clusterFacts({ accountId, cni: { configurationValues: '{"env":{"WARM_IP_TARGET":"5"}}' } })).plan).join('\n').matchAll(/\$\{(\w+):\?/g)].map((m) => m[1]);
+
+    // Assess
+    const [a, b] = [variables('222222222222'), variables('333333333333')];
+    expect(a).toHaveLength(1);
+    expect(b).toHaveLength(1);
+    expect(a[0]).not.toBe(b[0]);
+    expect(a[0]).toMatch(/^MINIMUM_IP_TARGET_[0-9A-Z]{6}$/);
+  });
+});

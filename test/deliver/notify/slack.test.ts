@@ -75,12 +75,12 @@ describe('slack.ts', () => {
     const long = aFinding({ remediation: { text: 'x', commands: [`aws eks update-addon --cluster-name payments-prod ${'--tag x '.repeat(60)}`], planId: 'p' } });
 
     // Act
-    const shown = renderSlack(anInput([findings[0]!], undefined)).content.nextSteps[0]!;
-    const cut = renderSlack(anInput([long], undefined)).content.nextSteps[0]!;
+    const shown = renderSlack(anInput([findings[0]!], undefined)).content.nextSteps?.[0];
+    const cut = renderSlack(anInput([long], undefined)).content.nextSteps?.[0];
 
     // Assess
     expect(shown).toBe(`Fix \`payments\` (us-east-1), starting with: \`${plan!.steps[0]!.commands[0]!.replace(/>/g, '&gt;')}\``);
-    expect(shown.length).toBeLessThanOrEqual(SLACK_LIMITS.nextStep);
+    expect(shown?.length).toBeLessThanOrEqual(SLACK_LIMITS.nextStep);
     expect(cut).toBe('Fix `payments-prod` (eu-west-1): the commands are in the full report');
   });
 
