@@ -166,6 +166,20 @@ describe('check', () => {
     expect((await run('check', '--version', 'v1.9.3', '--region', 'us-east-1 && id')).err).toMatch(/is not an AWS Region/);
   });
 
+  it('refuses a saved catalog of another Kubernetes version than --k8s, naming the file and the versions it lists', async () => {
+    // Prepare: a catalog saved with --kubernetes-version 1.24, used for a 1.29 cluster
+    const dir = await mkdtemp(join(tmpdir(), 'catalog-'));
+    const catalog = join(dir, '124.json');
+    await writeFile(catalog, JSON.stringify(describeAddonVersions('1.24', K8S_124_EARLY_2023)));
+
+    // Act
+    const { err, out } = await run('check', '--version', 'v1.15.1-eksbuild.1', '--k8s', '1.29', '--catalog', catalog, '--format', 'json');
+
+    // Assess
+    expect(err).toContain(`--catalog ${catalog} lists vpc-cni builds for Kubernetes 1.24, not for --k8s 1.29`);
+    expect(out).not.toContain('--addon-version');
+  });
+
   it('with a saved early-2023 catalog for Kubernetes 1.24, gives every finding one target: the least bad build EKS offered', async () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'catalog-'));

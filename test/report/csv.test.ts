@@ -61,4 +61,17 @@ describe('csv.ts', () => {
     // Assess
     expect(parseCsv(csv.slice(1))[1]![CSV_COLUMNS.indexOf('Account name')]).toBe("'=cmd|' /C calc'!A0");
   });
+
+  it('lets no control character, Unicode line separator or bidi override of an outside value into a cell', () => {
+    // Prepare: a cluster name, an image tag and a fix text as a hostile cluster could make them
+    const finding = aFinding({ clusterName: 'prod\u202eevil', observedVersion: 'v1.18.0\u2028ALL CLEAR', why: 'a\u0085b\u001b[31m\u0007', remediation: { text: 'x\u2029y', commands: ['aws eks describe-addon\u0000 --cluster-name c'] } });
+
+    // Act
+    const row = parseCsv(renderCsv(aReport({ findings: [finding] })).slice(1))[1]!;
+
+    // Assess
+    for (const cell of row) expect(cell).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+    expect(row[CSV_COLUMNS.indexOf('Cluster')]).toBe('prodevil');
+    expect(row[CSV_COLUMNS.indexOf('vpc-cni version')]).toBe('v1.18.0\\nALL CLEAR');
+  });
 });
