@@ -160,7 +160,8 @@ async function syncScope(
 ): Promise<SyncResult> {
   const { accountId, region, session } = where;
   const result = await sink.sync({ accountId, region, partition: session.partition, credentials: session.credentials, fate: where.fate }, findings, ctx);
-  const refused = result.failed.filter((f) => !result.errors.some((e) => e.message.includes(f.id)));
+  // A request refused as a whole (403) is already one error: its findings are not counted again.
+  const refused = result.failed.filter((f) => !f.inFailedRequest && !result.errors.some((e) => e.message.includes(f.id)));
   if (refused.length > 0) {
     result.errors.push({
       accountId,

@@ -76,6 +76,24 @@ describe('scan', () => {
     }
   });
 
+  it('counts a Security Hub import refused as a whole (403) once, not again for each finding it carried', async () => {
+    // Prepare
+    sim.setFaults({ rules: [{ service: 'securityhub', operation: 'BatchImportFindings', error: 'AccessDeniedException', status: 403, message: 'not authorized to perform: securityhub:BatchImportFindings' }] });
+
+    try {
+      // Act
+      const { code, out, err } = await scan('--accounts', '333333333333', '--regions', 'us-east-1', '--security-hub', '--format', 'json');
+
+      // Assess
+      const report = JSON.parse(out) as { errors: { stage: string; code: string }[] };
+      expect(code).toBe(3);
+      expect(report.errors.map((e) => `${e.stage}:${e.code}`)).toEqual(['deliver-securityhub:AccessDeniedException']);
+      expect(err).toContain('incomplete: 1 delivery error(s)');
+    } finally {
+      sim.setFaults({});
+    }
+  });
+
   it('shows progress on stderr whatever --out says: the scan, Security Hub, delivery, then the file written', async () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'scan-progress-'));

@@ -40,6 +40,8 @@ export interface FailedImport {
   id: string;
   code: string;
   message: string;
+  /** The whole request failed (403, 400): one error in `SyncResult.errors` already reports it. */
+  inFailedRequest?: boolean;
 }
 
 export interface SyncResult {
@@ -219,7 +221,7 @@ export class SecurityHubSink implements FindingsSink {
       result.errors.push(scanError(scope, errorName(error), message));
       for (const finding of batch) {
         const id = finding.Id ?? '';
-        notImported.set(id, { failure: { id, code: errorName(error), message: errorMessage(error) }, retry: false });
+        notImported.set(id, { failure: { id, code: errorName(error), message: errorMessage(error), inFailedRequest: true }, retry: false });
       }
     }
     return notImported;
