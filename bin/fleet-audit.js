@@ -10,6 +10,15 @@ import { existsSync } from 'node:fs';
 // (it reads the variable when the first client is built); a value the user set is kept.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
+// `fleet-audit scan | head -1`: the reader went away. The run goes on (it may be delivering) and
+// ends with its own exit code; what is left to print has nowhere to go. Any other stream error is
+// a real one and stays fatal.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 const source = new URL('../lib/cli/main.ts', import.meta.url);
 let cli;
 if (existsSync(source)) {

@@ -10,6 +10,8 @@ import { renderCsv } from '../report/csv.js';
 import { DEFAULT_TREND_RUNS, fleetPage } from '../report/html/index.js';
 import { loadRules, RuleValidationError } from '../rules/load.js';
 import { asUsageError, EXIT, UsageError } from './errors.js';
+import { checkOutputPath } from './output.js';
+import { checkCompanions, checkEndpoint, checkHistoryBucket } from './preflight.js';
 
 export const REPORT_FORMATS = ['html', 'csv', 'json'] as const;
 export type StoredFormat = (typeof REPORT_FORMATS)[number];
@@ -53,7 +55,7 @@ export async function renderStored(
   return fleetPage(report, { ...(context.rules ? { rules: context.rules } : {}), ...(context.store ? { history: context.store.recent(runs) } : {}), trendRuns: runs });
 }
 
-function backendOf(flags: ReportFlags, env: NodeJS.ProcessEnv): { backend: HistoryBackend; destroy(): void } {
+function backendOf(flags: ReportFlags, env: NodeJS.ProcessEnv): { backend: HistoryBackend; region?: string; destroy(): void } {
   if (Boolean(flags.historyDir) === Boolean(flags.historyBucket)) throw new UsageError('give the run history to read: --history-dir DIR or --history-bucket NAME (one of them)');
   if (flags.historyDir) return { backend: directoryHistoryBackend(flags.historyDir), destroy: () => undefined };
   let location: ReturnType<typeof readHistoryLocation>;
@@ -66,7 +68,7 @@ function backendOf(flags: ReportFlags, env: NodeJS.ProcessEnv): { backend: Histo
   const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) throw new UsageError('--history-bucket: give the bucket\'s Region with --region (or AWS_REGION)');
   const client = new S3Client({ region, ...(flags.endpoint ? { endpoint: flags.endpoint, forcePathStyle: true } : {}) });
-  return { backend: s3HistoryBackend({ client, bucket: location.historyBucket!, prefix: location.historyPrefix }), destroy: () => client.destroy() };
+  return { backend: s3HistoryBackend({ client, bucket: location.historyBucket!, prefix: location.historyPrefix }), region, destroy: () => client.destroy() };
 }
 
 /**
@@ -76,10 +78,14 @@ function backendOf(flags: ReportFlags, env: NodeJS.ProcessEnv): { backend: Histo
  */
 export async function runReport(flags: ReportFlags, io: ReportIo, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const runs = trendRunsOf(flags.runs);
+  checkEndpoint(flags.endpoint);
+  checkCompanions({ '--history-prefix': flags.historyPrefix }, { '--history-prefix': ['--history-bucket (the bucket the prefix is in)', flags.historyBucket] });
+  if (flags.out) await checkOutputPath(flags.out);
   const rules = await asUsageError(() => loadRules(flags.rules ?? []), [RuleValidationError]);
-  const { backend, destroy } = backendOf(flags, env);
+  const { backend, region, destroy } = backendOf(flags, env);
   const problems: HistoryError[] = [];
   try {
+    if (flags.historyBucket && region) await checkHistoryBucket(backend, flags.historyBucket, region, flags.endpoint);
     const store = new PointerHistoryStore(backend, { onError: (error) => problems.push(error) });
     const latest = await store.latest();
     if (latest === undefined) {

@@ -1,7 +1,4 @@
-import { constants } from 'node:fs';
-import { access, stat, writeFile } from 'node:fs/promises';
 import { hostname, userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
 import { STSClient } from '@aws-sdk/client-sts';
 import { ConfigError, readConfig, type AuditConfig } from '../config.js';
 import { SuppressionsError } from '../deliver/suppressions.js';
@@ -16,6 +13,9 @@ import { asUsageError, CouldNotRunError, EXIT, infrastructureProblem, UsageError
 import { scanProgress } from './progress.js';
 import { PointerHistoryStore } from '../deliver/history/store.js';
 import { renderStored, type StoredFormat } from './report.js';
+import { checkOutputPath, writeReport } from './output.js';
+import { checkCompanions, checkEndpoint, checkHistoryBucket, checkNotEmpty, checkProfile } from './preflight.js';
+import { onInterrupt } from './interrupt.js';
 
 export interface ScanFlags {
   regions?: string;
@@ -91,25 +91,6 @@ export function configFromFlags(flags: ScanFlags, env: NodeJS.ProcessEnv): Audit
   }
 }
 
-/**
- * Checks --out before anything is scanned: a report that cannot be written is known now, not
- * after the organization was read and Security Hub was updated. Throws UsageError (exit 2).
- */
-export async function checkOutputPath(out: string): Promise<void> {
-  const file = resolve(out);
-  const dir = dirname(file);
-  const existing = await stat(file).catch(() => undefined);
-  if (existing?.isDirectory()) throw new UsageError(`--out ${out}: is a directory; give a file name`);
-  const parent = await stat(dir).catch(() => undefined);
-  if (!parent) throw new UsageError(`--out ${out}: the directory ${dir} does not exist (create it first)`);
-  if (!parent.isDirectory()) throw new UsageError(`--out ${out}: ${dir} is not a directory`);
-  try {
-    await access(existing ? file : dir, constants.W_OK);
-  } catch (error) {
-    throw new UsageError(`--out ${out}: ${existing ? file : dir} is not writable`, { cause: error });
-  }
-}
-
 /** What made a run incomplete (partial coverage, failed delivery), for exit 3; empty when complete. */
 export function incompleteness(outcome: RunOutcome): string[] {
   const { coverage, errors } = outcome.report;
@@ -141,6 +122,10 @@ export interface ScanIo {
   isTty: boolean;
   /** Standard error is a terminal (the progress bar). */
   errTty: boolean;
+  /** Ends the process after an interrupted run released its lease (default process.exit). */
+  exit?: (code: number) => unknown;
+  /** Where SIGINT and SIGTERM come from (default process). */
+  signals?: Pick<NodeJS.Process, 'once' | 'off'>;
 }
 
 /**
@@ -149,40 +134,91 @@ export interface ScanIo {
  */
 export async function runScan(flags: ScanFlags, io: ScanIo, env = process.env): Promise<number> {
   const err = io.err ?? ((s: string) => process.stderr.write(s));
+  checkScanFlags(flags);
+  await checkProfile(env);
   const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (await profileRegion());
   if (!region) throw new UsageError('no home region: give --region, set AWS_REGION, or set a region in your AWS profile (AWS_PROFILE)');
   const config = configFromFlags({ ...flags, region }, env);
-  if (flags.historyDir && flags.historyBucket) throw new UsageError('--history-dir and --history-bucket: give one run history, not both');
   if (flags.out) await checkOutputPath(flags.out);
   const rules = await asUsageError(() => loadRules(flags.rules ?? []), [RuleValidationError]);
-  const ports = await asUsageError(
-    () =>
-      wireAwsPorts(config, rules, {
-        ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
-        ...(flags.historyDir ? { historyDir: flags.historyDir } : {}),
-        ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}),
-      }),
-    [SuppressionsError],
-  ).catch(couldNotRun(flags));
-  // A run that delivers takes the same lease as the nightly run, where its history is.
-  const delivers = Boolean(flags.securityHub || flags.topicArn);
-  if (delivers && !flags.historyBucket) {
-    err(`warning: no --history-bucket: this run does not take the nightly run's lease${flags.historyDir ? ' (--history-dir is a history of its own)' : ''} and may overlap it\n`);
-  }
-  const runId = runIdOf(new Date());
+  const ports = await wireAwsPorts(config, rules, {
+    ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+    ...(flags.historyDir ? { historyDir: flags.historyDir } : {}),
+    ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}),
+  }).catch((error: unknown) => {
+    if (error instanceof SuppressionsError) throw new UsageError(`--suppressions ${error.message}`, { cause: error });
+    return couldNotRun(flags)(error);
+  });
+  let uninstall = () => undefined as void;
   let lease: RunLease | undefined;
-  if (delivers && ports.historyBackend) {
-    try {
-      lease = await RunLease.acquire(ports.historyBackend, { runId, holder: `cli:${userInfo().username}@${hostname()}` });
-    } catch (error) {
-      ports.destroy();
-      if (error instanceof LeaseHeldError) {
-        err(`${error.message}\n`);
-        return EXIT.failed;
-      }
-      return couldNotRun(flags)(error);
+  try {
+    if (flags.historyBucket && ports.historyBackend) await checkHistoryBucket(ports.historyBackend, flags.historyBucket, region, flags.endpoint);
+    // A run that delivers takes the same lease as the nightly run, where its history is.
+    const delivers = Boolean(flags.securityHub || flags.topicArn);
+    if (delivers && !flags.historyBucket) {
+      err(`warning: no --history-bucket: this run does not take the nightly run's lease${flags.historyDir ? ' (--history-dir is a history of its own)' : ''} and may overlap it\n`);
     }
+    const runId = runIdOf(new Date());
+    if (delivers && ports.historyBackend) {
+      try {
+        lease = await RunLease.acquire(ports.historyBackend, { runId, holder: `cli:${userInfo().username}@${hostname()}` });
+      } catch (error) {
+        if (error instanceof LeaseHeldError) {
+          err(`${leaseHeldMessage(error, flags.historyBucket)}\n`);
+          return EXIT.failed;
+        }
+        return couldNotRun(flags)(error);
+      }
+      const held = lease;
+      uninstall = onInterrupt({ err, release: () => held.release(), exit: io.exit ?? ((code) => process.exit(code)), ...(io.signals ? { signals: io.signals } : {}) });
+    }
+    return await scanAndReport(flags, io, { config, rules, ports, runId, delivers, ...(lease ? { lease } : {}) }, err);
+  } finally {
+    uninstall();
+    await lease?.release();
+    ports.destroy();
   }
+}
+
+/** Flags checked before any call: each error names the flag (exit 2). */
+function checkScanFlags(flags: ScanFlags): void {
+  checkEndpoint(flags.endpoint);
+  checkNotEmpty({ '--accounts': flags.accounts, '--regions': flags.regions, '--ou': flags.ou });
+  checkCompanions(
+    { '--notify': flags.notify, '--min-severity': flags.minSeverity, '--history-prefix': flags.historyPrefix },
+    {
+      '--notify': ['--topic-arn (the SNS topic it publishes to)', flags.topicArn],
+      '--min-severity': ['--topic-arn (it filters what is published there)', flags.topicArn],
+      '--history-prefix': ['--history-bucket (the bucket the prefix is in)', flags.historyBucket],
+    },
+  );
+  if (flags.historyDir && flags.historyBucket) throw new UsageError('--history-dir and --history-bucket: give one run history, not both');
+}
+
+/** Another run holds the lease: who, until when, and what to do. */
+function leaseHeldMessage(error: LeaseHeldError, bucket: string | undefined): string {
+  const { runId, holder, expiresAt } = error.held;
+  const nightly = holder.startsWith('lambda:');
+  return [
+    `fleet-audit: another run holds the run lease${bucket ? ` in ${bucket}` : ''}: run ${runId} by ${holder}, until ${expiresAt} (renewed while it runs).`,
+    `  Two delivering runs at once would undo each other's Security Hub updates, so this one does not start.`,
+    `  Wait for ${nightly ? 'the nightly run' : 'that run'} to finish and retry; scan without --security-hub and --topic-arn to only read;` +
+      ' a run that crashed lets its lease expire at that time on its own.',
+  ].join('\n');
+}
+
+interface Wired {
+  config: AuditConfig;
+  rules: Awaited<ReturnType<typeof loadRules>>;
+  ports: Awaited<ReturnType<typeof wireAwsPorts>>;
+  runId: string;
+  delivers: boolean;
+  lease?: RunLease;
+}
+
+/** The run itself, its report written (to --out, or a fallback file when --out went away), and its exit code. */
+async function scanAndReport(flags: ScanFlags, io: ScanIo, wired: Wired, err: (s: string) => unknown): Promise<number> {
+  const { config, rules, ports, runId, delivers, lease } = wired;
   const progress = scanProgress({ err, errTty: io.errTty });
   try {
     const narrowed = Boolean(flags.accounts || flags.excludeAccounts || flags.ou || flags.excludeOu || (flags.regions && flags.regions !== 'all'));
@@ -203,15 +239,23 @@ export async function runScan(flags: ScanFlags, io: ScanIo, env = process.env): 
       flags.format === 'html' || flags.format === 'csv'
         ? await renderStored(outcome.report, flags.format, { rules, ...(ports.historyBackend ? { store: new PointerHistoryStore(ports.historyBackend) } : {}) })
         : `${flags.format === 'json' ? JSON.stringify(outcome.report, null, 2) : flags.format === 'markdown' ? renderMarkdown(outcome) : renderText(outcome, io.isTty && !flags.out)}\n`;
-    if (flags.out) await writeFile(flags.out, text);
-    else io.out(text);
+    const written = flags.out ? await writeReport(flags.out, text, runId) : undefined;
+    if (!flags.out) io.out(text);
     const reasons = incompleteness(outcome);
-    progress.done([flags.out ? `wrote ${flags.out}` : '', reasons.length ? `incomplete: ${reasons.join(', ')} (the report names each)` : ''].filter(Boolean).join('\n'));
-    return scanExitCode(outcome, flags.failOn);
+    progress.done(
+      [
+        written?.fallbackBecause ? `fleet-audit: --out ${flags.out} could not be written (${written.fallbackBecause}): the report is in ${written.path}` : '',
+        written && !written.fallbackBecause ? `wrote ${written.path}` : '',
+        reasons.length ? `incomplete: ${reasons.join(', ')} (the report names each)` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+    const code = scanExitCode(outcome, flags.failOn);
+    // The report is not where it was asked for: a CI step reading --out must not pass.
+    return written?.fallbackBecause && code === EXIT.ok ? EXIT.incomplete : code;
   } finally {
     progress.stop();
-    await lease?.release();
-    ports.destroy();
   }
 }
 
