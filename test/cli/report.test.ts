@@ -104,6 +104,29 @@ describe('report', () => {
     expect(prefix.err).toContain('--history-prefix');
   });
 
+  it('refuses before reading anything (exit 2, one line): an --out it cannot write, an --endpoint without scheme, a prefix without a bucket, a bucket that does not exist', async () => {
+    // Prepare
+    const dir = await historyOf([night(1)]);
+    const missingDir = join(dir, 'no-such-dir', 'fleet.html');
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: SIM_MANAGEMENT_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: SIM_MANAGEMENT_CREDENTIALS.secretAccessKey });
+
+    // Act
+    const missing = await run('report', '--history-dir', dir, '--out', missingDir);
+    const directory = await run('report', '--history-dir', dir, '--out', dir);
+    const endpoint = await run('report', '--history-bucket', 'acme-fleet-audit-history', '--region', 'us-east-1', '--endpoint', '127.0.0.1:4566');
+    const prefix = await run('report', '--history-dir', dir, '--history-prefix', 'audit/');
+    const bucket = await run('report', '--history-bucket', 'nope-bucket', '--region', 'us-east-1', '--endpoint', sim.endpoint);
+
+    // Assess
+    expect(missing).toMatchObject({ code: 2, out: '', err: `fleet-audit: --out ${missingDir}: the directory ${join(dir, 'no-such-dir')} does not exist (create it first)\n` });
+    expect(directory).toMatchObject({ code: 2, out: '', err: `fleet-audit: --out ${dir}: is a directory; give a file name\n` });
+    expect(endpoint).toMatchObject({ code: 2, err: expect.stringMatching(/^fleet-audit: --endpoint 127\.0\.0\.1:4566: give a URL with its scheme/) });
+    expect(prefix).toMatchObject({ code: 2, err: 'fleet-audit: --history-prefix needs --history-bucket (the bucket the prefix is in)\n' });
+    expect(bucket.code).toBe(2);
+    expect(bucket.err).toMatch(/^fleet-audit: --history-bucket nope-bucket: no such bucket\. Give the stack's HistoryBucket output/);
+    expect(bucket.err.split('\n')).toHaveLength(2);
+  });
+
   it('exits 4 naming the file when the latest report cannot be read', async () => {
     // Prepare
     const dir = await historyOf([night(1)]);

@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../lib/cli/main.js';
-import { startSimulator, type Simulator } from '../sim/server.js';
-import { DEMO_TOPIC_ARN, simulatorEnv, withEnv } from '../support/local-lambda.js';
+import { SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator } from '../sim/server.js';
+import { DEMO_BUCKET, DEMO_TOPIC_ARN, simulatorEnv, withEnv } from '../support/local-lambda.js';
 import { pageDataOf } from '../report/html/read-page.js';
 
 let sim: Simulator;
@@ -17,13 +18,17 @@ afterAll(async () => {
 
 /** The CLI as a user runs it: the default credential chain (here, environment keys) and --endpoint. */
 async function scan(...args: string[]) {
+  return scanWith({}, ...args);
+}
+
+async function scanWith(extraEnv: Record<string, string>, ...args: string[]) {
   let out = '';
   let err = '';
   const env = simulatorEnv(sim);
   const credentials = Object.fromEntries(
     ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED', 'AWS_REGION'].map((k) => [k, env[k]!]),
   );
-  const code = await withEnv(credentials, () =>
+  const code = await withEnv({ ...credentials, ...extraEnv }, () =>
     main(['scan', '--endpoint', sim.endpoint, ...args], { out: (s) => void (out += s), err: (s) => void (err += s), isTty: false }),
   );
   return { code, out, err };
@@ -204,7 +209,7 @@ describe('scan', () => {
     expect(report.findings.some((f) => f.clusterName === 'checkout-legacy-use1')).toBe(false);
     expect(report.suppressed.map((s) => s.reason)).toContain('Decommissioned next week, CHG-42');
     expect(broken.code).toBe(2);
-    expect(broken.err).toMatch(/suppressions\[0\]\.expires: required/);
+    expect(broken.err).toBe(`fleet-audit: --suppressions ${bad}: suppressions[0].expires: required\n`);
   });
 
   it('marks a finding whose suppression expired in text, Markdown and JSON, and lists the fleet inventory', async () => {
@@ -234,10 +239,98 @@ describe('scan', () => {
     [['--regions', 'mars'], /--regions: mars is not an AWS Region/],
     [['--concurrency', 'many'], /--concurrency: .*got "many"/],
     [['--accounts', '12'], /--accounts: every account id has 12 digits/],
-  ])('exits 2 on bad input %j', async (args, message) => {
+    [['--endpoint', '127.0.0.1:4566'], /^fleet-audit: --endpoint 127\.0\.0\.1:4566: give a URL with its scheme, e\.g\. http:\/\/127\.0\.0\.1:4566/],
+    [['--accounts', ''], /^fleet-audit: --accounts is empty: give at least one value, or leave the flag out\n$/],
+    [['--regions', ' , '], /^fleet-audit: --regions is empty/],
+    [['--notify', 'on-change'], /^fleet-audit: --notify needs --topic-arn/],
+    [['--min-severity', 'high'], /^fleet-audit: --min-severity needs --topic-arn/],
+    [['--history-prefix', 'audit/'], /^fleet-audit: --history-prefix needs --history-bucket/],
+  ])('exits 2 on bad input %j, before any AWS call', async (args, message) => {
+    // Prepare
+    sim.resetCalls();
+
+    // Act
     const { code, err } = await scan(...args);
+
+    // Assess
     expect(code).toBe(2);
     expect(err).toMatch(message);
+    expect(sim.calls()).toEqual([]);
+  });
+
+  it('exits 2 naming a --history-bucket that does not exist, before scanning, in one line', async () => {
+    // Prepare
+    sim.resetCalls();
+
+    // Act
+    const { code, out, err } = await scan('--history-bucket', 'nope-bucket', '--security-hub');
+
+    // Assess
+    expect(code).toBe(2);
+    expect(out).toBe('');
+    expect(err).toMatch(/^fleet-audit: --history-bucket nope-bucket: no such bucket\. Give the stack's HistoryBucket output \(aws cloudformation describe-stacks\) and its Region with --region\n$/);
+    expect(sim.calls().filter((c) => c.service !== 's3')).toEqual([]);
+  });
+
+  it('exits 2 naming the AWS_PROFILE that is in neither AWS file', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'profile-'));
+    await writeFile(join(dir, 'config'), '[profile audit]\nregion = us-east-1\n');
+    await writeFile(join(dir, 'credentials'), '[other]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n');
+
+    // Act
+    const { code, err } = await scanWith({ AWS_PROFILE: 'audti', AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') });
+
+    // Assess
+    expect(code).toBe(2);
+    expect(err).toBe(`fleet-audit: AWS_PROFILE audti: no such profile in ${join(dir, 'config')} or ${join(dir, 'credentials')} (\`aws configure list-profiles\` lists them)\n`);
+  });
+
+  it('does not start while another run holds the lease, saying who holds it, until when, and what to do', async () => {
+    // Prepare: the nightly run holds the lease for 5 more minutes
+    const s3 = new S3Client({ region: 'us-east-1', endpoint: sim.endpoint, forcePathStyle: true, credentials: SIM_MANAGEMENT_CREDENTIALS });
+    const until = new Date(Date.now() + 300_000).toISOString();
+    const lease = (released: boolean) =>
+      s3.send(new PutObjectCommand({ Bucket: DEMO_BUCKET, Key: 'fleet-audit/lease.json', Body: JSON.stringify({ runId: 'night-1', holder: 'lambda:eks-fleet-auditor-prod-audit', acquiredAt: new Date().toISOString(), expiresAt: until, released }) }));
+    await lease(false);
+
+    try {
+      // Act
+      const { code, out, err } = await scan('--history-bucket', DEMO_BUCKET, '--security-hub', '--accounts', '333333333333');
+
+      // Assess
+      expect(code).toBe(4);
+      expect(out).toBe('');
+      expect(err.split('\n')[0]).toBe(`fleet-audit: another run holds the run lease in ${DEMO_BUCKET}: run night-1 by lambda:eks-fleet-auditor-prod-audit, until ${until} (renewed while it runs).`);
+      expect(err).toContain('Wait for the nightly run to finish and retry; scan without --security-hub and --topic-arn to only read');
+    } finally {
+      await lease(true);
+      s3.destroy();
+    }
+  });
+
+  it('keeps the report when the --out directory is removed during the scan: it goes to a temporary file, and says where', async () => {
+    // Prepare: EKS answers slowly, and the directory goes while the scan waits
+    const dir = await mkdtemp(join(tmpdir(), 'scan-gone-'));
+    sim.setFaults({ rules: [{ service: 'eks', operation: 'ListClusters', latencyMs: 1_500 }] });
+    sim.resetCalls();
+
+    try {
+      // Act: the directory goes once the organization was read (the scan then waits for EKS)
+      const running = scan('--accounts', '333333333333', '--regions', 'us-east-1', '--format', 'json', '--out', join(dir, 'audit.json'));
+      await vi.waitUntil(() => sim.calls().some((c) => c.operation === 'ListAccounts'), { timeout: 20_000, interval: 20 });
+      await rm(dir, { recursive: true });
+      const { code, err } = await running;
+
+      // Assess
+      const fallback = /the report is in (\S+)\n/.exec(err)?.[1];
+      expect(err).toContain(`fleet-audit: --out ${join(dir, 'audit.json')} could not be written (ENOENT: `);
+      expect(fallback).toMatch(/fleet-audit-.+-audit\.json$/);
+      expect(JSON.parse(await readFile(fallback!, 'utf8'))).toMatchObject({ schemaVersion: 1 });
+      expect(code).toBe(3);
+    } finally {
+      sim.setFaults({});
+    }
   });
 
   it('writes the fleet page with --format html (its trend from --history-dir) and one CSV row per finding with --format csv', async () => {
