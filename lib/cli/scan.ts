@@ -8,7 +8,7 @@ import { LeaseHeldError, RunLease } from '../deliver/lease.js';
 import { runAudit, runIdOf, type RunOutcome } from '../run.js';
 import { isAtOrAbove } from '../severity.js';
 import type { Severity } from '../types.js';
-import { scanOptionsOf, wireAwsPorts } from '../wiring.js';
+import { scanOptionsOf, wireAwsPorts, type WiredPorts } from '../wiring.js';
 import { asUsageError, CouldNotRunError, EXIT, infrastructureProblem, UsageError } from './errors.js';
 import { scanProgress } from './progress.js';
 import { PointerHistoryStore } from '../deliver/history/store.js';
@@ -16,6 +16,8 @@ import { renderStored, type StoredFormat } from './report.js';
 import { checkOutputPath, writeReport } from './output.js';
 import { checkCompanions, checkEndpoint, checkHistoryBucket, checkNotEmpty, checkProfile } from './preflight.js';
 import { onInterrupt } from './interrupt.js';
+import { watchCredentialExpiry, type CredentialExpiryWatch } from './expiry.js';
+import { checkSelection, memoizedDirectory } from './selection.js';
 
 export interface ScanFlags {
   regions?: string;
@@ -141,7 +143,9 @@ export async function runScan(flags: ScanFlags, io: ScanIo, env = process.env): 
   const config = configFromFlags({ ...flags, region }, env);
   if (flags.out) await checkOutputPath(flags.out);
   const rules = await asUsageError(() => loadRules(flags.rules ?? []), [RuleValidationError]);
-  const ports = await wireAwsPorts(config, rules, {
+  const expiry = watchCredentialExpiry();
+  const wiredPorts = await wireAwsPorts(config, rules, {
+    instrument: expiry.instrument,
     ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
     ...(flags.historyDir ? { historyDir: flags.historyDir } : {}),
     ...(flags.suppressions ? { suppressionsFile: flags.suppressions } : {}),
@@ -149,10 +153,16 @@ export async function runScan(flags: ScanFlags, io: ScanIo, env = process.env): 
     if (error instanceof SuppressionsError) throw new UsageError(`--suppressions ${error.message}`, { cause: error });
     return couldNotRun(flags)(error);
   });
+  const ports = { ...wiredPorts, collect: { ...wiredPorts.collect, directory: memoizedDirectory(wiredPorts.collect.directory) } };
   let uninstall = () => undefined as void;
   let lease: RunLease | undefined;
   try {
     if (flags.historyBucket && ports.historyBackend) await checkHistoryBucket(ports.historyBackend, flags.historyBucket, region, flags.endpoint);
+    const leftOut = await checkSelection(ports.collect.directory, config).catch((error: unknown) => {
+      if (error instanceof UsageError) throw error;
+      return couldNotRun(flags)(error);
+    });
+    if (leftOut) err(`${leftOut}\n`);
     // A run that delivers takes the same lease as the nightly run, where its history is.
     const delivers = Boolean(flags.securityHub || flags.topicArn);
     if (delivers && !flags.historyBucket) {
@@ -172,7 +182,7 @@ export async function runScan(flags: ScanFlags, io: ScanIo, env = process.env): 
       const held = lease;
       uninstall = onInterrupt({ err, release: () => held.release(), exit: io.exit ?? ((code) => process.exit(code)), ...(io.signals ? { signals: io.signals } : {}) });
     }
-    return await scanAndReport(flags, io, { config, rules, ports, runId, delivers, ...(lease ? { lease } : {}) }, err);
+    return await scanAndReport(flags, io, { config, rules, ports, runId, delivers, expiry, ...(lease ? { lease } : {}) }, err);
   } finally {
     uninstall();
     await lease?.release();
@@ -210,15 +220,16 @@ function leaseHeldMessage(error: LeaseHeldError, bucket: string | undefined): st
 interface Wired {
   config: AuditConfig;
   rules: Awaited<ReturnType<typeof loadRules>>;
-  ports: Awaited<ReturnType<typeof wireAwsPorts>>;
+  ports: WiredPorts;
   runId: string;
   delivers: boolean;
+  expiry: CredentialExpiryWatch;
   lease?: RunLease;
 }
 
 /** The run itself, its report written (to --out, or a fallback file when --out went away), and its exit code. */
 async function scanAndReport(flags: ScanFlags, io: ScanIo, wired: Wired, err: (s: string) => unknown): Promise<number> {
-  const { config, rules, ports, runId, delivers, lease } = wired;
+  const { config, rules, ports, runId, delivers, lease, expiry } = wired;
   const progress = scanProgress({ err, errTty: io.errTty });
   try {
     const narrowed = Boolean(flags.accounts || flags.excludeAccounts || flags.ou || flags.excludeOu || (flags.regions && flags.regions !== 'all'));
@@ -235,6 +246,11 @@ async function scanAndReport(flags: ScanFlags, io: ScanIo, wired: Wired, err: (s
       },
       ports,
     ).catch(couldNotRun(flags));
+    if (expiry.expired) {
+      // Every account after it would be one more error of the same cause: one line instead.
+      const problem = infrastructureProblem(expiry.expired, flags.endpoint);
+      throw new CouldNotRunError(`${problem} The run stopped at the first refusal: nothing more was scanned or delivered; run it again once they are refreshed.`, { cause: expiry.expired });
+    }
     const text =
       flags.format === 'html' || flags.format === 'csv'
         ? await renderStored(outcome.report, flags.format, { rules, ...(ports.historyBackend ? { store: new PointerHistoryStore(ports.historyBackend) } : {}) })

@@ -258,6 +258,42 @@ describe('scan', () => {
     expect(sim.calls()).toEqual([]);
   });
 
+  it('names the --accounts ids that are not ACTIVE members, and exits 2 when none is; an unknown --ou exits 2 naming it', async () => {
+    // Act: 999999999999 is SUSPENDED in the demo organization, 123456789012 is not in it
+    const some = await scan('--accounts', '123456789012,333333333333,999999999999', '--format', 'json');
+    const none = await scan('--accounts', '123456789012,999999999999');
+    const ou = await scan('--ou', 'ou-nope-12345678');
+
+    // Assess
+    expect(some.code).toBe(0);
+    expect(some.err).toContain('warning: --accounts: not scanned, not an ACTIVE member of the organization: 123456789012 (not in the organization), 999999999999 (SUSPENDED, not ACTIVE)\n');
+    expect((JSON.parse(some.out) as { coverage: { accounts: { scanned: number } } }).coverage.accounts.scanned).toBe(1);
+    expect(none).toMatchObject({ code: 2, out: '' });
+    expect(none.err).toBe('fleet-audit: --accounts: no ACTIVE member of the organization among them: 123456789012 (not in the organization), 999999999999 (SUSPENDED, not ACTIVE)\n');
+    expect(ou).toMatchObject({ code: 2, out: '' });
+    expect(ou.err).toMatch(/^fleet-audit: --ou: ou-nope-12345678 is not an OU \(or root\) of this organization/);
+  });
+
+  it('stops with exit 4 and one line to refresh them when the caller\'s credentials expire mid-run, not an error per account', async () => {
+    // Prepare: the organization was listed, then every AssumeRole finds the caller's token expired
+    sim.setFaults({ rules: [{ service: 'sts', operation: 'AssumeRole', error: 'ExpiredToken', status: 403, message: 'The security token included in the request is expired' }] });
+    sim.resetCalls();
+
+    try {
+      // Act
+      const { code, out, err } = await scan('--security-hub', '--topic-arn', DEMO_TOPIC_ARN, '--format', 'json');
+
+      // Assess
+      expect(code).toBe(4);
+      expect(out).toBe('');
+      expect(err).toContain('fleet-audit: the AWS credentials have expired (The security token included in the request is expired). Refresh them: `aws sso login`');
+      expect(err.match(/^fleet-audit:/gm)).toHaveLength(1);
+      expect(sim.calls().filter((c) => c.service === 'sns' || c.service === 'securityhub')).toEqual([]);
+    } finally {
+      sim.setFaults({});
+    }
+  });
+
   it('exits 2 naming a --history-bucket that does not exist, before scanning, in one line', async () => {
     // Prepare
     sim.resetCalls();
