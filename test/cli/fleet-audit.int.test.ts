@@ -4,7 +4,8 @@
  * environment that has nothing of the repository (no tsx, no NODE_OPTIONS, no SDK opt-outs).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +49,18 @@ describe('fleet-audit (the packed, installed package)', () => {
     // Assess
     expect(installed.files).toEqual(expect.arrayContaining(['bin/fleet-audit.js', 'dist/cli/main.js', 'dist/rules/load.js', 'package.json', 'rules/vpc-cni-below-v1.8.0.md']));
     expect(installed.files.filter((p) => /^(lib|test|functions)\//.test(p) || p.endsWith('.ts'))).toEqual([]);
+  });
+
+  it('packs a package.json without scripts (no install script for npm to warn about), and leaves the clone\'s own as it was', async () => {
+    // Act
+    const packed = JSON.parse(await readFile(join(installed.prefix, 'lib', 'node_modules', 'eks-fleet-auditor', 'package.json'), 'utf8')) as Record<string, unknown>;
+    const clone = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+
+    // Assess
+    expect(packed.scripts).toBeUndefined();
+    expect(packed).toMatchObject({ name: 'eks-fleet-auditor', bin: { 'fleet-audit': 'bin/fleet-audit.js' } });
+    expect(clone.scripts).toMatchObject({ prepare: expect.any(String), prepack: expect.any(String), test: 'vitest run' });
+    expect(existsSync(join(ROOT, 'package.json.prepack'))).toBe(false);
   });
 
   it('prints its version and its help with the exit codes', async () => {

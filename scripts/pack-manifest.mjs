@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// The package.json that `npm pack` puts in the tarball carries no scripts: they are the clone's
+// (build, test, demo, deploy), run through devDependencies the package does not install, and an
+// install-time one (`prepare`) makes npm 11 warn that the package wants to run a script.
+// `prepack` runs `strip` (after the build): package.json is kept aside and written without
+// `scripts`; `postpack` runs `restore`. npm reads the scripts it runs before prepack, and packs
+// package.json as it is on disk after it.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+
+const MANIFEST = new URL('../package.json', import.meta.url);
+const KEPT = new URL('../package.json.prepack', import.meta.url);
+
+const [command] = process.argv.slice(2);
+if (command === 'strip') {
+  // A backup left by a pack that failed before postpack is the real manifest: never overwrite it.
+  if (!existsSync(KEPT)) writeFileSync(KEPT, readFileSync(MANIFEST));
+  const { scripts: _scripts, ...packed } = JSON.parse(readFileSync(KEPT, 'utf8'));
+  writeFileSync(MANIFEST, `${JSON.stringify(packed, null, 2)}\n`);
+} else if (command === 'restore') {
+  if (existsSync(KEPT)) renameSync(KEPT, MANIFEST);
+} else {
+  console.error('usage: pack-manifest.mjs strip|restore');
+  process.exit(2);
+}
