@@ -25,6 +25,11 @@ const state = existsSync(env.WALK_STATE) ? JSON.parse(readFileSync(env.WALK_STAT
 const save = () => writeFileSync(env.WALK_STATE, JSON.stringify(state));
 const query = option('--query') ?? '';
 const say = (text) => process.stdout.write(`${text}\n`);
+/** As the AWS CLI fails: the message on standard error, exit 1. */
+const fail = (message) => {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+};
 
 const MANAGEMENT = '111111111111';
 const AUDITOR = '222222222222';
@@ -123,17 +128,18 @@ switch (`${args[0]} ${args[1]}`) {
     say(JSON.stringify({ StatusCode: 200, ExecutedVersion: '$LATEST' }));
     break;
   }
-  case 's3 cp':
-    if (args[3] === '-') say(JSON.stringify({ key: REPORT_KEY, runId: '2026-11-30T02-00-00-000Z-abc123' }));
-    else
-      writeFileSync(
-        args[3],
-        JSON.stringify({
-          errors: [{ accountId: '555555555555', stage: 'assume-role', code: 'AccessDenied', message: 'cannot assume arn:aws:iam::555555555555:role/EksFleetAuditRole' }],
-          coverage: { notes: [{ accountId: '444444444444', region: 'eu-west-1', kind: 'securityhub-not-enabled', message: 'Security Hub is not enabled' }] },
-        }),
-      );
+  case 's3 cp': {
+    // The history bucket is $WALK_BUCKET on disk, written by the real history store: the pointer
+    // and the report are the shapes the audit writes, at the keys it writes them.
+    const [source, destination] = [args[2], args[3]];
+    const [, bucket, key] = /^s3:\/\/([^/]+)\/(.+)$/.exec(source) ?? [];
+    if (bucket !== OUTPUTS.HistoryBucketName) fail(`fatal error: An error occurred (NoSuchBucket) when calling the HeadObject operation: The specified bucket does not exist`);
+    const path = `${env.WALK_BUCKET}/${key}`;
+    if (!existsSync(path)) fail(`fatal error: An error occurred (404) when calling the HeadObject operation: Key "${key}" does not exist`);
+    if (destination === '-') process.stdout.write(readFileSync(path));
+    else writeFileSync(destination, readFileSync(path));
     break;
+  }
   default:
     break;
 }

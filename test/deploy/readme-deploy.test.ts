@@ -19,6 +19,8 @@ import { parseAuditEvent } from '../../lib/lambda/event.js';
 import { botocoreData, cliOperation, CUSTOM_COMMANDS, queriedMembers } from './aws-cli-models.js';
 import { parameterProblems, parseCloudFormationYaml, type Template } from './cloudformation.js';
 import { packageService } from './packaging.js';
+import { LocalHistoryStore } from '../../lib/deliver/history/local-store.js';
+import { aCoverage, aReport } from '../deliver/fixtures.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const STUB = fileURLToPath(new URL('./cli-stub.mjs', import.meta.url));
@@ -28,6 +30,12 @@ let dir: string;
 let blocks: string[];
 let walk: { code: number; stdout: string; stderr: string };
 let calls: string[][];
+
+const FIRST_NIGHT = aReport({
+  runId: '2026-11-30T02-00-00-000Z-abc123',
+  errors: [{ accountId: '555555555555', stage: 'assume-role', code: 'AccessDenied', message: 'cannot assume arn:aws:iam::555555555555:role/EksFleetAuditRole' }],
+  coverage: aCoverage({ notes: [{ accountId: '444444444444', region: 'eu-west-1', kind: 'securityhub-not-enabled', message: 'Security Hub is not enabled' }] }),
+});
 
 /** The ```sh blocks of the README's Deploy section, in order. */
 function deployBlocks(readme: string): string[] {
@@ -40,6 +48,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'readme-deploy-'));
   await cp(join(ROOT, 'member-role.yml'), join(dir, 'member-role.yml'));
   await cp(join(ROOT, 'events'), join(dir, 'events'), { recursive: true });
+  // The history bucket of the first night, as the audit leaves it under its prefix (fleet-audit/).
+  await new LocalHistoryStore(join(dir, 'bucket', 'fleet-audit')).save(FIRST_NIGHT, { notified: true });
   const script = [
     'set -euo pipefail',
     `aws() { node ${JSON.stringify(STUB)} aws "$@"; }`,
@@ -47,7 +57,7 @@ beforeAll(async () => {
     ...blocks,
   ].join('\n');
   await writeFile(join(dir, 'walk.sh'), script);
-  const env = { PATH: process.env.PATH ?? '', HOME: dir, WALK_LOG: join(dir, 'calls.jsonl'), WALK_STATE: join(dir, 'state.json') };
+  const env = { PATH: process.env.PATH ?? '', HOME: dir, WALK_LOG: join(dir, 'calls.jsonl'), WALK_STATE: join(dir, 'state.json'), WALK_BUCKET: join(dir, 'bucket') };
   walk = await new Promise((resolve) =>
     execFile('bash', ['walk.sh'], { cwd: dir, env, timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: typeof error?.code === 'number' ? error.code : error ? 1 : 0, stdout, stderr })),
   );
@@ -171,6 +181,16 @@ describe('README Deploy section', () => {
     // Assess
     expect(events.map((e) => parseAuditEvent(e).dryRun)).toEqual([true, false]);
     expect(awsCalls('lambda', 'invoke').map((c) => option(c, '--function-name'))).toEqual(['eks-fleet-auditor-prod-audit', 'eks-fleet-auditor-prod-audit']);
+  });
+
+  it('reads the first night\'s full report through the latest.json pointer, whose key is relative to the history prefix', async () => {
+    // Act
+    const report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as { runId: string };
+
+    // Assess
+    expect(report.runId).toBe(FIRST_NIGHT.runId);
+    expect(walk.stdout).toContain('555555555555 - [assume-role] AccessDenied: cannot assume arn:aws:iam::555555555555:role/EksFleetAuditRole');
+    expect(walk.stdout).toContain('444444444444 eu-west-1 securityhub-not-enabled: Security Hub is not enabled');
   });
 
   it('uninstalls what it installed: the stack instances, the StackSet, the Slack channel, the stack, the ExternalId, the bucket', () => {
