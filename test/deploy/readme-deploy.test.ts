@@ -33,6 +33,8 @@ let calls: string[][];
 
 const FIRST_NIGHT = aReport({
   runId: '2026-11-30T02-00-00-000Z-abc123',
+  startedAt: '2026-11-30T02:00:00.000Z',
+  finishedAt: '2026-11-30T02:04:00.000Z',
   errors: [{ accountId: '555555555555', stage: 'assume-role', code: 'AccessDenied', message: 'cannot assume arn:aws:iam::555555555555:role/EksFleetAuditRole' }],
   coverage: aCoverage({ notes: [{ accountId: '444444444444', region: 'eu-west-1', kind: 'securityhub-not-enabled', message: 'Security Hub is not enabled' }] }),
 });
