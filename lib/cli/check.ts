@@ -68,6 +68,30 @@ function choice<T extends string>(flag: string, value: string, allowed: readonly
 /** Commander's defaults for --cluster and --region: no value given, so no command can name them. */
 const UNSET = new Set(['<cluster>', '<region>']);
 
+/**
+ * Without --cluster or --region the plan is built for stand-ins the planner accepts (a valid
+ * cluster name, a Region of the same partition), then every stand-in in it is replaced by the
+ * placeholder `<cluster>` or `<region>`: the commands are whole, and none runs as pasted (the
+ * shell reads `<cluster>` as a redirection from a file named cluster, and stops).
+ */
+const STAND_IN = { cluster: 'fleetauditplaceholdercluster', region: 'us-east-2' } as const;
+
+/** `value` with each stand-in replaced by its placeholder, in every string it holds. */
+function withPlaceholders<T>(value: T, used: { cluster: boolean; region: boolean }): T {
+  const swap = (text: string) => {
+    let out = used.cluster ? text.replaceAll(STAND_IN.cluster, '<cluster>') : text;
+    if (used.region) out = out.replaceAll(STAND_IN.region, '<region>');
+    return out;
+  };
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return swap(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
 /** The facts of the what-if cluster, from the flags. */
 export async function whatIfFacts(options: CheckOptions): Promise<ClusterFacts> {
   if (!UNSET.has(options.region) && !isRegionName(options.region)) throw new UsageError(`--region "${options.region}" is not an AWS Region (e.g. us-east-1, cn-northwest-1, us-gov-west-1)`);
@@ -121,13 +145,20 @@ export interface CheckResult {
 export async function runCheck(options: CheckOptions, isTty: boolean): Promise<CheckResult> {
   const format = choice('--format', options.format, ['text', 'json'] as const);
   const failOn = options.failOn === undefined ? undefined : choice<Severity>('--fail-on', options.failOn, SEVERITIES);
-  const facts = await whatIfFacts(options);
+  const used = { cluster: UNSET.has(options.cluster), region: UNSET.has(options.region) };
+  const facts = await whatIfFacts({
+    ...options,
+    ...(used.cluster ? { cluster: STAND_IN.cluster } : {}),
+    ...(used.region ? { region: STAND_IN.region } : {}),
+  });
   const rules = await asUsageError(() => loadRules(options.rules ?? []), [RuleValidationError]);
-  const { findings: unsorted, plan } = evaluateClusterWithPlan(rules, facts);
-  const findings = unsorted.sort(compareFindings);
+  const evaluated = withPlaceholders(evaluateClusterWithPlan(rules, facts), used);
+  const plan = evaluated.plan;
+  const findings = evaluated.findings.sort(compareFindings);
   const failed = failOn !== undefined && findings.some((f) => isAtOrAbove(f.severity, failOn));
+  const shown = withPlaceholders(facts, used);
   const output =
-    format === 'json' ? JSON.stringify({ input: describeInput(facts), findings, plan: plan ?? null }, null, 2) : renderText(facts, findings, plan, options, isTty);
+    format === 'json' ? JSON.stringify({ input: describeInput(shown), findings, plan: plan ?? null }, null, 2) : renderText(shown, findings, plan, options, isTty);
   return { output, exitCode: failed ? 1 : 0 };
 }
 
@@ -154,7 +185,14 @@ function renderText(facts: ClusterFacts, findings: Finding[], plan: ClusterPlan 
   if (!facts.kubernetesVersion) notes.push('Rules limited to some Kubernetes versions were not checked: give --k8s.');
   if (!facts.offeredVersions) notes.push('"Behind the newest version" was not checked: give --catalog (aws eks describe-addon-versions --addon-name vpc-cni output).');
   if (!facts.cni.iamRoleKnown) notes.push('The IAM role rule was not checked: give --role-arn ARN (or none).');
-  if (plan && (UNSET.has(options.cluster) || UNSET.has(options.region))) notes.push('No command names a cluster: give --cluster and --region for commands ready to paste.');
+  const placeholders = [UNSET.has(options.cluster) ? '<cluster> (--cluster)' : '', UNSET.has(options.region) ? '<region> (--region)' : ''].filter(Boolean);
+  if (plan && placeholders.length) {
+    notes.push(
+      `The commands hold the placeholder${placeholders.length > 1 ? 's' : ''} ${placeholders.join(' and ')}: they do not run as printed. Give ${placeholders.length > 1 ? 'both flags' : 'the flag'} for commands ready to paste` +
+        (UNSET.has(options.region) && !facts.cni.managed ? ' ; for a self-managed aws-node give --region rather than fill in <region> by hand: the image registry\'s account differs in some Regions' : '') +
+        '.',
+    );
+  }
   const body = findings.length
     ? findings.map((f) => formatFinding(f, paint, '', plan !== undefined)).join('\n\n')
     : paint('green', 'No known risk applies.');

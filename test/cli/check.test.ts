@@ -201,4 +201,25 @@ describe('check', () => {
     expect(versions.length).toBeGreaterThan(0);
     for (const v of versions) expect(K8S_124_EARLY_2023).toContain(v);
   });
+  it('prints whole commands with the placeholders <cluster> and <region> when --cluster and --region are not given, and says so', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'check-placeholders-'));
+    const catalog = join(dir, 'catalog.json');
+    await writeFile(catalog, JSON.stringify(describeAddonVersions('1.29', K8S_129_SPRING_2024, K8S_129_SPRING_2024_DEFAULT)));
+
+    // Act
+    const text = await run('check', '--version', 'v1.16.0-eksbuild.1', '--k8s', '1.29', '--catalog', catalog);
+    const json = await run('check', '--version', 'v1.16.0-eksbuild.1', '--k8s', '1.29', '--catalog', catalog, '--format', 'json');
+    const region = await run('check', '--version', 'v1.16.0-eksbuild.1', '--k8s', '1.29', '--catalog', catalog, '--region', 'eu-west-1');
+
+    // Assess
+    expect(text.out).toMatch(/\$ aws eks update-addon --cluster-name <cluster> --region <region> --addon-name vpc-cni --addon-version v1\.\d+\.\d+-eksbuild\.\d+ /);
+    expect(text.out).toContain('The commands hold the placeholders <cluster> (--cluster) and <region> (--region): they do not run as printed. Give both flags for commands ready to paste.');
+    const plan = (JSON.parse(json.out) as { plan: { clusterName: string; region: string; steps: { commands: string[] }[] } }).plan;
+    expect([plan.clusterName, plan.region]).toEqual(['<cluster>', '<region>']);
+    expect(plan.steps.flatMap((s) => s.commands).some((c) => c.includes('--cluster-name <cluster> --region <region>'))).toBe(true);
+    expect(`${text.out}${json.out}`).not.toMatch(/fleetauditplaceholder|us-east-2/);
+    expect(region.out).toContain('--cluster-name <cluster> --region eu-west-1 ');
+    expect(region.out).toContain('The commands hold the placeholder <cluster> (--cluster): they do not run as printed. Give the flag');
+  });
 });
