@@ -175,10 +175,8 @@ function unusedEntry(entry: number, suppression: Suppression): UnusedSuppression
   return { entry, matchers, reason: suppression.reason, expires: suppression.expires };
 }
 
-/** `suppressions[2] (rule vpc-cni-*, cluster sandbox-*)`: how reports name an unused suppression. */
-export function describeUnused(unused: UnusedSuppression): string {
-  return `suppressions[${unused.entry}] (${Object.entries(unused.matchers).map(([m, g]) => `${m} ${g}`).join(', ')})`;
-}
+// In a module of its own: the text renderers (and so `fleet-audit check`) load it without the S3 client.
+export { describeUnused } from './unused-suppression.js';
 
 /** When a suppression stops applying: a date-only expiry lasts through that day (UTC). */
 export function expiryTime(expires: string): number {

@@ -2,7 +2,7 @@ import { painter, formatSeverity } from '../cli/format.js';
 import { forCommand, forMarkdown, forTerminal, markdownCode, markdownFence } from '../escape.js';
 import { planView, plansFor } from '../plan-text.js';
 import { countBySeverity } from '../severity.js';
-import { describeUnused } from '../deliver/suppressions.js';
+import { describeUnused } from '../deliver/unused-suppression.js';
 import type { RunOutcome } from '../run.js';
 import type { ClusterPlan, Finding } from '../types.js';
 import { coverageLine, errorLine, expiredMark, fixCommands, groupByRule, versionMove, where } from './group.js';

@@ -222,4 +222,20 @@ describe('check', () => {
     expect(region.out).toContain('--cluster-name <cluster> --region eu-west-1 ');
     expect(region.out).toContain('The commands hold the placeholder <cluster> (--cluster): they do not run as printed. Give the flag');
   });
+  it('loads no AWS SDK client: check makes no AWS call, and starts without them', async () => {
+    // Prepare: the CLI in a process of its own, which then lists the SDK clients Node loaded
+    const script = [
+      "import { createRequire } from 'node:module';",
+      "const { main } = await import('./lib/cli/main.ts');",
+      "const code = await main(['check', '--version', 'v1.7.1-eksbuild.1', '--k8s', '1.21'], { out: () => undefined, err: (s) => process.stderr.write(s), isTty: false });",
+      "const loaded = Object.keys(createRequire(import.meta.url).cache).filter((k) => /@aws-sdk\\/client-|@aws-sdk\\/s3-/.test(k));",
+      'console.log(JSON.stringify({ code, loaded }));',
+    ].join('\n');
+
+    // Act
+    const { stdout } = await promisify(execFile)('node', ['--import', 'tsx', '--input-type=module', '-e', script]);
+
+    // Assess
+    expect(JSON.parse(stdout)).toEqual({ code: 0, loaded: [] });
+  });
 });
