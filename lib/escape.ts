@@ -12,8 +12,8 @@ const ANSI = /\u001b\[[0-?]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b
 const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/g;
 /** C0 and C1 control characters and DEL (other than the line breaks, shown as a marker). */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-/** Bidirectional overrides and isolates, which make text read other than it runs ("trojan source"). */
-const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f]/g;
+/** Bidirectional overrides, isolates and marks, which make text read other than it runs ("trojan source"). */
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
 /* eslint-enable no-control-regex */
 
 /**

@@ -27,6 +27,20 @@ describe('escape.ts', () => {
     expect(forTerminal('prod\u202Eevil\u2066x')).toBe('prodevilx');
   });
 
+  it.each([
+    ['terminal', forTerminal],
+    ['markdown', forMarkdown],
+    ['markdown code', markdownCode],
+    ['slack', forSlack],
+  ])('%s: removes the Arabic letter mark (U+061C), a bidirectional control too', (_, escape) => {
+    // Act: an account name as a member account's admin may set it
+    const out = escape('prod\u061cevil');
+
+    // Assess
+    expect(out).not.toContain('\u061c');
+    expect(out).toContain('prodevil');
+  });
+
   it('markdown: no link, no HTML, no table break, no code break', () => {
     // Act
     const out = forMarkdown(`${ACCOUNT} | cell`);
