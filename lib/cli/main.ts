@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SEVERITIES } from '../types.js';
 import { CouldNotRunError, EXIT, infrastructureProblem, UsageError } from './errors.js';
 import { registerRulesCommands } from './rules.js';
+import { forTerminal } from '../escape.js';
 import { DEFAULT_TREND_RUNS } from '../report/html/model.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -113,6 +114,9 @@ export function buildProgram(io: CliIo): Command {
   return program;
 }
 
+/** Each line of a message made safe for a terminal (the line breaks are ours). */
+const terminalLines = (message: string) => message.split('\n').map(forTerminal).join('\n');
+
 const processIo = (): CliIo => ({
   out: (s: string) => process.stdout.write(s),
   err: (s: string) => process.stderr.write(s),
@@ -129,10 +133,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
     if (error instanceof UsageError) {
-      io.err(`fleet-audit: ${error.message}\n`);
+      io.err(`fleet-audit: ${terminalLines(error.message)}\n`);
       return EXIT.usage;
     }
-    const problem = error instanceof CouldNotRunError ? error.message : infrastructureProblem(error);
+    const known = error instanceof CouldNotRunError ? error.message : infrastructureProblem(error);
+    // AWS's messages and the values in ours come from outside: no escape sequence reaches the terminal.
+    const problem = known === undefined ? undefined : terminalLines(known);
     // An error of ours with no known cause keeps its stack: it is a bug to report.
     io.err(`fleet-audit: ${problem ?? (error as Error).stack ?? String(error)}\n`);
     return EXIT.failed;

@@ -11,6 +11,7 @@ import type { Severity } from '../types.js';
 import { scanOptionsOf, wireAwsPorts, type WiredPorts } from '../wiring.js';
 import { asUsageError, CouldNotRunError, EXIT, infrastructureProblem, UsageError } from './errors.js';
 import { scanProgress } from './progress.js';
+import { forTerminal } from '../escape.js';
 import { PointerHistoryStore } from '../deliver/history/store.js';
 import { renderStored, type StoredFormat } from './report.js';
 import { checkOutputPath, writeReport } from './output.js';
@@ -207,8 +208,9 @@ function checkScanFlags(flags: ScanFlags): void {
 
 /** Another run holds the lease: who, until when, and what to do. */
 function leaseHeldMessage(error: LeaseHeldError, bucket: string | undefined): string {
-  const { runId, holder, expiresAt } = error.held;
-  const nightly = holder.startsWith('lambda:');
+  // The lease object is read from the bucket: its values are shown as text, nothing more.
+  const [runId, holder, expiresAt] = [error.held.runId, error.held.holder, error.held.expiresAt].map(forTerminal);
+  const nightly = holder!.startsWith('lambda:');
   return [
     `fleet-audit: another run holds the run lease${bucket ? ` in ${bucket}` : ''}: run ${runId} by ${holder}, until ${expiresAt} (renewed while it runs).`,
     `  Two delivering runs at once would undo each other's Security Hub updates, so this one does not start.`,

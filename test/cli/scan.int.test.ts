@@ -140,6 +140,26 @@ describe('scan', () => {
     }
   });
 
+  it('prints an AWS error message without the escape sequences or line breaks it carries', async () => {
+    // Prepare: an endpoint answers with a hostile message
+    sim.setFaults({ rules: [{ service: 'organizations', operation: 'ListAccounts', error: 'AccessDeniedException', status: 400, message: 'denied\u001b[2J\u001b]8;;https://attacker.example\u0007click\u001b]8;;\u0007\u2028$ rm -rf ~' }] });
+
+    try {
+      // Act
+      const { code, err } = await scan();
+
+      // Assess
+      expect(code).toBe(4);
+      expect(err).toContain('fleet-audit: access denied (denied');
+      // eslint-disable-next-line no-control-regex
+      expect(err).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u2028]/);
+      expect(err.trimEnd().split('\n').filter((l) => l.startsWith('fleet-audit:'))).toHaveLength(1);
+      expect(err).not.toMatch(/^\$ rm/m);
+    } finally {
+      sim.setFaults({});
+    }
+  });
+
   it('checks --out before scanning: a missing directory is bad input (exit 2) and no AWS call is made', async () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'scan-out-'));
