@@ -23,16 +23,16 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
- * Progress of a scan on standard error, whatever --out says: on a terminal a bar of accounts
- * done/total with clusters, failures so far and an ETA; elsewhere (CI logs) only the phase
- * lines. Standard output keeps the report alone.
+ * Progress of a scan on standard error, whatever --out says: on a terminal a bar of selected
+ * accounts done/total with clusters, errors so far and an ETA; elsewhere (CI logs) only the phase
+ * lines; at the end the report's coverage line. Standard output keeps the report alone.
  */
 export function scanProgress(sink: ProgressSink, clock: () => number = Date.now): ScanProgressDisplay {
   const started = clock();
   const bar = sink.errTty
     ? new cliProgress.SingleBar(
         {
-          format: 'scanning [{bar}] {value}/{total} accounts | {clusters} clusters | {failures} failed | ETA {eta_formatted}',
+          format: 'scanning [{bar}] {value}/{total} selected accounts | {clusters} clusters | {failures} errors | ETA {eta_formatted}',
           stream: sink.stream ?? process.stderr,
           hideCursor: true,
           etaBuffer: 50,
@@ -52,7 +52,9 @@ export function scanProgress(sink: ProgressSink, clock: () => number = Date.now)
     if (scanReported || !last) return;
     scanReported = true;
     stopBar();
-    sink.err(`scanned ${last.accountsDone}/${plural(last.accountsTotal, 'account')} in ${seconds(clock() - started)}: ${plural(last.clustersScanned, 'cluster')}, ${plural(last.failures, 'failure')}\n`);
+    // Errors, not failed accounts: a region or a cluster that failed counts too. The closing
+    // coverage line (the report's own) says how many accounts were scanned and failed.
+    sink.err(`scanned ${last.accountsDone}/${plural(last.accountsTotal, 'selected account')} in ${seconds(clock() - started)}: ${plural(last.clustersScanned, 'cluster')}, ${plural(last.failures, 'error')}\n`);
   };
 
   sink.err('scanning the organization…\n');

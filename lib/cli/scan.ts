@@ -3,6 +3,7 @@ import { STSClient } from '@aws-sdk/client-sts';
 import { ConfigError, readConfig, type AuditConfig } from '../config.js';
 import { SuppressionsError } from '../deliver/suppressions.js';
 import { renderMarkdown, renderText } from '../report/render.js';
+import { coverageLine } from '../report/group.js';
 import { loadRules, RuleValidationError } from '../rules/load.js';
 import { LeaseHeldError, RunLease } from '../deliver/lease.js';
 import { runAudit, runIdOf, type RunOutcome } from '../run.js';
@@ -263,6 +264,7 @@ async function scanAndReport(flags: ScanFlags, io: ScanIo, wired: Wired, err: (s
     progress.done(
       [
         written?.fallbackBecause ? `fleet-audit: --out ${flags.out} could not be written (${written.fallbackBecause}): the report is in ${written.path}` : '',
+        `coverage: ${coverageLine(outcome.report)}`,
         written && !written.fallbackBecause ? `wrote ${written.path}` : '',
         reasons.length ? `incomplete: ${reasons.join(', ')} (the report names each)` : '',
       ]

@@ -59,7 +59,7 @@ describe('bin/fleet-audit.js', () => {
 
     // Assess
     expect(err).not.toMatch(/EPIPE|Unhandled 'error' event|^\s+at /m);
-    expect(err).toMatch(/scanned 1\/1 account in/);
+    expect(err).toMatch(/scanned 1\/1 selected account in/);
     expect(code).toBe(0);
   }, 60_000);
 

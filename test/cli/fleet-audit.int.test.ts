@@ -109,7 +109,7 @@ describe('fleet-audit (the packed, installed package)', () => {
     const report = JSON.parse(out) as { coverage: { accounts: { scanned: number } }; findings: { accountId: string }[] };
     expect(report.coverage.accounts.scanned).toBe(1);
     expect(report.findings.length).toBeGreaterThan(0);
-    expect(err).toMatch(/^scanning the organization…\nscanned 1\/1 account in \d+\.\d s: \d+ clusters, 0 failures\n$/);
+    expect(err).toMatch(/^scanning the organization…\nscanned 1\/1 selected account in \d+\.\d s: \d+ clusters, 0 errors\ncoverage: 1 of 9 accounts scanned, 8 excluded; .*\n$/);
   });
 
   it('renders the fleet page of a saved run with the report command: its script is packed, built', async () => {

@@ -11,7 +11,7 @@ function fakeTerminal() {
 }
 
 describe('progress', () => {
-  it('draws accounts done/total, clusters, failures and an ETA on a terminal, then the phase lines', () => {
+  it('draws selected accounts done/total, clusters, errors and an ETA on a terminal, then the phase lines', () => {
     // Prepare
     const terminal = fakeTerminal();
     const lines: string[] = [];
@@ -27,10 +27,10 @@ describe('progress', () => {
     progress.done('wrote audit.md');
 
     // Assess
-    expect(terminal.text()).toMatch(/scanning \[.*\] 4\/4 accounts \| 9 clusters \| 1 failed \| ETA \d+s/);
+    expect(terminal.text()).toMatch(/scanning \[.*\] 4\/4 selected accounts \| 9 clusters \| 1 errors \| ETA \d+s/);
     expect(lines).toEqual([
       'scanning the organization…\n',
-      'scanned 4/4 accounts in 2.0 s: 9 clusters, 1 failure\n',
+      'scanned 4/4 selected accounts in 2.0 s: 9 clusters, 1 error\n',
       'Security Hub: importing findings, archiving fixed ones…\n',
       'delivering: notification and run history…\n',
       'wrote audit.md\n',
@@ -49,6 +49,6 @@ describe('progress', () => {
 
     // Assess
     expect(terminal.text()).toBe('');
-    expect(lines).toEqual(['scanning the organization…\n', 'scanned 1/1 account in 0.0 s: 1 cluster, 0 failures\n']);
+    expect(lines).toEqual(['scanning the organization…\n', 'scanned 1/1 selected account in 0.0 s: 1 cluster, 0 errors\n']);
   });
 });

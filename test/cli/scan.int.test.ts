@@ -46,6 +46,9 @@ describe('scan', () => {
     expect(report.coverage.accounts.failed).toBe(1);
     expect(report.errors.map((e) => e.accountId)).toEqual(['555555555555']);
     expect(err).toContain('incomplete: 1 account(s) failed');
+    // The progress and the report count the same accounts: 8 selected of 9 listed, 7 scanned and 1 failed
+    expect(err).toMatch(/\nscanned 8\/8 selected accounts in \d+\.\d s: 22 clusters, 1 error\n/);
+    expect(err).toContain('\ncoverage: 7 of 9 accounts scanned, 1 failed, 1 excluded; ');
   });
 
   it('exits 1 when a finding reaches --fail-on, even in an incomplete run, and 0 when none does', async () => {
@@ -114,9 +117,10 @@ describe('scan', () => {
     expect(err.split('\n')).toEqual([
       "warning: no --history-bucket: this run does not take the nightly run's lease (--history-dir is a history of its own) and may overlap it",
       'scanning the organization…',
-      expect.stringMatching(/^scanned 2\/2 accounts in \d+\.\d s: \d+ clusters, 0 failures$/),
+      expect.stringMatching(/^scanned 2\/2 selected accounts in \d+\.\d s: \d+ clusters, 0 errors$/),
       'Security Hub: importing findings, archiving fixed ones…',
       'delivering: notification and run history…',
+      expect.stringMatching(/^coverage: 2 of 9 accounts scanned, 7 excluded; /),
       `wrote ${file}`,
       '',
     ]);
