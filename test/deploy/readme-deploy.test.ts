@@ -19,6 +19,7 @@ import { parseAuditEvent } from '../../lib/lambda/event.js';
 import { botocoreData, cliOperation, CUSTOM_COMMANDS, queriedMembers } from './aws-cli-models.js';
 import { parameterProblems, parseCloudFormationYaml, type Template } from './cloudformation.js';
 import { packageService } from './packaging.js';
+import { MANAGEMENT_ACCOUNT_ACTIONS } from './permissions.js';
 import { LocalHistoryStore } from '../../lib/deliver/history/local-store.js';
 import { aCoverage, aReport } from '../deliver/fixtures.js';
 
@@ -173,6 +174,32 @@ describe('README Deploy section', () => {
     expect(accepted).toEqual([[], []]);
     expect(withoutExternalId).toEqual([expect.stringMatching(/^ExternalId is empty/)]);
     expect(option(awsCalls('cloudformation', 'create-stack-set')[0]!, '--template-body')).toBe('file://member-role.yml');
+  });
+
+  it('lists every parameter serverless.yml declares in the table of step 4', async () => {
+    // Prepare
+    const serverless = parseCloudFormationYaml(await readFile(join(ROOT, 'serverless.yml'), 'utf8')) as { params: { default: Record<string, unknown> } };
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    const step4 = readme.slice(readme.indexOf('\n### 4. Deploy the stack'), readme.indexOf('\n### 5. '));
+
+    // Act
+    const listed = new Set([...step4.matchAll(/^\| ((?:`\w+`(?: \/ )?)+) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`(\w+)`/g)].map((n) => n[1]!)));
+
+    // Assess
+    expect(Object.keys(serverless.params.default).filter((name) => !listed.has(name))).toEqual([]);
+  });
+
+  it('delegates to the auditor\'s account exactly the Organizations calls the code makes, plus ListRoots for step 0', () => {
+    // Prepare
+    const policy = JSON.parse(option(awsCalls('organizations', 'put-resource-policy')[0]!, '--content')!) as { Statement: { Action: string[]; Principal: { AWS: string } }[] };
+    const made = MANAGEMENT_ACCOUNT_ACTIONS.filter((a) => a.startsWith('organizations:'));
+
+    // Act
+    const delegated = policy.Statement.flatMap((s) => s.Action);
+
+    // Assess
+    expect([...delegated].sort()).toEqual([...made, 'organizations:ListRoots'].sort());
+    expect(policy.Statement[0]!.Principal.AWS).toBe('arn:aws:iam::222222222222:root');
   });
 
   it('invokes the first night with payloads the audit function accepts: a dry run, then a full run', async () => {
