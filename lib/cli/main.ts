@@ -4,6 +4,7 @@ import { SEVERITIES } from '../types.js';
 import { CouldNotRunError, EXIT, infrastructureProblem, UsageError } from './errors.js';
 import { registerRulesCommands } from './rules.js';
 import { forTerminal } from '../escape.js';
+import { SIGNAL_EXIT } from './interrupt.js';
 import { DEFAULT_TREND_RUNS } from '../report/html/model.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -109,7 +110,8 @@ export function buildProgram(io: CliIo): Command {
   program.addHelpText(
     'after',
     `\nExit codes: ${EXIT.ok} clean, ${EXIT.findings} findings at or above --fail-on, ${EXIT.usage} bad input, ` +
-      `${EXIT.incomplete} partial coverage or failed delivery (scan), ${EXIT.failed} could not run (credentials, network, access).`,
+      `${EXIT.incomplete} partial coverage or failed delivery (scan), ${EXIT.failed} could not run (credentials, network, access, the run lease held), ` +
+      `${SIGNAL_EXIT.SIGINT}/${SIGNAL_EXIT.SIGTERM} interrupted (the run lease released first).`,
   );
   return program;
 }
