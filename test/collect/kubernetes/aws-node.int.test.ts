@@ -99,7 +99,7 @@ beforeEach(() => {
     endpoint: sim.endpoint,
     maxSockets: 8,
     callerCredentials: async () => ({ ...SIM_MANAGEMENT_CREDENTIALS }),
-    kubernetesTimeoutMs: 500,
+    kubernetesTimeoutMs: 5_000, // the default: TLS to the simulator can take seconds on a loaded machine
   });
 });
 
