@@ -184,8 +184,11 @@ export interface PlanConfiguration {
   values: string;
   /** What the fixes change: setting path, value before and after (null: absent), and the rule. */
   changes: { path: string; from: string | null; to: string | null; ruleId: string }[];
-  /** Settings that look like secrets: never printed; the command reads each from its shell variable. */
-  withheld: { path: string; variable: string }[];
+  /**
+   * Settings that look like secrets: never printed; the command reads each from its shell variable,
+   * the raw value (`json`: a value that is not a string, entered as JSON).
+   */
+  withheld: { path: string; variable: string; json?: true }[];
   /** Settings a person chooses: the command reads each from its shell variable and refuses to run without. */
   choices: { path: string; variable: string; hint: string }[];
   /** Two fixes that want different values for one setting: which one the plan kept. */

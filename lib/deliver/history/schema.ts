@@ -148,7 +148,7 @@ const clusterPlan = z.object({
       sourceFormat: vocabulary<'json' | 'yaml' | 'empty'>(),
       values: z.string(),
       changes: z.array(z.object({ path: z.string(), from: nullableString, to: nullableString, ruleId: z.string() })),
-      withheld: z.array(z.object({ path: z.string(), variable: z.string() })),
+      withheld: z.array(z.object({ path: z.string(), variable: z.string(), json: z.literal(true).optional() })),
       choices: z.array(z.object({ path: z.string(), variable: z.string(), hint: z.string() })),
       conflicts: z.array(z.string()).optional(),
     })
