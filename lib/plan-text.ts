@@ -47,7 +47,8 @@ export function planView(plan: ClusterPlan): PlanView {
   const notes: string[] = [];
   if (plan.targetReason) notes.push(sentence(plan.targetReason));
   const path = plan.path.map((p) => pathStepText(p, plan));
-  if (plan.path.length > 1) notes.push(`One minor at a time: ${[plan.currentVersion ?? '?', ...path].join(' → ')}.`);
+  const whys = plan.path.flatMap((p) => p.why ?? []);
+  if (plan.path.length > 1) notes.push(`One minor at a time: ${[plan.currentVersion ?? '?', ...path].join(' → ')}${whys.length ? ` (${whys.join('; ')})` : ''}.`);
   if (plan.missingMinors.length > 0) {
     notes.push(`EKS offers no build of ${plan.missingMinors.join(', ')} for Kubernetes ${plan.kubernetesVersion}: those steps run the upstream release, self-managed.`);
   }

@@ -160,6 +160,8 @@ export interface PlanPathStep {
   version: string;
   /** Run self-managed (an upstream release applied to the aws-node DaemonSet), not as the EKS add-on. */
   selfManaged: boolean;
+  /** Why this step is not the newest build of its minor: `v1.19.2-eksbuild.5, not v1.19.6-eksbuild.7: 1.19.3–1.19.6 carry vpc-cni-x`. */
+  why?: string;
 }
 
 /** One step of a cluster's plan. */
