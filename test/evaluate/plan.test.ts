@@ -604,3 +604,42 @@ describe('plan: values put back whole (break-test of issue 12, defects 2 and 5)'
     expect(daemonSet.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'HTTPS_PROXY', value: secret });
   });
 });
+
+describe('plan: what the path text promises (break-test of issue 12, defects 6, 7 and 8)', () => {
+  it('without a catalog, says what to do when EKS lists nothing at or above the release floor: upgrade Kubernetes first', () => {
+    // Act: Kubernetes 1.21, for which EKS never offered 1.18
+    const { plan } = evaluateClusterWithPlan(rules, clusterFacts({ kubernetesVersion: '1.21', cni: { version: 'v1.6.3-eksbuild.1' } }));
+
+    // Assess
+    expect(plan?.releaseFloor).toBe('1.18.4');
+    expect(plan?.targetReason).toContain('if the newest listed is below 1.18.4, move to it (one minor at a time), then upgrade Kubernetes first, one minor at a time (1.21 → 1.22 → …)');
+    expect(plan?.targetReason).not.toContain('the newest offered build of each');
+    expect(plan?.targetReason).toContain('except of 1.11 a build of 1.11.3 or earlier (1.11.4–1.11.5 carry vpc-cni-ipamd-reconcile-regression)');
+    const list = plan!.steps.find((s) => s.commands.some((c) => c.includes('describe-addon-versions')))!;
+    expect(list.title).toContain('if it is below 1.18.4, upgrade Kubernetes first');
+    expect(list.title).not.toContain('pick the newest of');
+  });
+
+  it('says why a step is not the newest build of its minor', () => {
+    // Prepare: an organization rule (--rules) on 1.19.5 and 1.19.6
+    const orgRule = extraRule({ id: 'org-1195', severity: 'high', affected: '>=1.19.5 <1.20.0', fixed: '1.20.0' });
+
+    // Act
+    const { plan } = evaluateClusterWithPlan([...rules, orgRule], clusterFacts({ kubernetesVersion: '1.33', cni: { version: 'v1.18.6-eksbuild.1' }, offeredVersions: K8S_133_2026 }));
+
+    // Assess
+    expect(plan?.path[0]).toMatchObject({ version: 'v1.19.3-eksbuild.1', why: 'v1.19.3-eksbuild.1, not v1.19.6-eksbuild.7: 1.19.5–1.19.6 carry org-1195' });
+    expect(planView(plan!).notes.join('\n')).toContain('→ v1.21.1-eksbuild.8 (v1.19.3-eksbuild.1, not v1.19.6-eksbuild.7: 1.19.5–1.19.6 carry org-1195).');
+  });
+
+  it('never says "one minor release at a time" for a move within one minor', () => {
+    // Act: Kubernetes 1.24, early 2023: every 1.12 build carries the regression, so the target is v1.11.3
+    const { findings, plan } = evaluateClusterWithPlan(rules, clusterFacts({ kubernetesVersion: '1.24', cni: { version: 'v1.11.0-eksbuild.1' }, offeredVersions: K8S_124_EARLY_2023 }));
+
+    // Assess
+    expect(plan?.target).toBe('v1.11.3-eksbuild.1');
+    const behind = findings.find((f) => f.ruleId === 'vpc-cni-behind-latest')!;
+    expect(behind.remediation.text).toBe('Upgrade vpc-cni to v1.11.3-eksbuild.1: a move within 1.11, in one update.');
+    for (const f of findings) expect(f.remediation.text).not.toMatch(/one minor/);
+  });
+});
