@@ -47,7 +47,8 @@ export function planView(plan: ClusterPlan): PlanView {
   const notes: string[] = [];
   if (plan.targetReason) notes.push(sentence(plan.targetReason));
   const path = plan.path.map((p) => pathStepText(p, plan));
-  if (plan.path.length > 1) notes.push(`One minor at a time: ${[plan.currentVersion ?? '?', ...path].join(' → ')}.`);
+  const whys = plan.path.flatMap((p) => p.why ?? []);
+  if (plan.path.length > 1) notes.push(`One minor at a time: ${[plan.currentVersion ?? '?', ...path].join(' → ')}${whys.length ? ` (${whys.join('; ')})` : ''}.`);
   if (plan.missingMinors.length > 0) {
     notes.push(`EKS offers no build of ${plan.missingMinors.join(', ')} for Kubernetes ${plan.kubernetesVersion}: those steps run the upstream release, self-managed.`);
   }
@@ -63,12 +64,16 @@ export function planView(plan: ClusterPlan): PlanView {
     if (config.withheld.length > 0) {
       notes.push(
         `Withheld from this report (they look like secrets): ${config.withheld.map((w) => w.path).join(', ')}. ` +
-          `Read each current value from aws eks describe-addon --query addon.configurationValues (or the DaemonSet backup) into its variable with read -rs (${config.withheld.map((w) => w.variable).join(', ')}): ` +
+          `Read each current value from aws eks describe-addon --query addon.configurationValues (or the DaemonSet backup) into its variable with IFS= read -rs NAME (${config.withheld.map((w) => `${w.variable}${w.json ? ', as JSON' : ''}`).join('; ')}): ` +
+          'enter the raw value, as the setting holds it, not JSON-escaped (where describe-addon shows \\", enter "; read takes one line, so set a value with a line break with NAME="$(cat)" and Ctrl-D): ' +
           'the commands put it back in its place, it stays out of the shell history and of other programs\' environment, and unset them after the last command.',
       );
     }
     const variables = [...config.choices, ...config.withheld].map((v) => v.variable);
-    if (variables.length > 0) notes.push(`The variables carry this cluster's tag (${variables.join(', ')}): a value set for another cluster is never taken by these commands.`);
+    if (variables.length > 0) {
+      notes.push(`The variables carry this cluster's tag (${variables.join(', ')}): a value set for another cluster is never taken by these commands.`);
+      notes.push('A command that puts them into JSON (--configuration-values, a kustomization) builds it with jq, which must be installed where it runs: jq escapes each value, so it goes in exactly as entered.');
+    }
     for (const conflict of config.conflicts ?? []) notes.push(`Two fixes disagree: ${conflict}.`);
   }
   for (const value of plan.invalid) notes.push(`Left out of the commands: ${value.what}: ${value.reason}.`);

@@ -160,6 +160,8 @@ export interface PlanPathStep {
   version: string;
   /** Run self-managed (an upstream release applied to the aws-node DaemonSet), not as the EKS add-on. */
   selfManaged: boolean;
+  /** Why this step is not the newest build of its minor: `v1.19.2-eksbuild.5, not v1.19.6-eksbuild.7: 1.19.3–1.19.6 carry vpc-cni-x`. */
+  why?: string;
 }
 
 /** One step of a cluster's plan. */
@@ -184,8 +186,11 @@ export interface PlanConfiguration {
   values: string;
   /** What the fixes change: setting path, value before and after (null: absent), and the rule. */
   changes: { path: string; from: string | null; to: string | null; ruleId: string }[];
-  /** Settings that look like secrets: never printed; the command reads each from its shell variable. */
-  withheld: { path: string; variable: string }[];
+  /**
+   * Settings that look like secrets: never printed; the command reads each from its shell variable,
+   * the raw value (`json`: a value that is not a string, entered as JSON).
+   */
+  withheld: { path: string; variable: string; json?: true }[];
   /** Settings a person chooses: the command reads each from its shell variable and refuses to run without. */
   choices: { path: string; variable: string; hint: string }[];
   /** Two fixes that want different values for one setting: which one the plan kept. */

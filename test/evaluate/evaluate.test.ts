@@ -247,7 +247,7 @@ describe('evaluate', () => {
       expect(finding?.why).toBe('WARM_IP_TARGET is 7 and MINIMUM_IP_TARGET is not set (0).');
       expect(finding?.remediation.commands).toEqual([
         'aws eks describe-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --output json > vpc-cni-addon-payments.json',
-        `aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --resolve-conflicts PRESERVE --configuration-values '{"env":{"WARM_IP_TARGET":"7","MINIMUM_IP_TARGET":"'"\${MINIMUM_IP_TARGET_HCHPUW:?set MINIMUM_IP_TARGET_HCHPUW to the number of pods a node usually runs}"'"}}' && aws eks wait addon-active --cluster-name payments --region us-east-1 --addon-name vpc-cni`,
+        `: "\${MINIMUM_IP_TARGET_HCHPUW:?set MINIMUM_IP_TARGET_HCHPUW to the number of pods a node usually runs}" && jq --version >/dev/null && aws eks update-addon --cluster-name payments --region us-east-1 --addon-name vpc-cni --resolve-conflicts PRESERVE --configuration-values "$(jq -acn --arg MINIMUM_IP_TARGET_HCHPUW "$MINIMUM_IP_TARGET_HCHPUW" '{"env":{"WARM_IP_TARGET":"7","MINIMUM_IP_TARGET":$MINIMUM_IP_TARGET_HCHPUW}}')" && aws eks wait addon-active --cluster-name payments --region us-east-1 --addon-name vpc-cni`,
       ]);
     });
   });

@@ -1,11 +1,17 @@
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { forCommand, forMarkdown } from '../../lib/escape.js';
 import { evaluateClusterWithPlan } from '../../lib/evaluate/evaluate.js';
 import { upstreamRelease } from '../../lib/evaluate/plan/releases.js';
 import type { Rule } from '../../lib/evaluate/rule.js';
+import { planView } from '../../lib/plan-text.js';
 import { loadRules } from '../../lib/rules/load.js';
 import type { ClusterFacts, ClusterPlan, CniFacts } from '../../lib/types.js';
 import { K8S_124_EARLY_2023, K8S_129_SPRING_2024, K8S_129_SPRING_2024_DEFAULT, K8S_133_2026 } from '../fixtures/catalogs.js';
 import { clusterFacts } from '../fixtures/cluster.js';
+import { optionValue, runPrinted } from '../support/run-printed.js';
 
 let rules: Rule[];
 beforeAll(async () => {
@@ -76,7 +82,8 @@ describe('plan: one merged configuration per cluster', () => {
     // Assess
     expect(JSON.stringify(result)).not.toContain('s3cr3t');
     expect(result.plan?.configuration?.withheld).toEqual([{ path: 'env.HTTPS_PROXY', variable: 'CURRENT_HTTPS_PROXY_HCHPUW' }]);
-    expect(commandsOf(result.plan).join('\n')).toContain(`"HTTPS_PROXY":"'"\${CURRENT_HTTPS_PROXY_HCHPUW:?set CURRENT_HTTPS_PROXY_HCHPUW to the current env.HTTPS_PROXY, withheld from this report}"'"`);
+    expect(commandsOf(result.plan).join('\n')).toContain(`"\${CURRENT_HTTPS_PROXY_HCHPUW:?set CURRENT_HTTPS_PROXY_HCHPUW to the current env.HTTPS_PROXY, withheld from this report}"`);
+    expect(commandsOf(result.plan).join('\n')).toContain('"HTTPS_PROXY":$CURRENT_HTTPS_PROXY_HCHPUW');
   });
 
   it('asks for a value a person must choose, and the command refuses to run without it', () => {
@@ -481,8 +488,8 @@ describe('plan: break-test defects (issue 12)', () => {
     const configuration = result.plan!.configuration!;
     expect(configuration.withheld).toEqual([{ path: 'podAnnotations["vault.hashicorp.com/agent-inject-token"]', variable: 'CURRENT_VAULT_HASHICORP_COM_AGENT_INJECT_TOKEN_HCHPUW' }]);
     const update = commandsOf(result.plan).find((c) => c.includes('--configuration-values'))!;
-    const values = /--configuration-values '(.*)' && /.exec(update)![1]!.replace(/'"\$\{(\w+):\?[^}]*\}"'/g, '$$$1');
-    expect(JSON.parse(values)).toEqual({
+    const run = runPrinted(update, { MINIMUM_IP_TARGET_HCHPUW: '$MINIMUM_IP_TARGET_HCHPUW', CURRENT_VAULT_HASHICORP_COM_AGENT_INJECT_TOKEN_HCHPUW: '$CURRENT_VAULT_HASHICORP_COM_AGENT_INJECT_TOKEN_HCHPUW' });
+    expect(JSON.parse(optionValue(run.calls[0]!, '--configuration-values')!)).toEqual({
       env: { WARM_IP_TARGET: '5', MINIMUM_IP_TARGET: '$MINIMUM_IP_TARGET_HCHPUW' },
       podAnnotations: { 'prometheus.io/scrape': 'true', 'vault.hashicorp.com/agent-inject-token': '$CURRENT_VAULT_HASHICORP_COM_AGENT_INJECT_TOKEN_HCHPUW' },
     });
@@ -529,5 +536,110 @@ describe('plan: break-test defects (issue 12)', () => {
     expect(b).toHaveLength(1);
     expect(a[0]).not.toBe(b[0]);
     expect(a[0]).toMatch(/^MINIMUM_IP_TARGET_[0-9A-Z]{6}$/);
+  });
+});
+
+describe('plan: values put back whole (break-test of issue 12, defects 2 and 5)', () => {
+  const secret = 'http://svc:p\\nw"d\'x$(id)`id`@proxy:3128\nsecond line \u2028 é';
+  const config = JSON.stringify({ env: { WARM_IP_TARGET: '5', HTTPS_PROXY: 'http://svc:old@proxy:3128', X: 'a\u2028b\u2029c\u202ed\u2066e\u007ff\u0085g' } });
+  const variables = { CURRENT_HTTPS_PROXY_HCHPUW: secret, MINIMUM_IP_TARGET_HCHPUW: '30' };
+
+  it('puts a withheld value back into --configuration-values exactly as entered, through jq, and runs nothing while a variable is unset', () => {
+    // Prepare
+    const update = commandsOf(evaluateClusterWithPlan(rules, clusterFacts({ cni: { configurationValues: config } })).plan).find((c) => c.includes('--configuration-values'))!;
+
+    // Act
+    const run = runPrinted(update, variables);
+    const unset = runPrinted(update, { MINIMUM_IP_TARGET_HCHPUW: '30' });
+
+    // Assess
+    expect(run.status).toBe(0);
+    expect(run.calls.map((c) => c.args.slice(0, 2).join(' '))).toEqual(['eks update-addon', 'eks wait']);
+    expect(JSON.parse(optionValue(run.calls[0]!, '--configuration-values')!)).toEqual({
+      env: { WARM_IP_TARGET: '5', HTTPS_PROXY: secret, MINIMUM_IP_TARGET: '30', X: 'a\u2028b\u2029c\u202ed\u2066e\u007ff\u0085g' },
+    });
+    expect(unset.status).not.toBe(0);
+    expect(unset.calls).toEqual([]);
+    expect(unset.stderr).toContain('set CURRENT_HTTPS_PROXY_HCHPUW to the current env.HTTPS_PROXY');
+  });
+
+  it('prints every JSON payload as ASCII, with U+2028, bidi and control characters as \\u escapes, and no output escaping changes it', () => {
+    // Act
+    const { plan } = evaluateClusterWithPlan(rules, clusterFacts({ cni: { configurationValues: config } }));
+
+    // Assess
+    const update = commandsOf(plan).find((c) => c.includes('--configuration-values'))!;
+    expect(update).toMatch(/^[\x20-\x7e]+$/);
+    expect(update).toContain(String.raw`"X":"a\u2028b\u2029c\u202ed\u2066e\u007ff\u0085g"`);
+    expect(forCommand(update)).toBe(update);
+    expect(forMarkdown(plan!.configuration!.values)).toContain(String.raw`a\\u2028b`);
+  });
+
+  it('tells the person to enter the raw value, and that jq is needed', () => {
+    // Act
+    const view = planView(evaluateClusterWithPlan(rules, clusterFacts({ cni: { configurationValues: config } })).plan!);
+
+    // Assess
+    const notes = view.notes.join('\n');
+    expect(notes).toContain('IFS= read -rs NAME (CURRENT_HTTPS_PROXY_HCHPUW)');
+    expect(notes).toContain('enter the raw value, as the setting holds it, not JSON-escaped');
+    expect(notes).toContain('builds it with jq, which must be installed where it runs');
+  });
+
+  it('writes a kustomization that keeps a withheld value whole, inside the patch it carries', () => {
+    // Prepare: a manifest install moving a minor, with a secret in the aws-node env
+    const facts = selfManaged({ version: 'v1.17.1', configurationValues: JSON.stringify({ env: { WARM_ENI_TARGET: '1', HTTPS_PROXY: 'http://svc:old@proxy:3128' } }) });
+    const write = commandsOf(evaluateClusterWithPlan(rules, facts).plan).find((c) => c.includes('kustomization.yaml'))!;
+    const dir = /> '?([^' ]+)\/kustomization\.yaml/.exec(write)![1]!;
+    const cwd = mkdtempSync(join(tmpdir(), 'kustomization-'));
+    mkdirSync(join(cwd, dir), { recursive: true });
+
+    // Act
+    const run = runPrinted(write, { CURRENT_HTTPS_PROXY_HCHPUW: secret }, cwd);
+
+    // Assess
+    expect(run.status).toBe(0);
+    const kustomization = JSON.parse(readFileSync(join(cwd, dir, 'kustomization.yaml'), 'utf8')) as { patches: { patch: string }[] };
+    const daemonSet = JSON.parse(kustomization.patches[0]!.patch) as { spec: { template: { spec: { containers: { env: { name: string; value: string }[] }[] } } } };
+    expect(daemonSet.spec.template.spec.containers[0]!.env).toContainEqual({ name: 'HTTPS_PROXY', value: secret });
+  });
+});
+
+describe('plan: what the path text promises (break-test of issue 12, defects 6, 7 and 8)', () => {
+  it('without a catalog, says what to do when EKS lists nothing at or above the release floor: upgrade Kubernetes first', () => {
+    // Act: Kubernetes 1.21, for which EKS never offered 1.18
+    const { plan } = evaluateClusterWithPlan(rules, clusterFacts({ kubernetesVersion: '1.21', cni: { version: 'v1.6.3-eksbuild.1' } }));
+
+    // Assess
+    expect(plan?.releaseFloor).toBe('1.18.4');
+    expect(plan?.targetReason).toContain('if the newest listed is below 1.18.4, move to it (one minor at a time), then upgrade Kubernetes first, one minor at a time (1.21 → 1.22 → …)');
+    expect(plan?.targetReason).not.toContain('the newest offered build of each');
+    expect(plan?.targetReason).toContain('except of 1.11 a build of 1.11.3 or earlier (1.11.4–1.11.5 carry vpc-cni-ipamd-reconcile-regression)');
+    const list = plan!.steps.find((s) => s.commands.some((c) => c.includes('describe-addon-versions')))!;
+    expect(list.title).toContain('if it is below 1.18.4, upgrade Kubernetes first');
+    expect(list.title).not.toContain('pick the newest of');
+  });
+
+  it('says why a step is not the newest build of its minor', () => {
+    // Prepare: an organization rule (--rules) on 1.19.5 and 1.19.6
+    const orgRule = extraRule({ id: 'org-1195', severity: 'high', affected: '>=1.19.5 <1.20.0', fixed: '1.20.0' });
+
+    // Act
+    const { plan } = evaluateClusterWithPlan([...rules, orgRule], clusterFacts({ kubernetesVersion: '1.33', cni: { version: 'v1.18.6-eksbuild.1' }, offeredVersions: K8S_133_2026 }));
+
+    // Assess
+    expect(plan?.path[0]).toMatchObject({ version: 'v1.19.3-eksbuild.1', why: 'v1.19.3-eksbuild.1, not v1.19.6-eksbuild.7: 1.19.5–1.19.6 carry org-1195' });
+    expect(planView(plan!).notes.join('\n')).toContain('→ v1.21.1-eksbuild.8 (v1.19.3-eksbuild.1, not v1.19.6-eksbuild.7: 1.19.5–1.19.6 carry org-1195).');
+  });
+
+  it('never says "one minor release at a time" for a move within one minor', () => {
+    // Act: Kubernetes 1.24, early 2023: every 1.12 build carries the regression, so the target is v1.11.3
+    const { findings, plan } = evaluateClusterWithPlan(rules, clusterFacts({ kubernetesVersion: '1.24', cni: { version: 'v1.11.0-eksbuild.1' }, offeredVersions: K8S_124_EARLY_2023 }));
+
+    // Assess
+    expect(plan?.target).toBe('v1.11.3-eksbuild.1');
+    const behind = findings.find((f) => f.ruleId === 'vpc-cni-behind-latest')!;
+    expect(behind.remediation.text).toBe('Upgrade vpc-cni to v1.11.3-eksbuild.1: a move within 1.11, in one update.');
+    for (const f of findings) expect(f.remediation.text).not.toMatch(/one minor/);
   });
 });

@@ -118,7 +118,7 @@ const baseline = z.object({
 
 const planStep = z.object({ title: z.string(), commands: z.array(z.string()), fixes: z.array(z.string()), alternative: z.boolean().optional() });
 
-const planPathStep = z.object({ version: z.string(), selfManaged: z.boolean() });
+const planPathStep = z.object({ version: z.string(), selfManaged: z.boolean(), why: z.string().optional() });
 function pathStepOfText(text: string): z.infer<typeof planPathStep> {
   const selfManaged = text.endsWith(' (self-managed)');
   return { version: selfManaged ? text.slice(0, -' (self-managed)'.length) : text, selfManaged };
@@ -148,7 +148,7 @@ const clusterPlan = z.object({
       sourceFormat: vocabulary<'json' | 'yaml' | 'empty'>(),
       values: z.string(),
       changes: z.array(z.object({ path: z.string(), from: nullableString, to: nullableString, ruleId: z.string() })),
-      withheld: z.array(z.object({ path: z.string(), variable: z.string() })),
+      withheld: z.array(z.object({ path: z.string(), variable: z.string(), json: z.literal(true).optional() })),
       choices: z.array(z.object({ path: z.string(), variable: z.string(), hint: z.string() })),
       conflicts: z.array(z.string()).optional(),
     })

@@ -12,7 +12,7 @@ import { chartInstallableOn, releasesOfMinor } from './releases.js';
 import { backupDaemonSetStep, helmRepoStep, helmSteps, helmTarget, migrateStep, selfManagedRoleStep, usesHelm, usesHelmCommand, type HelmTarget } from './self-managed.js';
 import { isValid, shellQuote } from './shell.js';
 import { chooseTarget, nextKubernetesMinor, offeredBuilds, releaseFloor, risksAt, safest, sameVersion, upgradePath, versionRules, type PathStep } from './target.js';
-import { moveTexts } from './texts.js';
+import { moveTexts, unreadCatalogTexts } from './texts.js';
 
 /**
  * One plan per cluster, for all its findings at once: the target they share, the path there, the
@@ -146,12 +146,10 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
   if (needsVersion && installMethod !== 'unknown' && current) {
     if (offered === undefined) {
       base.releaseFloor = releaseFloor(current, risks, facts);
-      targetText = base.releaseFloor ? `release ${base.releaseFloor} or later` : 'the newest build EKS offers';
-      const minors = base.releaseFloor ? minorsBetween(current, base.releaseFloor) : '';
-      targetReason =
-        `The builds EKS offers for ${kubernetesName(facts.kubernetesVersion)} in ${facts.region} were not read: move to ${targetText}, as a build EKS lists for the cluster, ` +
-        `one minor at a time${minors ? ` (${minors}, the newest offered build of each)` : ''}: ${managed ? 'update-addon refuses a jump of more than one minor' : 'vpc-cni is upgraded one minor at a time'}`;
-      steps.push({ title: `List the builds EKS offers for ${kubernetesName(facts.kubernetesVersion)}, and pick the newest of ${targetText}, one minor at a time.`, commands: [listOfferedCommand(ctx)], fixes: [...versionFixes, ...migrate] });
+      const unread = unreadCatalogTexts({ facts, current, floor: base.releaseFloor, minors: base.releaseFloor ? minorsBetween(current, base.releaseFloor) : '', k8s: kubernetesName(facts.kubernetesVersion), risksOf });
+      targetText = unread.targetText;
+      targetReason = unread.reason;
+      steps.push({ title: unread.stepTitle, commands: [listOfferedCommand(ctx)], fixes: [...versionFixes, ...migrate] });
     } else if (offered.length === 0) {
       const since = facts.offeredSince && kubernetesPath(facts.kubernetesVersion, facts.offeredSince) ? facts.offeredSince : undefined;
       const next = since ?? nextKubernetesMinor(facts.kubernetesVersion);
@@ -289,7 +287,7 @@ export function buildPlan(rules: readonly Rule[], facts: ClusterFacts, matched: 
     partition: ctx.partition,
     target: target?.raw ?? null,
     targetReason: [targetReason, ...notes].join('. '),
-    path: path.map((s) => ({ version: selfManagedPath || s.upstreamOnly ? `v${s.version.upstream}` : s.version.raw, selfManaged: selfManagedPath || s.upstreamOnly })),
+    path: path.map((s) => ({ version: selfManagedPath || s.upstreamOnly ? `v${s.version.upstream}` : s.version.raw, selfManaged: selfManagedPath || s.upstreamOnly, ...(s.why ? { why: s.why } : {}) })),
     ...(configuration ? { configuration: publicConfiguration(configuration) } : {}),
     invalid: uniqueInvalid(ctx.invalid),
     steps: dedupe(steps),

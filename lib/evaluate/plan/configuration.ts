@@ -198,12 +198,12 @@ export function mergeConfiguration(
     if (choices.some((c) => c.path === path) || !looksSecret(keys.at(-1)!, value)) continue;
     const variable = variableFor(keys, 'CURRENT_', taken, scope);
     taken.add(variable);
-    withheld.push({ path, variable });
+    withheld.push({ path, variable, ...(typeof value === 'string' ? {} : { json: true }) });
     secretPaths.add(path);
     setPath(merged, keys, sentinel(variable));
   }
   pruneEmpty(merged);
-  const template = JSON.stringify(merged);
+  const template = asciiJson(JSON.stringify(merged));
   return {
     source,
     sourceFormat: parsed.format,
@@ -223,11 +223,104 @@ export function mergeConfiguration(
 }
 
 /**
- * The configuration as one shell word: single-quoted JSON, with each guarded value read from its
- * variable (`${VAR:?...}`), so that a command pasted without setting it stops before running.
+ * JSON text as printable ASCII: every other character (DEL, C1 controls, U+2028/U+2029, bidi
+ * controls, any non-ASCII letter) as its `\uXXXX` escape, which JSON reads back as the same
+ * character. A payload stays whole and safe to paste: nothing in it is left for the output's
+ * escaping (lib/escape.ts) to rewrite or delete. The guard mark is kept for the command to render.
  */
+export function asciiJson(json: string): string {
+  return json.replace(/[^\x20-\x7e\uE000]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+type Guards = Pick<MergedConfiguration, 'withheld' | 'choices'>;
+
+const WHOLE_GUARD = /^\uE000([A-Z0-9_]+)\uE000$/;
+
+/** The variables whose guards appear in a text, in order of first appearance. */
+function guardsIn(text: string): string[] {
+  return [...new Set([...text.matchAll(SENTINELS)].map((m) => m[1]!))];
+}
+
+function parsesAsObject(text: string): unknown {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === 'object' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A jq expression that builds a JSON value (with guards) from jq variables: a guarded string is
+ * `$VAR`; a string that is itself a JSON document with guards (a kustomize patch) is built and
+ * passed through `tojson`; guards inside other text are interpolated. jq escapes what it puts in.
+ */
+function jqExpression(value: unknown): string {
+  if (typeof value === 'string') {
+    const whole = WHOLE_GUARD.exec(value);
+    if (whole) return `$${whole[1]}`;
+    if (!value.includes(MARK)) return asciiJson(JSON.stringify(value));
+    const inner = parsesAsObject(value);
+    if (inner !== undefined) return `(${jqExpression(inner)} | tojson)`;
+    return asciiJson(JSON.stringify(value)).replace(SENTINELS, (_, variable: string) => `\\($${variable})`);
+  }
+  if (Array.isArray(value)) return `[${value.map(jqExpression).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.entries(value).map(([key, v]) => `${asciiJson(JSON.stringify(key))}:${jqExpression(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** What `${VAR:?...}` says when a guarded variable is not set (only characters no shell reads). */
+function guardMessage(variable: string, config: Guards): string {
+  const choice = config.choices.find((c) => c.variable === variable);
+  const secret = config.withheld.find((w) => w.variable === variable);
+  const text = choice ? `set ${variable} to ${choice.hint}` : `set ${variable} to the current ${secret?.path ?? variable}, withheld from this report`;
+  return text.replace(/[^A-Za-z0-9 ,._-]/g, ' ');
+}
+
+/**
+ * For a JSON text with guards, what goes before the command: `: "${VAR:?...}" && jq --version
+ * >/dev/null && `, so that the command stops before it runs when a variable is not set or jq is
+ * missing (a `${VAR:?}` inside `$(...)` would only end the substitution, and the command would
+ * run with an empty configuration). Empty for a text without guards.
+ */
+export function guardPrefix(text: string, config: Guards): string {
+  const variables = guardsIn(text);
+  if (variables.length === 0) return '';
+  return `: ${variables.map((v) => `"\${${v}:?${guardMessage(v, config)}}"`).join(' ')} && jq --version >/dev/null && `;
+}
+
+/**
+ * A JSON text as one shell word that gives it whole to a command: single-quoted ASCII JSON, or,
+ * with guards, `"$(jq -acn --arg VAR "$VAR" '...')"`: jq puts each value in as JSON (a `"`, `\`
+ * or line break in it stays that character), so the value entered is the raw one. A withheld
+ * value that is not a string (`json`) is entered as JSON (`--argjson`). Goes with guardPrefix.
+ */
+export function jsonWord(text: string, config: Guards): string {
+  return guardsIn(text).length === 0 ? shellQuote(asciiJson(text)) : `"$(${jqCommand(text, config)})"`;
+}
+
+/** `jq -acn --arg VAR "$VAR" '...'`: prints the JSON text, each guarded value put in by jq (ASCII out). */
+function jqCommand(text: string, config: Guards): string {
+  const args = guardsIn(text).map((v) => `${config.withheld.some((w) => w.variable === v && w.json) ? '--argjson' : '--arg'} ${v} "$${v}"`);
+  return `jq -acn ${args.join(' ')} ${shellQuote(jqExpression(JSON.parse(text)))}`;
+}
+
+/** A command that prints a JSON text (to redirect to a file): its guards first, then printf or jq. */
+export function printJson(text: string, config: Guards): string {
+  if (guardsIn(text).length === 0) return `printf '%s\\n' ${shellQuote(asciiJson(text))}`;
+  return `${guardPrefix(text, config)}${jqCommand(text, config)}`;
+}
+
+/** The configuration as one shell word (jsonWord); `configurationPrefix` goes before the command. */
 export function configurationArgument(config: Pick<MergedConfiguration, 'template' | 'withheld' | 'choices'>): string {
-  return shellValueWithGuards(config.template, config);
+  return jsonWord(config.template, config);
+}
+
+/** What goes before a command that passes the configuration (guardPrefix). */
+export function configurationPrefix(config: Pick<MergedConfiguration, 'template' | 'withheld' | 'choices'> | undefined): string {
+  return config ? guardPrefix(config.template, config) : '';
 }
 
 /** ` --configuration-values '...'`, or nothing for a configuration with no setting (EKS defaults). */
@@ -236,15 +329,12 @@ export function configurationOption(config: MergedConfiguration | undefined): st
   return ` --configuration-values ${configurationArgument(config)}`;
 }
 
-/** Quotes text for a shell, reading each guarded value from its variable. */
-export function shellValueWithGuards(text: string, config: Pick<MergedConfiguration, 'withheld' | 'choices'>): string {
+/**
+ * Quotes text for a shell (not JSON: a `kubectl set env` or `helm --set-string` value), reading
+ * each guarded value from its variable as it is.
+ */
+export function shellValueWithGuards(text: string, config: Guards): string {
   if (!text.includes(MARK)) return shellQuote(text);
-  const message = (variable: string): string => {
-    const choice = config.choices.find((c) => c.variable === variable);
-    if (choice) return `set ${variable} to ${choice.hint}`;
-    const secret = config.withheld.find((w) => w.variable === variable);
-    return `set ${variable} to the current ${secret?.path ?? variable}, withheld from this report`;
-  };
   const quoted = `'${text.replace(/'/g, `'\\''`)}'`;
-  return quoted.replace(SENTINELS, (_, variable: string) => `'"\${${variable}:?${message(variable).replace(/[^A-Za-z0-9 ,.()_-]/g, ' ')}}"'`);
+  return quoted.replace(SENTINELS, (_, variable: string) => `'"\${${variable}:?${guardMessage(variable, config)}}"'`);
 }

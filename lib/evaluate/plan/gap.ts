@@ -1,5 +1,5 @@
 import type { PlanStep } from '../../types.js';
-import { configurationOption, mergeConfiguration, variableScope, type MergedConfiguration } from './configuration.js';
+import { configurationOption, configurationPrefix, mergeConfiguration, variableScope, type MergedConfiguration } from './configuration.js';
 import { waitActive, type PlanContext } from './context.js';
 import { managedUpdateSteps } from './managed.js';
 import { manifestKeepsText, manifestRelease } from './manifest.js';
@@ -57,7 +57,7 @@ export function gapSteps(
     const role = ctx.roleArn ? ` --service-account-role-arn ${shellQuote(ctx.roleArn)}` : '';
     steps.push({
       title: `Give vpc-cni back to EKS at ${resume.version.raw}: OVERWRITE takes the DaemonSet over, so its settings go along as configuration values.`,
-      commands: [`aws eks create-addon ${ctx.where} --addon-name vpc-cni --addon-version ${shellQuote(resume.version.raw)} --resolve-conflicts OVERWRITE${config}${role} && ${waitActive(ctx)}`],
+      commands: [`${configurationPrefix(carried)}aws eks create-addon ${ctx.where} --addon-name vpc-cni --addon-version ${shellQuote(resume.version.raw)} --resolve-conflicts OVERWRITE${config}${role} && ${waitActive(ctx)}`],
       fixes: versionFixes,
     });
     const rest = back.slice(1);

@@ -1,6 +1,6 @@
 import type { PlanStep } from '../../types.js';
 import type { CniVersion } from '../version.js';
-import { configurationArgument, type MergedConfiguration } from './configuration.js';
+import { configurationArgument, configurationPrefix, type MergedConfiguration } from './configuration.js';
 import { fileFor, waitActive, type PlanContext } from './context.js';
 import { shellQuote } from './shell.js';
 
@@ -32,12 +32,13 @@ export interface ManagedUpdate {
 export function managedUpdateSteps(ctx: PlanContext, update: ManagedUpdate): PlanStep[] {
   const base = `aws eks update-addon ${ctx.where} --addon-name vpc-cni`;
   const config = update.configuration ? ` --configuration-values ${configurationArgument(update.configuration)}` : '';
+  const prefix = configurationPrefix(update.configuration);
   if (update.steps.length === 0) {
     if (!update.configuration) return [];
     return [
       {
         title: 'Apply the merged configuration (the current values with every fix), keeping the version.',
-        commands: [`${base} --resolve-conflicts PRESERVE${config} && ${waitActive(ctx)}`],
+        commands: [`${prefix}${base} --resolve-conflicts PRESERVE${config} && ${waitActive(ctx)}`],
         fixes: update.configurationFixes,
       },
     ];
@@ -45,7 +46,7 @@ export function managedUpdateSteps(ctx: PlanContext, update: ManagedUpdate): Pla
   const many = update.steps.length > 1;
   const commands = update.steps.map((step, i) => {
     const last = i === update.steps.length - 1;
-    return `${base} --addon-version ${shellQuote(step.raw)} --resolve-conflicts PRESERVE${last ? config : ''} && ${waitActive(ctx)}`;
+    return `${last ? prefix : ''}${base} --addon-version ${shellQuote(step.raw)} --resolve-conflicts PRESERVE${last ? config : ''} && ${waitActive(ctx)}`;
   });
   const withConfig = update.configuration ? '; the last update also applies the merged configuration' : '';
   return [

@@ -2,7 +2,7 @@ import semver from 'semver';
 import type { PlanStep } from '../../types.js';
 import { goParseBool } from '../configuration.js';
 import type { CniVersion } from '../version.js';
-import { shellValueWithGuards, type MergedConfiguration } from './configuration.js';
+import { printJson, shellValueWithGuards, type MergedConfiguration } from './configuration.js';
 import { dirFor, kubectl, type PlanContext } from './context.js';
 import { ENICONFIG_CRD, manifestCrdIsV1beta1, manifestUrl, upstreamRelease, type ManifestFlavour } from './releases.js';
 import { ECR_PUBLIC_REGISTRY, UPSTREAM_DEFAULT_REGISTRY } from './registry.js';
@@ -135,7 +135,7 @@ export function manifestRelease(ctx: PlanContext, version: CniVersion, settings:
   const prepare = [
     `mkdir -p ${shellQuote(dir)} && curl -fsSL -o ${file} ${manifest.url}`,
     ...(edit.sed.length ? [`sed -i.bak ${edit.sed.map((e) => `-e ${shellQuote(e)}`).join(' ')} ${file}`] : []),
-    `printf '%s\\n' ${shellValueWithGuards(edit.kustomization, guards)} > ${shellQuote(`${dir}/kustomization.yaml`)}`,
+    `${printJson(edit.kustomization, guards)} > ${shellQuote(`${dir}/kustomization.yaml`)}`,
     kubectl(ctx, `diff -k ${shellQuote(dir)}`),
   ];
   const apply = `${kubectl(ctx, `apply -k ${shellQuote(dir)}`)} && ${rolloutStatus(ctx)}`;

@@ -1,6 +1,6 @@
 import type { HelmRelease, PlanStep } from '../../types.js';
 import { parseCniVersion, type CniVersion } from '../version.js';
-import { configurationOption, shellValueWithGuards, type MergedConfiguration } from './configuration.js';
+import { configurationOption, configurationPrefix, shellValueWithGuards, type MergedConfiguration } from './configuration.js';
 import { fileFor, kubectl, waitActive, type PlanContext } from './context.js';
 import { upstreamRelease, UPSTREAM_RELEASES, type UpstreamRelease } from './releases.js';
 import { ECR_PUBLIC_REGISTRY } from './registry.js';
@@ -216,7 +216,7 @@ export interface MigrateInput {
 export function migrateStep(ctx: PlanContext, input: MigrateInput): PlanStep {
   const config = configurationOption(input.configuration);
   const role = ctx.roleArn ? ` --service-account-role-arn ${shellQuote(ctx.roleArn)}` : '';
-  const create = `aws eks create-addon ${ctx.where} --addon-name vpc-cni --addon-version ${shellQuote(input.build.raw)} --resolve-conflicts OVERWRITE${config}${role} && ${waitActive(ctx)}`;
+  const create = `${configurationPrefix(input.configuration)}aws eks create-addon ${ctx.where} --addon-name vpc-cni --addon-version ${shellQuote(input.build.raw)} --resolve-conflicts OVERWRITE${config}${role} && ${waitActive(ctx)}`;
   const forget = input.helm ? ` && ${kubectl(ctx, `-n ${shellQuote(input.helm.namespace)} delete secret -l ${shellQuote(`owner=helm,name=${input.helm.name}`)}`)}` : '';
   const helmText = input.helm
     ? `; once it is ACTIVE, Helm forgets the release ${input.helm.name} (its release records only, not with helm uninstall, which would delete aws-node even with --keep-history)`

@@ -162,6 +162,28 @@ export interface PathStep {
   version: CniVersion;
   /** True when EKS offers no build of this minor for the cluster: an upstream release, for a self-managed step. */
   upstreamOnly: boolean;
+  /** Why the step is not the newest build of its minor (notNewestReason). */
+  why?: string;
+}
+
+/**
+ * Why a step is not the newest build of its minor: `v1.19.2-eksbuild.5, not v1.19.6-eksbuild.7:
+ * 1.19.3–1.19.6 carry vpc-cni-x`. Undefined when it is the newest, or the newer ones carry nothing.
+ */
+export function notNewestReason(chosen: CniVersion, ofMinor: readonly CniVersion[], risksOf: (version: CniVersion) => VersionRisk[], name: (version: CniVersion) => string = (v) => v.raw): string | undefined {
+  const newer = newerRisks(chosen, ofMinor, risksOf);
+  return newer && `${name(chosen)}, not ${name(newer.newest)}: ${newer.text}`;
+}
+
+/** The newer builds of a minor that carry a risk `chosen` does not: `1.19.3–1.19.6 carry vpc-cni-x`. */
+export function newerRisks(chosen: CniVersion, ofMinor: readonly CniVersion[], risksOf: (version: CniVersion) => VersionRisk[]): { newest: CniVersion; text: string } | undefined {
+  const newer = ofMinor.filter((v) => semver.gt(v.semver, chosen.semver)).sort((a, b) => compareCniVersionsDesc(a.raw, b.raw));
+  const own = new Set(risksOf(chosen).map((r) => r.ruleId));
+  const ids = [...new Set(newer.flatMap((v) => risksOf(v).map((r) => r.ruleId)))].filter((id) => !own.has(id));
+  if (newer.length === 0 || ids.length === 0) return undefined;
+  const releases = [...new Set(newer.map((v) => v.upstream))].sort(semver.compare);
+  const range = releases.length === 1 ? `${releases[0]} carries` : `${releases[0]}–${releases.at(-1)} carry`;
+  return { newest: newer[0]!, text: `${range} ${ids.join(', ')}` };
 }
 
 export interface UpgradePath {
@@ -196,12 +218,15 @@ export function upgradePath(
       risksOf,
     );
     if (build) {
-      steps.push({ version: build, upstreamOnly: false });
+      const why = notNewestReason(build, offered.filter((v) => v.semver.major === target.semver.major && v.semver.minor === minor), risksOf);
+      steps.push({ version: build, upstreamOnly: false, ...(why ? { why } : {}) });
       continue;
     }
     missingMinors.push(`${target.semver.major}.${minor}`);
-    const upstream = safest(upstreamOf(target.semver.major, minor), risksOf);
-    if (upstream) steps.push({ version: upstream, upstreamOnly: true });
+    const releases = upstreamOf(target.semver.major, minor);
+    const upstream = safest(releases, risksOf);
+    const why = upstream && notNewestReason(upstream, releases, risksOf, (v) => `v${v.upstream}`);
+    if (upstream) steps.push({ version: upstream, upstreamOnly: true, ...(why ? { why } : {}) });
   }
   steps.push({ version: target, upstreamOnly: false });
   return { steps, missingMinors };
