@@ -101,5 +101,5 @@ describe('member-role.yml', () => {
     // Assess
     expect(lint.output).toBe('');
     expect(lint.exitCode).toBe(0);
-  });
+  }, 120_000); // cfn-lint loads every resource spec: tens of seconds on a busy machine
 });

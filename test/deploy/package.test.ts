@@ -278,7 +278,7 @@ describe('package (serverless.yml)', () => {
     // Assess
     expect(lint.output).toBe('');
     expect(lint.exitCode).toBe(0);
-  });
+  }, 120_000); // cfn-lint loads every resource spec: tens of seconds on a busy machine
 
   it('packages each function alone: its own bundle, a source map without sources, every rule document, no node_modules', async () => {
     // Prepare

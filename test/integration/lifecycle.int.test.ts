@@ -8,7 +8,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildHandler } from '../../functions/audit.js';
 import { runScan } from '../../lib/cli/scan.js';
 import type { RunOutcome } from '../../lib/run.js';
@@ -224,14 +224,23 @@ describe('the finding lifecycle across nights', () => {
   });
 
   it('runs one audit at a time: a second run finds the lease held and exits cleanly, saying which run holds it until when', async () => {
-    // Prepare: night A is slow on one account
+    // Prepare: night A is slow on one account; B starts once A holds the lease (not after a fixed
+    // delay: on a loaded machine A may take longer to get there). One environment around both, so
+    // whichever ends first does not take the other's variables away.
     sim.setFaults({ rules: [{ service: 'eks', accountId: '333333333333', latencyMs: 600 }] });
-    const a = night();
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const { a, b } = await withEnv(simulatorEnv(sim, { AUDIT_REGIONS: 'us-east-1,eu-west-1' }), async () => {
+      const a = night();
+      const leaseHeld = () => {
+        const lease = sim.objects(DEMO_BUCKET).get('fleet-audit/lease.json');
+        return lease !== undefined && (JSON.parse(lease.body.toString('utf8')) as { released?: boolean }).released !== true;
+      };
+      await vi.waitFor(() => expect(leaseHeld()).toBe(true), { timeout: 20_000, interval: 20 });
 
-    // Act
-    const b = await night();
-    const { outcome: first } = await a;
+      // Act
+      const b = await night();
+      return { a: await a, b };
+    });
+    const { outcome: first } = a;
 
     // Assess
     expect(b.outcome).toBeUndefined();
