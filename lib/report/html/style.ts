@@ -69,7 +69,7 @@ button.copy{flex:none}
 /* Names from outside (accounts, clusters, OUs, rules, run ids) can be any length: they wrap, never widen the page. */
 .name,.name code,.heat-clusters code,.problems td,.references li{overflow-wrap:anywhere}
 .heatmap th.account{max-width:22em}
-.heatmap th.rule-head span{display:inline-block;max-height:140px;overflow:hidden;text-overflow:ellipsis}
+.heatmap th.rule-head span{display:inline-block;max-height:300px;overflow:hidden;text-overflow:ellipsis}
 .badge.expired{background:#fee2e2;color:#7f1d1d}
 .fix{margin-top:2px}
 .references{margin:2px 0 0;padding-left:18px;font-size:12.5px}
