@@ -26,19 +26,50 @@ export const CSV_COLUMNS = [
   'Finding ID',
   'Run ID',
   'Run started',
+  // Added columns go last: a spreadsheet or script that reads columns by position keeps working.
+  'Suppression expired',
 ] as const;
 
 /** Spreadsheets run a cell that starts with one of these as a formula (CSV injection). */
 const FORMULA_START = /^[=+\-@\t\r]/;
 
 /**
+ * Values a spreadsheet opening the file would turn into a number, a date, a time or a boolean,
+ * losing the text: `1.16.2` (a date), `1.30` (the number 1.3), `012345678901` (leading zero
+ * lost), `12/05`, `10:30`, `1e5`, `3%`, `TRUE`, and short names with a month (`mar-1`, `1 Jan 24`).
+ */
+const SPREADSHEET_CONVERTS = [
+  /^[\s$€£(]*\d[\d\s.,:/%()-]*$/,
+  /^\d+(\.\d+)?e[+-]?\d+$/i,
+  /^(true|false)$/i,
+  /^(?=.*\d)(?=.*\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b)[a-z\d\s./,-]{1,24}$/i,
+];
+
+/** Excel's longest text in a formula: a longer value is left as it is (no spreadsheet converts one that long). */
+const FORMULA_TEXT_MAX = 255;
+
+export interface CsvOptions {
+  /**
+   * Write each value a spreadsheet would convert as the formula `="value"` (shown as the text,
+   * exactly, by Excel, LibreOffice, Google Sheets and Numbers). Default true. A script reading
+   * the file takes a cell that starts with `="` and ends with `"` as the text between.
+   */
+  spreadsheetText?: boolean;
+}
+
+/**
  * One cell as RFC 4180 writes it, made inert first: a value a spreadsheet would read as a formula
  * (`=HYPERLINK(...)`, `+1`, `-2`, `@SUM`, a leading tab or carriage return) gets a leading
- * apostrophe, then a value with a comma, quote or line break is quoted, its quotes doubled.
+ * apostrophe; else a value a spreadsheet would convert to a number or a date is written `="value"`
+ * (options.spreadsheetText); then a value with a comma, quote or line break is quoted, its quotes doubled.
  */
-export function csvCell(value: string | null | undefined): string {
+export function csvCell(value: string | null | undefined, options: CsvOptions = {}): string {
   const text = value ?? '';
-  const inert = FORMULA_START.test(text) ? `'${text}` : text;
+  const inert = FORMULA_START.test(text)
+    ? `'${text}`
+    : options.spreadsheetText !== false && text.length <= FORMULA_TEXT_MAX && SPREADSHEET_CONVERTS.some((pattern) => pattern.test(text))
+      ? `="${text.replace(/"/g, '""')}"`
+      : text;
   return /[",\r\n]/.test(inert) ? `"${inert.replace(/"/g, '""')}"` : inert;
 }
 
@@ -67,6 +98,7 @@ function rowOf(finding: Finding, status: string, report: Pick<StoredRunReport, '
     t(finding.id),
     t(report.runId),
     t(report.startedAt),
+    t(finding.suppressionExpired ?? ''),
   ];
 }
 
@@ -76,11 +108,11 @@ function rowOf(finding: Finding, status: string, report: Pick<StoredRunReport, '
  * without a re-check (`not re-checked: why`). A UTF-8 byte order mark leads, so Excel reads
  * account and cluster names in any script.
  */
-export function renderCsv(report: StoredRunReport): string {
+export function renderCsv(report: StoredRunReport, options: CsvOptions = {}): string {
   const newIds = new Set(report.newIds ?? []);
   const rows = [
     ...[...report.findings].sort(compareFindings).map((f) => rowOf(f, newIds.has(f.id) ? 'new' : 'open', report)),
     ...[...(report.carriedOver ?? [])].sort(compareFindings).map((f) => rowOf(f, `not re-checked: ${f.carriedBecause}`, report)),
   ];
-  return `\uFEFF${[[...CSV_COLUMNS], ...rows].map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
+  return `\uFEFF${[[...CSV_COLUMNS], ...rows].map((row) => row.map((cell) => csvCell(cell, options)).join(',')).join('\r\n')}\r\n`;
 }

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { Rule } from '../../lib/evaluate/rule.js';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StoredRunReport } from '../../lib/deliver/history/delta.js';
@@ -11,6 +12,7 @@ import { fleetPage } from '../../lib/report/html/index.js';
 import { PAGE_SIZE } from '../../lib/report/html/model.js';
 import { loadRules } from '../../lib/rules/load.js';
 import { SEVERITIES } from '../../lib/types.js';
+import { breakTestReport, EXPIRED_ON, LONG, REFERENCES } from '../report/break-test.js';
 import { largeFleetReport } from '../report/large-fleet.js';
 import { hostileReport, HOSTILE } from '../report/hostile.js';
 
@@ -31,6 +33,10 @@ export const ARTIFACTS = 'test-results';
 let browser: Browser;
 let report: StoredRunReport;
 let html: string;
+let rules: Rule[];
+
+/** Poppler's pdftotext reads the printed page back (Debian's poppler-utils; .ci/run installs it with Chromium). */
+const PDFTOTEXT = '/usr/bin/pdftotext';
 
 interface Opened {
   page: Page;
@@ -72,6 +78,7 @@ beforeAll(async () => {
   await promisify(execFile)('npx', ['tsx', 'test/demo.ts', '--nights', '3', '--record', dir], { timeout: 120_000 });
   report = JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')) as StoredRunReport;
   html = await readFile(join(dir, 'report.html'), 'utf8');
+  rules = await loadRules();
   browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
   await mkdir(ARTIFACTS, { recursive: true });
 }, 150_000);
@@ -103,10 +110,11 @@ describe.skipIf(!available)('fleet page in Chromium', () => {
     expect(new Set(rows)).toEqual(new Set(report.findings.map((f) => f.accountId)));
     expect(rows).toHaveLength(new Set(rows).size);
 
-    // the version chart has one bar per version in use (managed and self-managed stack on it)
+    // the version chart has one bar per version in use (managed and self-managed stack on it), and one for the unknown
     const labels = await page.locator('[data-chart="versions"] rect[aria-label]').evaluateAll((rects) => rects.map((r) => r.getAttribute('aria-label') ?? ''));
     const barVersions = new Set(labels.map((l) => l.split(':')[0]));
-    const inUse = new Set(report.clusters.filter((c) => c.cni.version !== null && c.cni.source !== 'absent').map((c) => c.cni.version));
+    const inUse = new Set(report.clusters.filter((c) => c.cni.source !== 'absent').map((c) => c.cni.version ?? 'unknown'));
+    expect(inUse).toContain('unknown');
     expect(barVersions).toEqual(inUse);
 
     // the trend has the three nights
@@ -161,6 +169,111 @@ describe.skipIf(!available)('fleet page in Chromium', () => {
     expect(commands.length).toBeGreaterThan(0);
     expect(copied.split('\n').length).toBeGreaterThan(0);
     for (const line of copied.split('\n')) expect(commands).toContain(line);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("marks a version for a risk only where a cluster on it has the finding, draws the unknown version, and says where EKS offers none", async () => {
+    // Prepare
+    const { page, context, errors } = await open(html);
+    const ranged = new Set(rules.filter((r) => r.affected !== undefined).map((r) => r.id));
+    const found = report.findings.filter((f) => ranged.has(f.ruleId) && f.observedVersion !== null);
+
+    // Act
+    const marked = await page.locator('[data-chart="risks"] rect[aria-label]').evaluateAll((rects) => rects.map((r) => r.getAttribute('aria-label') ?? ''));
+    const knownRisks = await page.locator('#versions details table tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.querySelector('th')?.textContent ?? '', tr.querySelector('td:last-child')?.textContent ?? '']));
+    const none = await page.locator('table.offered tr[data-kubernetes="1.21"]').textContent();
+
+    // Assess: the demo's v1.16 rule covers v1.16.0 on Kubernetes 1.23 only; v1.21.1 clusters on 1.29 and 1.30 have no spec finding
+    expect(new Set(marked)).toEqual(new Set(found.map((f) => `${f.ruleId} affects ${f.observedVersion}`)));
+    for (const [version, risks] of knownRisks) {
+      const expected = [...new Set(found.filter((f) => f.observedVersion === version).map((f) => f.ruleId))].sort();
+      expect(risks === 'none' ? [] : risks!.split(', ').sort(), version).toEqual(expected);
+    }
+    expect(knownRisks.map(([version]) => version)).toContain('unknown');
+    expect(report.clusters.some((c) => c.kubernetesVersion === '1.21' && c.offeredVersions?.length === 0)).toBe(true);
+    expect(none).toContain('EKS offers none');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('prints the charts whole at the width of the paper, without the interactive hints, and says which rows print', async () => {
+    // Prepare: drawn on a wide screen, printed on A4
+    const { page, context, errors } = await open(html);
+    const pdfPath = join(ARTIFACTS, 'fleet-page.pdf');
+
+    // Act
+    await page.pdf({ path: pdfPath, format: 'A4', margin: { top: '12mm', bottom: '12mm', left: '12mm', right: '12mm' } });
+    await page.setViewportSize({ width: 700, height: 1000 });
+    await page.emulateMedia({ media: 'print' });
+    const overflow = await page.evaluate<{ chart: string; right: number; main: number }[]>(`[...document.querySelectorAll('.chart svg')].map((svg) => ({ chart: svg.closest('[data-chart]')?.getAttribute('data-chart') ?? svg.getAttribute('data-chart') ?? '', right: svg.getBoundingClientRect().right, main: document.querySelector('main').getBoundingClientRect().right })).filter((c) => c.right > c.main + 1)`);
+    const hints = await page.evaluate<number>(`[...document.querySelectorAll('.hint, .interactive, button.copy')].filter((n) => n.offsetParent !== null).length`);
+    const note = await page.locator('[data-print-note]').innerText();
+
+    // Assess
+    expect(overflow).toEqual([]);
+    expect(hints).toBe(0);
+    expect(note).toBe(`Printed: every cluster that matches the filters (${report.clusters.length} clusters).`);
+    if (existsSync(PDFTOTEXT)) {
+      const { stdout } = await promisify(execFile)(PDFTOTEXT, ['-bbox', pdfPath, '-']);
+      const pageWidth = Number(/<page width="([\d.]+)"/.exec(stdout)?.[1]);
+      const words = [...stdout.matchAll(/<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)<\/word>/g)].map((m) => ({ xMax: Number(m[2]), word: m[3] }));
+      const text = words.map((w) => w.word).join(' ');
+      expect(pageWidth).toBeGreaterThan(0);
+      expect(words.filter((w) => w.xMax > pageWidth).map((w) => w.word)).toEqual([]);
+      expect(text).toContain('v1.22.4-eksbuild.3');
+      expect(text).toContain('Printed: every cluster');
+      expect(text).not.toContain('Choose a cell');
+    } else console.warn(`the printed page's text is not read back: no ${PDFTOTEXT} (Debian's poppler-utils)`);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('keeps long names inside the layout, marks an expired suppression, links only https references, and labels every run apart', async () => {
+    // Prepare
+    const { report: broken, history } = breakTestReport(report);
+    const { page, context, errors } = await open(await fleetPage(broken, { rules, history }));
+
+    // Act
+    const widths = await page.evaluate<{ page: number; view: number; tables: number[] }>(
+      `({ page: document.documentElement.scrollWidth, view: window.innerWidth, tables: [...document.querySelectorAll('main table')].map((t) => t.getBoundingClientRect().width - t.parentElement.clientWidth) })`,
+    );
+    const ruleHead = await page.locator('th.rule-head', { hasText: LONG.rule.slice(0, 20) }).evaluate((th) => ({ title: th.getAttribute('title'), spill: th.querySelector('span')!.getBoundingClientRect().height - th.getBoundingClientRect().height }));
+    await page.fill('#filter-text', LONG.cluster);
+    const longRow = await page.locator('table[data-table="clusters"] tbody th.name code').first().getAttribute('title');
+    await page.fill('#filter-text', '');
+    const lapsed = broken.findings[0]!;
+    await page.fill('#filter-text', lapsed.clusterName);
+    const row = page.locator('table[data-table="clusters"] tbody tr[data-cluster]').first();
+    await row.getByRole('button', { name: 'Show' }).click();
+    const detail = page.locator('tr.detail');
+    const links = await detail.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    const detailText = await detail.textContent();
+    const ticks = await page.evaluate<{ chart: string; text: string; inside: boolean }[]>(
+      `[...document.querySelectorAll('[data-chart] g[aria-label="x-axis tick label"] text')].map((t) => { const svg = t.closest('svg'); const r = t.getBoundingClientRect(); const s = svg.getBoundingClientRect(); return { chart: svg.getAttribute('data-chart') ?? svg.closest('[data-chart]')?.getAttribute('data-chart') ?? '', text: t.textContent, inside: r.left >= s.left - 1 && r.right <= s.right + 1 && r.top >= s.top - 1 && r.bottom <= s.bottom + 1 }; })`,
+    );
+
+    // Assess: nothing wider than the window or its box
+    expect(widths.page).toBeLessThanOrEqual(widths.view);
+    for (const spill of widths.tables) expect(spill).toBeLessThanOrEqual(1);
+    expect(ruleHead.title).toContain(LONG.rule);
+    expect(ruleHead.spill).toBeLessThanOrEqual(1);
+    expect(longRow).toBe(LONG.cluster);
+    // the expired suppression, in the headline and on the finding
+    expect(number(await page.locator('[data-metric="suppressions-expired"]').textContent())).toBe(1);
+    expect(detailText).toContain(`suppression expired on ${EXPIRED_ON}`);
+    expect(detailText).toContain(`Fix: ${lapsed.remediation.text}`);
+    // only the https reference is a link; the others are text
+    expect(links).toContain(REFERENCES.safe);
+    expect(links.filter((href) => !href?.startsWith('https://'))).toEqual([]);
+    expect(detailText).toContain(REFERENCES.script);
+    expect(detailText).toContain(REFERENCES.insecure);
+    // ten runs, ten distinct labels; no axis label cut by its chart
+    const trend = ticks.filter((t) => t.chart === 'trend').map((t) => t.text);
+    expect(trend).toHaveLength(10);
+    expect(new Set(trend).size).toBe(10);
+    expect(ticks.filter((t) => !t.inside)).toEqual([]);
+    expect(await page.evaluate<unknown>('window.pwned')).toBeUndefined();
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -48,7 +48,7 @@ describe('csv.ts', () => {
 
   it('makes cells a spreadsheet would run as a formula inert with a leading apostrophe', () => {
     // Act
-    const cells = ['=HYPERLINK("http://evil.example","x")', '+1', '-2+3', '@SUM(A1)', '\tcmd', '\r=1', 'safe = 1', 'v1.18.0'].map(csvCell);
+    const cells = ['=HYPERLINK("http://evil.example","x")', '+1', '-2+3', '@SUM(A1)', '\tcmd', '\r=1', 'safe = 1', 'v1.18.0'].map((cell) => csvCell(cell));
 
     // Assess
     expect(cells).toEqual([`"'=HYPERLINK(""http://evil.example"",""x"")"`, "'+1", "'-2+3", "'@SUM(A1)", "'\tcmd", `"'\r=1"`, 'safe = 1', 'v1.18.0']);
@@ -73,5 +73,50 @@ describe('csv.ts', () => {
     for (const cell of row) expect(cell).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
     expect(row[CSV_COLUMNS.indexOf('Cluster')]).toBe('prodevil');
     expect(row[CSV_COLUMNS.indexOf('vpc-cni version')]).toBe('v1.18.0\\nALL CLEAR');
+  });
+
+  it('writes values a spreadsheet would turn into a date or a number as text formulas, and leaves them plain when asked', () => {
+    // Prepare: versions and ids as EKS and Organizations give them, as Excel and LibreOffice would mangle them
+    const finding = aFinding({ accountId: '012345678901', kubernetesVersion: '1.30', fixedIn: '1.16.2', observedVersion: 'v1.16.0-eksbuild.1', clusterName: 'mar-1' });
+    const report = aReport({ findings: [finding] });
+
+    // Act
+    const safe = parseCsv(renderCsv(report).slice(1))[1]!;
+    const plain = parseCsv(renderCsv(report, { spreadsheetText: false }).slice(1))[1]!;
+
+    // Assess
+    const get = (row: string[], column: (typeof CSV_COLUMNS)[number]) => row[CSV_COLUMNS.indexOf(column)];
+    expect(get(safe, 'Account ID')).toBe('="012345678901"');
+    expect(get(safe, 'Kubernetes version')).toBe('="1.30"');
+    expect(get(safe, 'Fixed in')).toBe('="1.16.2"');
+    expect(get(safe, 'Cluster')).toBe('="mar-1"');
+    expect(get(safe, 'vpc-cni version')).toBe('v1.16.0-eksbuild.1');
+    expect(get(safe, 'Account name')).toBe(finding.accountName);
+    expect(get(safe, 'Why')).toBe(finding.why);
+    expect([get(plain, 'Account ID'), get(plain, 'Kubernetes version'), get(plain, 'Fixed in'), get(plain, 'Cluster')]).toEqual(['012345678901', '1.30', '1.16.2', 'mar-1']);
+  });
+
+  it('keeps formula-looking values inert before it forces text, so no value becomes a formula of its own', () => {
+    // Act
+    const cells = ['-1.30', '+012', '1,5', '10:30', '1e5', '3%', 'TRUE', '1 Jan 2024', 'payments prod', 'v1.16.2'].map((cell) => csvCell(cell));
+
+    // Assess
+    expect(cells).toEqual(["'-1.30", "'+012", '"=""1,5"""', '"=""10:30"""', '"=""1e5"""', '"=""3%"""', '"=""TRUE"""', '"=""1 Jan 2024"""', 'payments prod', 'v1.16.2']);
+  });
+
+  it('names the expiry of a lapsed suppression in a last column, after the columns it had before', () => {
+    // Prepare
+    const lapsed = aFinding({ suppressionExpired: '2026-01-31' });
+    const plain = aFinding({ clusterName: 'other' });
+
+    // Act
+    const rows = parseCsv(renderCsv(aReport({ findings: [lapsed, plain] }), { spreadsheetText: false }).slice(1));
+
+    // Assess
+    expect(CSV_COLUMNS.at(-1)).toBe('Suppression expired');
+    expect(CSV_COLUMNS[20]).toBe('Run started');
+    const expired = rows.slice(1).map((r) => [r[CSV_COLUMNS.indexOf('Cluster')], r.at(-1)]);
+    expect(expired).toContainEqual([lapsed.clusterName, '2026-01-31']);
+    expect(expired).toContainEqual(['other', '']);
   });
 });

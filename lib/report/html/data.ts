@@ -1,18 +1,18 @@
 import type { StoredRunReport } from '../../deliver/history/delta.js';
 import type { Rule } from '../../evaluate/rule.js';
-import { compareCniVersionsDesc, inRange, parseCniVersion } from '../../evaluate/version.js';
+import { compareCniVersionsDesc } from '../../evaluate/version.js';
 import { versionMove } from '../../finding-text.js';
 import { compareFindings, severityRank } from '../../severity.js';
 import { planMove, planView } from '../../plan-text.js';
 import { SEVERITIES, type Account, type ClusterFacts, type ClusterPlan, type Finding } from '../../types.js';
 import type { FleetPageData, HeatCell, InstallKind, OfferedNewest, PageCluster, PageFinding, PagePlan, PageRule, Trend, VersionBar, VersionRisk } from './model.js';
-import { PAGE_DATA_VERSION } from './model.js';
+import { PAGE_DATA_VERSION, UNKNOWN_VERSION } from './model.js';
 import { TextTable } from './texts.js';
 import { countsBySeverity } from './trend.js';
 
 export interface ShapeOptions {
   /** The rules the run evaluated: their affected ranges are drawn over the version chart. */
-  rules?: readonly Pick<Rule, 'id' | 'title' | 'severity' | 'affected' | 'fixed'>[];
+  rules?: readonly (Pick<Rule, 'id' | 'title' | 'severity' | 'affected' | 'fixed'> & { references?: readonly string[]; remediation?: { url?: string } })[];
   trend: Trend;
 }
 
@@ -63,56 +63,84 @@ function planOf(findings: readonly Finding[], texts: TextTable, cluster: { name:
   };
 }
 
-/** The rules of the page: every rule with a finding (as the findings name it), then the loaded rules' ranges. */
+/** Links once each, in order, empty strings left out. */
+function linksOf(...lists: readonly (readonly (string | undefined)[])[]): string[] {
+  return [...new Set(lists.flat().filter((l): l is string => typeof l === 'string' && l.length > 0))];
+}
+
+/**
+ * The rules of the page: every rule with a finding (as the findings name it, with their
+ * remediation link and references), then the loaded rules' ranges and references.
+ */
 function rulesOf(findings: readonly Finding[], loaded: ShapeOptions['rules']): PageRule[] {
   const rules = new Map<string, PageRule>();
-  for (const f of findings) if (!rules.has(f.ruleId)) rules.set(f.ruleId, { id: f.ruleId, title: f.title, severity: f.severity });
+  for (const f of findings) {
+    if (rules.has(f.ruleId)) continue;
+    const references = linksOf([f.remediation.url], f.references);
+    rules.set(f.ruleId, { id: f.ruleId, title: f.title, severity: f.severity, ...(references.length ? { references } : {}) });
+  }
   for (const r of loaded ?? []) {
-    if (r.affected === undefined) continue;
-    rules.set(r.id, { ...(rules.get(r.id) ?? { id: r.id, title: r.title, severity: r.severity }), affected: r.affected, ...(r.fixed ? { fixed: r.fixed } : {}) });
+    const known = rules.get(r.id);
+    if (r.affected === undefined && known === undefined) continue;
+    const references = linksOf(known?.references ?? [], [r.remediation?.url], r.references ?? []);
+    rules.set(r.id, {
+      ...(known ?? { id: r.id, title: r.title, severity: r.severity }),
+      ...(r.affected !== undefined ? { affected: r.affected } : {}),
+      ...(r.fixed ? { fixed: r.fixed } : {}),
+      ...(references.length ? { references } : {}),
+    });
   }
   return [...rules.values()].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || a.id.localeCompare(b.id));
 }
 
+/** Clusters per vpc-cni version, oldest first; then one bar of the clusters running vpc-cni at a version that could not be read. */
 function versionBars(clusters: readonly PageCluster[]): VersionBar[] {
   const bars = new Map<string, VersionBar>();
+  const unknown: VersionBar = { version: UNKNOWN_VERSION, unknown: true, managed: 0, selfManaged: 0 };
   for (const c of clusters) {
-    if (c.cni === null || c.install === 'other CNI') continue;
-    const bar = bars.get(c.cni) ?? { version: c.cni, managed: 0, selfManaged: 0 };
+    if (c.install === 'other CNI') continue;
+    const bar = c.cni === null ? unknown : (bars.get(c.cni) ?? bars.set(c.cni, { version: c.cni, managed: 0, selfManaged: 0 }).get(c.cni)!);
     if (c.install === 'managed') bar.managed += 1;
     else bar.selfManaged += 1;
-    bars.set(c.cni, bar);
   }
-  return [...bars.values()].sort((a, b) => compareCniVersionsDesc(b.version, a.version));
+  const known = [...bars.values()].sort((a, b) => compareCniVersionsDesc(b.version, a.version));
+  return unknown.managed + unknown.selfManaged > 0 ? [...known, unknown] : known;
 }
 
-function risksOver(bars: readonly VersionBar[], rules: readonly PageRule[]): VersionRisk[] {
-  const risks: VersionRisk[] = [];
-  rules.forEach((rule, index) => {
-    if (rule.affected === undefined) return;
-    const versions = bars.map((b) => b.version).filter((v) => {
-      const parsed = parseCniVersion(v);
-      return parsed !== null && inRange(parsed, rule.affected!);
-    });
-    if (versions.length > 0) risks.push({ rule: index, versions });
-  });
-  return risks;
+/**
+ * Each version-range rule's lane: the versions of the clusters that have its finding this run
+ * (not carried over). A version in the affected range with no such cluster is not marked: the
+ * rule's Kubernetes range or condition did not match there.
+ */
+function risksOver(clusters: readonly PageCluster[], bars: readonly VersionBar[], rules: readonly PageRule[]): VersionRisk[] {
+  const marked = new Map<number, Set<string>>();
+  for (const c of clusters) {
+    if (c.cni === null) continue;
+    for (const f of c.findings) {
+      if (f.carried !== undefined || rules[f.rule]?.affected === undefined) continue;
+      (marked.get(f.rule) ?? marked.set(f.rule, new Set()).get(f.rule)!).add(c.cni);
+    }
+  }
+  return [...marked]
+    .sort(([a], [b]) => a - b)
+    .map(([rule, versions]) => ({ rule, versions: bars.filter((b) => !b.unknown && versions.has(b.version)).map((b) => b.version) }));
 }
 
 /** Per Kubernetes version, the newest vpc-cni any of its clusters' catalogs offered (catalogs differ by Region only in timing). */
 function offeredNewest(clusters: readonly ClusterFacts[]): OfferedNewest[] {
   const byVersion = new Map<string, OfferedNewest>();
   for (const c of clusters) {
-    const newest = c.offeredVersions?.[0];
-    if (newest === undefined || c.cni.source === 'absent') continue;
+    // Not read (undefined): nothing known. Read and empty: EKS offers none for this Kubernetes version.
+    if (c.offeredVersions === undefined || c.cni.source === 'absent') continue;
+    const newest = c.offeredVersions[0] ?? null;
     const entry = byVersion.get(c.kubernetesVersion) ?? { kubernetes: c.kubernetesVersion, newest, clusters: 0, onNewest: 0 };
-    if (compareCniVersionsDesc(newest, entry.newest) < 0) entry.newest = newest;
+    if (newest !== null && (entry.newest === null || compareCniVersionsDesc(newest, entry.newest) < 0)) entry.newest = newest;
     entry.clusters += 1;
     byVersion.set(c.kubernetesVersion, entry);
   }
   for (const c of clusters) {
     const entry = byVersion.get(c.kubernetesVersion);
-    if (entry && c.cni.version === entry.newest) entry.onNewest += 1;
+    if (entry?.newest != null && c.offeredVersions !== undefined && c.cni.source !== 'absent' && c.cni.version === entry.newest) entry.onNewest += 1;
   }
   return [...byVersion.values()].sort((a, b) => compareKubernetes(b.kubernetes, a.kubernetes));
 }
@@ -142,6 +170,12 @@ export function shapeFleetPage(report: StoredRunReport, options: ShapeOptions): 
   const accountIndex = new Map(accounts.map((a, i) => [a.id, i]));
 
   const newIds = new Set(report.newIds ?? []);
+  const findingOf = (f: Finding, texts: TextTable, named: { name: string; region: string }): PageFinding => ({
+    rule: ruleIndex.get(f.ruleId)!,
+    why: texts.ref(f.why, named),
+    ...(f.remediation.text ? { fix: texts.ref(f.remediation.text, named) } : {}),
+    ...(f.suppressionExpired !== undefined ? { suppressionExpired: f.suppressionExpired } : {}),
+  });
   const texts = new TextTable();
   const plans = new Map((report.plans ?? []).map((p) => [clusterKey(p), p]));
   const findingsOf = new Map<string, { open: Finding[]; carried: (Finding & { carriedBecause: string })[] }>();
@@ -156,8 +190,8 @@ export function shapeFleetPage(report: StoredRunReport, options: ShapeOptions): 
     const found = findingsOf.get(key) ?? { open: [], carried: [] };
     const named = { name: base.name, region: base.region };
     const findings: PageFinding[] = [
-      ...[...found.open].sort(compareFindings).map((f) => ({ rule: ruleIndex.get(f.ruleId)!, why: texts.ref(f.why, named), ...(newIds.has(f.id) ? { new: true as const } : {}) })),
-      ...[...found.carried].sort(compareFindings).map((f) => ({ rule: ruleIndex.get(f.ruleId)!, why: texts.ref(f.why, named), carried: texts.ref(f.carriedBecause, named) })),
+      ...[...found.open].sort(compareFindings).map((f) => ({ ...findingOf(f, texts, named), ...(newIds.has(f.id) ? { new: true as const } : {}) })),
+      ...[...found.carried].sort(compareFindings).map((f) => ({ ...findingOf(f, texts, named), carried: texts.ref(f.carriedBecause, named) })),
     ];
     const planned = plans.get(key);
     const plan = planned ? pageOfPlan(planned, texts, named) : planOf(found.open, texts, named);
@@ -231,6 +265,7 @@ export function shapeFleetPage(report: StoredRunReport, options: ShapeOptions): 
       new: report.newIds?.length ?? 0,
       resolved: report.resolved?.length ?? 0,
       suppressed: report.suppressed.length,
+      suppressionsExpired: report.findings.filter((f) => f.suppressionExpired !== undefined).length,
     },
     severities: [...SEVERITIES],
     accounts,
@@ -239,7 +274,7 @@ export function shapeFleetPage(report: StoredRunReport, options: ShapeOptions): 
     texts: texts.texts,
     literals: texts.literals,
     versions,
-    risks: risksOver(versions, rules),
+    risks: risksOver(clusters, versions, rules),
     offered: offeredNewest(report.clusters),
     heatmapAccounts,
     heatmapRules,

@@ -10,7 +10,7 @@
 
 import type { Severity } from '../../types.js';
 
-export const PAGE_DATA_VERSION = 1;
+export const PAGE_DATA_VERSION = 2;
 
 /** Rows of the cluster table drawn at once: a 5,000-cluster fleet is paged, never drawn whole. */
 export const PAGE_SIZE = 50;
@@ -46,6 +46,8 @@ export interface Headline {
   /** `resolved.length`. */
   resolved: number;
   suppressed: number;
+  /** Open findings a suppression covered until it expired (`suppressionExpired` set). */
+  suppressionsExpired: number;
 }
 
 export interface PageAccount {
@@ -62,6 +64,12 @@ export interface PageRule {
   /** For a version-range rule: the affected range and the first fixed release. */
   affected?: string;
   fixed?: string;
+  /**
+   * The rule's remediation link, then its references (evidence: issues, pull requests, AWS
+   * documentation), as the rule and its findings give them: any string. The page links only
+   * https:// URLs (client/links.ts) and shows anything else as text.
+   */
+  references?: string[];
 }
 
 /** Where a cluster's name stands in a text of `texts`. */
@@ -96,6 +104,10 @@ export interface PageFinding {
   /** Index in `rules`. */
   rule: number;
   why: TextRef;
+  /** The finding's remediation text (what to do), for this cluster. */
+  fix?: TextRef;
+  /** The `expires` of the suppression that covered this finding until it expired. */
+  suppressionExpired?: string;
   new?: true;
   /** Believed open but not re-checked this run: why. */
   carried?: TextRef;
@@ -118,14 +130,24 @@ export interface PageCluster {
   plan?: PagePlan;
 }
 
-/** Clusters on one vpc-cni version, sorted oldest release first. */
+/** Clusters on one vpc-cni version, sorted oldest release first; then the clusters whose version is unknown. */
 export interface VersionBar {
+  /** The version, or UNKNOWN_VERSION for the clusters whose vpc-cni version could not be read. */
   version: string;
+  /** Set on the bar of clusters whose vpc-cni version is unknown. */
+  unknown?: true;
   managed: number;
   selfManaged: number;
 }
 
-/** A known risk over the version chart: the versions present that are in its affected range. */
+/** The bar and filter value of clusters whose vpc-cni version is unknown. */
+export const UNKNOWN_VERSION = 'unknown';
+
+/**
+ * A known risk (a version-range rule) over the version chart: the versions on which at least one
+ * cluster has this run's finding of the rule. A version in the rule's affected range is left out
+ * when no cluster on it matched (the rule's Kubernetes range or `when` condition ruled them out).
+ */
 export interface VersionRisk {
   /** Index in `rules`. */
   rule: number;
@@ -135,7 +157,8 @@ export interface VersionRisk {
 /** The newest vpc-cni version EKS offers for one Kubernetes version, as the clusters' catalogs said. */
 export interface OfferedNewest {
   kubernetes: string;
-  newest: string;
+  /** null: the catalog was read and EKS offers no vpc-cni build for this Kubernetes version (1.21 today). */
+  newest: string | null;
   clusters: number;
   /** Clusters of this Kubernetes version already on it. */
   onNewest: number;

@@ -65,9 +65,21 @@ button.copy{flex:none}
 .pager{display:flex;gap:8px;align-items:center;margin:8px 0}
 .as-table summary{cursor:pointer;color:var(--accent)}
 .offscreen{position:absolute;left:-9999px}
+.print-only{display:none}
+/* Names from outside (accounts, clusters, OUs, rules, run ids) can be any length: they wrap, never widen the page. */
+.name,.name code,.heat-clusters code,.problems td,.references li{overflow-wrap:anywhere}
+.heatmap th.account{max-width:22em}
+.heatmap th.rule-head span{display:inline-block;max-height:300px;overflow:hidden;text-overflow:ellipsis}
+.badge.expired{background:#fee2e2;color:#7f1d1d}
+.fix{margin-top:2px}
+.references{margin:2px 0 0;padding-left:18px;font-size:12.5px}
 @media print{
   main{padding:0;max-width:none}
-  .toc,.filters,.pager,button.copy,.as-table summary{display:none}
+  .toc,.filters,.pager,button.copy,.as-table summary,.hint,.interactive,.heat-panel:has(>.hint:only-child){display:none}
+  .print-only{display:block}
+  /* Charts are drawn for the screen's width: on paper they scale to the page by their viewBox. */
+  .chart,.scroll-x{overflow:visible}
+  .chart svg{max-width:100% !important;height:auto !important}
   h2{break-before:auto;break-after:avoid}
   .metric,.command{background:none;color:var(--ink);border:1px solid var(--line)}
   .chart,table{break-inside:avoid}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredRunReport } from '../../../lib/deliver/history/delta.js';
-import { shapeFleetPage } from '../../../lib/report/html/data.js';
+import { shapeFleetPage, type ShapeOptions } from '../../../lib/report/html/data.js';
 import { textOf } from '../../../lib/report/html/texts.js';
 import { TrendBuilder } from '../../../lib/report/html/trend.js';
 import type { ClusterFacts, ClusterPlan, Finding } from '../../../lib/types.js';
@@ -36,7 +36,7 @@ function aCluster(name: string, overrides: { accountId?: string; region?: string
 const on = (cluster: ClusterFacts, overrides: Partial<Finding> = {}) =>
   aFinding({ accountId: cluster.accountId, accountName: cluster.accountName, region: cluster.region, clusterName: cluster.clusterName, observedVersion: cluster.cni.version, ...overrides });
 
-function shape(report: StoredRunReport, rules = [{ id: 'vpc-cni-known-bug', title: 'known bug', severity: 'high' as const, affected: '>=1.18.0 <1.18.3', fixed: '1.18.3' }]) {
+function shape(report: StoredRunReport, rules: ShapeOptions['rules'] = [{ id: 'vpc-cni-known-bug', title: 'known bug', severity: 'high' as const, affected: '>=1.18.0 <1.18.3', fixed: '1.18.3' }]) {
   const trend = new TrendBuilder();
   trend.add({ ...report, newIds: report.newIds ?? [] });
   return shapeFleetPage(report, { rules, trend: trend.result(30) });
@@ -63,7 +63,7 @@ describe('data.ts', () => {
     expect(data.headline.open).toEqual({ critical: 0, high: 1, medium: 1, low: 1, informational: 0 });
   });
 
-  it('counts clusters per version, oldest first, managed apart from self-managed, and no bar for an unknown version or another CNI', () => {
+  it('counts clusters per version, oldest first, managed apart from self-managed, then one bar for an unknown version, and none for another CNI', () => {
     // Prepare
     const clusters = [
       aCluster('a', { version: 'v1.18.0-eksbuild.1' }),
@@ -72,6 +72,7 @@ describe('data.ts', () => {
       aCluster('d', { version: 'v1.10.1-eksbuild.1' }),
       aCluster('e', { version: null, managed: false }),
       aCluster('f', { version: null, absent: true }),
+      aCluster('g', { version: null }),
     ];
 
     // Act
@@ -82,27 +83,69 @@ describe('data.ts', () => {
       { version: 'v1.9.3', managed: 0, selfManaged: 1 },
       { version: 'v1.10.1-eksbuild.1', managed: 1, selfManaged: 0 },
       { version: 'v1.18.0-eksbuild.1', managed: 2, selfManaged: 0 },
+      { version: 'unknown', unknown: true, managed: 1, selfManaged: 1 },
     ]);
-    expect(data.clusters.map((c) => c.install)).toEqual(['managed', 'self-managed', 'managed', 'managed', 'self-managed', 'other CNI']);
+    expect(data.clusters.map((c) => c.install)).toEqual(['managed', 'self-managed', 'managed', 'managed', 'self-managed', 'other CNI', 'managed']);
   });
 
-  it("draws a risk over the versions in use in its affected range, and tells each Kubernetes version's newest offered", () => {
+  it('marks a version for a rule only where a cluster on it has the finding: the Kubernetes range and conditions count', () => {
+    // Prepare: the rule's range covers v1.16.0 and v1.16.1, its Kubernetes range only 1.23 and earlier
+    const rules = [{ id: 'vpc-cni-v1.16-cni-spec', title: 'CNI spec 1.0.0 on old Kubernetes', severity: 'critical' as const, affected: '>=1.16.0 <1.16.2', fixed: '1.16.2' }];
+    const old = aCluster('old', { version: 'v1.16.0-eksbuild.1', k8s: '1.23' });
+    const current = aCluster('current', { version: 'v1.16.1-eksbuild.1', k8s: '1.29' });
+    const unread = { ...aFinding({ clusterName: 'unread', ruleId: 'vpc-cni-v1.16-cni-spec', observedVersion: 'v1.16.1-eksbuild.1' }), carriedBecause: 'aws-node unreadable' };
+
+    // Act
+    const data = shape({ ...aReport({ findings: [on(old, { ruleId: 'vpc-cni-v1.16-cni-spec', severity: 'critical' })], clusters: [old, current] }), carriedOver: [unread] }, rules);
+
+    // Assess
+    const rule = data.rules.findIndex((r) => r.id === 'vpc-cni-v1.16-cni-spec');
+    expect(data.risks).toEqual([{ rule, versions: ['v1.16.0-eksbuild.1'] }]);
+  });
+
+  it("draws no lane for a rule without a finding, and tells each Kubernetes version's newest offered, or that EKS offers none", () => {
     // Prepare
     const clusters = [
       aCluster('a', { version: 'v1.18.0-eksbuild.1', offered: ['v1.18.6-eksbuild.1', 'v1.18.0-eksbuild.1'] }),
       aCluster('b', { version: 'v1.18.2-eksbuild.1', offered: ['v1.18.5-eksbuild.1'], region: 'us-east-1' }),
       aCluster('c', { version: 'v1.18.6-eksbuild.1', k8s: '1.29', offered: ['v1.18.6-eksbuild.1'] }),
+      aCluster('legacy', { version: 'v1.7.1-eksbuild.1', k8s: '1.21', offered: [] }),
+      aCluster('unread', { version: 'v1.7.1-eksbuild.1', k8s: '1.20' }),
     ];
 
     // Act
-    const data = shape({ ...aReport({ findings: [on(clusters[0]!)], clusters }) });
+    const data = shape({ ...aReport({ findings: [on(clusters[0]!, { ruleId: 'vpc-cni-no-iam-role' })], clusters }) });
 
     // Assess
-    const rule = data.rules.findIndex((r) => r.id === 'vpc-cni-known-bug');
-    expect(data.risks).toEqual([{ rule, versions: ['v1.18.0-eksbuild.1', 'v1.18.2-eksbuild.1'] }]);
+    expect(data.risks).toEqual([]);
     expect(data.offered).toEqual([
       { kubernetes: '1.30', newest: 'v1.18.6-eksbuild.1', clusters: 2, onNewest: 0 },
       { kubernetes: '1.29', newest: 'v1.18.6-eksbuild.1', clusters: 1, onNewest: 1 },
+      { kubernetes: '1.21', newest: null, clusters: 1, onNewest: 0 },
+    ]);
+  });
+
+  it("keeps each finding's fix, the expiry of a suppression that lapsed, and each rule's links", () => {
+    // Prepare
+    const cluster = aCluster('payments');
+    const lapsed = on(cluster, {
+      suppressionExpired: '2026-01-31',
+      remediation: { text: 'Upgrade vpc-cni on payments.', commands: [], url: 'https://docs.aws.amazon.com/eks/latest/userguide/managing-vpc-cni.html' },
+      references: ['https://github.com/aws/amazon-vpc-cni-k8s/issues/3019', 'javascript:alert(1)'],
+    });
+
+    // Act
+    const data = shape({ ...aReport({ findings: [lapsed], clusters: [cluster] }) });
+
+    // Assess
+    const row = data.clusters[0]!;
+    expect(row.findings[0]!.suppressionExpired).toBe('2026-01-31');
+    expect(textOf(row.findings[0]!.fix!, data, row)).toBe('Upgrade vpc-cni on payments.');
+    expect(data.headline.suppressionsExpired).toBe(1);
+    expect(data.rules[row.findings[0]!.rule]!.references).toEqual([
+      'https://docs.aws.amazon.com/eks/latest/userguide/managing-vpc-cni.html',
+      'https://github.com/aws/amazon-vpc-cni-k8s/issues/3019',
+      'javascript:alert(1)',
     ]);
   });
 

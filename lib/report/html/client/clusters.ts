@@ -1,6 +1,7 @@
 import { PAGE_SIZE, type FleetPageData, type PageCluster } from '../model.js';
 import { copyText, count, el, plural, replace, section } from './dom.js';
 import { severityChip } from './headline.js';
+import { referenceList } from './links.js';
 import { textOf } from '../texts.js';
 
 
@@ -9,6 +10,12 @@ export type Filter = Record<FilterKey, string>;
 type SortKey = 'account' | 'ou' | 'region' | 'name' | 'kubernetes' | 'cni' | 'install' | 'findings';
 
 const EMPTY: Filter = { text: '', account: '', ou: '', region: '', kubernetes: '', cni: '', install: '', findings: '', rule: '' };
+
+/** The vpc-cni filter's value for clusters whose version is unknown: no add-on version or image tag holds a parenthesis. */
+const UNKNOWN_CNI = '(unknown)';
+
+/** Printed, the table shows every cluster that matches the filters up to this many; beyond, the page on screen and a note. */
+export const PRINT_ROWS = 1000;
 
 export interface ClusterTable {
   element: HTMLElement;
@@ -57,7 +64,7 @@ export function renderClusters(data: FleetPageData): ClusterTable {
     if (filter.ou && account.ou !== filter.ou) return false;
     if (filter.region && c.region !== filter.region) return false;
     if (filter.kubernetes && c.kubernetes !== filter.kubernetes) return false;
-    if (filter.cni && (c.cni ?? 'unknown') !== filter.cni) return false;
+    if (filter.cni && (filter.cni === UNKNOWN_CNI ? c.cni !== null || c.install === 'other CNI' : c.cni !== filter.cni)) return false;
     if (filter.install && c.install !== filter.install) return false;
     if (filter.rule && !c.findings.some((f) => f.carried === undefined && String(f.rule) === filter.rule)) return false;
     if (filter.findings === 'any' && open(c) === 0) return false;
@@ -80,7 +87,7 @@ export function renderClusters(data: FleetPageData): ClusterTable {
     ou: select('ou', 'OU', distinct(data.accounts.map((a) => a.ou)).map((v) => [v, v])),
     region: select('region', 'Region', distinct(data.clusters.map((c) => c.region)).map((v) => [v, v])),
     kubernetes: select('kubernetes', 'Kubernetes', distinct(data.clusters.map((c) => c.kubernetes)).map((v) => [v, v])),
-    cni: select('cni', 'vpc-cni', [...data.versions.map((v) => [v.version, v.version] as [string, string]), ...(data.clusters.some((c) => c.cni === null) ? [['unknown', 'unknown'] as [string, string]] : [])]),
+    cni: select('cni', 'vpc-cni', data.versions.map((v) => (v.unknown ? [UNKNOWN_CNI, 'unknown'] : [v.version, v.version]))),
     install: select('install', 'Installed as', distinct(data.clusters.map((c) => c.install)).map((v) => [v, v])),
     findings: select('findings', 'Findings', [['any', 'with findings'], ['none', 'without findings'], ['new', 'with a NEW finding'], ...data.severities.map((s) => [s, `${s} or worse`] as [string, string])]),
     rule: select('rule', 'Rule', data.heatmapRules.map((r) => [String(r), data.rules[r]!.id])),
@@ -89,6 +96,8 @@ export function renderClusters(data: FleetPageData): ClusterTable {
   const summary = el('p', { class: 'table-summary', 'aria-live': 'polite', 'data-metric': 'clusters-shown' });
   const body = el('tbody', {});
   const pager = el('nav', { class: 'pager', 'aria-label': 'Pages of clusters' });
+  const printNote = el('p', { class: 'print-only', 'data-print-note': '' });
+  let printing = false;
 
   const columns: [SortKey, string][] = [
     ['name', 'Cluster'],
@@ -103,7 +112,7 @@ export function renderClusters(data: FleetPageData): ClusterTable {
   const headers = columns.map(([key, label]) =>
     el('th', { scope: 'col', 'data-sort': key }, el('button', { type: 'button', onclick: () => sortBy(key) }, label)),
   );
-  const table = el('table', { class: 'clusters', 'data-table': 'clusters' }, el('thead', {}, el('tr', {}, ...headers, el('th', { scope: 'col' }, 'Plan'))), body);
+  const table = el('table', { class: 'clusters', 'data-table': 'clusters' }, el('thead', {}, el('tr', {}, ...headers, el('th', { scope: 'col', class: 'interactive' }, 'Plan'))), body);
 
   function update(key: FilterKey, value: string) {
     filter[key] = value;
@@ -127,7 +136,14 @@ export function renderClusters(data: FleetPageData): ClusterTable {
     });
     const pages = Math.max(1, Math.ceil(rows.length / PAGE_SIZE));
     page = Math.min(page, pages - 1);
-    const shown = rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+    const printAll = printing && rows.length <= PRINT_ROWS;
+    const shown = printAll ? rows : rows.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE);
+    replace(
+      printNote,
+      printAll || pages === 1
+        ? `Printed: every cluster that matches the filters (${plural(rows.length, 'cluster')}).`
+        : `Printed: page ${count(page + 1)} of ${count(pages)} only (${plural(shown.length, 'cluster')} of ${count(rows.length)}): open the file to see every cluster, or use the CSV (--format csv) for every finding.`,
+    );
     for (const th of headers) {
       const key = th.getAttribute('data-sort');
       th.setAttribute('aria-sort', key === sort.key ? (sort.ascending ? 'ascending' : 'descending') : 'none');
@@ -152,9 +168,9 @@ export function renderClusters(data: FleetPageData): ClusterTable {
     const row = el(
       'tr',
       { 'data-cluster': index },
-      el('th', { scope: 'row' }, el('code', {}, c.name)),
-      el('td', {}, account.name, el('span', { class: 'muted' }, ` ${account.id}`)),
-      el('td', {}, account.ou),
+      el('th', { scope: 'row', class: 'name' }, el('code', { title: c.name }, c.name)),
+      el('td', { class: 'name', title: `${account.name} (${account.id})` }, account.name, el('span', { class: 'muted' }, ` ${account.id}`)),
+      el('td', { class: 'name', title: account.ou }, account.ou),
       el('td', {}, c.region),
       el('td', {}, c.kubernetes),
       el('td', {}, c.cni ?? 'unknown'),
@@ -164,11 +180,12 @@ export function renderClusters(data: FleetPageData): ClusterTable {
         {},
         openFindings.length === 0 ? 'none' : severityChip(data.severities[worstRank]!, `${count(openFindings.length)} (${data.severities[worstRank]})`),
         c.findings.some((f) => f.new) ? el('span', { class: 'badge' }, 'NEW') : null,
+        c.findings.some((f) => f.suppressionExpired !== undefined) ? el('span', { class: 'badge expired' }, 'suppression expired') : null,
         c.findings.length > openFindings.length ? el('span', { class: 'muted' }, ` +${count(c.findings.length - openFindings.length)} not re-checked`) : null,
       ),
       el(
         'td',
-        {},
+        { class: 'interactive' },
         c.findings.length || c.plan
           ? el(
               'button',
@@ -205,8 +222,11 @@ export function renderClusters(data: FleetPageData): ClusterTable {
           el('strong', {}, rule.title),
           el('span', { class: 'muted' }, ` [${rule.id}]`),
           f.new ? el('span', { class: 'badge' }, 'NEW') : null,
+          f.suppressionExpired !== undefined ? el('span', { class: 'badge expired' }, `suppression expired on ${f.suppressionExpired}`) : null,
           f.carried !== undefined ? el('span', { class: 'badge muted' }, `not re-checked: ${text(f.carried)}`) : null,
           el('div', {}, text(f.why)),
+          f.fix !== undefined ? el('div', { class: 'fix' }, el('strong', {}, 'Fix: '), text(f.fix)) : null,
+          referenceList(rule.references ?? []),
         );
       }),
     );
@@ -243,9 +263,21 @@ export function renderClusters(data: FleetPageData): ClusterTable {
     'Every cluster',
     el('div', { class: 'filters', role: 'search' }, el('label', { class: 'filter' }, el('span', {}, 'Search'), search), ...Object.values(controls).map((c) => c.wrap)),
     summary,
+    printNote,
     el('div', { class: 'scroll-x' }, table),
     pager,
   );
+  // Printing draws every matching row (up to PRINT_ROWS), then the screen's page again. Both the
+  // print events and the print media query are listened to: a PDF printed by a headless browser
+  // may switch the media without the events.
+  const setPrinting = (on: boolean) => {
+    if (printing === on) return;
+    printing = on;
+    draw();
+  };
+  window.addEventListener('beforeprint', () => setPrinting(true));
+  window.addEventListener('afterprint', () => setPrinting(false));
+  window.matchMedia('print').addEventListener('change', (e) => setPrinting(e.matches));
   return {
     element,
     narrow(next) {

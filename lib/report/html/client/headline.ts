@@ -35,7 +35,9 @@ export function renderHeadline(data: FleetPageData): HTMLElement {
     el(
       'p',
       { class: 'run' },
-      `Run ${data.run.runId}, started `,
+      `Run `,
+      el('span', { class: 'name' }, data.run.runId),
+      `, started `,
       el('time', { datetime: data.run.startedAt }, started.toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC'),
       ` by ${data.run.tool}.`,
     ),
@@ -48,6 +50,7 @@ export function renderHeadline(data: FleetPageData): HTMLElement {
       metric('new', 'New since the last run', h.new),
       metric('resolved', 'Resolved since the last run', h.resolved),
       metric('not-rechecked', 'Not re-checked', h.notRechecked, 'believed open, carried over'),
+      h.suppressionsExpired ? metric('suppressions-expired', 'Suppression expired', h.suppressionsExpired, 'open again: its suppression ran out') : null,
       metric('errors', 'Errors', h.errors),
     ),
     el(

@@ -1,5 +1,6 @@
 import type { FleetPageData, HeatCell } from '../model.js';
 import { count, el, plural, replace, section } from './dom.js';
+import { referenceList } from './links.js';
 
 export interface HeatmapActions {
   /** Narrows the cluster table to one account and one rule. */
@@ -17,7 +18,7 @@ export interface HeatmapActions {
 export function renderHeatmap(data: FleetPageData, actions: HeatmapActions): HTMLElement {
   if (data.heatmap.length === 0) return section('heatmap', 'Risk by account', el('p', {}, 'No open finding: no account carries a known risk.'));
   const cells = new Map(data.heatmap.map((c) => [`${c.account}/${c.rule}`, c]));
-  const panel = el('div', { class: 'heat-panel', 'aria-live': 'polite' }, 'Choose a cell to list its clusters.');
+  const panel = el('div', { class: 'heat-panel', 'aria-live': 'polite' }, el('span', { class: 'hint' }, 'Choose a cell to list its clusters.'));
 
   const show = (cell: HeatCell) => {
     const account = data.accounts[cell.account]!;
@@ -33,7 +34,8 @@ export function renderHeatmap(data: FleetPageData, actions: HeatmapActions): HTM
           return el('li', {}, el('code', {}, c.name), ` ${c.region}, Kubernetes ${c.kubernetes}, vpc-cni ${c.cni ?? 'unknown'} (${c.install})`);
         }),
       ),
-      el('button', { type: 'button', onclick: () => actions.showInTable(cell.account, cell.rule) }, 'Show these clusters in the table'),
+      referenceList(rule.references ?? []),
+      el('button', { type: 'button', class: 'interactive', onclick: () => actions.showInTable(cell.account, cell.rule) }, 'Show these clusters in the table'),
     );
   };
 
@@ -54,20 +56,20 @@ export function renderHeatmap(data: FleetPageData, actions: HeatmapActions): HTM
         'tr',
         {},
         el('th', { scope: 'col' }, 'Account'),
-        ...columns.map((rule) => el('th', { scope: 'col', class: 'rule-head', title: rule.title }, el('span', {}, rule.id))),
+        ...columns.map((rule) => el('th', { scope: 'col', class: 'rule-head', title: `${rule.id}: ${rule.title}` }, el('span', {}, rule.id))),
       ),
     ),
     ...[...byOu].map(([ou, rows]) =>
       el(
         'tbody',
         {},
-        el('tr', { class: 'ou-row' }, el('th', { scope: 'rowgroup', colspan: columns.length + 1 }, `OU ${ou}`)),
+        el('tr', { class: 'ou-row' }, el('th', { scope: 'rowgroup', colspan: columns.length + 1, class: 'name' }, `OU ${ou}`)),
         ...rows.map((a) => {
           const account = data.accounts[a]!;
           return el(
             'tr',
             { 'data-account': account.id },
-            el('th', { scope: 'row' }, account.name, el('span', { class: 'muted' }, ` ${account.id}`)),
+            el('th', { scope: 'row', class: 'account name', title: `${account.name} (${account.id})` }, account.name, el('span', { class: 'muted' }, ` ${account.id}`)),
             ...data.heatmapRules.map((r) => {
               const cell = cells.get(`${a}/${r}`);
               if (!cell) return el('td', {});

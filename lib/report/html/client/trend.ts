@@ -1,6 +1,7 @@
 import * as Plot from '@observablehq/plot';
 import type { FleetPageData } from '../model.js';
 import { count, el, plural, section, type Child } from './dom.js';
+import { rotatedLabelRoom, runLabels } from './labels.js';
 import { SEVERITY_COLOR } from './theme.js';
 import { chartWidth } from './versions.js';
 
@@ -8,7 +9,9 @@ import { chartWidth } from './versions.js';
 export function renderTrend(data: FleetPageData): HTMLElement {
   const { trend } = data;
   const points = trend.points;
-  const series = points.flatMap((p) => data.severities.map((severity) => ({ at: new Date(p.startedAt), run: p.startedAt, runId: p.runId, severity, open: p.open[severity] })));
+  // Each run its own point and its own label, though two runs start in the same minute or second.
+  const labels = runLabels(points.map((p) => p.startedAt));
+  const series = points.flatMap((p, i) => data.severities.map((severity) => ({ at: new Date(p.startedAt), run: labels[i]!, runId: p.runId, severity, open: p.open[severity] })));
   const shown = data.severities.filter((s) => points.some((p) => p.open[s] > 0));
   const mean =
     trend.meanDaysOpen === null
@@ -17,15 +20,19 @@ export function renderTrend(data: FleetPageData): HTMLElement {
   // Nightly runs read on a time axis; runs close together (a demo, runs by hand) one by one.
   const spanDays = points.length > 1 ? (Date.parse(points.at(-1)!.startedAt) - Date.parse(points[0]!.startedAt)) / 86_400_000 : 0;
   const byTime = spanDays >= 2;
+  const rotate = points.length > 8 ? -30 : 0;
+  const room = rotatedLabelRoom(labels, rotate);
 
   const chart =
     points.length > 0
       ? Plot.plot({
           width: chartWidth(),
-          height: 240,
+          height: 240 + (byTime ? 0 : room.bottom - 30),
+          marginBottom: byTime ? 30 : Math.max(30, room.bottom),
+          marginLeft: byTime || rotate === 0 ? 40 : Math.max(40, room.left - 20),
           ariaLabel: 'Open findings by severity, per run',
           ariaDescription: `${plural(points.length, 'run')}, oldest first`,
-          x: byTime ? { type: 'utc', label: 'run started (UTC)' } : { type: 'point', label: 'run started (UTC)', tickFormat: (d: string) => d.slice(5, 19).replace('T', ' '), tickRotate: points.length > 8 ? -30 : 0 },
+          x: byTime ? { type: 'utc', label: 'run started (UTC)' } : { type: 'point', domain: labels, label: 'run started (UTC)', tickRotate: rotate },
           y: { label: 'open findings', grid: true, zero: true },
           color: { domain: shown.length ? shown : data.severities, range: (shown.length ? shown : data.severities).map((s) => SEVERITY_COLOR[s]), legend: true },
           marks: [
