@@ -35,6 +35,25 @@ export interface PodIdentityAssociation {
   roleArn?: string;
 }
 
+/**
+ * An env setting of a self-managed aws-node that the collector did not carry into
+ * configurationValues. Its name only: the value is never read into the facts (a proxy URL or a
+ * custom variable can hold a password).
+ */
+export interface EnvNotCarried {
+  /** The container that sets it: `aws-node` or `aws-vpc-cni-init`. */
+  container: string;
+  /** The variable name; for an `envFrom` entry `configMapRef/NAME` or `secretRef/NAME` (`PREFIX*` after it when the entry has a prefix). */
+  name: string;
+  /**
+   * `valueFrom`: read from a Secret, ConfigMap or field when the pod starts (the add-on's
+   * configuration takes literal values only); `envFrom`: every key of a ConfigMap or Secret;
+   * `outside-schema`: a literal value of a variable that is not one of the CNI's documented
+   * settings (proxy variables, custom ones), which the add-on's configuration schema does not accept.
+   */
+  why: 'valueFrom' | 'envFrom' | 'outside-schema';
+}
+
 /** Where the vpc-cni facts of a cluster came from. */
 export type CniSource =
   | 'addon' // the EKS managed add-on (DescribeAddon)
@@ -99,6 +118,12 @@ export interface CniFacts {
    * Absent when not read, or when the pod has no agent container.
    */
   networkPolicyAgent?: { image: string; version: string | null };
+  /**
+   * The env settings of a self-managed aws-node read from its DaemonSet that configurationValues
+   * does not carry (names only), so that a move to the managed add-on can say what stays behind.
+   * Absent when there is none, or when the DaemonSet was not read.
+   */
+  envNotCarried?: EnvNotCarried[];
 }
 
 /**

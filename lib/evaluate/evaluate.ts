@@ -3,6 +3,7 @@ import { describeEvidence, explain, holds } from './conditions.js';
 import { whyNotEvaluable } from './dependencies.js';
 import { buildFactView, type FactView } from './facts.js';
 import { attachPlan, buildPlan, planId, type PlanOutcome } from './plan/build.js';
+import { nodeAgentImageWords } from './plan/own.js';
 import { eksRegistryHost } from './plan/registry.js';
 import { remediationTemplate, renderTemplate, type Rule } from './rule.js';
 import { inRange, kubernetesInRange, parseCniVersion } from './version.js';
@@ -21,6 +22,7 @@ function templateLookup(rule: Rule, view: FactView, facts: ClusterFacts, targetT
     'rule.affected': rule.affected,
     'cluster.partition': facts.partition,
     'cluster.registry': eksRegistryHost(facts.region),
+    'fix.nodeAgentImage': nodeAgentImageWords(facts),
   };
   return (name: string): unknown => (Object.hasOwn(extra, name) ? extra[name] : view.show(name));
 }

@@ -12,6 +12,7 @@ export const TEMPLATE_VALUES: Record<string, string> = {
   'rule.affected': 'the affected range',
   'cluster.partition': 'the AWS partition',
   'cluster.registry': "the Amazon EKS image registry of the cluster's region (602401143452.dkr.ecr.us-east-1.amazonaws.com)",
+  'fix.nodeAgentImage': 'in a command: aws-eks-nodeagent=<EKS registry>/amazon/aws-network-policy-agent:<the tag it runs> when the aws-node pod runs the network policy agent, else nothing',
 };
 
 const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;

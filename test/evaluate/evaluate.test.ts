@@ -426,7 +426,7 @@ describe('evaluate on real inputs', () => {
       'aws-node runs vpc-cni v1.23.0 with network policy agent v1.4.0 (602401143452.dkr.ecr.us-west-2.amazonaws.com/amazon/aws-network-policy-agent:v1.4.0): from v1.23.0 ipamd serves the agent over a Unix socket that agents before v1.4.1 do not use.',
     );
     expect(finding?.remediation.commands.at(-1)).toBe(
-      'kubectl --context payments set image daemonset aws-node -n kube-system aws-eks-nodeagent=602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon/aws-network-policy-agent:v1.4.1',
+      'kubectl --context payments set image daemonset aws-node -n kube-system aws-eks-nodeagent=602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon/aws-network-policy-agent:v1.4.1 && kubectl --context payments -n kube-system rollout status daemonset aws-node --timeout 15m',
     );
     expect(whole).not.toContain('vpc-cni-network-policy-agent-below-v1.4.1');
     expect(older).not.toContain('vpc-cni-network-policy-agent-below-v1.4.1');

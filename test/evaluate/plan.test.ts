@@ -373,7 +373,7 @@ describe('plan: no noise', () => {
   it('names the EKS registry of the region instead of a placeholder', () => {
     const { plan } = evaluateClusterWithPlan(rules, clusters()[2]!);
     expect(commandsOf(plan)).toContain(
-      'kubectl --context payments set image daemonset aws-node -n kube-system aws-node=602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.15.1 aws-vpc-cni-init=602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni-init:v1.15.1',
+      'kubectl --context payments set image daemonset aws-node -n kube-system aws-node=602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.15.1 aws-vpc-cni-init=602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni-init:v1.15.1 && kubectl --context payments -n kube-system rollout status daemonset aws-node --timeout 15m',
     );
   });
 });

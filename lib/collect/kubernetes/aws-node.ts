@@ -4,7 +4,7 @@
  * add-on's configurationValues, the IRSA role from the service account annotation. Pure.
  */
 import { z } from 'zod';
-import type { CniFacts, HelmRelease, PodIdentityAssociation } from '../../types.js';
+import type { CniFacts, EnvNotCarried, HelmRelease, PodIdentityAssociation } from '../../types.js';
 import { KubernetesApiError } from './errors.js';
 import { isOfficialCniImage, parseImage } from './registry.js';
 
@@ -44,14 +44,38 @@ export function isCniSetting(name: string): boolean {
   return ENV_NAMES.has(name) || ENV_PREFIXES.some((prefix) => name.startsWith(prefix));
 }
 
+/**
+ * Variables every release manifest and chart sets itself (`MY_NODE_NAME` and `MY_POD_NAME` from
+ * the pod's fields, `VPC_CNI_VERSION`): the add-on sets them too, so they are never "left behind".
+ */
+const RELEASE_ENV_NAMES = new Set(['MY_NODE_NAME', 'MY_POD_NAME', 'VPC_CNI_VERSION']);
+
+type Container = z.infer<typeof containerSchema>;
+
 /** The literal values of the allowed variables; a value from a secret or a config map is never read. */
-function settingsOf(env: z.infer<typeof containerSchema>['env'], allowed: (name: string) => boolean): Record<string, string> {
+function settingsOf(env: Container['env'], allowed: (name: string) => boolean): Record<string, string> {
   const out: Record<string, string> = {};
   for (const variable of env ?? []) {
     if (variable.valueFrom !== undefined || variable.value === undefined || !allowed(variable.name)) continue;
     out[variable.name] = variable.value;
   }
   return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The env settings of a container that settingsOf does not carry: names only, never a value. */
+function envNotCarried(container: Container | undefined, allowed: (name: string) => boolean): EnvNotCarried[] {
+  if (!container) return [];
+  const out: EnvNotCarried[] = [];
+  for (const variable of container.env ?? []) {
+    if (RELEASE_ENV_NAMES.has(variable.name)) continue;
+    if (variable.valueFrom !== undefined) out.push({ container: container.name, name: variable.name, why: 'valueFrom' });
+    else if (variable.value !== undefined && !allowed(variable.name)) out.push({ container: container.name, name: variable.name, why: 'outside-schema' });
+  }
+  for (const source of container.envFrom ?? []) {
+    const ref = source.configMapRef ? `configMapRef/${source.configMapRef.name ?? ''}` : source.secretRef ? `secretRef/${source.secretRef.name ?? ''}` : 'envFrom';
+    out.push({ container: container.name, name: source.prefix ? `${ref} ${source.prefix}*` : ref, why: 'envFrom' });
+  }
+  return out;
 }
 
 const probeSchema = z.looseObject({ timeoutSeconds: z.number().int().optional() });
@@ -61,6 +85,15 @@ const containerSchema = z.looseObject({
   args: z.array(z.string()).optional(),
   env: z
     .array(z.looseObject({ name: z.string(), value: z.string().optional(), valueFrom: z.unknown().optional() }))
+    .optional(),
+  envFrom: z
+    .array(
+      z.looseObject({
+        prefix: z.string().optional(),
+        configMapRef: z.looseObject({ name: z.string().optional() }).optional(),
+        secretRef: z.looseObject({ name: z.string().optional() }).optional(),
+      }),
+    )
     .optional(),
   livenessProbe: probeSchema.optional(),
   readinessProbe: probeSchema.optional(),
@@ -95,6 +128,8 @@ export interface AwsNodeDaemonSet {
   configurationValues: string;
   /** The network policy agent container (`aws-eks-nodeagent`), when the pod runs one. */
   networkPolicyAgent?: { image: string; version: string | null };
+  /** The env settings configurationValues does not carry (names only); empty when there is none. */
+  envNotCarried: EnvNotCarried[];
   /** Helm when the DaemonSet carries Helm's labels or annotations; else a manifest (kubectl apply, or EKS at cluster creation). */
   installMethod: 'helm' | 'manifest';
   /** The Helm release, for a Helm install. */
@@ -167,6 +202,7 @@ export function awsNodeFromDaemonSet(body: unknown, clusterName: string): AwsNod
   const config: Record<string, unknown> = { env: settingsOf(container.env, isCniSetting) };
   const init = parsed.data.spec.template.spec.initContainers?.find((c) => c.name === 'aws-vpc-cni-init');
   const initEnv = settingsOf(init?.env, (name) => INIT_ENV_NAMES.has(name));
+  const notCarried = [...envNotCarried(container, isCniSetting), ...envNotCarried(init, (name) => INIT_ENV_NAMES.has(name))];
   if (Object.keys(initEnv).length) config.init = { env: initEnv };
   const resources = resourcesOf(container.resources);
   if (resources) config.resources = resources;
@@ -185,6 +221,7 @@ export function awsNodeFromDaemonSet(body: unknown, clusterName: string): AwsNod
     officialImage: isOfficialCniImage(container.image),
     configurationValues: JSON.stringify(config),
     ...(agent?.image ? { networkPolicyAgent: { image: agent.image, version: parseImage(agent.image).tag } } : {}),
+    envNotCarried: notCarried,
     ...installMethodOf(parsed.data.metadata),
   };
 }
@@ -218,5 +255,6 @@ export function selfManagedCniFacts(
     podIdentityAssociations,
     iamRoleKnown: true,
     ...(daemonSet.networkPolicyAgent ? { networkPolicyAgent: daemonSet.networkPolicyAgent } : {}),
+    ...(daemonSet.envNotCarried.length ? { envNotCarried: daemonSet.envNotCarried } : {}),
   };
 }

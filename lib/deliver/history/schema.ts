@@ -104,6 +104,7 @@ const clusterFacts = z.object({
     iamRoleKnown: z.boolean().optional(),
     daemonSetVersion: z.string().optional(),
     networkPolicyAgent: z.object({ image: z.string(), version: nullableString }).optional(),
+    envNotCarried: z.array(z.object({ container: z.string(), name: z.string(), why: vocabulary<'valueFrom' | 'envFrom' | 'outside-schema'>() })).optional(),
   }),
   offeredVersions: z.array(z.string()).optional(),
   offeredSince: z.string().optional(),

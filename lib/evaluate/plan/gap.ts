@@ -1,6 +1,7 @@
 import type { PlanStep } from '../../types.js';
 import { configurationOption, configurationPrefix, mergeConfiguration, variableScope, type MergedConfiguration } from './configuration.js';
 import { waitActive, type PlanContext } from './context.js';
+import { createAddonIdentity, identityText } from './identity.js';
 import { managedUpdateSteps } from './managed.js';
 import { manifestKeepsText, manifestRelease } from './manifest.js';
 import { shellQuote } from './shell.js';
@@ -25,6 +26,9 @@ export function gapSteps(
 ): PlanStep[] {
   // The settings the cluster runs, carried through the self-managed stretch (fixes applied at the end).
   const carried = mergeConfiguration(ctx.facts.cni.configurationValues, 'addon', [], true, variableScope(ctx.facts));
+  const identity = createAddonIdentity(ctx, { podIdentity: true });
+  // The association's role is read once, while the add-on that owns it still exists.
+  let reads = identity.reads;
   const steps: PlanStep[] = [];
   let i = 0;
   const managedRun = (): PathStep[] => {
@@ -47,17 +51,17 @@ export function gapSteps(
       fixes: versionFixes,
     });
     steps.push({
-      title: 'Let EKS release the add-on, keeping aws-node running.',
-      commands: [`aws eks delete-addon ${ctx.where} --addon-name vpc-cni --preserve && aws eks wait addon-deleted ${ctx.where} --addon-name vpc-cni`],
+      title: `Let EKS release the add-on, keeping aws-node running${reads.length ? ' (the role of its Pod Identity association is read first, for create-addon to give back)' : ''}.`,
+      commands: [`${reads.map((r) => `${r} && `).join('')}aws eks delete-addon ${ctx.where} --addon-name vpc-cni --preserve && aws eks wait addon-deleted ${ctx.where} --addon-name vpc-cni`],
       fixes: versionFixes,
     });
+    reads = [];
     steps.push({ title: `Apply ${names} one minor at a time, as prepared.`, commands: releases.map((r) => r.apply), fixes: versionFixes });
     if (!resume) break;
     const config = configurationOption(carried);
-    const role = ctx.roleArn ? ` --service-account-role-arn ${shellQuote(ctx.roleArn)}` : '';
     steps.push({
-      title: `Give vpc-cni back to EKS at ${resume.version.raw}: OVERWRITE takes the DaemonSet over, so its settings go along as configuration values.`,
-      commands: [`${configurationPrefix(carried)}aws eks create-addon ${ctx.where} --addon-name vpc-cni --addon-version ${shellQuote(resume.version.raw)} --resolve-conflicts OVERWRITE${config}${role} && ${waitActive(ctx)}`],
+      title: `Give vpc-cni back to EKS at ${resume.version.raw}: OVERWRITE takes the DaemonSet over, so its settings go along as configuration values${identityText(identity)}.`,
+      commands: [`${configurationPrefix(carried)}aws eks create-addon ${ctx.where} --addon-name vpc-cni --addon-version ${shellQuote(resume.version.raw)} --resolve-conflicts OVERWRITE${config}${identity.args} && ${waitActive(ctx)}`],
       fixes: versionFixes,
     });
     const rest = back.slice(1);

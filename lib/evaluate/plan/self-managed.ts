@@ -3,6 +3,7 @@ import { parseCniVersion, type CniVersion } from '../version.js';
 import { configurationOption, configurationPrefix, shellValueWithGuards, type MergedConfiguration } from './configuration.js';
 import { fileFor, kubectl, waitActive, type PlanContext } from './context.js';
 import { upstreamRelease, UPSTREAM_RELEASES, type UpstreamRelease } from './releases.js';
+import { createAddonIdentity, notCarriedText, identityText } from './identity.js';
 import { ECR_PUBLIC_REGISTRY } from './registry.js';
 import { describeInvalid, isValid, shellQuote } from './shell.js';
 
@@ -215,8 +216,10 @@ export interface MigrateInput {
  */
 export function migrateStep(ctx: PlanContext, input: MigrateInput): PlanStep {
   const config = configurationOption(input.configuration);
-  const role = ctx.roleArn ? ` --service-account-role-arn ${shellQuote(ctx.roleArn)}` : '';
-  const create = `${configurationPrefix(input.configuration)}aws eks create-addon ${ctx.where} --addon-name vpc-cni --addon-version ${shellQuote(input.build.raw)} --resolve-conflicts OVERWRITE${config}${role} && ${waitActive(ctx)}`;
+  // A self-managed aws-node's Pod Identity association is a resource of its own: it stays.
+  const identity = createAddonIdentity(ctx, { podIdentity: false });
+  const create = `${configurationPrefix(input.configuration)}aws eks create-addon ${ctx.where} --addon-name vpc-cni --addon-version ${shellQuote(input.build.raw)} --resolve-conflicts OVERWRITE${config}${identity.args} && ${waitActive(ctx)}`;
+  const left = notCarriedText(ctx);
   const forget = input.helm ? ` && ${kubectl(ctx, `-n ${shellQuote(input.helm.namespace)} delete secret -l ${shellQuote(`owner=helm,name=${input.helm.name}`)}`)}` : '';
   const helmText = input.helm
     ? `; once it is ACTIVE, Helm forgets the release ${input.helm.name} (its release records only, not with helm uninstall, which would delete aws-node even with --keep-history)`
@@ -224,7 +227,10 @@ export function migrateStep(ctx: PlanContext, input: MigrateInput): PlanStep {
       ? "; then delete the Helm release's records by hand (the Secrets labelled owner=helm and the release name the DaemonSet's meta.helm.sh/release-name annotation gives), never with helm uninstall, which deletes aws-node even with --keep-history"
       : '';
   return {
-    title: `${input.after ? 'Then move' : 'Move'} to the EKS managed add-on at ${input.build.raw} (recommended): OVERWRITE takes the DaemonSet over, so its settings go along as configuration values${helmText}.`,
+    title:
+      `${input.after ? 'Then move' : 'Move'} to the EKS managed add-on at ${input.build.raw} (recommended): OVERWRITE takes the DaemonSet over${identityText(identity)}; ` +
+      (left ? `the settings the audit read go along as configuration values; ${left}` : 'its settings go along as configuration values') +
+      `${helmText}.`,
     commands: [`${create}${forget}`],
     fixes: input.ruleIds,
   };

@@ -41,6 +41,7 @@ describe('aws-node.ts', () => {
       officialImage: true,
       configurationValues: expect.any(String),
       networkPolicyAgent: { image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon/aws-network-policy-agent:v1.0.8', version: 'v1.0.8' },
+      envNotCarried: [{ container: 'aws-node', name: 'HTTPS_PROXY', why: 'outside-schema' }],
       installMethod: 'manifest',
     });
     expect(JSON.parse(awsNode.configurationValues)).toEqual({
@@ -111,6 +112,51 @@ describe('aws-node.ts', () => {
 
     // Assess
     expect(JSON.parse(awsNode.configurationValues)).toEqual({ env: {} });
+  });
+
+  it('names every env setting it does not carry, never its value: proxies, custom variables, valueFrom and envFrom, in aws-node and its init container', () => {
+    // Prepare: proxies as the AWS knowledge-center guide sets them, both ways
+    const body = {
+      ...(daemonSet([
+        {
+          name: 'aws-node',
+          image: OFFICIAL,
+          env: [
+            { name: 'WARM_IP_TARGET', value: '5' },
+            { name: 'HTTPS_PROXY', value: 'http://svc:s3cr3t@proxy.internal:3128' },
+            { name: 'NO_PROXY', value: '169.254.169.254,10.0.0.0/8' },
+            { name: 'MINIMUM_IP_TARGET', valueFrom: { configMapKeyRef: { name: 'cni', key: 'min' } } },
+            { name: 'MY_NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+            { name: 'VPC_CNI_VERSION', value: 'v1.18.6' },
+          ],
+          envFrom: [{ configMapRef: { name: 'proxy-environment-variables' } }, { secretRef: { name: 'extra' }, prefix: 'X_' }],
+        },
+      ]) as { spec: { template: { spec: Record<string, unknown> } } }),
+    };
+    body.spec.template.spec.initContainers = [{ name: 'aws-vpc-cni-init', image: OFFICIAL, env: [{ name: 'DISABLE_TCP_EARLY_DEMUX', value: 'true' }, { name: 'HTTP_PROXY', value: 'http://proxy:3128' }] }];
+
+    // Act
+    const awsNode = awsNodeFromDaemonSet(body, 'prod-1');
+
+    // Assess
+    expect(awsNode.envNotCarried).toEqual([
+      { container: 'aws-node', name: 'HTTPS_PROXY', why: 'outside-schema' },
+      { container: 'aws-node', name: 'NO_PROXY', why: 'outside-schema' },
+      { container: 'aws-node', name: 'MINIMUM_IP_TARGET', why: 'valueFrom' },
+      { container: 'aws-node', name: 'configMapRef/proxy-environment-variables', why: 'envFrom' },
+      { container: 'aws-node', name: 'secretRef/extra X_*', why: 'envFrom' },
+      { container: 'aws-vpc-cni-init', name: 'HTTP_PROXY', why: 'outside-schema' },
+    ]);
+    expect(JSON.stringify(awsNode)).not.toContain('s3cr3t');
+    expect(JSON.parse(awsNode.configurationValues)).toEqual({ env: { WARM_IP_TARGET: '5' }, init: { env: { DISABLE_TCP_EARLY_DEMUX: 'true' } } });
+  });
+
+  it.each(['v1.15.5', 'v1.18.6'] as const)('finds nothing left behind in the upstream %s manifest', (tag) => {
+    // Act
+    const awsNode = awsNodeFromDaemonSet(upstreamAwsNodeDaemonSet(tag), 'prod-1');
+
+    // Assess
+    expect(awsNode.envNotCarried).toEqual([]);
   });
 
   it('reports a mirrored image with its tag, and a digest-only image without a version', () => {

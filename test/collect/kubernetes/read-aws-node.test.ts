@@ -18,7 +18,7 @@ describe('read-aws-node.ts', () => {
     // Assess
     expect(await result).toEqual({
       kind: 'read',
-      daemonSet: { image: OFFICIAL_175, version: 'v1.7.5', officialImage: true, configurationValues: expect.any(String), installMethod: 'manifest' },
+      daemonSet: { image: OFFICIAL_175, version: 'v1.7.5', officialImage: true, configurationValues: expect.any(String), envNotCarried: [], installMethod: 'manifest' },
       serviceAccountRoleArn: 'arn:aws:iam::1:role/cni',
     });
     expect(stats.gets.sort()).toEqual([`c${SERVICE_ACCOUNT}`, `c${DAEMONSET}`].sort());
