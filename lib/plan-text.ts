@@ -77,9 +77,22 @@ export function planView(plan: ClusterPlan): PlanView {
     for (const conflict of config.conflicts ?? []) notes.push(`Two fixes disagree: ${conflict}.`);
   }
   for (const value of plan.invalid) notes.push(`Left out of the commands: ${value.what}: ${value.reason}.`);
+  notes.push(...roleVariableNotes(plan));
   let n = 0;
   const steps = plan.steps.map((step) => ({ label: step.alternative ? 'Or' : `${++n}.`, title: step.title, commands: step.commands }));
   return { heading: planHeading(plan), notes, steps };
+}
+
+/** The role variables create-addon refuses to run without (lib/evaluate/plan/identity.ts), named before step 1 like the configuration's. */
+function roleVariableNotes(plan: ClusterPlan): string[] {
+  const commands = plan.steps.filter((s) => !s.alternative).flatMap((s) => s.commands);
+  const needed = new Set<string>();
+  for (const command of commands) for (const m of command.matchAll(/\$\{(AWS_NODE_(?:POD_IDENTITY_)?ROLE_ARN_[A-Z0-9]+):\?/g)) needed.add(m[1]!);
+  return [...needed].map((variable) =>
+    commands.some((c) => c.includes(`${variable}=$(`))
+      ? `${variable} is read by the plan's own command before EKS lets go of the add-on, and printed: keep that value, a new terminal needs it set again for create-addon (the command refuses to run without it).`
+      : `Set ${variable} before running: the IAM role ARN aws-node runs with, which the audit could not put in the command (the command refuses to run without it).`,
+  );
 }
 
 /**

@@ -10,7 +10,10 @@
 const SECRET_NAME = /secret|passw(or)?d|passwd|token|credential|api[-_]?key|private[-_]?key|auth|session/i;
 /** Values that are credentials whatever their key. */
 const SECRET_VALUE = [
-  /[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^/\s@]+@/i, // userinfo in a URL: scheme://user:password@host
+  // Userinfo in a URL, in any form: `user:password@`, a token as the user (`ghp_…@`), an empty
+  // user (`:token@`), spaces, line breaks or `/` in the password: any `@` after `://` (an `@` in
+  // a URL's path is rare in a CNI setting; withholding it is the safe mistake).
+  /[a-z][a-z0-9+.-]*:\/\/[^@]*@/is,
   /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/, // an AWS access key id
   /^[A-Za-z0-9+/=_-]{40,}$/, // a long opaque token
 ];

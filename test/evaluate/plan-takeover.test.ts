@@ -3,6 +3,7 @@ import { evaluateClusterWithPlan } from '../../lib/evaluate/evaluate.js';
 import type { Rule } from '../../lib/evaluate/rule.js';
 import { loadRules } from '../../lib/rules/load.js';
 import type { ClusterFacts, ClusterPlan, CniFacts } from '../../lib/types.js';
+import { planView } from '../../lib/plan-text.js';
 import { K8S_129_SPRING_2024, K8S_133_2026 } from '../fixtures/catalogs.js';
 import { clusterFacts } from '../fixtures/cluster.js';
 
@@ -71,6 +72,26 @@ describe('plan: the move to the managed add-on says what it does not carry (defe
     expect(title).not.toContain('its settings go along');
   });
 
+  it('names the settings it did not read at the manifest apply too, before they can be lost there', () => {
+    // Prepare: a manifest install on 1.12 (EKS offers no 1.13/1.14 build for 1.29: manifests first)
+    const facts = selfManaged({
+      version: 'v1.12.0',
+      image: '602401143452.dkr.ecr.us-east-1.amazonaws.com/amazon-k8s-cni:v1.12.0',
+      envNotCarried: [
+        { container: 'aws-node', name: 'X', why: 'outside-schema' },
+        { container: 'aws-node', name: "BAD'KEY", why: 'outside-schema' },
+      ],
+    });
+
+    // Act
+    const { plan } = evaluateClusterWithPlan(rules, facts);
+
+    // Assess
+    const apply = plan!.steps.find((s) => s.title.startsWith('Apply the release manifest'));
+    expect(apply?.title).toContain('the settings the audit does not read (X, a name of 7 characters) are not in the edited manifest');
+    expect(apply?.title).toContain('their definitions are in aws-node-payments.yaml');
+  });
+
   it('still says the settings go along when the collector left nothing behind', () => {
     // Act
     const { plan } = evaluateClusterWithPlan(rules, selfManaged({}));
@@ -104,6 +125,7 @@ describe('plan: the role goes with the add-on, or the command asks for it (defec
     expect(create).toMatch(/ --service-account-role-arn "\$\{AWS_NODE_ROLE_ARN_[A-Z0-9]{6}:\?set AWS_NODE_ROLE_ARN_[A-Z0-9]{6} to the IAM role ARN of aws-node\}" && aws eks wait addon-active /);
     expect(create).not.toContain('$(id)');
     expect(stepOf(plan, create)!.title).toMatch(/with the IAM role aws-node runs with \(AWS_NODE_ROLE_ARN_[A-Z0-9]{6} holds the IAM role ARN aws-node runs with, as the one found was left out\)/);
+    expect(planView(plan!).notes).toContainEqual(expect.stringMatching(/^Set AWS_NODE_ROLE_ARN_[A-Z0-9]{6} before running: the IAM role ARN aws-node runs with/));
     expect(plan?.invalid.map((v) => v.what)).toEqual(['IAM role ARN (aws-node ServiceAccount annotation eks.amazonaws.com/role-arn)']);
   });
 
@@ -155,9 +177,11 @@ describe('plan: the role goes with the add-on, or the command asks for it (defec
     expect(create).toMatch(/ --pod-identity-associations "serviceAccount=aws-node,roleArn=\$\{AWS_NODE_POD_IDENTITY_ROLE_ARN_[A-Z0-9]{6}:\?set AWS_NODE_POD_IDENTITY_ROLE_ARN_[A-Z0-9]{6} to the IAM role ARN of the aws-node Pod Identity association\}"/);
     expect(commandsOf(plan)).toContainEqual(
       expect.stringMatching(
-        /^AWS_NODE_POD_IDENTITY_ROLE_ARN_[A-Z0-9]{6}=\$\(aws eks describe-pod-identity-association --cluster-name payments --region us-east-1 --association-id a-0123456789abcdefg --query association.roleArn --output text\) && aws eks delete-addon .* --preserve /,
+        /^AWS_NODE_POD_IDENTITY_ROLE_ARN_[A-Z0-9]{6}=\$\(aws eks describe-pod-identity-association --cluster-name payments --region us-east-1 --association-id a-0123456789abcdefg --query association.roleArn --output text\) && printf '%s\\n' "AWS_NODE_POD_IDENTITY_ROLE_ARN_[A-Z0-9]{6}=\$AWS_NODE_POD_IDENTITY_ROLE_ARN_[A-Z0-9]{6}" && aws eks delete-addon .* --preserve /,
       ),
     );
+    // Named before step 1, and kept: after delete-addon nothing in EKS gives it back
+    expect(planView(plan!).notes).toContainEqual(expect.stringMatching(/^AWS_NODE_POD_IDENTITY_ROLE_ARN_[A-Z0-9]{6} is read by the plan's own command .* and printed: keep that value/));
     expect(stepOf(plan, create)!.title).toContain("holds the role of the add-on's Pod Identity association a-0123456789abcdefg, read before EKS let go of the add-on");
   });
 

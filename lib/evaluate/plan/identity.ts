@@ -56,7 +56,8 @@ export function createAddonIdentity(ctx: PlanContext, options: { podIdentity: bo
       identity.args += ` --pod-identity-associations ${guarded(variable, `set ${variable} to the IAM role ARN of the aws-node Pod Identity association`, `serviceAccount=${AWS_NODE},roleArn=`)}`;
       const id = association.associationId && /^a-[0-9a-z]{1,64}$/.test(association.associationId) ? association.associationId : undefined;
       if (id) {
-        identity.reads.push(`${variable}=$(aws eks describe-pod-identity-association ${ctx.where} --association-id ${id} --query association.roleArn --output text)`);
+        // Printed once read: after delete-addon nothing in EKS gives it back, and a new terminal needs it.
+        identity.reads.push(`${variable}=$(aws eks describe-pod-identity-association ${ctx.where} --association-id ${id} --query association.roleArn --output text) && printf '%s\\n' "${variable}=$${variable}"`);
         identity.toSet.push({ variable, hint: `the role of the add-on's Pod Identity association ${id}, read before EKS let go of the add-on` });
       } else {
         identity.toSet.push({ variable, hint: "the role of the add-on's Pod Identity association for aws-node (aws eks list-pod-identity-associations gives it), read before EKS lets go of the add-on" });
@@ -96,4 +97,14 @@ export function notCarriedText(ctx: PlanContext): string {
     (inSchema ? 'add those the add-on schema accepts to --configuration-values env as literal values (aws eks describe-addon-configuration lists them), ' : '') +
     'set the others on the aws-node DaemonSet again once the add-on is ACTIVE (the add-on schema has no proxy or custom variables)'
   );
+}
+
+/**
+ * For a manifest apply: the env settings the audit did not read are not in the edited manifest,
+ * and `kubectl apply` removes those its last-applied configuration holds; '' when none.
+ */
+export function unreadByManifestText(ctx: PlanContext): string {
+  const entries = ctx.facts.cni.envNotCarried ?? [];
+  if (entries.length === 0) return '';
+  return `; the settings the audit does not read (${entries.map(shownName).join(', ')}) are not in the edited manifest: the apply removes those a previous kubectl apply set (kubectl diff shows it); their definitions are in ${fileFor(ctx, 'aws-node', 'yaml')}, to set again after the last step`;
 }

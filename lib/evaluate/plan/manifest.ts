@@ -4,6 +4,7 @@ import { goParseBool } from '../configuration.js';
 import type { CniVersion } from '../version.js';
 import { printJson, shellValueWithGuards, type MergedConfiguration } from './configuration.js';
 import { dirFor, kubectl, type PlanContext } from './context.js';
+import { unreadByManifestText } from './identity.js';
 import { ENICONFIG_CRD, manifestCrdIsV1beta1, manifestUrl, upstreamRelease, type ManifestFlavour } from './releases.js';
 import { ECR_PUBLIC_REGISTRY, UPSTREAM_DEFAULT_REGISTRY } from './registry.js';
 import { shellQuote } from './shell.js';
@@ -183,7 +184,7 @@ export function manifestSteps(ctx: PlanContext, update: ManifestUpdate): PlanSte
   return [
     {
       title:
-        `Apply the release manifest one minor at a time: ${update.steps.map((s) => `v${s.upstream}${agentNote(s.upstream)}`).join(' → ')}; ${manifestKeepsText(ready)}` +
+        `Apply the release manifest one minor at a time: ${update.steps.map((s) => `v${s.upstream}${agentNote(s.upstream)}`).join(' → ')}; ${manifestKeepsText(ready)}${unreadByManifestText(ctx)}` +
         (missing.length ? `; no upstream manifest installs ${missing.join(', ')}` : '') +
         '.',
       commands: ready.flatMap((r) => [...r.prepare, r.apply]),
