@@ -85,17 +85,11 @@ interface ParsedConfig {
  * Parsed configurations by their text: the target search builds a view of the same cluster for
  * every offered version, and many clusters share one configuration. The view only reads them.
  */
-const configs = new LRUCache<string, ParsedConfig>({ max: 1024 });
+const configs = new LRUCache<string, ParsedConfig>({ max: 1024, memoMethod: (raw) => parseUncached(raw) });
 const NO_CONFIG: ParsedConfig = parseUncached(null);
 
 function parseConfig(raw: string | null): ParsedConfig {
-  if (raw === null) return NO_CONFIG;
-  let parsed = configs.get(raw);
-  if (parsed === undefined) {
-    parsed = parseUncached(raw);
-    configs.set(raw, parsed);
-  }
-  return parsed;
+  return raw === null ? NO_CONFIG : configs.memo(raw);
 }
 
 function parseUncached(raw: string | null): ParsedConfig {

@@ -33,9 +33,9 @@ export function imageTag(ref: string): string {
  * values are never mutated, so one parse serves them all. Bounded: a warm Lambda keeps no history.
  */
 const NOT_A_VERSION = Symbol('not a version');
-const versions = new LRUCache<string, CniVersion | typeof NOT_A_VERSION>({ max: 4096 });
+const versions = new LRUCache<string, CniVersion | typeof NOT_A_VERSION>({ max: 4096, memoMethod: (raw) => parseUncached(raw) ?? NOT_A_VERSION });
 const NOT_A_RANGE = Symbol('not a range');
-const ranges = new LRUCache<string, ParsedRange | typeof NOT_A_RANGE>({ max: 1024 });
+const ranges = new LRUCache<string, ParsedRange | typeof NOT_A_RANGE>({ max: 1024, memoMethod: (range) => parseRange(range) });
 
 /**
  * Parses an add-on version, an image tag or a whole image reference; null when it is not a version.
@@ -43,11 +43,7 @@ const ranges = new LRUCache<string, ParsedRange | typeof NOT_A_RANGE>({ max: 102
  */
 export function parseCniVersion(raw: string | null | undefined): CniVersion | null {
   if (raw == null) return null;
-  let parsed = versions.get(raw);
-  if (parsed === undefined) {
-    parsed = parseUncached(raw) ?? NOT_A_VERSION;
-    versions.set(raw, parsed);
-  }
+  const parsed = versions.memo(raw);
   return parsed === NOT_A_VERSION ? null : parsed;
 }
 
@@ -67,11 +63,7 @@ function parseUncached(raw: string): CniVersion | null {
 
 /** Whether the upstream release is in a semver range (prereleases order as prereleases). */
 export function inRange(version: CniVersion, range: string): boolean {
-  let parsed = ranges.get(range);
-  if (parsed === undefined) {
-    parsed = parseRange(range);
-    ranges.set(range, parsed);
-  }
+  const parsed = ranges.memo(range);
   if (parsed === NOT_A_RANGE) return false;
   // Range.test re-parses a SemVer built with other options at every comparator: the answers are
   // kept per range instead (a run asks the same few hundred questions per cluster).
