@@ -84,7 +84,8 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
   };
   // Regional STS: its session tokens are valid in opt-in regions too, unlike the global endpoint's.
   // Its settings read from the environment are every other client's (read once, for the run).
-  const sts = (options.instrument ?? ((c) => c))(new STSClient({ ...clientConfig(base, options.homeRegion, options.callerCredentials), useGlobalEndpoint: false }));
+  const instrument = options.instrument ?? (<T>(client: T) => client);
+  const sts = instrument(new STSClient({ ...clientConfig(base, options.homeRegion, options.callerCredentials), useGlobalEndpoint: false }));
   const settings: ClientSettings = { ...base, shared: sharedSdkSettings(sts.config) };
   options.logger?.debug('collect clients', {
     homeRegion: options.homeRegion,
@@ -94,7 +95,6 @@ export function createAwsCollectPorts(options: AwsCollectOptions): AwsCollectPor
     customEndpoint: options.endpoint !== undefined,
   });
 
-  const instrument = options.instrument ?? (<T>(client: T) => client);
   // The scan's clients: cut at the deadline, at the socket (DeadlineHandler) and at once (withDeadline).
   const scanSettings: ClientSettings = deadline ? { ...settings, requestHandler: new DeadlineHandler(requestHandler, deadline) } : settings;
   const scanClient = <T>(client: T): T => instrument(withDeadline(client, deadline));
