@@ -385,21 +385,6 @@ function unusedByAll(lists: readonly UnusedSuppression[][]): UnusedSuppression[]
   }, lists[0] ?? []);
 }
 
-/** Evaluate → suppress → Security Hub, for the accounts of one scan already over (the sessions are the scan's). */
-export async function auditScan(scan: ScanResult, options: PipelineOptions, ports: AuditPorts): Promise<AuditedBatch> {
-  const pipeline = await AuditPipeline.start(ports, options);
-  for (const account of [...new Set([...scan.accounts.map((a) => a.id), ...scan.clusters.map((c) => c.accountId)])]) {
-    const session = scan.sessions.get(account);
-    pipeline.account({
-      accountId: account,
-      clusters: scan.clusters.filter((c) => c.accountId === account),
-      checks: { accounts: scan.checks.accounts.filter((a) => a.accountId === account), scopes: scan.checks.scopes.filter((sc) => sc.accountId === account) },
-      ...(session ? { session } : {}),
-    });
-  }
-  return pipeline.finish(scan);
-}
-
 /** Whether the run may still deliver; a lost lease is recorded once as the run's error. */
 async function leaseHeld(lease: LeaseGuard | undefined, errors: ScanError[]): Promise<boolean> {
   if (lease && !lease.lost) await lease.confirm?.();
