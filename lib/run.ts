@@ -294,7 +294,12 @@ export class AuditPipeline {
       const key = scopeKey(scope);
       if (scope.failed === undefined && (known === undefined || known.has(key))) byScope.set(key, []);
     }
-    for (const finding of judged.findings) byScope.set(scopeKey(finding), [...(byScope.get(scopeKey(finding)) ?? []), finding]);
+    for (const finding of judged.findings) {
+      const key = scopeKey(finding);
+      const list = byScope.get(key);
+      if (list) list.push(finding);
+      else byScope.set(key, [finding]);
+    }
     const details = new Map(part.clusters.map((c) => [c.clusterArn, { clusterStatus: c.clusterStatus, clusterTags: c.tags }]));
     for (const [key, findings] of byScope) {
       this.scopes += 1;
