@@ -15,7 +15,11 @@ if (command === 'strip') {
   // A backup left by a pack that failed before postpack is the real manifest: never overwrite it.
   if (!existsSync(KEPT)) writeFileSync(KEPT, readFileSync(MANIFEST));
   const { scripts: _scripts, ...packed } = JSON.parse(readFileSync(KEPT, 'utf8'));
-  writeFileSync(MANIFEST, `${JSON.stringify(packed, null, 2)}\n`);
+  // Written beside it, then renamed over it (as restore does): a process reading package.json
+  // meanwhile (the test runner resolving modules while a test packs) never sees it empty.
+  const next = new URL('../package.json.packed', import.meta.url);
+  writeFileSync(next, `${JSON.stringify(packed, null, 2)}\n`);
+  renameSync(next, MANIFEST);
 } else if (command === 'restore') {
   if (existsSync(KEPT)) renameSync(KEPT, MANIFEST);
 } else {
