@@ -2,7 +2,7 @@ import type { AccountSession, KubernetesReader, KubernetesTarget } from '../port
 import { raceDeadline } from '../deadline.js';
 import { KubernetesApiError } from './errors.js';
 import { eksToken } from './token.js';
-import { httpsGetJson } from './transport.js';
+import { httpsGetJson, type SecureContexts } from './transport.js';
 
 export const DEFAULT_KUBERNETES_TIMEOUT_MS = 5_000;
 
@@ -19,6 +19,8 @@ export interface KubernetesReaderOptions {
 /** The KubernetesReader of one account session: a fresh EKS token per call, HTTPS with the cluster CA. */
 export function createKubernetesReader(options: KubernetesReaderOptions): KubernetesReader {
   const timeoutMs = options.timeoutMs ?? DEFAULT_KUBERNETES_TIMEOUT_MS;
+  // One account's clusters: each CA is parsed once for its cluster's reads.
+  const secureContexts: SecureContexts = new Map();
   return {
     async getJson(target, apiPath) {
       const token = await eksToken({
@@ -28,7 +30,7 @@ export function createKubernetesReader(options: KubernetesReaderOptions): Kubern
         credentials: options.session.credentials,
         ...(options.stsEndpoint === undefined ? {} : { stsEndpoint: options.stsEndpoint }),
       });
-      return raceDeadline(httpsGetJson({ url: apiUrl(target, apiPath), ca: caPem(target), token, timeoutMs, clusterName: target.clusterName }), options.signal);
+      return raceDeadline(httpsGetJson({ url: apiUrl(target, apiPath), ca: caPem(target), secureContexts, token, timeoutMs, clusterName: target.clusterName }), options.signal);
     },
   };
 }

@@ -9,6 +9,7 @@
  * cluster CA (the `ca` option) never leaks into a shared pool.
  */
 import { request } from 'node:https';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { KubernetesApiError, type KubernetesFailure } from './errors.js';
 
 export interface HttpsGetRequest {
@@ -21,6 +22,22 @@ export interface HttpsGetRequest {
   /** Names the cluster in errors. */
   clusterName: string;
   maxBytes?: number;
+  /**
+   * TLS contexts already built, by CA PEM: a cluster's reads share one instead of parsing its CA
+   * for each connection (measured: a third of the Kubernetes reads' CPU). Unset = built per call.
+   */
+  secureContexts?: SecureContexts;
+}
+
+/** TLS contexts by the CA PEM they trust (one reader's: an account's clusters). */
+export type SecureContexts = Map<string, SecureContext>;
+
+function secureContextOf(ca: string, contexts: SecureContexts | undefined): SecureContext {
+  const known = contexts?.get(ca);
+  if (known) return known;
+  const context = createSecureContext({ ca });
+  contexts?.set(ca, context);
+  return context;
 }
 
 /** A DaemonSet is ~10 KB; managedFields can grow it, but nothing legitimate comes near this. */
@@ -53,7 +70,8 @@ export function httpsGetJson(req: HttpsGetRequest): Promise<unknown> {
       outgoing = request(req.url, {
         method: 'GET',
         agent: false,
-        ca: req.ca,
+        // Trusts the cluster CA alone, as `ca` would: the context is built from it and nothing else.
+        secureContext: secureContextOf(req.ca, req.secureContexts),
         headers: { authorization: `Bearer ${req.token}`, accept: 'application/json', 'user-agent': 'eks-fleet-auditor' },
       });
     } catch (error) {

@@ -7,7 +7,7 @@ import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KubernetesApiError } from '../../../lib/collect/kubernetes/errors.js';
 import { apiUrl } from '../../../lib/collect/kubernetes/reader.js';
-import { httpsGetJson } from '../../../lib/collect/kubernetes/transport.js';
+import { httpsGetJson, type SecureContexts } from '../../../lib/collect/kubernetes/transport.js';
 
 const TLS = new URL('../../sim/tls/', import.meta.url);
 const CA = readFileSync(new URL('ca.pem', TLS), 'utf8');
@@ -38,8 +38,15 @@ function json(status: number, body: unknown): Handler {
   return (_req, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-function get(path: string, options: { ca?: string; timeoutMs?: number; base?: string } = {}) {
-  return httpsGetJson({ url: new URL(path, options.base ?? origin), ca: options.ca ?? CA, token: 'k8s-aws-v1.dGVzdA', timeoutMs: options.timeoutMs ?? 2_000, clusterName: 'prod-1' });
+function get(path: string, options: { ca?: string; timeoutMs?: number; base?: string; secureContexts?: SecureContexts } = {}) {
+  return httpsGetJson({
+    url: new URL(path, options.base ?? origin),
+    ca: options.ca ?? CA,
+    token: 'k8s-aws-v1.dGVzdA',
+    timeoutMs: options.timeoutMs ?? 2_000,
+    clusterName: 'prod-1',
+    ...(options.secureContexts ? { secureContexts: options.secureContexts } : {}),
+  });
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<KubernetesApiError> {
@@ -95,6 +102,21 @@ describe('transport.ts', () => {
     routes.set('/ok', json(200, {}));
     const error = await failureOf(get('/ok', { ca: rootCertificates[0]! }));
     expect(error.failure).toBe('tls');
+  });
+
+  it('shares one TLS context per CA across reads, and still refuses a server another CA vouches for', async () => {
+    // Prepare
+    routes.set('/ok', json(200, { kind: 'DaemonSet' }));
+    const secureContexts: SecureContexts = new Map();
+
+    // Act
+    const bodies = await Promise.all([get('/ok', { secureContexts }), get('/ok', { secureContexts })]);
+    const refused = await failureOf(get('/ok', { ca: rootCertificates[0]!, secureContexts }));
+
+    // Assess
+    expect(bodies).toEqual([{ kind: 'DaemonSet' }, { kind: 'DaemonSet' }]);
+    expect([...secureContexts.keys()]).toEqual([CA, rootCertificates[0]]);
+    expect(refused.failure).toBe('tls');
   });
 
   it('names a refused connection unreachable', async () => {
