@@ -8,8 +8,8 @@
  * never outlive the call, so thousands of clusters cannot pile up open connections, and the
  * cluster CA (the `ca` option) never leaks into a shared pool.
  */
-import { request } from 'node:https';
-import { createSecureContext, type SecureContext } from 'node:tls';
+import { request, type RequestOptions } from 'node:https';
+import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { KubernetesApiError, type KubernetesFailure } from './errors.js';
 
 export interface HttpsGetRequest {
@@ -67,13 +67,15 @@ export function httpsGetJson(req: HttpsGetRequest): Promise<unknown> {
 
     let outgoing: ReturnType<typeof request> | undefined;
     try {
-      outgoing = request(req.url, {
+      // https passes TLS options through to tls.connect; its RequestOptions type omits secureContext.
+      const options: RequestOptions & Pick<ConnectionOptions, 'secureContext'> = {
         method: 'GET',
         agent: false,
         // Trusts the cluster CA alone, as `ca` would: the context is built from it and nothing else.
         secureContext: secureContextOf(req.ca, req.secureContexts),
         headers: { authorization: `Bearer ${req.token}`, accept: 'application/json', 'user-agent': 'eks-fleet-auditor' },
-      });
+      };
+      outgoing = request(req.url, options);
     } catch (error) {
       // A CA that does not parse fails here, before any connection.
       finish(networkError(where, error));
