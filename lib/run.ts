@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import { deadlineSignal } from './collect/deadline.js';
-import { scanSelection, selectForScan, type AccountPart, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
+import { listedAlready, listForScan, scanListing, type AccountListing, type AccountPart, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './collect/ports.js';
 import { carriedOf, computeDelta, knownFindings, resolvedOf, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
 import type { HistoryError, HistoryStore, SavedReport } from './deliver/history/store.js';
@@ -264,47 +264,67 @@ export class AuditPipeline {
   private constructor(
     private readonly ports: AuditPorts,
     private readonly options: PipelineOptions,
-    private readonly syncing: boolean,
-    leaseErrors: ScanError[],
+    /** Opens once the run may deliver: whether it syncs Security Hub, and where it may hold findings of ours. */
+    private readonly gate: Promise<DeliveryGate>,
   ) {
     this.limit = pLimit(options.deliveryConcurrency ?? DELIVERY_CONCURRENCY);
     this.now = (options.now ?? (() => new Date()))().toISOString();
     this.signal = deadlineSignal(options.deliverBy);
-    this.errors.push(...leaseErrors);
   }
 
   /** Security Hub is synced only by a delivering run that holds its lease (checked once here). */
   static async start(ports: AuditPorts, options: PipelineOptions): Promise<AuditPipeline> {
-    const leaseErrors: ScanError[] = [];
-    const syncing = !options.dryRun && ports.findings !== undefined && (await leaseHeld(options.lease, leaseErrors));
-    return new AuditPipeline(ports, options, syncing, leaseErrors);
+    const pipeline = AuditPipeline.gated(ports, options, Promise.resolve(true), Promise.resolve(options.knownScopes));
+    await pipeline.gate;
+    return pipeline;
   }
 
-  /** As an account's scan ends: judge it, and start syncing its scopes. */
+  /**
+   * A pipeline that judges each account at once but syncs nothing until `opened` resolves true
+   * (false: the run is dropped, nothing is delivered); `knownScopes` may still be read meanwhile.
+   */
+  static gated(ports: AuditPorts, options: PipelineOptions, opened: Promise<boolean>, knownScopes: Promise<ReadonlySet<string> | undefined>): AuditPipeline {
+    const errors: ScanError[] = [];
+    const gate = opened.then(async (open): Promise<DeliveryGate> => {
+      let syncing = false;
+      try {
+        syncing = open && !options.dryRun && ports.findings !== undefined && (await leaseHeld(options.lease, errors));
+      } catch (error) {
+        // The lease could not be confirmed: delivering anyway could race another run.
+        errors.push(errorOf('lease', error));
+      }
+      // Where findings of ours may be: unknown (read everywhere) when the history could not say.
+      return { syncing, knownScopes: syncing ? await knownScopes.catch(() => undefined) : undefined, errors };
+    });
+    return new AuditPipeline(ports, options, gate);
+  }
+
+  /** As an account's scan ends: judge it, and queue the sync of its scopes (it starts once the gate opens). */
   account(part: AccountPart): void {
     const judged = judge(this.ports, part.accountId, part.clusters, this.now);
     this.judged.push(judged);
-    if (!this.syncing || !this.ports.findings || !part.session) return;
+    if (this.options.dryRun || !this.ports.findings || !part.session) return;
     const sink = this.ports.findings;
     const session = part.session;
-    const index = new RecheckIndex(recheckOf(part.checks, { rules: this.ports.rules, skipped: judged.skipped }, this.options.scan));
-    const known = this.options.knownScopes;
-    const byScope = new Map<string, Finding[]>();
-    for (const scope of part.checks.scopes) {
-      const key = scopeKey(scope);
-      if (scope.failed === undefined && (known === undefined || known.has(key))) byScope.set(key, []);
-    }
-    for (const finding of judged.findings) {
-      const key = scopeKey(finding);
-      const list = byScope.get(key);
-      if (list) list.push(finding);
-      else byScope.set(key, [finding]);
-    }
-    const details = new Map(part.clusters.map((c) => [c.clusterArn, { clusterStatus: c.clusterStatus, clusterTags: c.tags }]));
-    for (const [key, findings] of byScope) {
-      this.scopes += 1;
-      this.syncs.push(
-        this.limit(async () => {
+    const syncs = this.gate.then((gate) => {
+      if (!gate.syncing) return [];
+      const index = new RecheckIndex(recheckOf(part.checks, { rules: this.ports.rules, skipped: judged.skipped }, this.options.scan));
+      const known = gate.knownScopes;
+      const byScope = new Map<string, Finding[]>();
+      for (const scope of part.checks.scopes) {
+        const key = scopeKey(scope);
+        if (scope.failed === undefined && (known === undefined || known.has(key))) byScope.set(key, []);
+      }
+      for (const finding of judged.findings) {
+        const key = scopeKey(finding);
+        const list = byScope.get(key);
+        if (list) list.push(finding);
+        else byScope.set(key, [finding]);
+      }
+      const details = new Map(part.clusters.map((c) => [c.clusterArn, { clusterStatus: c.clusterStatus, clusterTags: c.tags }]));
+      return [...byScope].map(([key, findings]) => {
+        this.scopes += 1;
+        return this.limit(async () => {
           const [accountId, region] = key.split('/') as [string, string];
           if (this.signal?.aborted) {
             this.late.push(key);
@@ -326,14 +346,16 @@ export class AuditPipeline {
           });
           if (result) this.results.push(result);
           if (!result || result.errors.length > 0 || result.failed.length > 0) this.pending.push(key);
-        }),
-      );
-    }
+        });
+      });
+    });
+    this.syncs.push(syncs.then((started) => Promise.all(started)).then(() => undefined));
   }
 
   /** Once the scan is over: the syncs still going are awaited, and the accounts put together. */
   async finish(scan: ScanResult): Promise<AuditedBatch> {
-    if (this.syncing) this.options.onPhase?.({ phase: 'security-hub' });
+    const { syncing, errors: leaseErrors } = await this.gate;
+    if (syncing) this.options.onPhase?.({ phase: 'security-hub' });
     await Promise.all(this.syncs);
     // Accounts end in any order: the report lists them in the scan's (account id) order.
     const judged = [...this.judged].sort((a, b) => a.accountId.localeCompare(b.accountId));
@@ -341,8 +363,8 @@ export class AuditPipeline {
     const notes: CoverageNote[] = [...scan.coverage.notes];
     const archived: ArchivedFinding[] = [];
     let securityHub: DeliverySummary['securityHub'] = this.options.dryRun ? 'dry-run' : 'disabled';
-    errors.push(...this.errors.filter((e) => e.stage === 'lease'));
-    if (this.syncing) {
+    errors.push(...leaseErrors, ...this.errors.filter((e) => e.stage === 'lease'));
+    if (syncing) {
       for (const r of this.results) {
         notes.push(...r.notes);
         errors.push(...r.errors);
@@ -379,6 +401,14 @@ export class AuditPipeline {
       securityHub,
     };
   }
+}
+
+/** What the pipeline learns when the run may deliver (see AuditPipeline.gated). */
+interface DeliveryGate {
+  syncing: boolean;
+  knownScopes: ReadonlySet<string> | undefined;
+  /** The lease found lost when the gate opened. */
+  errors: ScanError[];
 }
 
 /** Suppressions unused by every account judged. */
@@ -731,20 +761,55 @@ export async function knownScopesIn(history: AuditPorts['history']): Promise<Set
   return knownScopesOf(await history(() => undefined).latest());
 }
 
-/** One audit in one process: scan → evaluate → suppress → Security Hub → notify → history. */
-export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<RunOutcome> {
+/**
+ * An audit under way in one process: accounts are scanned and judged as their ListAccounts pages
+ * arrive, and nothing is delivered until the caller decides. `proceed` delivers (Security Hub while
+ * the scan goes on, then notification and history); `abandon` stops starting accounts and delivers
+ * nothing (the scheduled run hands a large organization to the state machine this way).
+ */
+export interface StartedAudit {
+  listing: AccountListing;
+  proceed(): Promise<RunOutcome>;
+  abandon(): Promise<void>;
+}
+
+/** Starts an audit (see StartedAudit): the scan begins with the first page of the listing. */
+export function startAudit(options: RunOptions, ports: AuditPorts): StartedAudit {
   const clock = options.now ?? (() => new Date());
   const startedAt = clock();
   const runId = options.runId ?? runIdOf(startedAt);
-  const now = () => clock().getTime();
-  const selected = options.selected ?? (await selectForScan(options.scan, ports.collect));
-  // What Security Hub may hold of ours comes from the last run Security Hub saw (the latest report).
-  const knownScopes = options.knownScopes ?? (ports.findings && !options.dryRun ? await knownScopesIn(ports.history) : undefined);
-  const pipeline = await AuditPipeline.start(ports, { ...options, ...(knownScopes ? { knownScopes } : {}) });
-  const scan = await scanSelection(selected.selection, selected.managementId, { ...options.scan, onAccountScanned: (part) => pipeline.account(part) }, ports.collect, now);
-  ports.logger?.info('scan finished', { coverage: { ...scan.coverage, notes: scan.coverage.notes.length }, errors: scan.errors.length });
-  const batch = await pipeline.finish(scan);
-  return concludeRun(batch, { runId, startedAt }, { ...options, departedSession: departedSessions(ports.collect, options.scan, selected.managementId) }, ports);
+  const listing = options.selected ? listedAlready(options.selected) : listForScan(options.scan, ports.collect);
+  const stop = new AbortController();
+  let decide!: (deliver: boolean) => void;
+  const opened = new Promise<boolean>((resolve) => (decide = resolve));
+  // What Security Hub may hold of ours comes from the last run Security Hub saw (the latest report), read while the scan starts.
+  const knownScopes = options.knownScopes !== undefined || !ports.findings || options.dryRun ? Promise.resolve(options.knownScopes) : knownScopesIn(ports.history);
+  const pipeline = AuditPipeline.gated(ports, options, opened, knownScopes);
+  const signal = options.scan.signal ? AbortSignal.any([options.scan.signal, stop.signal]) : stop.signal;
+  const scanning = scanListing(listing, { ...options.scan, signal, onAccountScanned: (part) => pipeline.account(part) }, ports.collect, () => clock().getTime());
+  // Settled by proceed or abandon; until then a listing failure must not go unhandled.
+  scanning.catch(() => undefined);
+  return {
+    listing,
+    async proceed() {
+      decide(true);
+      const scan = await scanning;
+      ports.logger?.info('scan finished', { coverage: { ...scan.coverage, notes: scan.coverage.notes.length }, errors: scan.errors.length });
+      const batch = await pipeline.finish(scan);
+      const { managementId } = await listing.selected;
+      return concludeRun(batch, { runId, startedAt }, { ...options, departedSession: departedSessions(ports.collect, options.scan, managementId) }, ports);
+    },
+    async abandon() {
+      decide(false);
+      stop.abort();
+      await scanning.catch(() => undefined);
+    },
+  };
+}
+
+/** One audit in one process: scan → evaluate → suppress → Security Hub → notify → history. */
+export async function runAudit(options: RunOptions, ports: AuditPorts): Promise<RunOutcome> {
+  return startAudit(options, ports).proceed();
 }
 
 function sum<T>(items: readonly T[], of: (item: T) => number): number {

@@ -65,8 +65,10 @@ export function scanProgress(sink: ProgressSink, clock: () => number = Date.now)
         bar.start(p.accountsTotal, 0, { clusters: 0, failures: 0 });
         barStarted = true;
       }
+      // The total grows while the organization is still being listed.
+      if (barStarted) bar?.setTotal(p.accountsTotal);
       if (barStarted) bar?.update(p.accountsDone, { clusters: p.clustersScanned, failures: p.failures });
-      if (p.accountsDone === p.accountsTotal) reportScan();
+      if (p.listed && p.accountsDone === p.accountsTotal) reportScan();
     },
     phase(p) {
       reportScan();

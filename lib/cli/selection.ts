@@ -18,7 +18,8 @@ export function memoizedDirectory(directory: AccountDirectory): AccountDirectory
   let management: Promise<string> | undefined;
   const ous = new Map<string, Promise<string[]>>();
   return {
-    listAccounts: () => (accounts ??= directory.listAccounts()),
+    // The first caller gets the pages as they are read; later ones the whole list, once read.
+    listAccounts: (onPage) => (accounts ??= directory.listAccounts(onPage)),
     managementAccountId: () => (management ??= directory.managementAccountId()),
     accountsInOu(ouId) {
       let ids = ous.get(ouId);

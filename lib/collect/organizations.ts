@@ -6,6 +6,7 @@ import {
   paginateListAccountsForParent,
   paginateListChildren,
   type Account as OrgAccount,
+  type ListAccountsCommandOutput,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
 import type { Account } from '../types.js';
@@ -17,17 +18,25 @@ const PARENT_LOOKUPS = 4;
 
 export function createAccountDirectory(client: OrganizationsClient): AccountDirectory {
   return {
-    async listAccounts() {
-      let accounts: Account[];
-      try {
-        accounts = [];
-        for await (const page of paginateListAccounts({ client }, {})) {
-          for (const raw of page.Accounts ?? []) accounts.push(toAccount(raw));
+    async listAccounts(onPage) {
+      const accounts: Account[] = [];
+      const parentOf = parentLookup(client);
+      // Stepped by hand so that only the listing's own failures are named ListAccounts failures.
+      const pages: AsyncIterator<ListAccountsCommandOutput> = paginateListAccounts({ client }, {})[Symbol.asyncIterator]();
+      for (;;) {
+        let page: Account[];
+        try {
+          const next = await pages.next();
+          if (next.done) break;
+          page = (next.value.Accounts ?? []).map(toAccount);
+        } catch (error) {
+          throw new AccountListingError(`Organizations ListAccounts failed: ${describeError(error)}`, { cause: error });
         }
-      } catch (error) {
-        throw new AccountListingError(`Organizations ListAccounts failed: ${describeError(error)}`, { cause: error });
+        // Each page is complete (OU paths included) before it is told: suppressions by OU match on it.
+        await fillOuPaths(page, parentOf);
+        accounts.push(...page);
+        onPage?.(page);
       }
-      await fillOuPaths(client, accounts);
       return accounts;
     },
 
@@ -77,17 +86,13 @@ async function walkOu(client: OrganizationsClient, rootOuId: string): Promise<st
   return [...accountIds];
 }
 
-/**
- * Accounts listed without `Paths` (an older API shape) get their OU path from ListParents, walked
- * up to the root with each OU's parent asked once. A failed lookup leaves that account without a
- * path: suppressions by OU then do not match it, and nothing else depends on it.
- */
-async function fillOuPaths(client: OrganizationsClient, accounts: Account[]): Promise<void> {
-  const missing = accounts.filter((a) => a.ouPath === undefined);
-  if (missing.length === 0) return;
+/** Each OU's parent, asked once per listing (ListParents, a few in flight: Organizations allows a few per second). */
+type ParentLookup = (childId: string) => Promise<string | undefined>;
+
+function parentLookup(client: OrganizationsClient): ParentLookup {
   const limit = pLimit(PARENT_LOOKUPS);
   const parents = new Map<string, Promise<string | undefined>>();
-  const parentOf = (childId: string) => {
+  return (childId) => {
     let parent = parents.get(childId);
     if (!parent) {
       parent = limit(async () => {
@@ -98,6 +103,15 @@ async function fillOuPaths(client: OrganizationsClient, accounts: Account[]): Pr
     }
     return parent;
   };
+}
+
+/**
+ * Accounts listed without `Paths` (an older API shape) get their OU path from ListParents, walked
+ * up to the root. A failed lookup leaves that account without a path: suppressions by OU then do
+ * not match it, and nothing else depends on it.
+ */
+async function fillOuPaths(accounts: Account[], parentOf: ParentLookup): Promise<void> {
+  const missing = accounts.filter((a) => a.ouPath === undefined);
   await Promise.all(
     missing.map(async (account) => {
       try {

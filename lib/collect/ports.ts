@@ -20,8 +20,11 @@ export interface RoleToAssume {
 }
 
 export interface AccountDirectory {
-  /** Every account of the organization, whatever its state. */
-  listAccounts(): Promise<Account[]>;
+  /**
+   * Every account of the organization, whatever its state. `onPage` is told each page's accounts
+   * as it is read, so work on them can start before the listing ends (the whole list still resolves).
+   */
+  listAccounts(onPage?: (accounts: readonly Account[]) => void): Promise<Account[]>;
   /** The ids of the accounts anywhere under the OU (its whole subtree). */
   accountsInOu(ouId: string): Promise<string[]>;
   managementAccountId(): Promise<string>;

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import pLimit from 'p-limit';
 import type { Account, AccountCheck, ClusterFacts, Coverage, ScanError, Scope, ScopeCheck } from '../types.js';
 import { scanAccount, type AccountScanSettings } from './account.js';
@@ -23,6 +24,8 @@ export interface ScanOptions {
   concurrency: number; // max accounts in flight (default 32)
   perAccountConcurrency: number; // max in-flight EKS calls per account (default 8)
   deadline?: number; // epoch ms: stop STARTING new accounts after this; the rest = not reached
+  /** Aborted: start no more accounts and stop reading the listing (the run is dropped, e.g. handed to the state machine). */
+  signal?: AbortSignal;
   readDaemonSet?: DaemonSetReadMode; // when the aws-node DaemonSet is read (default self-managed)
   onProgress?: (p: ScanProgress) => void; // after each account, from the scan's own counts
   /**
@@ -35,7 +38,10 @@ export interface ScanOptions {
 /** How far a scan is: accounts finished (scanned, failed or not reached), clusters read, failures recorded. */
 export interface ScanProgress {
   accountsDone: number;
+  /** Selected so far: it grows while the organization is still being listed. */
   accountsTotal: number;
+  /** The listing has ended: accountsTotal is final. */
+  listed: boolean;
   clustersScanned: number;
   /** Error records so far (accounts, regions and clusters that failed). */
   failures: number;
@@ -82,24 +88,100 @@ export interface SelectedAccounts {
 
 /** Lists and filters the organization's accounts (enough to choose between one Lambda and the state machine). */
 export async function selectForScan(options: ScanOptions, ports: Pick<CollectPorts, 'directory'>): Promise<SelectedAccounts> {
-  const [selection, managementId] = await Promise.all([
-    selectAccounts(ports.directory, options),
-    options.assumeRoleInManagementAccount ? undefined : ports.directory.managementAccountId(),
-  ]);
+  const [selection, managementId] = await Promise.all([selectAccounts(ports.directory, options), managementIdOf(options, ports)]);
   return { selection, managementId };
+}
+
+function managementIdOf(options: ScanOptions, ports: Pick<CollectPorts, 'directory'>): Promise<string | undefined> {
+  return options.assumeRoleInManagementAccount ? Promise.resolve(undefined) : ports.directory.managementAccountId();
+}
+
+/**
+ * The accounts of a run as their ListAccounts pages are read, so the scan starts on the first page
+ * instead of after the last (50 pages at 1,000 accounts).
+ */
+export interface AccountListing {
+  /** Each selected account once, in listing order; ends with the listing, or throws its error. */
+  accounts: AsyncIterable<Account> | Iterable<Account>;
+  /** The account scanned with the caller's own credentials (undefined: the audit role everywhere). */
+  managementId: Promise<string | undefined>;
+  /** The whole selection once listed; rejects with AccountListingError. */
+  selected: Promise<SelectedAccounts>;
+  /** Accounts selected so far. */
+  readonly count: number;
+  /** Resolves true as soon as more than `n` accounts are selected, false if the listing ends with `n` or fewer. */
+  exceeds(n: number): Promise<boolean>;
+}
+
+/** Starts listing the organization; see AccountListing. */
+export function listForScan(options: ScanOptions, ports: Pick<CollectPorts, 'directory'>): AccountListing {
+  // An object-mode Readable is the queue between the listing and the scan: pushed page by page, ended or destroyed with the listing.
+  const queue = new Readable({ objectMode: true, read() {} });
+  const thresholds: { n: number; resolve: (exceeded: boolean) => void }[] = [];
+  let count = 0;
+  const managementId = managementIdOf(options, ports);
+  const onSelected = (account: Account) => {
+    count += 1;
+    queue.push(account);
+    for (const t of thresholds.filter((t) => count > t.n)) {
+      thresholds.splice(thresholds.indexOf(t), 1);
+      t.resolve(true);
+    }
+  };
+  const selected = Promise.all([selectAccounts(ports.directory, options, onSelected), managementId]).then(
+    ([selection, id]) => {
+      queue.push(null);
+      for (const t of thresholds.splice(0)) t.resolve(false);
+      return { selection, managementId: id };
+    },
+    (error: unknown) => {
+      queue.destroy(error as Error);
+      for (const t of thresholds.splice(0)) t.resolve(false);
+      throw error;
+    },
+  );
+  // Whoever reads the accounts sees the error; these are awaited later, or never (a scan that stopped early).
+  selected.catch(() => undefined);
+  managementId.catch(() => undefined);
+  return {
+    accounts: queue,
+    managementId,
+    selected,
+    get count() {
+      return count;
+    },
+    exceeds(n) {
+      if (count > n) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        thresholds.push({ n, resolve });
+        // Already listed: the answer is known.
+        void selected.then(
+          () => resolve(count > n),
+          () => resolve(false),
+        );
+      });
+    },
+  };
+}
+
+/** A listing already done (the caller listed the organization to choose how to run). */
+export function listedAlready(selected: SelectedAccounts): AccountListing {
+  const count = selected.selection.selected.length;
+  return {
+    accounts: selected.selection.selected,
+    managementId: Promise.resolve(selected.managementId),
+    selected: Promise.resolve(selected),
+    count,
+    exceeds: (n) => Promise.resolve(count > n),
+  };
 }
 
 /**
  * Reads the vpc-cni facts of every cluster of the organization. Only a failure to list the
  * organization's accounts (AccountListingError) is thrown; everything else is recorded.
  */
-export async function scanOrganization(
-  options: ScanOptions,
-  ports: CollectPorts,
-  now: () => number = Date.now,
-): Promise<ScanResult> {
-  const { selection, managementId } = await selectForScan(options, ports);
-  return scanSelection(selection, managementId, options, ports, now);
+export async function scanOrganization(options: ScanOptions, ports: CollectPorts, now: () => number = Date.now): Promise<ScanResult> {
+  return scanListing(listForScan(options, ports), options, ports, now);
 }
 
 /**
@@ -114,43 +196,62 @@ export async function scanSelection(
   ports: CollectPorts,
   now: () => number = Date.now,
 ): Promise<ScanResult> {
-  const ledger = new ScanLedger();
-  ledger.counts.accounts.listed = selection.listed;
-  ledger.counts.accounts.excluded = selection.excluded;
+  return scanListing(listedAlready({ selection, managementId }), options, ports, now);
+}
 
+/**
+ * Scans each account as the listing gives it (ScanOptions.concurrency at once). Throws only what
+ * the listing throws (AccountListingError); every other failure is recorded.
+ */
+export async function scanListing(listing: AccountListing, options: ScanOptions, ports: CollectPorts, now: () => number = Date.now): Promise<ScanResult> {
+  const ledger = new ScanLedger();
   const role: RoleToAssume = {
     roleName: options.roleName,
     sessionName: options.sessionName || SCAN_DEFAULTS.sessionName,
     ...(options.externalId === undefined ? {} : { externalId: options.externalId }),
   };
-  const settingsFor = (account: Account): AccountScanSettings => ({
+  const settingsFor = (account: Account, managementId: string | undefined): AccountScanSettings => ({
     role: account.id === managementId ? 'caller' : role,
     regions: options.regions,
     perAccountConcurrency: Math.max(1, options.perAccountConcurrency || SCAN_DEFAULTS.perAccountConcurrency),
     ...(options.readDaemonSet ? { readDaemonSet: options.readDaemonSet } : {}),
   });
 
-  const total = selection.selected.length;
   let done = 0;
+  let listed = false;
   const limitAccounts = pLimit(Math.max(1, options.concurrency || SCAN_DEFAULTS.concurrency));
-  await Promise.all(
-    selection.selected.map((account) =>
-      limitAccounts(async () => {
-        try {
-          // Checked when the account would start, not when it was queued.
-          if (options.deadline !== undefined && now() >= options.deadline) ledger.accountNotReached(account.id);
-          else if (ports.trace) await ports.trace(`account ${account.id}`, () => scanAccount(account, settingsFor(account), ports, ledger));
-          else await scanAccount(account, settingsFor(account), ports, ledger);
-          const session = ledger.sessions.get(account.id);
-          options.onAccountScanned?.({ accountId: account.id, ...ledger.accountPart(account.id), ...(session ? { session } : {}) });
-        } finally {
-          done++;
-          options.onProgress?.({ accountsDone: done, accountsTotal: total, clustersScanned: ledger.counts.clusters.scanned, failures: ledger.errors.length });
-        }
-      }),
-    ),
-  );
+  const scanOne = async (account: Account) => {
+    try {
+      if (options.signal?.aborted) return;
+      // Checked when the account would start, not when it was queued.
+      if (options.deadline !== undefined && now() >= options.deadline) ledger.accountNotReached(account.id);
+      else {
+        const settings = settingsFor(account, await listing.managementId);
+        if (ports.trace) await ports.trace(`account ${account.id}`, () => scanAccount(account, settings, ports, ledger));
+        else await scanAccount(account, settings, ports, ledger);
+      }
+      const session = ledger.sessions.get(account.id);
+      options.onAccountScanned?.({ accountId: account.id, ...ledger.accountPart(account.id), ...(session ? { session } : {}) });
+    } finally {
+      done++;
+      options.onProgress?.({ accountsDone: done, accountsTotal: listing.count, listed, clustersScanned: ledger.counts.clusters.scanned, failures: ledger.errors.length });
+    }
+  };
+  const scans: Promise<void>[] = [];
+  try {
+    for await (const account of listing.accounts) {
+      if (options.signal?.aborted) break;
+      scans.push(limitAccounts(() => scanOne(account)));
+    }
+    listed = !options.signal?.aborted;
+  } finally {
+    // A listing that failed half-way: the accounts already started end before its error is thrown.
+    await Promise.all(scans);
+  }
+  const { selection } = await listing.selected;
 
+  ledger.counts.accounts.listed = selection.listed;
+  ledger.counts.accounts.excluded = selection.excluded;
   const finished = ledger.finish();
   finished.checks.accounts.push(...selection.notSelected);
   finished.checks.accounts.sort((a, b) => a.accountId.localeCompare(b.accountId));

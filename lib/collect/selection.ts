@@ -27,29 +27,50 @@ export interface AccountSelection {
   notSelected: AccountCheck[];
 }
 
-export async function selectAccounts(directory: AccountDirectory, filters: AccountFilters): Promise<AccountSelection> {
-  const [all, includedByOu, excludedByOu] = await Promise.all([
-    directory.listAccounts(),
-    accountsUnder(directory, filters.ous),
-    accountsUnder(directory, filters.excludeOus),
-  ]);
+/**
+ * Lists and filters the organization's accounts. With `onSelected`, each selected account is told
+ * as soon as its ListAccounts page is read (after the OU subtrees a filter needs are walked), so a
+ * scan can start on the first page; the returned selection is the whole one, sorted by id.
+ * Rejects as the directory does (AccountListingError).
+ */
+export async function selectAccounts(directory: AccountDirectory, filters: AccountFilters, onSelected?: (account: Account) => void): Promise<AccountSelection> {
   const include = nonEmptySet(filters.accounts);
   const exclude = new Set(filters.excludeAccounts ?? []);
-  const filteredOut = (a: Account): string | undefined => {
-    if (include !== undefined && !include.has(a.id)) return 'not among the accounts to audit';
-    if (exclude.has(a.id)) return 'among the accounts excluded from the audit';
-    if (includedByOu !== undefined && !includedByOu.has(a.id)) return 'not under the OUs to audit';
-    if (excludedByOu?.has(a.id)) return 'under an OU excluded from the audit';
-    return undefined;
-  };
   const selected: Account[] = [];
   const notSelected: AccountCheck[] = [];
-  for (const account of all) {
-    const filtered = filteredOut(account);
-    if (account.state !== 'ACTIVE') notSelected.push({ accountId: account.id, status: 'suspended', reason: `the account is ${account.state}` });
-    else if (filtered === undefined) selected.push(account);
-    else notSelected.push({ accountId: account.id, status: filters.narrowed ? 'outside-run' : 'excluded', reason: filtered });
-  }
+  const seen = new Set<string>();
+  let ouFilters: [Set<string> | undefined, Set<string> | undefined] | undefined;
+  const waiting: Account[][] = [];
+
+  const take = (page: readonly Account[]) => {
+    const [includedByOu, excludedByOu] = ouFilters!;
+    for (const account of page) {
+      if (seen.has(account.id)) continue;
+      seen.add(account.id);
+      let filtered: string | undefined;
+      if (include !== undefined && !include.has(account.id)) filtered = 'not among the accounts to audit';
+      else if (exclude.has(account.id)) filtered = 'among the accounts excluded from the audit';
+      else if (includedByOu !== undefined && !includedByOu.has(account.id)) filtered = 'not under the OUs to audit';
+      else if (excludedByOu?.has(account.id)) filtered = 'under an OU excluded from the audit';
+      if (account.state !== 'ACTIVE') notSelected.push({ accountId: account.id, status: 'suspended', reason: `the account is ${account.state}` });
+      else if (filtered !== undefined) notSelected.push({ accountId: account.id, status: filters.narrowed ? 'outside-run' : 'excluded', reason: filtered });
+      else {
+        selected.push(account);
+        onSelected?.(account);
+      }
+    }
+  };
+  // Pages read before the OU subtrees are known wait for them.
+  const onPage = (page: readonly Account[]) => (ouFilters ? take(page) : waiting.push([...page]));
+  const [all] = await Promise.all([
+    directory.listAccounts(onPage),
+    Promise.all([accountsUnder(directory, filters.ous), accountsUnder(directory, filters.excludeOus)]).then((sets) => {
+      ouFilters = sets;
+      for (const page of waiting.splice(0)) take(page);
+    }),
+  ]);
+  // A directory that does not tell pages (or skipped some) gives them here.
+  take(all);
   selected.sort((a, b) => compareText(a.id, b.id));
   return { listed: all.length, selected, excluded: all.length - selected.length, notSelected };
 }

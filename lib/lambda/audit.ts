@@ -1,7 +1,6 @@
 import { deadlineOf, deliverByOf, redactedConfig, type AuditConfig } from '../config.js';
-import { selectForScan } from '../collect/scan.js';
 import { planDistributedRun } from '../distributed/steps.js';
-import { archiveDepartedBeforeScan, knownScopesIn, runAudit, runIdOf } from '../run.js';
+import { archiveDepartedBeforeScan, knownScopesIn, runIdOf, startAudit } from '../run.js';
 import { scanOptionsOf, wireAwsPorts } from '../wiring.js';
 import { parseAuditEvent } from './event.js';
 import { withExternalIdFromParameter } from './external-id.js';
@@ -51,8 +50,13 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
       // A manual invoke that names accounts or regions narrows this one run: what it leaves out is
       // outside it (its findings carried), not gone from the audit.
       const scan = { ...scanOptionsOf(config, deadline), narrowed: Boolean(request.accounts || request.regions) };
-      const selected = await selectForScan(scan, ports.collect);
-      if (ports.starter && ports.storage && !request.dryRun && selected.selection.selected.length > config.distributedThreshold) {
+      const notify = { mode: config.notifyMode, minSeverity: config.minSeverity };
+      // The scan starts on the first ListAccounts page; nothing is delivered until the listing says
+      // whether this organization is for one Lambda or for the state machine.
+      const audit = startAudit({ scan, runId, deliverBy, notify, dryRun: request.dryRun, ...(lease ? { lease } : {}), runErrors }, ports);
+      if (ports.starter && ports.storage && !request.dryRun && (await audit.listing.exceeds(config.distributedThreshold))) {
+        await audit.abandon();
+        const selected = await audit.listing.selected;
         // The aggregate step assumes no role: what left the audit is archived here, where it still can be.
         const departed = await archiveDepartedBeforeScan(selected, scan, ports);
         if (departed.errors.length) tools.logger.warn('findings that left the audit not archived', { errors: departed.errors });
@@ -64,10 +68,7 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
         tools.logger.info('audit delegated to the state machine', delegated);
         return delegated;
       }
-      const outcome = await runAudit(
-        { scan, selected, runId, deliverBy, notify: { mode: config.notifyMode, minSeverity: config.minSeverity }, dryRun: request.dryRun, ...(lease ? { lease } : {}), runErrors },
-        ports,
-      );
+      const outcome = await audit.proceed();
       return finish(tools, outcome, request.dryRun, started);
     } finally {
       if (!handedOff) await lease?.release();

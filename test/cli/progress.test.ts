@@ -11,7 +11,7 @@ function fakeTerminal() {
 }
 
 describe('progress', () => {
-  it('draws selected accounts done/total, clusters, errors and an ETA on a terminal, then the phase lines', () => {
+  it('draws selected accounts done/total (the total growing while the organization is listed), clusters, errors and an ETA, then the phase lines', () => {
     // Prepare
     const terminal = fakeTerminal();
     const lines: string[] = [];
@@ -19,9 +19,10 @@ describe('progress', () => {
     const progress = scanProgress({ err: (s) => lines.push(s), errTty: true, stream: terminal.stream }, () => now);
 
     // Act
-    progress.scan({ accountsDone: 1, accountsTotal: 4, clustersScanned: 2, failures: 0 });
+    progress.scan({ accountsDone: 1, accountsTotal: 2, listed: false, clustersScanned: 2, failures: 0 });
+    progress.scan({ accountsDone: 2, accountsTotal: 2, listed: false, clustersScanned: 3, failures: 0 });
     now = 2_000;
-    progress.scan({ accountsDone: 4, accountsTotal: 4, clustersScanned: 9, failures: 1 });
+    progress.scan({ accountsDone: 4, accountsTotal: 4, listed: true, clustersScanned: 9, failures: 1 });
     progress.phase({ phase: 'security-hub' });
     progress.phase({ phase: 'deliver' });
     progress.done('wrote audit.md');
@@ -44,7 +45,7 @@ describe('progress', () => {
     const progress = scanProgress({ err: (s) => lines.push(s), errTty: false, stream: terminal.stream }, () => 0);
 
     // Act
-    progress.scan({ accountsDone: 1, accountsTotal: 1, clustersScanned: 1, failures: 0 });
+    progress.scan({ accountsDone: 1, accountsTotal: 1, listed: true, clustersScanned: 1, failures: 0 });
     progress.done('');
 
     // Assess

@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAwsCollectPorts, type AwsCollectPorts } from '../../lib/collect/aws.js';
 import { AccountListingError } from '../../lib/collect/errors.js';
 import type { AccountSession, CollectPorts } from '../../lib/collect/ports.js';
-import { scanOrganization, type ScanOptions } from '../../lib/collect/scan.js';
+import { listForScan, scanListing, scanOrganization, type ScanOptions } from '../../lib/collect/scan.js';
+import type { Account } from '../../lib/types.js';
 import { awsError, callerCredentials, installFakeOrg, restoreFakeOrg, type FakeOrgSpec } from './fake-org.js';
 
 const MGMT = '111111111111';
@@ -452,5 +453,96 @@ describe('scan.ts', () => {
     // Assess
     expect(result.coverage.accounts.scanned).toBe(12);
     expect(peak).toBe(3);
+  });
+
+  describe('as ListAccounts pages arrive', () => {
+    const account = (i: number): Account => ({ id: String(500000000000 + i), name: `p${i}`, state: 'ACTIVE' });
+    const pageOne = [account(3), account(1)];
+    const pageTwo = [account(2), { ...account(4), state: 'SUSPENDED' }];
+
+    /** Ports whose directory tells two pages, the second only after `beforePageTwo` settles. */
+    function pagedPorts(beforePageTwo: (started: string[]) => Promise<void>, failPageTwo = false) {
+      const started: string[] = [];
+      const ports: CollectPorts = {
+        directory: {
+          async listAccounts(onPage) {
+            onPage?.(pageOne);
+            await beforePageTwo(started);
+            if (failPageTwo) throw new AccountListingError('Organizations ListAccounts failed: TooManyRequestsException');
+            onPage?.(pageTwo);
+            return [...pageOne, ...pageTwo];
+          },
+          accountsInOu: async () => [],
+          managementAccountId: async () => MGMT,
+        },
+        credentials: {
+          sessionFor: async (accountId): Promise<AccountSession> => {
+            started.push(accountId);
+            return { accountId, partition: 'aws', credentials: callerCredentials };
+          },
+        },
+        regions: { enabledRegions: async () => [] },
+        eks: () => ({ listClusters: async () => [], describeCluster: async () => null, describeVpcCni: async () => null, listAwsNodePodIdentities: async () => [] }),
+        catalog: { offeredVersions: async () => [] },
+      };
+      return { ports, started };
+    }
+
+    /** Resolves once the scan has started `n` accounts, or after 2 s (then the test sees it did not). */
+    const whenStarted = (n: number) => async (started: string[]) => {
+      for (let waited = 0; started.length < n && waited < 2_000; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+
+    it('starts the first page\'s accounts before the listing ends, and reports the whole selection in id order', async () => {
+      // Prepare
+      let startedBeforePageTwo: string[] = [];
+      const { ports } = pagedPorts(async (started) => {
+        await whenStarted(2)(started);
+        startedBeforePageTwo = [...started];
+      });
+
+      // Act
+      const result = await scanOrganization(baseOptions, ports);
+
+      // Assess
+      expect(startedBeforePageTwo.sort()).toEqual(['500000000001', '500000000003']);
+      expect(result.accounts.map((a) => a.id)).toEqual(['500000000001', '500000000002', '500000000003']);
+      expect(result.coverage.accounts).toMatchObject({ listed: 4, scanned: 3, excluded: 1 });
+      expect(result.checks.accounts.find((a) => a.accountId === '500000000004')).toMatchObject({ status: 'suspended' });
+    });
+
+    it('lets the accounts already started end, then throws the listing\'s error', async () => {
+      // Prepare
+      const { ports } = pagedPorts(whenStarted(2), true);
+      const scanned: string[] = [];
+
+      // Act
+      const scan = scanOrganization({ ...baseOptions, onAccountScanned: (part) => scanned.push(part.accountId) }, ports);
+
+      // Assess
+      await expect(scan).rejects.toBeInstanceOf(AccountListingError);
+      expect(scanned.sort()).toEqual(['500000000001', '500000000003']);
+    });
+
+    it('starts no more accounts once aborted, and tells when the selection passes a count', async () => {
+      // Prepare
+      const controller = new AbortController();
+      const { ports, started } = pagedPorts(async (s) => {
+        await whenStarted(2)(s);
+        controller.abort();
+      });
+      const listing = listForScan(baseOptions, ports);
+      const passesOne = listing.exceeds(1);
+      const passesThree = listing.exceeds(3);
+
+      // Act
+      await scanListing(listing, { ...baseOptions, signal: controller.signal }, ports);
+
+      // Assess
+      expect(started.sort()).toEqual(['500000000001', '500000000003']);
+      expect(await passesOne).toBe(true);
+      expect(await passesThree).toBe(false);
+      expect((await listing.selected).selection.selected).toHaveLength(3);
+    });
   });
 });

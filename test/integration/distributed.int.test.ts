@@ -103,6 +103,26 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(distributed.outcome.delivery.securityHub).toMatchObject({ imported: (single.delivery.securityHub as { imported: number }).imported });
   });
 
+  it('hands an organization over the threshold to the state machine before delivering anything, the scan having started on the first page', async () => {
+    // Prepare: pages of 2 accounts, so the threshold (5) is passed on the third page of five
+    sim.org = { ...sim.org, pageSize: { ...sim.org.pageSize, ListAccounts: 2 } };
+    let plan: DistributedPlan | undefined;
+    const starter = { start: async (_: string, input: DistributedPlan) => ((plan = input), `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:run`) };
+    sim.resetCalls();
+
+    // Act
+    const delegated = await withEnv(simulatorEnv(sim, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: '5' }), () => buildHandler({ wiring: { starter } })(SCHEDULED, lambdaContext()));
+
+    // Assess: the whole organization is planned, and nothing of the abandoned scan reached Security Hub, SNS or the history
+    expect(delegated).toMatchObject({ delegated: { accounts: 8 } });
+    expect(plan).toMatchObject({ listed: 9 });
+    const calls = sim.calls();
+    expect(calls.filter((c) => c.operation === 'ListAccounts').reduce((n, c) => n + c.count, 0)).toBe(5);
+    expect(calls.filter((c) => c.service === 'securityhub' || c.service === 'sns')).toEqual([]);
+    const written = [...sim.objects(DEMO_BUCKET).keys()].filter((key) => !key.startsWith('fleet-audit/distributed/') && !key.endsWith('lease.json'));
+    expect(written).toEqual([]);
+  });
+
   it('makes, in each function, only calls its own role grants (the worker never reads the organization)', async () => {
     // Act
     const { calls } = await distributedRun({ batchSize: 3 });
