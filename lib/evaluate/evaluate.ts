@@ -51,9 +51,9 @@ function matches(rule: Rule, view: FactView, facts: ClusterFacts): boolean {
  * The rules that hold for one cluster. A rule that needs a fact the scan could not read is not
  * judged: it goes to `skipped` (when given) with the reason.
  */
-export function matchingRules(rules: readonly Rule[], facts: ClusterFacts, skipped?: SkippedRule[]): Rule[] {
+export function matchingRules(rules: readonly Rule[], facts: ClusterFacts, skipped?: SkippedRule[], view?: FactView): Rule[] {
   if (facts.cni.source === 'absent') return []; // another CNI: there is no vpc-cni to judge
-  const view = buildFactView(facts);
+  const factView = view ?? buildFactView(facts);
   return rules.filter((rule) => {
     // Outside the rule's Kubernetes range it cannot match, whatever else is unknown.
     const gap = rule.kubernetes && !kubernetesInRange(facts.kubernetesVersion, rule.kubernetes) ? undefined : whyNotEvaluable(rule, facts);
@@ -61,7 +61,7 @@ export function matchingRules(rules: readonly Rule[], facts: ClusterFacts, skipp
       skipped?.push({ accountId: facts.accountId, region: facts.region, cluster: facts.clusterName, ruleId: rule.id, reason: gap });
       return false;
     }
-    return matches(rule, view, facts);
+    return matches(rule, factView, facts);
   });
 }
 
@@ -92,9 +92,10 @@ function targetTextFor(rule: Rule, facts: ClusterFacts, outcome: PlanOutcome | u
  * points to the plan (`remediation.planId`) and carries the plan's commands that fix it.
  */
 export function evaluateClusterWithPlan(rules: readonly Rule[], facts: ClusterFacts, skipped?: SkippedRule[]): { findings: Finding[]; plan?: ClusterPlan } {
-  const matched = matchingRules(rules, facts, skipped);
-  if (matched.length === 0) return { findings: [] };
+  // Built once: matching, the plan and every finding's text read the same view.
   const view = buildFactView(facts);
+  const matched = matchingRules(rules, facts, skipped, view);
+  if (matched.length === 0) return { findings: [] };
   const outcome = planFor(rules, facts, matched, view);
   const findings = matched.map((rule) => {
     const lookup = templateLookup(rule, view, facts, targetTextFor(rule, facts, outcome));
