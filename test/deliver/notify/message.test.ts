@@ -51,6 +51,22 @@ describe('message.ts', () => {
     expect(notificationBytes(message)).toBeGreaterThan(SNS_MAX_BYTES * 0.9);
   });
 
+  it('counts escaped characters as JSON does when cutting: quotes, backslashes, emoji and control characters', () => {
+    // Prepare: every line needs escapes inside the JSON body, many take more bytes than characters
+    const input = anInput(
+      fleet(5000).map((f, i) => ({ ...f, title: `"quoted" C:\\path\\${i} 😀 \u0001 ${'é'.repeat(20)}` })),
+      undefined,
+      { coverage: aCoverage({ clusters: { scanned: 5000, failed: 0, managedAddon: 5000, selfManaged: 0 } }) },
+    );
+
+    // Act
+    const message = buildNotification(input);
+
+    // Assess
+    expect(notificationBytes(message)).toBeLessThanOrEqual(SNS_MAX_BYTES);
+    expect(notificationBytes(message)).toBeGreaterThan(SNS_MAX_BYTES * 0.9);
+  });
+
   it('keeps NEW and RESOLVED whole when the still-open list is what overflows', () => {
     // Prepare
     const open = fleet(5000);
