@@ -35,15 +35,13 @@ export function renderEmail(input: NotificationInput, budget?: EmailBudget): Ren
   const sections = emailSections(input, view);
   const cost = budget?.cost ?? ((text: string) => Buffer.byteLength(text, 'utf8'));
   const fitting: Fitting = { cost, more: (n) => `  ${ELLIPSIS} and ${n} more, see the full report at ${input.reportLocation}` };
-  let body = render(sections, Number.POSITIVE_INFINITY, fitting);
-  if (budget !== undefined) {
-    // The fitting counts line by line; the joined text can differ by a few separators, so tighten until it fits.
-    let allowance = budget.max;
+  if (budget === undefined) return { subject: emailSubject(input, view), body: render(sections, Number.POSITIVE_INFINITY, fitting) };
+  // The fitting counts line by line; the joined text can differ by a few separators, so tighten until it fits.
+  let allowance = budget.max;
+  let body = render(sections, allowance, fitting);
+  for (let over = cost(body) - budget.max; over > 0 && allowance > 0; over = cost(body) - budget.max) {
+    allowance -= over;
     body = render(sections, allowance, fitting);
-    while (cost(body) > budget.max && allowance > 0) {
-      allowance -= cost(body) - budget.max;
-      body = render(sections, allowance, fitting);
-    }
   }
   return { subject: emailSubject(input, view), body };
 }

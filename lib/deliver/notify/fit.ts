@@ -36,12 +36,15 @@ export function fitSections(sections: Section[], budget: number, fitting: Fittin
   const total = (texts: string[]) => texts.reduce((sum, t) => sum + line(t), 0);
 
   const kept: string[][] = sections.map((s) => [...s.head]);
+  // Each item weighed once: an item is a whole plan, and weighing means serialising it.
+  const costs = sections.map((s) => s.items.map(line));
   let remaining = budget - sections.reduce((sum, s) => sum + total(s.head) + line(''), 0);
   const tiers = [...new Set(sections.map((s) => s.tier))].sort((a, b) => a - b);
   for (const tier of tiers) {
     const members = sections
-      .map((section, index) => ({ section, index, full: total(section.items) }))
+      .map((section, index) => ({ section, index }))
       .filter((m) => m.section.tier === tier)
+      .map((m) => ({ ...m, full: (costs[m.index] ?? []).reduce((sum, c) => sum + c, 0) }))
       .sort((a, b) => a.full - b.full);
     members.forEach((member, i) => {
       const { section, index, full } = member;
@@ -55,8 +58,7 @@ export function fitSections(sections: Section[], budget: number, fitting: Fittin
       // The marker line's size is reserved first: it is always there when something is cut.
       let used = line(fitting.more(section.items.length));
       let count = 0;
-      for (const item of section.items) {
-        const cost = line(item);
+      for (const cost of costs[index] ?? []) {
         if (used + cost > share) break;
         used += cost;
         count += 1;

@@ -65,12 +65,7 @@ function attributeBytes(attributes: Record<string, MessageAttributeValue>): numb
   );
 }
 
-/** What JSON.stringify escapes: quote, backslash, control characters, and surrogates (a lone one becomes \\uXXXX). */
-const ESCAPED_IN_JSON = /["\\\u0000-\u001f\ud800-\udfff]/;
-
 /** Bytes of a text once inside a JSON string (escapes included, quotes not). */
-function jsonStringBytes(text: string): number {
-  // Most lines need no escape: their UTF-8 length is the answer, without building the JSON copy.
-  if (!ESCAPED_IN_JSON.test(text)) return Buffer.byteLength(text, 'utf8');
+export function jsonStringBytes(text: string): number {
   return Buffer.byteLength(JSON.stringify(text), 'utf8') - 2;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildNotification, notificationBytes, SNS_MAX_BYTES } from '../../../lib/deliver/notify/message.js';
+import { buildNotification, jsonStringBytes, notificationBytes, SNS_MAX_BYTES } from '../../../lib/deliver/notify/message.js';
 import type { ChatNotification } from '../../../lib/deliver/notify/slack.js';
 import { aCoverage, aFinding } from '../fixtures.js';
 import { anInput, fleet, REPORT } from './input-fixture.js';
@@ -94,5 +94,21 @@ describe('message.ts', () => {
     // Assess
     expect(email).not.toContain('more, see the full report');
     for (const f of input.delta.open) expect(email).toContain(f.clusterName);
+  });
+});
+
+describe('jsonStringBytes', () => {
+  it('counts what JSON.stringify writes, for any text: escapes, multi-byte characters, lone and paired surrogates', () => {
+    // Prepare: random texts over the characters JSON treats specially and a few ordinary ones
+    const alphabet = ['a', ' ', '"', '\\', '/', '\b', '\f', '\n', '\r', '\t', '\u0000', '\u001f', '\u007f', 'é', '€', '\u2028', '😀', '\ud800', '\udfff', '\udbff\udc00'];
+    let seed = 42;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const texts = Array.from({ length: 2_000 }, () => Array.from({ length: Math.floor(random() * 12) }, () => alphabet[Math.floor(random() * alphabet.length)]).join(''));
+
+    // Act
+    const mismatches = texts.filter((text) => jsonStringBytes(text) !== Buffer.byteLength(JSON.stringify(text), 'utf8') - 2);
+
+    // Assess
+    expect(mismatches.map((t) => JSON.stringify(t))).toEqual([]);
   });
 });
