@@ -128,18 +128,17 @@ export function listForScan(options: ScanOptions, ports: Pick<CollectPorts, 'dir
       t.resolve(true);
     }
   };
-  const selected = Promise.all([selectAccounts(ports.directory, options, onSelected), managementId]).then(
-    ([selection, id]) => {
+  // Both calls settle before the listing ends either way: a failed run leaves no request in flight.
+  const selected = Promise.allSettled([selectAccounts(ports.directory, options, onSelected), managementId]).then(([selection, id]) => {
+    for (const t of thresholds.splice(0)) t.resolve(false);
+    if (selection.status === 'fulfilled' && id.status === 'fulfilled') {
       queue.push(null);
-      for (const t of thresholds.splice(0)) t.resolve(false);
-      return { selection, managementId: id };
-    },
-    (error: unknown) => {
-      queue.destroy(error as Error);
-      for (const t of thresholds.splice(0)) t.resolve(false);
-      throw error;
-    },
-  );
+      return { selection: selection.value, managementId: id.value };
+    }
+    const error: unknown = selection.status === 'rejected' ? selection.reason : (id as PromiseRejectedResult).reason;
+    queue.destroy(error as Error);
+    throw error;
+  });
   // Whoever reads the accounts sees the error; these are awaited later, or never (a scan that stopped early).
   selected.catch(() => undefined);
   managementId.catch(() => undefined);
