@@ -16,6 +16,8 @@ import { DEMO_BUCKET, simulatorEnv } from '../support/local-lambda.js';
 import { orgShape } from './bound.js';
 import { BOUND_EXPLAINED, formatMeasurement } from './format.js';
 import { inFlightCap, measure, withSdkFloor, type Measurement, type RunRecord, type Scenario } from './measurement.js';
+import { callsSince, cpuSince } from './nights.js';
+import { positiveInteger } from './options.js';
 import { buildChild, runChild, startSimChild } from './processes.js';
 import type { ChildRequest } from './protocol.js';
 
@@ -65,6 +67,7 @@ const opts = new Command()
   .option('--no-floor', 'skip the bare-SDK floor (the same calls through the same clients, nothing else)')
   .option('--tracing', 'measure the deployed configuration: X-Ray tracing on (a subsegment per account)')
   .option('--cpu-prof <dir>', "write a V8 CPU profile of each handler run into dir (open it in Chrome DevTools or speedscope)")
+  .option('--nights <n>', "runs of the handler against the same simulator, history kept; the figures are the last night's", positiveInteger, 1)
   .option('--json', 'one JSON object per measurement, one per line')
   .parse()
   .opts<{
@@ -83,6 +86,7 @@ const opts = new Command()
     floor: boolean;
     tracing?: boolean;
     cpuProf?: string;
+    nights: number;
     json?: boolean;
   }>();
 
@@ -104,7 +108,6 @@ async function writeOrg(dir: string, name: string, org: SimOrg): Promise<string>
   return file;
 }
 
-/** One child run against a fresh simulator: empty Security Hub and history (a first night), full token buckets. */
 /**
  * Tracing as the deployed function has it: the Lambda's name, a sampled trace header, and X-Ray's
  * daemon address on a port nothing listens on (its UDP datagrams are sent and lost, as cheap as
@@ -118,6 +121,11 @@ const TRACING_ENV = {
   AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
 };
 
+/**
+ * One child run against a fresh simulator: empty Security Hub and history (a first night), full
+ * token buckets. With `--nights N`, a handler run is the last of N against that simulator, the
+ * nights before it unmeasured: only its own calls and CPU count.
+ */
 async function runAgainst(orgFile: string, bundle: string, mode: ChildRequest['mode'], scenario: Scenario, extra: Partial<ChildRequest> = {}): Promise<RunRecord> {
   const sim = await startSimChild(orgFile);
   const loadAverage = loadavg()[0] ?? 0;
@@ -134,8 +142,11 @@ async function runAgainst(orgFile: string, bundle: string, mode: ChildRequest['m
       ...scenario.env,
     });
     const floor = extra.floor ? { floor: { ...extra.floor, maxSockets: inFlightCap(scenario.concurrency, scenario.accountConcurrency) } } : {};
-    const child = await runChild(bundle, { mode, env, ...floor }, { sourceMaps: scenario.sourceMaps, ...(opts.cpuProf && mode === 'handler' ? { cpuProfDir: opts.cpuProf } : {}), ...(scenario.heapLimitMB === undefined ? {} : { heapLimitMB: scenario.heapLimitMB }) });
-    return { child, calls: await sim.calls(), simCpuSeconds: await sim.cpuSeconds(), loadAverage };
+    const processOptions = { sourceMaps: scenario.sourceMaps, ...(scenario.heapLimitMB === undefined ? {} : { heapLimitMB: scenario.heapLimitMB }) };
+    for (let night = 1; mode === 'handler' && night < (scenario.nights ?? 1); night++) await runChild(bundle, { mode, env }, processOptions);
+    const [callsBefore, cpuBefore] = [await sim.calls(), await sim.cpuSeconds()];
+    const child = await runChild(bundle, { mode, env, ...floor }, { ...processOptions, ...(opts.cpuProf && mode === 'handler' ? { cpuProfDir: opts.cpuProf } : {}) });
+    return { child, calls: callsSince(callsBefore, await sim.calls()), simCpuSeconds: cpuSince(cpuBefore, await sim.cpuSeconds()), loadAverage };
   } finally {
     await sim.stop();
   }
@@ -174,7 +185,7 @@ try {
     console.log(
       `Benchmark: the audit handler against the simulator; ${opts.latency} ms per call; ` +
         `${rateLimit ? `EKS rate limit ${rateLimit.perAccountPerSecond}/s per account, burst ${rateLimit.burst}` : 'no rate limit'}; ` +
-        `${REGIONS} regions, ${CLUSTERS_PER_ACCOUNT} clusters per account on average; Security Hub, SNS and S3 history on; a first night.` +
+        `${REGIONS} regions, ${CLUSTERS_PER_ACCOUNT} clusters per account on average; Security Hub, SNS and S3 history on; ${opts.nights > 1 ? `night ${opts.nights}, the history of the nights before kept` : 'a first night'}.` +
         (cpuMsPerCall === undefined ? '' : `\nOne SDK call costs ${cpuMsPerCall.toFixed(2)} ms of CPU on a warm client here.`),
     );
     console.log(`${BOUND_EXPLAINED.join('\n')}\n`);
@@ -186,7 +197,7 @@ try {
     const orgFile = await writeOrg(dir, `org-${accounts}`, org);
     const shape = orgShape(org);
     const scenarios: [ChildRequest['mode'], Scenario][] = opts.concurrency.flatMap((concurrency) =>
-      opts.retryMode.map((retryMode): [ChildRequest['mode'], Scenario] => ['handler', { ...base, accounts, concurrency, retryMode }]),
+      opts.retryMode.map((retryMode): [ChildRequest['mode'], Scenario] => ['handler', { ...base, accounts, concurrency, retryMode, ...(opts.nights > 1 ? { nights: opts.nights } : {}) }]),
     );
     // The naive scan is sequential: only at its own small size.
     if (index === 0 && opts.naive && accounts <= 10) scenarios.push(['naive', { ...base, accounts, concurrency: 1, retryMode: 'standard' }]);

@@ -21,6 +21,8 @@ export interface Scenario {
   concurrency: number;
   accountConcurrency: number;
   retryMode: 'standard' | 'adaptive';
+  /** Handler runs against the same simulator, the measured one last (--nights; absent: 1, a first night). */
+  nights?: number;
 }
 
 export interface Measurement {
