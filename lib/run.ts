@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { deadlineSignal } from './collect/deadline.js';
 import { listedAlready, listForScan, scanListing, type AccountListing, type AccountPart, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './collect/ports.js';
-import { carriedOf, computeDelta, knownFindings, resolvedOf, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
+import { BASELINE_MEMBERS, carriedOf, computeDelta, knownFindings, resolvedOf, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
 import type { HistoryError, HistoryStore, SavedReport } from './deliver/history/store.js';
 import { recheckOf, RecheckIndex, SECURITY_HUB_RETENTION_DAYS } from './deliver/lifecycle.js';
 import { buildNotification } from './deliver/notify/message.js';
@@ -583,7 +583,7 @@ export async function archiveDepartedBeforeScan(
 ): Promise<{ archived: number; errors: ScanError[] }> {
   if (!ports.history || !ports.findings) return { archived: 0, errors: [] };
   const errors: ScanError[] = [];
-  const { report } = await ports.history((error) => errors.push(errorOf('deliver-history', error))).baseline();
+  const { report } = await ports.history((error) => errors.push(errorOf('deliver-history', error))).baseline(BASELINE_MEMBERS);
   const departures = archivableBeforeScan(knownFindings(report) ?? [], selected, scan);
   if (departures.length === 0) return { archived: 0, errors };
   const archived = await archiveDepartures(departures, ports.findings, departedSessions(ports.collect, scan, selected.managementId), now.toISOString());
@@ -613,13 +613,8 @@ export async function concludeRun(
   if (!options.dryRun && (ports.notifier || ports.history)) options.onPhase?.({ phase: 'deliver' });
   const historyErrors: ScanError[] = [];
   const history = ports.history?.((error) => historyErrors.push(errorOf('deliver-history', error)));
-  const { report: previous, baseline }: { report: StoredRunReport | undefined; baseline: Baseline } = history
-    ? await history.baseline()
-    : { report: undefined, baseline: { kind: 'first-run' } };
-  const delta = computeDelta(batch.findings, knownFindings(previous), new RecheckIndex(batch.recheck), baseline, {
-    suppressedIds: batch.suppressed.map((s) => s.finding.id),
-    archivedBySecurityHub: batch.archived,
-  });
+  const { delta, previousErrors } = await deltaOf(batch, history);
+  const { baseline } = delta;
   const errors: ScanError[] = [...batch.errors, ...historyErrors];
   const delivery: DeliverySummary = {
     securityHub: batch.securityHub,
@@ -664,7 +659,7 @@ export async function concludeRun(
   // the last delivered one.
   let notified = options.historyMode !== 'publish-only';
   if (!options.dryRun && ports.notifier && (await leaseHeld(options.lease, errors))) {
-    const decision: NotifyDecision = shouldNotify(options.notify, delta, errors, previous?.errors);
+    const decision: NotifyDecision = shouldNotify(options.notify, delta, errors, previousErrors);
     delivery.notification = { sent: false, reason: decision.reason };
     if (decision.notify) {
       const reportLink = ports.page && history ? await pageLink(ports.page, report, errors) : undefined;
@@ -719,6 +714,21 @@ export async function concludeRun(
   return { report, delta, delivery };
 }
 
+/**
+ * The delta against the history's baseline. Of the baseline report only what the delta reads is
+ * read, and only its errors outlive this call: the findings seen again tonight are let go.
+ */
+async function deltaOf(batch: AuditedBatch, history: HistoryStore | undefined): Promise<{ delta: Delta; previousErrors: ScanError[] | undefined }> {
+  const { report: previous, baseline }: { report: Pick<StoredRunReport, (typeof BASELINE_MEMBERS)[number]> | undefined; baseline: Baseline } = history
+    ? await history.baseline(BASELINE_MEMBERS)
+    : { report: undefined, baseline: { kind: 'first-run' } };
+  const delta = computeDelta(batch.findings, knownFindings(previous), new RecheckIndex(batch.recheck), baseline, {
+    suppressedIds: batch.suppressed.map((s) => s.finding.id),
+    archivedBySecurityHub: batch.archived,
+  });
+  return { delta, previousErrors: previous?.errors };
+}
+
 function pageError(what: string, error: unknown): ScanError {
   const e = errorOf('deliver-history', error);
   return { ...e, message: `${what}: ${e.message}` };
@@ -744,12 +754,15 @@ export function departedSessions(collect: CollectPorts, scan: ScanOptions, manag
   return (accountId) => collect.credentials.sessionFor(accountId, accountId === managementId ? 'caller' : role);
 }
 
+/** What knownScopesOf reads of a report. */
+const KNOWN_SCOPE_MEMBERS = ['findings', 'carriedOver', 'suppressed', 'securityHubPending'] as const satisfies readonly (keyof StoredRunReport)[];
+
 /**
  * Where the last readable report had a finding of ours: observed, carried over or suppressed
  * (a suppressed finding is archived, so Security Hub holds it too). Undefined when no report can
  * be read: then Security Hub is read everywhere.
  */
-export function knownScopesOf(report: StoredRunReport | undefined): Set<string> | undefined {
+export function knownScopesOf(report: Pick<StoredRunReport, (typeof KNOWN_SCOPE_MEMBERS)[number]> | undefined): Set<string> | undefined {
   if (report === undefined) return undefined;
   const findings = [...report.findings, ...(report.carriedOver ?? []), ...report.suppressed.map((s) => s.finding)];
   return new Set([...findings.map(scopeKey), ...(report.securityHubPending ?? [])]);
@@ -758,7 +771,7 @@ export function knownScopesOf(report: StoredRunReport | undefined): Set<string> 
 /** The scopes worth reading in Security Hub, from the latest report of a history (undefined: read all). */
 export async function knownScopesIn(history: AuditPorts['history']): Promise<Set<string> | undefined> {
   if (!history) return undefined;
-  return knownScopesOf(await history(() => undefined).latest());
+  return knownScopesOf(await history(() => undefined).latest(KNOWN_SCOPE_MEMBERS));
 }
 
 /**

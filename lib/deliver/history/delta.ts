@@ -149,8 +149,11 @@ export interface StoredRunReport extends RunReport {
   securityHubPending?: string[];
 }
 
+/** What the delta reads of the baseline report (HistoryStore.baseline's members). */
+export const BASELINE_MEMBERS = ['findings', 'carriedOver', 'errors'] as const satisfies readonly (keyof StoredRunReport)[];
+
 /** Everything a previous run believed open: observed, or carried over because it was not re-checked. */
-export function knownFindings(report: StoredRunReport | undefined): Finding[] | undefined {
+export function knownFindings(report: Pick<StoredRunReport, 'findings' | 'carriedOver'> | undefined): Finding[] | undefined {
   if (report === undefined) return undefined;
   return [...report.findings, ...(report.carriedOver ?? [])];
 }

@@ -12,7 +12,7 @@ export class LocalHistoryStore extends PointerHistoryStore {
 }
 
 /** A file's tag: the hash of its content, as an ETag is of an object's. */
-export function contentTag(text: string): string {
+export function contentTag(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }
 

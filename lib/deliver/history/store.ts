@@ -1,18 +1,28 @@
 import type { RunReport } from '../../types.js';
 import type { Baseline, StoredRunReport } from './delta.js';
-import { pointerSchema, runReportSchema, type Pointer } from './schema.js';
+import { HistoryError } from './errors.js';
+import { parseReport, scanReport, type ReportMember, type ReportPart, type ScannedReport } from './read-report.js';
+import { jsonBytes } from './report-json.js';
+import { pointerSchema, type Pointer } from './schema.js';
 
-/** Run history: the baseline a run's NEW and RESOLVED are counted against, and its report. */
+export { HistoryError, type HistoryErrorCode } from './errors.js';
+export type { ReportMember, ReportPart } from './read-report.js';
+
+/**
+ * Run history: the baseline a run's NEW and RESOLVED are counted against, and its report.
+ * Reads give the whole report, or only the `members` asked for (with the run's id and dates): a
+ * large fleet's report is ~22 MB, and a run needs a few of its members.
+ */
 export interface HistoryStore {
   /** The last saved run, or undefined (first run, or an unreadable report: reported, not thrown). */
-  latest(): Promise<StoredRunReport | undefined>;
+  latest<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<ReportPart<M> | undefined>;
   /** The last run whose notification was delivered (undefined as for latest). */
-  lastNotified(): Promise<StoredRunReport | undefined>;
+  lastNotified<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<ReportPart<M> | undefined>;
   /**
    * What to count NEW and RESOLVED against: the last notified run; if its report cannot be read,
    * the newest readable one; if none can be read, `unavailable` (never a false first run).
    */
-  baseline(): Promise<{ report: StoredRunReport | undefined; baseline: Baseline }>;
+  baseline<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<{ report: ReportPart<M> | undefined; baseline: Baseline }>;
   /**
    * Saves the report, then moves the pointers to it — never over a newer run's: a run that
    * finishes after a later one started leaves that one's pointers in place.
@@ -26,26 +36,6 @@ export interface SavedReport {
   location: string;
   /** Pointers left on a newer run, with the run that holds them. */
   pointersKept?: { pointer: string; runId: string }[];
-}
-
-export type HistoryErrorCode =
-  | 'ReadFailed'
-  | 'CorruptPointer'
-  | 'MissingReport'
-  | 'CorruptReport'
-  | 'UnsupportedSchemaVersion'
-  | 'InvalidRunId'
-  | 'WriteFailed';
-
-export class HistoryError extends Error {
-  override name = 'HistoryError';
-  constructor(
-    readonly code: HistoryErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** A conditional write that found the object changed (S3 412 PreconditionFailed, or created meanwhile). */
@@ -64,11 +54,11 @@ export interface HistoryBackend {
   /** The text at `key`, or undefined when there is none. */
   read(key: string): Promise<TaggedText | undefined>;
   /**
-   * Writes `text` at `key`. `ifMatch`: only over the object with that tag; `ifNoneMatch`: only if
+   * Writes `text` (or these UTF-8 bytes) at `key`. `ifMatch`: only over the object with that tag; `ifNoneMatch`: only if
    * there is none. Rejects with HistoryConflictError when the condition does not hold. Resolves
    * with the new tag.
    */
-  write(key: string, text: string, condition?: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<string>;
+  write(key: string, text: string | Uint8Array, condition?: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<string>;
   /** Every key under a prefix (`runs/`), in any order. */
   list(prefix: string): Promise<string[]>;
   /** The full location of a key, for messages and reports (`s3://bucket/prefix/key`, a path). */
@@ -117,19 +107,19 @@ export class PointerHistoryStore implements HistoryStore {
     this.fallbackReports = Math.max(0, options.fallbackReports ?? 5);
   }
 
-  async latest(): Promise<StoredRunReport | undefined> {
-    return (await this.follow(LATEST_POINTER)).report;
+  async latest<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<ReportPart<M> | undefined> {
+    return (await this.follow(LATEST_POINTER, members)).report;
   }
 
-  async lastNotified(): Promise<StoredRunReport | undefined> {
-    return (await this.follow(LAST_NOTIFIED_POINTER)).report;
+  async lastNotified<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<ReportPart<M> | undefined> {
+    return (await this.follow(LAST_NOTIFIED_POINTER, members)).report;
   }
 
-  async baseline(): Promise<{ report: StoredRunReport | undefined; baseline: Baseline }> {
-    const notified = await this.follow(LAST_NOTIFIED_POINTER);
+  async baseline<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<{ report: ReportPart<M> | undefined; baseline: Baseline }> {
+    const notified = await this.follow(LAST_NOTIFIED_POINTER, members);
     if (notified.report) return { report: notified.report, baseline: { kind: 'last-notified', runId: notified.report.runId } };
     if (!notified.failed) return { report: undefined, baseline: { kind: 'first-run' } };
-    const fallback = await this.newestReadable(notified.key);
+    const fallback = await this.newestReadable(notified.key, members);
     if (fallback) {
       return {
         report: fallback,
@@ -148,8 +138,8 @@ export class PointerHistoryStore implements HistoryStore {
     const pointer = `${JSON.stringify({ key, runId: report.runId, startedAt: report.startedAt })}\n`;
     const kept: { pointer: string; runId: string }[] = [];
     try {
-      // Compact: at 5,000 accounts the pretty-printed report was 47 MB, built as one string.
-      await this.backend.write(key, `${JSON.stringify(report)}\n`);
+      // Compact, and never one string: at 1,000 accounts the report is ~22 MB (report-json.ts).
+      await this.backend.write(key, jsonBytes(report as unknown as Record<string, unknown>));
       for (const name of options.notified ? [LATEST_POINTER, LAST_NOTIFIED_POINTER] : [LATEST_POINTER]) {
         const newer = await this.movePointer(name, pointer, report);
         if (newer) kept.push({ pointer: this.backend.locate(name), runId: newer });
@@ -200,7 +190,7 @@ export class PointerHistoryStore implements HistoryStore {
   }
 
   /** The report a pointer names: `failed` when there was a pointer but no readable report. */
-  private async follow(pointerKey: string): Promise<{ report?: StoredRunReport; failed: boolean; key?: string }> {
+  private async follow<M extends ReportMember>(pointerKey: string, members: readonly M[] | undefined): Promise<{ report?: ReportPart<M>; failed: boolean; key?: string }> {
     let key: string | undefined;
     try {
       const pointerData = await this.readJson(pointerKey);
@@ -210,7 +200,7 @@ export class PointerHistoryStore implements HistoryStore {
         throw new HistoryError('CorruptPointer', `${this.backend.locate(pointerKey)} does not hold a run report key`);
       }
       key = pointer.data.key;
-      const report = await this.readReport(key);
+      const report = await this.readReport(key, members);
       if (report === undefined) {
         throw new HistoryError('MissingReport', `${this.backend.locate(pointerKey)} names ${this.backend.locate(key)}, which does not exist`);
       }
@@ -224,9 +214,13 @@ export class PointerHistoryStore implements HistoryStore {
   /**
    * The last `limit` saved reports, oldest first (for the fleet page's trend), each read and
    * validated as `latest` reads one, one at a time: a report that cannot be read is reported
-   * (onError) and yields undefined in its place. Throws HistoryError when the history cannot be listed.
+   * (onError) and yields undefined in its place. `before`: only runs saved before this one (by
+   * key: runs start in order), which is not read. Throws HistoryError when the history cannot be listed.
    */
-  async *recent(limit: number): AsyncGenerator<StoredRunReport | undefined> {
+  async *recent<M extends ReportMember = ReportMember>(
+    limit: number,
+    options: { before?: Pick<RunReport, 'runId' | 'startedAt'>; members?: readonly M[] } = {},
+  ): AsyncGenerator<ReportPart<M> | undefined> {
     let keys: string[];
     try {
       keys = (await this.backend.list('runs/')).filter((k) => RUN_KEY.test(k));
@@ -234,9 +228,11 @@ export class PointerHistoryStore implements HistoryStore {
       throw new HistoryError('ReadFailed', `listing ${this.backend.locate('runs/')} failed: ${describe(error)}`, { cause: error });
     }
     // Keys are dated and named by the run's ISO start: oldest first in text order.
+    const before = options.before && runKey(options.before);
+    if (before) keys = keys.filter((k) => k < before);
     for (const key of keys.sort().slice(Math.max(0, keys.length - limit))) {
       try {
-        yield await this.readReport(key);
+        yield await this.readReport(key, options.members);
       } catch (error) {
         this.report(error, key);
         yield undefined;
@@ -245,7 +241,7 @@ export class PointerHistoryStore implements HistoryStore {
   }
 
   /** The newest report that reads, other than `skip`: the latest pointer's, then the newest keys. */
-  private async newestReadable(skip: string | undefined): Promise<StoredRunReport | undefined> {
+  private async newestReadable<M extends ReportMember>(skip: string | undefined, members: readonly M[] | undefined): Promise<ReportPart<M> | undefined> {
     let keys: string[];
     try {
       keys = (await this.backend.list('runs/')).filter((k) => RUN_KEY.test(k) && k !== skip);
@@ -257,7 +253,7 @@ export class PointerHistoryStore implements HistoryStore {
     keys.sort().reverse();
     for (const key of keys.slice(0, this.fallbackReports)) {
       try {
-        const report = await this.readReport(key);
+        const report = await this.readReport(key, members);
         if (report) return report;
       } catch (error) {
         this.report(error, key);
@@ -266,10 +262,13 @@ export class PointerHistoryStore implements HistoryStore {
     return undefined;
   }
 
-  private async readReport(key: string): Promise<StoredRunReport | undefined> {
+  private async readReport<M extends ReportMember>(key: string, members: readonly M[] | undefined): Promise<ReportPart<M> | undefined> {
     const location = this.backend.locate(key);
-    const data = await this.readJson(key);
-    return data === undefined ? undefined : validate(data, location);
+    const scanned = await this.attempt(key, async (): Promise<ScannedReport | undefined> => {
+      const read = await this.backend.read(key);
+      return read === undefined ? undefined : scanReport(read.text, location);
+    });
+    return scanned === undefined ? undefined : parseReport(scanned, location, members);
   }
 
   /**
@@ -307,19 +306,6 @@ export class PointerHistoryStore implements HistoryStore {
 function startedOf(pointer: { startedAt?: string | undefined }): number {
   const at = pointer.startedAt ? Date.parse(pointer.startedAt) : Number.NaN;
   return Number.isNaN(at) ? Number.NEGATIVE_INFINITY : at;
-}
-
-function validate(data: unknown, location: string): StoredRunReport {
-  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
-  if (data !== null && typeof data === 'object' && version !== 1) {
-    throw new HistoryError('UnsupportedSchemaVersion', `${location}: schemaVersion ${JSON.stringify(version)} is not 1`);
-  }
-  const parsed = runReportSchema.safeParse(data);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(report)'}: ${i.message}`);
-    throw new HistoryError('CorruptReport', `${location} is not a valid run report: ${issues.join('; ')}`);
-  }
-  return parsed.data;
 }
 
 function parseJson(text: string, location: string): unknown {

@@ -19,7 +19,10 @@ export type TrendRun = Pick<StoredRunReport, 'runId' | 'startedAt' | 'newIds'> &
   resolved?: { id: string; resolvedBecause: string }[];
 };
 
-export function trendRunOf(report: StoredRunReport): TrendRun {
+/** What the trend reads of each saved report (PointerHistoryStore.recent's members). */
+export const TREND_MEMBERS = ['findings', 'newIds', 'resolved'] as const satisfies readonly (keyof StoredRunReport)[];
+
+export function trendRunOf(report: Pick<StoredRunReport, 'runId' | 'startedAt' | (typeof TREND_MEMBERS)[number]>): TrendRun {
   return {
     runId: report.runId,
     startedAt: report.startedAt,
