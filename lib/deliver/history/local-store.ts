@@ -16,9 +16,11 @@ export function contentTag(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-async function readIfThere(path: string): Promise<string | undefined> {
+async function readIfThere(path: string): Promise<string | undefined>;
+async function readIfThere(path: string, encoding: null): Promise<Buffer | undefined>;
+async function readIfThere(path: string, encoding: 'utf8' | null = 'utf8'): Promise<string | Buffer | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path, encoding === null ? {} : { encoding });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -34,6 +36,7 @@ export function directoryHistoryBackend(directory: string): HistoryBackend {
       const text = await readIfThere(at(key));
       return text === undefined ? undefined : { text, tag: contentTag(text) };
     },
+    readBytes: (key) => readIfThere(at(key), null),
     write: async (key, text, condition) => {
       const path = at(key);
       if (condition) {

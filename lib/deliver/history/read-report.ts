@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { StoredRunReport } from './delta.js';
 import { HistoryError } from './errors.js';
-import { arrayElements, objectMembers, ReportJsonError, type MemberSpan } from './report-json.js';
+import { arrayElements, objectMembers, utf8, type MemberSpan } from './report-json.js';
 import { runReportSchema } from './schema.js';
 
 /** A member of a saved report. */
@@ -17,38 +17,38 @@ const SHAPE = runReportSchema.shape as Record<string, z.ZodType>;
 /** The issues named in an error: the first few say what is wrong. */
 const ISSUES_NAMED = 5;
 
-/** A report's text with where its top-level members are (scanReport). */
+/** A report's UTF-8 bytes with where its top-level members are (scanReport). */
 export interface ScannedReport {
-  text: string;
+  bytes: Uint8Array;
   spans: Map<string, MemberSpan>;
 }
 
 /**
- * Finds the members of a saved report's text without parsing them. Throws HistoryError
+ * Finds the members of a saved report's bytes without parsing them. Throws HistoryError
  * CorruptReport when the text is not one JSON object (a body cut short, an error page).
  */
-export function scanReport(text: string, location: string): ScannedReport {
+export function scanReport(bytes: Uint8Array, location: string): ScannedReport {
   const spans = new Map<string, MemberSpan>();
   try {
     // A member written twice counts as JSON.parse counts it: the last one.
-    for (const span of objectMembers(text)) spans.set(span.name, span);
+    for (const span of objectMembers(bytes)) spans.set(span.name, span);
   } catch (error) {
     throw corrupt(location, error);
   }
-  return { text, spans };
+  return { bytes, spans };
 }
 
 /**
  * The members `members` (default: all) of a saved report (scanReport), validated as
  * runReportSchema validates a whole report. Members not asked for are not parsed (their brackets
- * only are followed); an array member is parsed and validated an element at a time, so the text
+ * only are followed); an array member is parsed and validated an element at a time, so the bytes
  * and what is kept are all that is held.
  * Throws HistoryError: CorruptReport (not one JSON object, or a member not as the schema says),
  * UnsupportedSchemaVersion (schemaVersion other than 1). `location` names the report in messages.
  */
-export function parseReport<M extends ReportMember = ReportMember>({ text, spans }: ScannedReport, location: string, members?: readonly M[]): ReportPart<M> {
+export function parseReport<M extends ReportMember = ReportMember>({ bytes, spans }: ScannedReport, location: string, members?: readonly M[]): ReportPart<M> {
   const version = spans.get('schemaVersion');
-  const versionValue: unknown = version === undefined ? undefined : parseJson(text.slice(version.start, version.end), location);
+  const versionValue: unknown = version === undefined ? undefined : parseJson(utf8(bytes, version.start, version.end), location);
   if (versionValue !== 1) throw new HistoryError('UnsupportedSchemaVersion', `${location}: schemaVersion ${JSON.stringify(versionValue)} is not 1`);
 
   const wanted = members === undefined ? Object.keys(SHAPE) : [...new Set<string>([...ALWAYS, ...members])];
@@ -57,22 +57,22 @@ export function parseReport<M extends ReportMember = ReportMember>({ text, spans
   for (const name of wanted) {
     const schema = SHAPE[name];
     if (schema === undefined) continue;
-    const value = parseMember(text, spans.get(name), name, schema, location, issues);
+    const value = parseMember(bytes, spans.get(name), name, schema, location, issues);
     if (value !== undefined) report[name] = value;
   }
   if (issues.length) throw new HistoryError('CorruptReport', `${location} is not a valid run report: ${issues.slice(0, ISSUES_NAMED).join('; ')}`);
   return report as ReportPart<M>;
 }
 
-function parseMember(text: string, span: MemberSpan | undefined, name: string, schema: z.ZodType, location: string, issues: string[]): unknown {
+function parseMember(bytes: Uint8Array, span: MemberSpan | undefined, name: string, schema: z.ZodType, location: string, issues: string[]): unknown {
   const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
-  if (span !== undefined && inner instanceof z.ZodArray && text.charCodeAt(span.start) === 0x5b) {
+  if (span !== undefined && inner instanceof z.ZodArray && bytes[span.start] === 0x5b) {
     const element = inner.element as z.ZodType;
     const values: unknown[] = [];
     let index = 0;
     try {
-      for (const [start, end] of arrayElements(text, span.start, span.end)) {
-        values.push(checked(element, parseJson(text.slice(start, end), location), [name, index++], issues));
+      for (const [start, end] of arrayElements(bytes, span.start, span.end)) {
+        values.push(checked(element, parseJson(utf8(bytes, start, end), location), [name, index++], issues));
       }
     } catch (error) {
       if (error instanceof HistoryError) throw error;
@@ -80,7 +80,7 @@ function parseMember(text: string, span: MemberSpan | undefined, name: string, s
     }
     return values;
   }
-  return checked(schema, span === undefined ? undefined : parseJson(text.slice(span.start, span.end), location), [name], issues);
+  return checked(schema, span === undefined ? undefined : parseJson(utf8(bytes, span.start, span.end), location), [name], issues);
 }
 
 function checked(schema: z.ZodType, value: unknown, path: readonly PropertyKey[], issues: string[]): unknown {

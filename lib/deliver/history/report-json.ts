@@ -5,47 +5,42 @@
  * validates), three times its size more, though a run needs only some of its members.
  */
 
-/** Bytes per chunk before they are joined: large enough that joining them costs nothing. */
-const CHUNK_BYTES = 1 << 20;
-
 /**
  * `JSON.stringify(value) + '\n'` as UTF-8 bytes, byte for byte, without the whole text as one
- * string: a top-level array member is serialised an element at a time. `value` is a plain
- * object of JSON data (no toJSON, as a run report is).
+ * string: a top-level array member is serialised an element at a time, twice (once to size the
+ * buffer, once to fill it), so that only the buffer is ever held, never chunks and their join.
+ * `value` is a plain object of JSON data (no toJSON, as a run report is).
  */
 export function jsonBytes(value: Record<string, unknown>): Buffer {
-  const chunks: Buffer[] = [];
-  let pending: string[] = [];
-  let pendingLength = 0;
-  const push = (text: string) => {
-    pending.push(text);
-    pendingLength += text.length;
-    if (pendingLength >= CHUNK_BYTES) flush();
-  };
-  const flush = () => {
-    chunks.push(Buffer.from(pending.join(''), 'utf8'));
-    pending = [];
-    pendingLength = 0;
-  };
+  let length = 0;
+  for (const piece of jsonPieces(value)) length += Buffer.byteLength(piece, 'utf8');
+  const bytes = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const piece of jsonPieces(value)) at += bytes.write(piece, at, 'utf8');
+  return bytes;
+}
+
+/** The text of `JSON.stringify(value) + '\n'`, in pieces. */
+function* jsonPieces(value: Record<string, unknown>): Generator<string> {
   let first = true;
-  push('{');
+  yield '{';
   for (const [name, member] of Object.entries(value)) {
+    const elements: unknown[] | undefined = Array.isArray(member) ? member : undefined;
     // JSON.stringify leaves out a member it cannot write (undefined, a function).
-    const whole = Array.isArray(member) ? undefined : JSON.stringify(member);
-    if (!Array.isArray(member) && whole === undefined) continue;
-    push(`${first ? '' : ','}${JSON.stringify(name)}:`);
+    const whole = elements ? undefined : (JSON.stringify(member) as string | undefined);
+    if (!elements && whole === undefined) continue;
+    yield `${first ? '' : ','}${JSON.stringify(name)}:`;
     first = false;
-    if (whole !== undefined) {
-      push(whole);
+    if (!elements) {
+      yield whole!;
       continue;
     }
-    push('[');
-    (member as unknown[]).forEach((element, i) => push(`${i === 0 ? '' : ','}${JSON.stringify(element) ?? 'null'}`));
-    push(']');
+    yield '[';
+    // An element JSON cannot write is written null, as JSON.stringify writes it in an array.
+    for (let i = 0; i < elements.length; i++) yield `${i === 0 ? '' : ','}${(JSON.stringify(elements[i]) as string | undefined) ?? 'null'}`;
+    yield ']';
   }
-  push('}\n');
-  flush();
-  return Buffer.concat(chunks);
+  yield '}\n';
 }
 
 /** Thrown for text that is not one JSON object (the history turns it into CorruptReport). */
@@ -53,7 +48,7 @@ export class ReportJsonError extends Error {
   override name = 'ReportJsonError';
 }
 
-/** One top-level member of a JSON object text: its name and where its value is (`text.slice(start, end)`). */
+/** One top-level member of a JSON object: its name and where its value's bytes are ([start, end)). */
 export interface MemberSpan {
   name: string;
   start: number;
@@ -62,66 +57,72 @@ export interface MemberSpan {
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+const isSpace = (c: number | undefined) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+/** A byte that ends a literal (number, true, false, null): space, `,`, `]`, `}`. */
+const endsLiteral = (c: number | undefined) => isSpace(c) || c === 0x2c || c === 0x5d || c === 0x7d;
+
+/** The UTF-8 text of `bytes[start, end)`. */
+export function utf8(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8', start, end);
+}
 
 /**
- * The top-level members of a JSON object text, in order, without parsing their values: only the
- * brackets and strings are followed (a value's own syntax is checked when it is parsed). Throws
- * ReportJsonError when the text is not one object, is cut short, or has text after it.
+ * The top-level members of a JSON object's UTF-8 bytes, in order, without parsing their values:
+ * only brackets and strings are followed (a value's own syntax is checked when it is parsed; a
+ * multi-byte character's bytes are never ASCII, so they are never taken for a bracket or a
+ * quote). Throws ReportJsonError when the bytes are not one object, are cut short, or go on after it.
  */
-export function objectMembers(text: string): MemberSpan[] {
+export function objectMembers(bytes: Uint8Array): MemberSpan[] {
   const members: MemberSpan[] = [];
-  let at = skipSpace(text, 0);
-  if (text.charCodeAt(at) !== 0x7b) throw new ReportJsonError('expected a JSON object');
-  at = skipSpace(text, at + 1);
-  if (text.charCodeAt(at) === 0x7d) return finish(text, at + 1, members);
+  let at = skipSpace(bytes, 0);
+  if (bytes[at] !== 0x7b) throw new ReportJsonError('expected a JSON object');
+  at = skipSpace(bytes, at + 1);
+  if (bytes[at] === 0x7d) return finish(bytes, at + 1, members);
   for (;;) {
-    if (text.charCodeAt(at) !== QUOTE) throw new ReportJsonError(`expected a member name at position ${at}`);
-    const nameEnd = stringEnd(text, at);
-    const name = JSON.parse(text.slice(at, nameEnd)) as string;
-    at = skipSpace(text, nameEnd);
-    if (text.charCodeAt(at) !== 0x3a) throw new ReportJsonError(`expected ':' at position ${at}`);
-    const start = skipSpace(text, at + 1);
-    const end = valueEnd(text, start);
+    if (bytes[at] !== QUOTE) throw new ReportJsonError(`expected a member name at byte ${at}`);
+    const nameEnd = stringEnd(bytes, at);
+    const name = JSON.parse(utf8(bytes, at, nameEnd)) as string;
+    at = skipSpace(bytes, nameEnd);
+    if (bytes[at] !== 0x3a) throw new ReportJsonError(`expected ':' at byte ${at}`);
+    const start = skipSpace(bytes, at + 1);
+    const end = valueEnd(bytes, start);
     members.push({ name, start, end });
-    at = skipSpace(text, end);
-    const c = text.charCodeAt(at);
-    if (c === 0x7d) return finish(text, at + 1, members);
-    if (c !== 0x2c) throw new ReportJsonError(`expected ',' or '}' at position ${at}`);
-    at = skipSpace(text, at + 1);
+    at = skipSpace(bytes, end);
+    if (bytes[at] === 0x7d) return finish(bytes, at + 1, members);
+    if (bytes[at] !== 0x2c) throw new ReportJsonError(`expected ',' or '}' at byte ${at}`);
+    at = skipSpace(bytes, at + 1);
   }
 }
 
-/** The elements of the JSON array at `text.slice(start, end)`, each as [start, end); throws ReportJsonError when it is not an array. */
-export function* arrayElements(text: string, start: number, end: number): Generator<[number, number]> {
-  if (text.charCodeAt(start) !== 0x5b) throw new ReportJsonError(`expected an array at position ${start}`);
-  let at = skipSpace(text, start + 1);
-  if (text.charCodeAt(at) === 0x5d && at === end - 1) return;
+/** The elements of the JSON array at `bytes[start, end)`, each as [start, end); throws ReportJsonError when it is not an array. */
+export function* arrayElements(bytes: Uint8Array, start: number, end: number): Generator<[number, number]> {
+  if (bytes[start] !== 0x5b) throw new ReportJsonError(`expected an array at byte ${start}`);
+  let at = skipSpace(bytes, start + 1);
+  if (bytes[at] === 0x5d && at === end - 1) return;
   for (;;) {
-    const elementEnd = valueEnd(text, at);
+    const elementEnd = valueEnd(bytes, at);
     yield [at, elementEnd];
-    at = skipSpace(text, elementEnd);
-    const c = text.charCodeAt(at);
-    if (c === 0x5d && at === end - 1) return;
-    if (c !== 0x2c) throw new ReportJsonError(`expected ',' or ']' at position ${at}`);
-    at = skipSpace(text, at + 1);
+    at = skipSpace(bytes, elementEnd);
+    if (bytes[at] === 0x5d && at === end - 1) return;
+    if (bytes[at] !== 0x2c) throw new ReportJsonError(`expected ',' or ']' at byte ${at}`);
+    at = skipSpace(bytes, at + 1);
   }
 }
 
-function finish(text: string, at: number, members: MemberSpan[]): MemberSpan[] {
-  if (skipSpace(text, at) !== text.length) throw new ReportJsonError(`unexpected text after the object at position ${at}`);
+function finish(bytes: Uint8Array, at: number, members: MemberSpan[]): MemberSpan[] {
+  if (skipSpace(bytes, at) !== bytes.length) throw new ReportJsonError(`unexpected bytes after the object at byte ${at}`);
   return members;
 }
 
-function skipSpace(text: string, at: number): number {
-  while (at < text.length && isSpace(text.charCodeAt(at))) at++;
+function skipSpace(bytes: Uint8Array, at: number): number {
+  while (at < bytes.length && isSpace(bytes[at])) at++;
   return at;
 }
 
 /** The end (exclusive) of the string starting at `at` (a quote). */
-function stringEnd(text: string, at: number): number {
-  for (let i = at + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
+function stringEnd(bytes: Uint8Array, at: number): number {
+  for (let i = at + 1; i < bytes.length; i++) {
+    const c = bytes[i];
     if (c === BACKSLASH) i++;
     else if (c === QUOTE) return i + 1;
   }
@@ -129,23 +130,23 @@ function stringEnd(text: string, at: number): number {
 }
 
 /** The end (exclusive) of the value starting at `at`: a string, an object or array (brackets balanced), or a literal. */
-function valueEnd(text: string, at: number): number {
-  const first = text.charCodeAt(at);
-  if (first === QUOTE) return stringEnd(text, at);
+function valueEnd(bytes: Uint8Array, at: number): number {
+  const first = bytes[at];
+  if (first === QUOTE) return stringEnd(bytes, at);
   if (first !== 0x7b && first !== 0x5b) {
     let i = at;
-    while (i < text.length && !isSpace(text.charCodeAt(i)) && !',]}'.includes(text[i]!)) i++;
-    if (i === at) throw new ReportJsonError(`expected a value at position ${at}`);
+    while (i < bytes.length && !endsLiteral(bytes[i])) i++;
+    if (i === at) throw new ReportJsonError(`expected a value at byte ${at}`);
     return i;
   }
   const closers: number[] = [];
-  for (let i = at; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === QUOTE) i = stringEnd(text, i) - 1;
+  for (let i = at; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (c === QUOTE) i = stringEnd(bytes, i) - 1;
     else if (c === 0x7b) closers.push(0x7d);
     else if (c === 0x5b) closers.push(0x5d);
     else if (c === 0x7d || c === 0x5d) {
-      if (closers.pop() !== c) throw new ReportJsonError(`unbalanced '${String.fromCharCode(c)}' at position ${i}`);
+      if (closers.pop() !== c) throw new ReportJsonError(`unbalanced '${String.fromCharCode(c)}' at byte ${i}`);
       if (closers.length === 0) return i + 1;
     }
   }

@@ -28,6 +28,30 @@ export function isConditionFailure(error: unknown): boolean {
   return error instanceof Error && CONFLICTS.has(error.name);
 }
 
+/**
+ * A GetObject body's bytes, copied once into a buffer of its announced length (the SDK's own
+ * collector holds every chunk and then their concatenation: twice a 22 MB report). A body that
+ * ends short of or past its Content-Length is an error (the read is tried again).
+ */
+async function bodyBytes(body: unknown, length: number | undefined): Promise<Uint8Array> {
+  if (body === undefined) return new Uint8Array();
+  const chunks = body as AsyncIterable<Uint8Array>;
+  if (length === undefined) {
+    const all: Uint8Array[] = [];
+    for await (const chunk of chunks) all.push(chunk);
+    return Buffer.concat(all);
+  }
+  const bytes = Buffer.allocUnsafe(length);
+  let filled = 0;
+  for await (const chunk of chunks) {
+    if (filled + chunk.byteLength > length) throw new Error(`the body is longer than its Content-Length ${length}`);
+    bytes.set(chunk, filled);
+    filled += chunk.byteLength;
+  }
+  if (filled !== length) throw new Error(`the body ended after ${filled} of ${length} bytes`);
+  return bytes;
+}
+
 /** The history bucket's objects under the prefix, as keys relative to it (also where the run lease lives). */
 export function s3HistoryBackend({ client, bucket, prefix = '' }: Pick<S3HistoryOptions, 'client' | 'bucket' | 'prefix'>): HistoryBackend {
   const base = withSlash(prefix);
@@ -37,6 +61,15 @@ export function s3HistoryBackend({ client, bucket, prefix = '' }: Pick<S3History
       try {
         const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${base}${key}` }));
         return { text: (await response.Body?.transformToString('utf-8')) ?? '', tag: response.ETag ?? '' };
+      } catch (error) {
+        if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound')) return undefined;
+        throw error;
+      }
+    },
+    async readBytes(key) {
+      try {
+        const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${base}${key}` }));
+        return await bodyBytes(response.Body, response.ContentLength);
       } catch (error) {
         if (error instanceof Error && (error.name === 'NoSuchKey' || error.name === 'NotFound')) return undefined;
         throw error;

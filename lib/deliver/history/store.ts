@@ -53,6 +53,8 @@ export interface TaggedText {
 export interface HistoryBackend {
   /** The text at `key`, or undefined when there is none. */
   read(key: string): Promise<TaggedText | undefined>;
+  /** The bytes at `key` as stored (a report's UTF-8, never made one string), or undefined when there is none. */
+  readBytes(key: string): Promise<Uint8Array | undefined>;
   /**
    * Writes `text` (or these UTF-8 bytes) at `key`. `ifMatch`: only over the object with that tag; `ifNoneMatch`: only if
    * there is none. Rejects with HistoryConflictError when the condition does not hold. Resolves
@@ -265,8 +267,8 @@ export class PointerHistoryStore implements HistoryStore {
   private async readReport<M extends ReportMember>(key: string, members: readonly M[] | undefined): Promise<ReportPart<M> | undefined> {
     const location = this.backend.locate(key);
     const scanned = await this.attempt(key, async (): Promise<ScannedReport | undefined> => {
-      const read = await this.backend.read(key);
-      return read === undefined ? undefined : scanReport(read.text, location);
+      const bytes = await this.backend.readBytes(key);
+      return bytes === undefined ? undefined : scanReport(bytes, location);
     });
     return scanned === undefined ? undefined : parseReport(scanned, location, members);
   }

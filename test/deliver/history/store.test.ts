@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -8,7 +9,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalHistoryStore } from '../../../lib/deliver/history/local-store.js';
 import { S3HistoryStore } from '../../../lib/deliver/history/s3-store.js';
 import type { HistoryError } from '../../../lib/deliver/history/store.js';
-import { aReport } from '../fixtures.js';
+import { aFinding, aReport } from '../fixtures.js';
 
 const s3 = mockClient(S3Client);
 const client = () => new S3Client({ region: 'eu-west-1' });
@@ -23,7 +24,8 @@ function bucket(): Map<string, string> {
   s3.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
     const body = objects.get(`${input.Bucket}/${input.Key}`);
     if (body === undefined) throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} });
-    return { Body: { transformToString: async () => body } };
+    // A Node.js body, as the SDK gives it: reports are read as bytes, pointers as text.
+    return { Body: Object.assign(Readable.from([Buffer.from(body)]), { transformToString: async () => body }), ContentLength: Buffer.byteLength(body) };
   });
   return objects;
 }
@@ -217,4 +219,33 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     expect(errors[0]?.message).toContain('run-3.json');
   });
 
+  it('reads back only the runs before a given one, and of each only the members asked for, without reading that run or later ones', async () => {
+    // Prepare: run-3's report is unreadable; a reader that opened it would report it
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const errors: HistoryError[] = [];
+    const store = new LocalHistoryStore(dir, { onError: (e) => errors.push(e) });
+    for (const day of [1, 2, 3, 4]) await store.save(aReport({ runId: `run-${day}`, startedAt: `2026-01-0${day}T02:00:00.000Z`, findings: [aFinding({ id: `f-${day}` })] }), { notified: true });
+    await writeFile(join(dir, 'runs', '2026', '01', '03', 'run-3.json'), 'not JSON');
+
+    // Act
+    const runs = [];
+    for await (const report of store.recent(5, { before: { runId: 'run-3', startedAt: '2026-01-03T02:00:00.000Z' }, members: ['findings'] })) runs.push(report);
+
+    // Assess
+    expect(runs.map((r) => [r?.runId, r?.findings.map((f) => f.id)])).toEqual([['run-1', ['f-1']], ['run-2', ['f-2']]]);
+    expect(runs.every((r) => r !== undefined && !('clusters' in r))).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('writes the report as compact JSON with a newline, byte for byte what JSON.stringify writes', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const report = aReport({ findings: [aFinding({ why: 'v1.7.1 → v1.19.2 … "quoted" \u2028' })] });
+
+    // Act
+    await new LocalHistoryStore(dir).save(report, { notified: true });
+
+    // Assess
+    expect(await readFile(join(dir, 'runs', '2026', '01', '31', 'run-2026-01-31T02-00-00Z.json'), 'utf8')).toBe(`${JSON.stringify(report)}\n`);
+  });
 });
