@@ -1,6 +1,6 @@
 /**
  * A run report's JSON text, written and read a part at a time. At 1,000 accounts a report is
- * ~22 MB of compact JSON: built as one string, then copied into the request's bytes, it cost
+ * ~20 MB of compact JSON: built as one string, then copied into the request's bytes, it cost
  * twice its size at the end of the run; parsed whole, then validated (zod copies what it
  * validates), three times its size more, though a run needs only some of its members.
  */

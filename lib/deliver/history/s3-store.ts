@@ -30,7 +30,7 @@ export function isConditionFailure(error: unknown): boolean {
 
 /**
  * A GetObject body's bytes, copied once into a buffer of its announced length (the SDK's own
- * collector holds every chunk and then their concatenation: twice a 22 MB report). A body that
+ * collector holds every chunk and then their concatenation: twice a ~20 MB report). A body that
  * ends short of or past its Content-Length is an error (the read is tried again).
  */
 async function bodyBytes(body: unknown, length: number | undefined): Promise<Uint8Array> {

@@ -11,7 +11,7 @@ export type { ReportMember, ReportPart } from './read-report.js';
 /**
  * Run history: the baseline a run's NEW and RESOLVED are counted against, and its report.
  * Reads give the whole report, or only the `members` asked for (with the run's id and dates): a
- * large fleet's report is ~22 MB, and a run needs a few of its members.
+ * large fleet's report is ~20 MB, and a run needs a few of its members.
  */
 export interface HistoryStore {
   /** The last saved run, or undefined (first run, or an unreadable report: reported, not thrown). */
@@ -56,8 +56,8 @@ export interface HistoryBackend {
   /** The bytes at `key` as stored (a report's UTF-8, never made one string), or undefined when there is none. */
   readBytes(key: string): Promise<Uint8Array | undefined>;
   /**
-   * Writes `text` (or these UTF-8 bytes) at `key`. `ifMatch`: only over the object with that tag; `ifNoneMatch`: only if
-   * there is none. Rejects with HistoryConflictError when the condition does not hold. Resolves
+   * Writes `text` (or these UTF-8 bytes) at `key`. `ifMatch`: only over the object with that
+   * tag; `ifNoneMatch`: only if there is none. Rejects with HistoryConflictError when the condition does not hold. Resolves
    * with the new tag.
    */
   write(key: string, text: string | Uint8Array, condition?: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<string>;
@@ -140,7 +140,7 @@ export class PointerHistoryStore implements HistoryStore {
     const pointer = `${JSON.stringify({ key, runId: report.runId, startedAt: report.startedAt })}\n`;
     const kept: { pointer: string; runId: string }[] = [];
     try {
-      // Compact, and never one string: at 1,000 accounts the report is ~22 MB (report-json.ts).
+      // Compact, and never one string: at 1,000 accounts the report is ~20 MB (report-json.ts).
       await this.backend.write(key, jsonBytes(report as unknown as Record<string, unknown>));
       for (const name of options.notified ? [LATEST_POINTER, LAST_NOTIFIED_POINTER] : [LATEST_POINTER]) {
         const newer = await this.movePointer(name, pointer, report);
