@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { deadlineSignal } from './collect/deadline.js';
 import { listedAlready, listForScan, scanListing, type AccountListing, type AccountPart, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './collect/ports.js';
-import { BASELINE_MEMBERS, carriedOf, computeDelta, knownFindings, resolvedOf, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
+import { BASELINE_MEMBERS, carriedOf, computeDelta, departuresToRetry, knownFindings, resolvedOf, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
 import type { HistoryError, HistoryStore, SavedReport } from './deliver/history/store.js';
 import { recheckOf, RecheckIndex, SECURITY_HUB_RETENTION_DAYS } from './deliver/lifecycle.js';
 import { buildNotification } from './deliver/notify/message.js';
@@ -532,6 +532,18 @@ async function archiveDepartures(
   return { errors, archived, failed };
 }
 
+/** A coverage note per earlier departure archived again: done, or to be tried once more. */
+function retryNotes(retried: readonly Departure[], unarchived: ReadonlySet<Departure>): CoverageNote[] {
+  return retried.map((d) => ({
+    accountId: d.accountId,
+    ...(d.region ? { region: d.region } : {}),
+    kind: 'left-scan' as const,
+    message: unarchived.has(d)
+      ? `${d.findings.length} finding(s) that left the audit earlier (${d.reason}) still could not be archived in Security Hub (see the errors): the next run tries again`
+      : `${d.findings.length} finding(s) that left the audit earlier (${d.reason}) are now archived in Security Hub`,
+  }));
+}
+
 /** One coverage note per account (or region) whose findings left the audit this run; `unarchived`: archiving failed there. */
 function departureNotes(departures: readonly Departure[], securityHub: boolean, unarchived: ReadonlySet<Departure> = new Set()): CoverageNote[] {
   const expire = `they expire ${SECURITY_HUB_RETENTION_DAYS} days after their last update`;
@@ -584,7 +596,8 @@ export async function archiveDepartedBeforeScan(
   if (!ports.history || !ports.findings) return { archived: 0, errors: [] };
   const errors: ScanError[] = [];
   const { report } = await ports.history((error) => errors.push(errorOf('deliver-history', error))).baseline(BASELINE_MEMBERS);
-  const departures = archivableBeforeScan(knownFindings(report) ?? [], selected, scan);
+  // What an earlier run could not archive when it left is tried again here too.
+  const departures = archivableBeforeScan([...(knownFindings(report) ?? []), ...(report?.archivePending ?? [])], selected, scan);
   if (departures.length === 0) return { archived: 0, errors };
   const archived = await archiveDepartures(departures, ports.findings, departedSessions(ports.collect, scan, selected.managementId), now.toISOString());
   return { archived: archived.archived, errors: [...errors, ...archived.errors] };
@@ -613,7 +626,7 @@ export async function concludeRun(
   if (!options.dryRun && (ports.notifier || ports.history)) options.onPhase?.({ phase: 'deliver' });
   const historyErrors: ScanError[] = [];
   const history = ports.history?.((error) => historyErrors.push(errorOf('deliver-history', error)));
-  const { delta, previousErrors } = await deltaOf(batch, history);
+  const { delta, previousErrors, retry } = await deltaOf(batch, history);
   const { baseline } = delta;
   const errors: ScanError[] = [...batch.errors, ...historyErrors];
   const delivery: DeliverySummary = {
@@ -624,12 +637,17 @@ export async function concludeRun(
   };
   const now = clock().toISOString();
   let unarchived = new Set<Departure>();
-  if (!options.dryRun && ports.findings && options.departedSession && delta.departures.some((d) => d.archivable) && (await leaseHeld(options.lease, errors))) {
-    const departed = await archiveDepartures(delta.departures, ports.findings, options.departedSession, now);
+  // What left the audit tonight, and what an earlier run could not archive when it left.
+  const toArchive = [...delta.departures, ...retry];
+  let attempted = false;
+  if (!options.dryRun && ports.findings && options.departedSession && toArchive.some((d) => d.archivable) && (await leaseHeld(options.lease, errors))) {
+    attempted = true;
+    const departed = await archiveDepartures(toArchive, ports.findings, options.departedSession, now);
     errors.push(...departed.errors);
     unarchived = departed.failed;
     if (typeof delivery.securityHub !== 'string') delivery.securityHub = { ...delivery.securityHub, archived: delivery.securityHub.archived + departed.archived };
   }
+  const archivePending = attempted ? toArchive.filter((d) => unarchived.has(d)).flatMap((d) => d.findings) : [];
   const carried = carriedOf(delta);
   const resolved = resolvedOf(delta);
   const report: StoredRunReport = {
@@ -640,7 +658,10 @@ export async function concludeRun(
     tool: { ...TOOL },
     findings: batch.findings,
     suppressed: batch.suppressed,
-    coverage: { ...batch.scan.coverage, notes: [...batch.notes, ...departureNotes(delta.departures, ports.findings !== undefined, unarchived)] },
+    coverage: {
+      ...batch.scan.coverage,
+      notes: [...batch.notes, ...departureNotes(delta.departures, ports.findings !== undefined, unarchived), ...(attempted ? retryNotes(retry, unarchived) : [])],
+    },
     errors,
     completedScopes: batch.scan.completedScopes,
     accounts: batch.scan.accounts,
@@ -652,6 +673,7 @@ export async function concludeRun(
     ...(carried.length ? { carriedOver: carried } : {}),
     ...(batch.unusedSuppressions?.length ? { unusedSuppressions: batch.unusedSuppressions } : {}),
     ...(batch.securityHubPending?.length ? { securityHubPending: batch.securityHubPending } : {}),
+    ...(archivePending.length ? { archivePending } : {}),
   };
 
   // The news counts as delivered unless a publish was due and failed: with no topic, or nothing to
@@ -718,15 +740,16 @@ export async function concludeRun(
  * The delta against the history's baseline. Of the baseline report only what the delta reads is
  * read, and only its errors outlive this call: the findings seen again tonight are let go.
  */
-async function deltaOf(batch: AuditedBatch, history: HistoryStore | undefined): Promise<{ delta: Delta; previousErrors: ScanError[] | undefined }> {
+async function deltaOf(batch: AuditedBatch, history: HistoryStore | undefined): Promise<{ delta: Delta; previousErrors: ScanError[] | undefined; retry: Departure[] }> {
   const { report: previous, baseline }: { report: Pick<StoredRunReport, (typeof BASELINE_MEMBERS)[number]> | undefined; baseline: Baseline } = history
     ? await history.baseline(BASELINE_MEMBERS)
     : { report: undefined, baseline: { kind: 'first-run' } };
-  const delta = computeDelta(batch.findings, knownFindings(previous), new RecheckIndex(batch.recheck), baseline, {
+  const index = new RecheckIndex(batch.recheck);
+  const delta = computeDelta(batch.findings, knownFindings(previous), index, baseline, {
     suppressedIds: batch.suppressed.map((s) => s.finding.id),
     archivedBySecurityHub: batch.archived,
   });
-  return { delta, previousErrors: previous?.errors };
+  return { delta, previousErrors: previous?.errors, retry: departuresToRetry(previous?.archivePending, index) };
 }
 
 function pageError(what: string, error: unknown): ScanError {

@@ -369,6 +369,30 @@ describe('the finding lifecycle across nights', () => {
     expect((await hub()).get(REGRESSION('444444444444', 'us-east-1', 'lab'))).toBe('ACTIVE');
     expect(second.report.coverage.notes.find((n) => n.accountId === '444444444444')?.message).toContain('could not be archived in Security Hub');
     expect(second.report.errors).toContainEqual(expect.objectContaining({ accountId: '444444444444', stage: 'deliver-securityhub' }));
+    expect(second.report.archivePending?.map((f) => f.id)).toContain(REGRESSION('444444444444', 'us-east-1', 'lab'));
+  });
+
+  it('tries again the next night to archive what left the audit and could not be archived, without telling it RESOLVED twice', async () => {
+    // Prepare: the account leaves while its audit role is gone (the second night tells it RESOLVED, archives nothing)
+    await nightOutcome();
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.auditRole = false;
+    });
+    const second = await nightOutcome({ AUDIT_EXCLUDE_OUS: 'ou-ab12-sbox0001' });
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.auditRole = true;
+    });
+
+    // Act: the role is back, the account still excluded
+    const third = await nightOutcome({ AUDIT_EXCLUDE_OUS: 'ou-ab12-sbox0001' });
+
+    // Assess
+    const lab = REGRESSION('444444444444', 'us-east-1', 'lab');
+    expect(second.delta.resolved.map((f) => f.id)).toContain(lab);
+    expect((await hub()).get(lab)).toBe('ARCHIVED');
+    expect(third.delta.resolved.map((f) => f.id)).not.toContain(lab);
+    expect(third.report.archivePending).toBeUndefined();
+    expect(third.report.coverage.notes.find((n) => n.accountId === '444444444444')?.message).toMatch(/left the audit earlier .* are now archived in Security Hub/);
   });
 
   it('a CLI scan that delivers nothing only reads the stack\'s history: the nightly news is not swallowed', async () => {

@@ -1,6 +1,6 @@
 import type { Finding, RunReport } from '../../types.js';
 import type { ArchivedFinding } from '../securityhub/sink.js';
-import type { FindingKey, RecheckIndex } from '../lifecycle.js';
+import type { Fate, FindingKey, RecheckIndex } from '../lifecycle.js';
 
 /**
  * What NEW and RESOLVED were counted against:
@@ -111,11 +111,7 @@ export function computeDelta(current: Finding[], previous: Finding[] | undefined
       case 'departed': {
         delta.resolved.push(finding);
         delta.why[finding.id] = fate.reason;
-        const region = fate.region ? finding.region : undefined;
-        const key = `${finding.accountId}/${region ?? ''}`;
-        const departure = departures.get(key) ?? { accountId: finding.accountId, ...(region ? { region } : {}), reason: fate.reason, archivable: fate.archivable, findings: [] };
-        departure.findings.push(finding);
-        departures.set(key, departure);
+        addDeparture(departures, finding, fate);
         break;
       }
       case 'not-rechecked':
@@ -136,6 +132,29 @@ export function computeDelta(current: Finding[], previous: Finding[] | undefined
   return delta;
 }
 
+function addDeparture(departures: Map<string, Departure>, finding: Finding, fate: Extract<Fate, { kind: 'departed' }>): void {
+  const region = fate.region ? finding.region : undefined;
+  const key = `${finding.accountId}/${region ?? ''}`;
+  const departure = departures.get(key) ?? { accountId: finding.accountId, ...(region ? { region } : {}), reason: fate.reason, archivable: fate.archivable, findings: [] };
+  departure.findings.push(finding);
+  departures.set(key, departure);
+}
+
+/**
+ * The findings an earlier run could not archive when they left the audit (its `archivePending`)
+ * that are still outside it where the audit role works: archiving them is tried again. Those
+ * back in the audit are synced as any other; those now beyond reach expire in Security Hub.
+ * They were told RESOLVED when they left: they are not told again.
+ */
+export function departuresToRetry(pending: readonly Finding[] | undefined, index: RecheckIndex): Departure[] {
+  const departures = new Map<string, Departure>();
+  for (const finding of dedupe([...(pending ?? [])])) {
+    const fate = index.fateOf(keyOf(finding));
+    if (fate.kind === 'departed' && fate.archivable) addDeparture(departures, finding, fate);
+  }
+  return [...departures.values()];
+}
+
 /** A report as saved: its findings plus the run's view of what changed. */
 export interface StoredRunReport extends RunReport {
   /** Findings believed open though not re-checked this run (Delta.unknown and Delta.quiet), with why. */
@@ -147,10 +166,15 @@ export interface StoredRunReport extends RunReport {
   baseline?: Baseline;
   /** Account × regions (`account/region`) Security Hub could not be brought up to date in: read again next run. */
   securityHubPending?: string[];
+  /**
+   * Findings that left the audit where the audit role works but could not be archived in Security
+   * Hub (the role refused, Security Hub failed): the next run tries again (departuresToRetry).
+   */
+  archivePending?: Finding[];
 }
 
 /** What the delta reads of the baseline report (HistoryStore.baseline's members). */
-export const BASELINE_MEMBERS = ['findings', 'carriedOver', 'errors'] as const satisfies readonly (keyof StoredRunReport)[];
+export const BASELINE_MEMBERS = ['findings', 'carriedOver', 'errors', 'archivePending'] as const satisfies readonly (keyof StoredRunReport)[];
 
 /** Everything a previous run believed open: observed, or carried over because it was not re-checked. */
 export function knownFindings(report: Pick<StoredRunReport, 'findings' | 'carriedOver'> | undefined): Finding[] | undefined {

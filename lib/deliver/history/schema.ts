@@ -178,6 +178,7 @@ export const runReportSchema = z.object({
   resolved: z.array(finding.extend({ resolvedBecause: z.string() })).optional(),
   newIds: z.array(z.string()).optional(),
   securityHubPending: z.array(z.string()).optional(),
+  archivePending: z.array(finding).optional(),
   baseline: baseline.optional(),
   unusedSuppressions: z
     .array(
