@@ -52,7 +52,7 @@ export async function renderStored(
   if (format === 'csv') return renderCsv(report);
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
   const runs = context.runs ?? DEFAULT_TREND_RUNS;
-  return fleetPage(report, { ...(context.rules ? { rules: context.rules } : {}), ...(context.store ? { history: context.store.recent(runs) } : {}), trendRuns: runs });
+  return fleetPage(report, { ...(context.rules ? { rules: context.rules } : {}), ...(context.store ? { history: context.store.recentTrends(runs) } : {}), trendRuns: runs });
 }
 
 function backendOf(flags: ReportFlags, env: NodeJS.ProcessEnv): { backend: HistoryBackend; region?: string; destroy(): void } {

@@ -4,6 +4,7 @@ import { HistoryError } from './errors.js';
 import { parseReport, scanReport, type ReportMember, type ReportPart, type ScannedReport } from './read-report.js';
 import { jsonBytes } from './report-json.js';
 import { pointerSchema, type Pointer } from './schema.js';
+import { runTrendSummarySchema, SUMMARY_MEMBERS, trendSummaryOf, type RunTrendSummary } from './trend-summary.js';
 
 export { HistoryError, type HistoryErrorCode } from './errors.js';
 export type { ReportMember, ReportPart } from './read-report.js';
@@ -82,6 +83,14 @@ export const LAST_NOTIFIED_POINTER = 'last-notified.json';
 const MAX_CLOCK_SKEW_MS = 60 * 60_000;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 const RUN_KEY = /^runs\/\d{4}\/\d{2}\/\d{2}\/[A-Za-z0-9][A-Za-z0-9._-]*\.json$/;
+const TREND_SUFFIX = '.trend.json';
+/** A report's key, not its trend summary's (both end in .json). */
+const isRunKey = (key: string) => RUN_KEY.test(key) && !key.endsWith(TREND_SUFFIX);
+
+/** `runs/YYYY/MM/DD/<runId>.trend.json`: the run's trend summary, beside its report. */
+export function trendKey(reportKey: string): string {
+  return `${reportKey.slice(0, -'.json'.length)}${TREND_SUFFIX}`;
+}
 
 /** `runs/YYYY/MM/DD/<runId>.json`, dated by the run's start (UTC). */
 export function runKey(report: Pick<RunReport, 'runId' | 'startedAt'>): string {
@@ -140,6 +149,8 @@ export class PointerHistoryStore implements HistoryStore {
     const pointer = `${JSON.stringify({ key, runId: report.runId, startedAt: report.startedAt })}\n`;
     const kept: { pointer: string; runId: string }[] = [];
     try {
+      // The trend summary first: a report is never listed without it (an orphan summary is never read).
+      await this.backend.write(trendKey(key), JSON.stringify(trendSummaryOf(report as StoredRunReport)));
       // Compact, and never one string: at 1,000 accounts the report is ~20 MB (report-json.ts).
       await this.backend.write(key, jsonBytes(report as unknown as Record<string, unknown>));
       for (const name of options.notified ? [LATEST_POINTER, LAST_NOTIFIED_POINTER] : [LATEST_POINTER]) {
@@ -225,7 +236,7 @@ export class PointerHistoryStore implements HistoryStore {
   ): AsyncGenerator<ReportPart<M> | undefined> {
     let keys: string[];
     try {
-      keys = (await this.backend.list('runs/')).filter((k) => RUN_KEY.test(k));
+      keys = (await this.backend.list('runs/')).filter(isRunKey);
     } catch (error) {
       throw new HistoryError('ReadFailed', `listing ${this.backend.locate('runs/')} failed: ${describe(error)}`, { cause: error });
     }
@@ -242,11 +253,57 @@ export class PointerHistoryStore implements HistoryStore {
     }
   }
 
+  /**
+   * The trend summaries of the last `limit` runs saved before `before`, oldest first: each run's
+   * summary file, or for a run saved before they existed, its report's findings, NEW and RESOLVED.
+   * A run that cannot be read is reported (onError) and yields undefined in its place. Throws
+   * HistoryError when the history cannot be listed.
+   */
+  async *recentTrends(limit: number, options: { before?: Pick<RunReport, 'runId' | 'startedAt'> } = {}): AsyncGenerator<RunTrendSummary | undefined> {
+    let keys: string[];
+    try {
+      keys = (await this.backend.list('runs/')).filter(isRunKey);
+    } catch (error) {
+      throw new HistoryError('ReadFailed', `listing ${this.backend.locate('runs/')} failed: ${describe(error)}`, { cause: error });
+    }
+    const before = options.before && runKey(options.before);
+    if (before) keys = keys.filter((k) => k < before);
+    for (const key of keys.sort().slice(Math.max(0, keys.length - limit))) {
+      try {
+        // A summary missing (a run saved before them) or unreadable: the report says the same, at a higher cost.
+        yield (await this.readTrendSummary(key).catch(() => undefined)) ?? (await this.summaryFromReport(key));
+      } catch (error) {
+        this.report(error, key);
+        yield undefined;
+      }
+    }
+  }
+
+  private async readTrendSummary(reportKey: string): Promise<RunTrendSummary | undefined> {
+    const key = trendKey(reportKey);
+    const bytes = await this.attempt(key, () => this.backend.readBytes(key));
+    if (bytes === undefined) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch (error) {
+      throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is not JSON`, { cause: error });
+    }
+    const summary = runTrendSummarySchema.safeParse(parsed);
+    if (!summary.success) throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is not a run's trend summary: ${summary.error.issues[0]?.message ?? 'invalid'}`);
+    return summary.data;
+  }
+
+  private async summaryFromReport(key: string): Promise<RunTrendSummary | undefined> {
+    const report = await this.readReport(key, SUMMARY_MEMBERS);
+    return report && trendSummaryOf(report);
+  }
+
   /** The newest report that reads, other than `skip`: the latest pointer's, then the newest keys. */
   private async newestReadable<M extends ReportMember>(skip: string | undefined, members: readonly M[] | undefined): Promise<ReportPart<M> | undefined> {
     let keys: string[];
     try {
-      keys = (await this.backend.list('runs/')).filter((k) => RUN_KEY.test(k) && k !== skip);
+      keys = (await this.backend.list('runs/')).filter((k) => isRunKey(k) && k !== skip);
     } catch (error) {
       this.report(error, 'runs/');
       return undefined;

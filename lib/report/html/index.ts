@@ -2,7 +2,7 @@ import type { StoredRunReport } from '../../deliver/history/delta.js';
 import { shapeFleetPage, type ShapeOptions } from './data.js';
 import { DEFAULT_TREND_RUNS, type FleetPageData } from './model.js';
 import { renderFleetPage } from './page.js';
-import { TrendBuilder, trendRunOf, type TREND_MEMBERS, type TrendRun } from './trend.js';
+import { TrendBuilder, trendRunOf, type TrendRun, type TrendSource } from './trend.js';
 
 export { DEFAULT_TREND_RUNS } from './model.js';
 
@@ -13,13 +13,12 @@ export interface FleetPageOptions {
    * Saved runs, oldest first (PointerHistoryStore.recent): undefined stands for one that could
    * not be read. The report itself, and runs that started after it, are left out.
    */
-  history?: AsyncIterable<TrendSource | undefined> | Iterable<TrendSource | undefined>;
+  history?: AsyncIterable<TrendRun | TrendSource | undefined> | Iterable<TrendRun | TrendSource | undefined>;
   /** Runs in the trend, this one included (default 30). */
   trendRuns?: number;
 }
 
-/** What the trend reads of a saved run (TREND_MEMBERS): whole reports do too. */
-export type TrendSource = Pick<StoredRunReport, 'runId' | 'startedAt' | (typeof TREND_MEMBERS)[number]>;
+export type { TrendSource } from './trend.js';
 
 /** The page's data: the report, and the trend of the runs before it. */
 export async function fleetPageData(report: StoredRunReport, options: FleetPageOptions = {}): Promise<FleetPageData> {

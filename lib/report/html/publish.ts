@@ -6,7 +6,6 @@ import { PointerHistoryStore, runKey, type HistoryBackend, type HistoryError } f
 import type { ReportLink } from '../../deliver/notify/input.js';
 import type { RunReport } from '../../types.js';
 import { DEFAULT_TREND_RUNS, fleetPage, type FleetPageOptions } from './index.js';
-import { TREND_MEMBERS } from './trend.js';
 
 /** SigV4's longest presigned URL: 7 days. */
 export const PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -75,9 +74,9 @@ export function s3FleetPage(options: S3FleetPageOptions): FleetPagePublisher {
     async publish(report) {
       const store = new PointerHistoryStore(options.backend, options.onError ? { onError: options.onError } : {});
       const runs = options.trendRuns ?? DEFAULT_TREND_RUNS;
-      // Only the runs before this one, and of each only what the trend counts: this run's own
-      // report, just saved, is not read back.
-      const history = store.recent(Math.max(1, runs) - 1, { before: report, members: TREND_MEMBERS });
+      // Only the runs before this one, and of each its trend summary (a few KB, where its report
+      // is MBs): this run's own report, just saved, is not read back.
+      const history = store.recentTrends(Math.max(1, runs) - 1, { before: report });
       const html = await fleetPage(report, { ...(options.rules ? { rules: options.rules } : {}), history, trendRuns: runs });
       const key = pageKey(report);
       await options.backend.write(key, html);

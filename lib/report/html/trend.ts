@@ -1,4 +1,5 @@
 import type { StoredRunReport } from '../../deliver/history/delta.js';
+import { SUMMARY_MEMBERS, trendSummaryOf, type RunTrendSummary } from '../../deliver/history/trend-summary.js';
 import { SEVERITIES, type Finding, type Severity } from '../../types.js';
 import type { Trend, TrendPoint } from './model.js';
 
@@ -13,23 +14,18 @@ export function countsBySeverity(findings: readonly Pick<Finding, 'severity'>[])
   return counts;
 }
 
-/** What the trend keeps of one run. */
-export type TrendRun = Pick<StoredRunReport, 'runId' | 'startedAt' | 'newIds'> & {
-  findings: Pick<Finding, 'severity'>[];
-  resolved?: { id: string; resolvedBecause: string }[];
-};
+/** What the trend keeps of one run: its trend summary (saved beside its report, or made from it). */
+export type TrendRun = RunTrendSummary;
 
 /** What the trend reads of each saved report (PointerHistoryStore.recent's members). */
-export const TREND_MEMBERS = ['findings', 'newIds', 'resolved'] as const satisfies readonly (keyof StoredRunReport)[];
+export const TREND_MEMBERS = SUMMARY_MEMBERS;
 
-export function trendRunOf(report: Pick<StoredRunReport, 'runId' | 'startedAt' | (typeof TREND_MEMBERS)[number]>): TrendRun {
-  return {
-    runId: report.runId,
-    startedAt: report.startedAt,
-    findings: report.findings.map((f) => ({ severity: f.severity })),
-    newIds: report.newIds ?? [],
-    resolved: (report.resolved ?? []).map((f) => ({ id: f.id, resolvedBecause: f.resolvedBecause })),
-  };
+/** What the trend reads of a saved report (TREND_MEMBERS): whole reports do too. */
+export type TrendSource = Pick<StoredRunReport, 'runId' | 'startedAt' | (typeof TREND_MEMBERS)[number]>;
+
+/** A run as the trend keeps it, from its summary or its report. */
+export function trendRunOf(run: TrendRun | TrendSource): TrendRun {
+  return 'open' in run ? run : trendSummaryOf(run);
 }
 
 /**
@@ -43,17 +39,18 @@ export class TrendBuilder {
   private unreadable = 0;
 
   /** Adds the next run, later than every run added before. */
-  add(report: TrendRun): void {
+  add(run: TrendRun | TrendSource): void {
+    const report = trendRunOf(run);
     const at = Date.parse(report.startedAt);
     this.points.push({
       runId: report.runId,
       startedAt: report.startedAt,
-      open: countsBySeverity(report.findings),
-      new: report.newIds?.length ?? 0,
-      resolved: report.resolved?.length ?? 0,
+      open: { ...report.open },
+      new: report.newIds.length,
+      resolved: report.resolved.length,
     });
-    for (const id of report.newIds ?? []) if (!this.openSince.has(id)) this.openSince.set(id, at);
-    for (const finding of report.resolved ?? []) {
+    for (const id of report.newIds) if (!this.openSince.has(id)) this.openSince.set(id, at);
+    for (const finding of report.resolved) {
       const since = this.openSince.get(finding.id);
       this.openSince.delete(finding.id);
       if (since !== undefined && ENDS_A_STAY.has(finding.resolvedBecause)) this.stays.push((at - since) / DAY_MS);

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -33,7 +33,7 @@ function bucket(): Map<string, string> {
 beforeEach(() => s3.reset());
 
 describe('store.ts (S3HistoryStore)', () => {
-  it('saves the report under runs/YYYY/MM/DD/<runId>.json with latest and last-notified pointers', async () => {
+  it('saves the report under runs/YYYY/MM/DD/<runId>.json, its trend summary beside it, with latest and last-notified pointers', async () => {
     // Prepare
     const objects = bucket();
     const store = new S3HistoryStore({ client: client(), bucket: 'audit-history', prefix: 'fleet' });
@@ -44,7 +44,12 @@ describe('store.ts (S3HistoryStore)', () => {
     // Assess
     const key = 'fleet/runs/2026/01/31/run-2026-01-31T02-00-00Z.json';
     expect(location).toBe(`s3://audit-history/${key}`);
-    expect([...objects.keys()]).toEqual([`audit-history/${key}`, 'audit-history/fleet/latest.json', 'audit-history/fleet/last-notified.json']);
+    expect([...objects.keys()]).toEqual([
+      'audit-history/fleet/runs/2026/01/31/run-2026-01-31T02-00-00Z.trend.json',
+      `audit-history/${key}`,
+      'audit-history/fleet/latest.json',
+      'audit-history/fleet/last-notified.json',
+    ]);
     expect(JSON.parse(objects.get('audit-history/fleet/latest.json') ?? '')).toEqual({
       key: 'runs/2026/01/31/run-2026-01-31T02-00-00Z.json',
       runId: 'run-2026-01-31T02-00-00Z',
@@ -234,6 +239,36 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     // Assess
     expect(runs.map((r) => [r?.runId, r?.findings.map((f) => f.id)])).toEqual([['run-1', ['f-1']], ['run-2', ['f-2']]]);
     expect(runs.every((r) => r !== undefined && !('clusters' in r))).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('saves a trend summary beside each report, and reads the runs\' trends from the summaries, or from a report saved without one', async () => {
+    // Prepare: run-2 saved before summaries existed (its summary removed); run-3's summary is not what it should be
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const errors: HistoryError[] = [];
+    const store = new LocalHistoryStore(dir, { onError: (e) => errors.push(e) });
+    for (const day of [1, 2, 3, 4]) {
+      const findings = [aFinding({ id: `f-${day}`, severity: 'high' }), aFinding({ id: `g-${day}`, severity: 'low' })];
+      await store.save(aReport({ runId: `run-${day}`, startedAt: `2026-01-0${day}T02:00:00.000Z`, findings, newIds: [`f-${day}`], resolved: [{ ...aFinding({ id: `f-${day - 1}` }), resolvedBecause: 'fixed' }] }), { notified: true });
+    }
+    await rm(join(dir, 'runs', '2026', '01', '02', 'run-2.trend.json'));
+    await writeFile(join(dir, 'runs', '2026', '01', '03', 'run-3.trend.json'), '{"runId": 3}');
+    const summary = JSON.parse(await readFile(join(dir, 'runs', '2026', '01', '01', 'run-1.trend.json'), 'utf8')) as unknown;
+
+    // Act
+    const trends = [];
+    for await (const run of store.recentTrends(5, { before: { runId: 'run-4', startedAt: '2026-01-04T02:00:00.000Z' } })) trends.push(run);
+    const reports = [];
+    for await (const report of store.recent(10, { members: ['findings'] })) reports.push(report?.runId);
+
+    // Assess
+    expect(summary).toEqual({ runId: 'run-1', startedAt: '2026-01-01T02:00:00.000Z', open: { critical: 0, high: 1, medium: 0, low: 1, informational: 0 }, newIds: ['f-1'], resolved: [{ id: 'f-0', resolvedBecause: 'fixed' }] });
+    expect(trends.map((t) => [t?.runId, t?.open.high, t?.newIds, t?.resolved.map((r) => r.id)])).toEqual([
+      ['run-1', 1, ['f-1'], ['f-0']],
+      ['run-2', 1, ['f-2'], ['f-1']],
+      ['run-3', 1, ['f-3'], ['f-2']],
+    ]);
+    expect(reports).toEqual(['run-1', 'run-2', 'run-3', 'run-4']);
     expect(errors).toEqual([]);
   });
 
