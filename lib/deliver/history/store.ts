@@ -230,27 +230,11 @@ export class PointerHistoryStore implements HistoryStore {
    * (onError) and yields undefined in its place. `before`: only runs saved before this one (by
    * key: runs start in order), which is not read. Throws HistoryError when the history cannot be listed.
    */
-  async *recent<M extends ReportMember = ReportMember>(
+  recent<M extends ReportMember = ReportMember>(
     limit: number,
     options: { before?: Pick<RunReport, 'runId' | 'startedAt'>; members?: readonly M[] } = {},
   ): AsyncGenerator<ReportPart<M> | undefined> {
-    let keys: string[];
-    try {
-      keys = (await this.backend.list('runs/')).filter(isRunKey);
-    } catch (error) {
-      throw new HistoryError('ReadFailed', `listing ${this.backend.locate('runs/')} failed: ${describe(error)}`, { cause: error });
-    }
-    // Keys are dated and named by the run's ISO start: oldest first in text order.
-    const before = options.before && runKey(options.before);
-    if (before) keys = keys.filter((k) => k < before);
-    for (const key of keys.sort().slice(Math.max(0, keys.length - limit))) {
-      try {
-        yield await this.readReport(key, options.members);
-      } catch (error) {
-        this.report(error, key);
-        yield undefined;
-      }
-    }
+    return this.eachRecent(limit, options.before, (key) => this.readReport(key, options.members));
   }
 
   /**
@@ -259,19 +243,25 @@ export class PointerHistoryStore implements HistoryStore {
    * A run that cannot be read is reported (onError) and yields undefined in its place. Throws
    * HistoryError when the history cannot be listed.
    */
-  async *recentTrends(limit: number, options: { before?: Pick<RunReport, 'runId' | 'startedAt'> } = {}): AsyncGenerator<RunTrendSummary | undefined> {
+  recentTrends(limit: number, options: { before?: Pick<RunReport, 'runId' | 'startedAt'> } = {}): AsyncGenerator<RunTrendSummary | undefined> {
+    // A summary missing (a run saved before them) or unreadable: the report says the same, at a higher cost.
+    return this.eachRecent(limit, options.before, async (key) => (await this.readTrendSummary(key).catch(() => undefined)) ?? (await this.summaryFromReport(key)));
+  }
+
+  /** `read` of each of the last `limit` runs saved before `before`, oldest first, one at a time; a failed read reported and undefined. */
+  private async *eachRecent<T>(limit: number, beforeRun: Pick<RunReport, 'runId' | 'startedAt'> | undefined, read: (key: string) => Promise<T | undefined>): AsyncGenerator<T | undefined> {
     let keys: string[];
     try {
       keys = (await this.backend.list('runs/')).filter(isRunKey);
     } catch (error) {
       throw new HistoryError('ReadFailed', `listing ${this.backend.locate('runs/')} failed: ${describe(error)}`, { cause: error });
     }
-    const before = options.before && runKey(options.before);
+    // Keys are dated and named by the run's ISO start: oldest first in text order.
+    const before = beforeRun && runKey(beforeRun);
     if (before) keys = keys.filter((k) => k < before);
     for (const key of keys.sort().slice(Math.max(0, keys.length - limit))) {
       try {
-        // A summary missing (a run saved before them) or unreadable: the report says the same, at a higher cost.
-        yield (await this.readTrendSummary(key).catch(() => undefined)) ?? (await this.summaryFromReport(key));
+        yield await read(key);
       } catch (error) {
         this.report(error, key);
         yield undefined;

@@ -8,6 +8,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { LocalHistoryStore } from '../../../lib/deliver/history/local-store.js';
 import { S3HistoryStore } from '../../../lib/deliver/history/s3-store.js';
+import type { StoredRunReport } from '../../../lib/deliver/history/delta.js';
 import type { HistoryError } from '../../../lib/deliver/history/store.js';
 import { aFinding, aReport } from '../fixtures.js';
 
@@ -249,7 +250,8 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     const store = new LocalHistoryStore(dir, { onError: (e) => errors.push(e) });
     for (const day of [1, 2, 3, 4]) {
       const findings = [aFinding({ id: `f-${day}`, severity: 'high' }), aFinding({ id: `g-${day}`, severity: 'low' })];
-      await store.save(aReport({ runId: `run-${day}`, startedAt: `2026-01-0${day}T02:00:00.000Z`, findings, newIds: [`f-${day}`], resolved: [{ ...aFinding({ id: `f-${day - 1}` }), resolvedBecause: 'fixed' }] }), { notified: true });
+      const report: StoredRunReport = { ...aReport({ runId: `run-${day}`, startedAt: `2026-01-0${day}T02:00:00.000Z`, findings }), newIds: [`f-${day}`], resolved: [{ ...aFinding({ id: `f-${day - 1}` }), resolvedBecause: 'fixed' }] };
+      await store.save(report, { notified: true });
     }
     await rm(join(dir, 'runs', '2026', '01', '02', 'run-2.trend.json'));
     await writeFile(join(dir, 'runs', '2026', '01', '03', 'run-3.trend.json'), '{"runId": 3}');
