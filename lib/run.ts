@@ -799,9 +799,10 @@ export async function knownScopesIn(history: AuditPorts['history']): Promise<Set
 
 /**
  * An audit under way in one process: accounts are scanned and judged as their ListAccounts pages
- * arrive, and nothing is delivered until the caller decides. `proceed` delivers (Security Hub while
- * the scan goes on, then notification and history); `abandon` stops starting accounts and delivers
- * nothing (the scheduled run hands a large organization to the state machine this way).
+ * arrive, and nothing is delivered until the caller decides. `proceed` delivers (Security Hub once the
+ * listing has ended, while the scan goes on, then notification and history; nothing when the listing
+ * fails); `abandon` stops starting accounts and delivers nothing (the scheduled run hands a large
+ * organization to the state machine this way).
  */
 export interface StartedAudit {
   listing: AccountListing;
@@ -817,7 +818,9 @@ export function startAudit(options: RunOptions, ports: AuditPorts): StartedAudit
   const listing = options.selected ? listedAlready(options.selected) : listForScan(options.scan, ports.collect);
   const stop = new AbortController();
   let decide!: (deliver: boolean) => void;
-  const opened = new Promise<boolean>((resolve) => (decide = resolve));
+  const decided = new Promise<boolean>((resolve) => (decide = resolve));
+  // A run that cannot list the whole organization delivers nothing (it throws): Security Hub waits for the listing too.
+  const opened = decided.then((deliver) => deliver && listing.selected.then(() => true, () => false));
   // What Security Hub may hold of ours comes from the last run Security Hub saw (the latest report), read while the scan starts.
   const knownScopes = options.knownScopes !== undefined || !ports.findings || options.dryRun ? Promise.resolve(options.knownScopes) : knownScopesIn(ports.history);
   const pipeline = AuditPipeline.gated(ports, options, opened, knownScopes);

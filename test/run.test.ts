@@ -7,6 +7,7 @@ import { LocalHistoryStore } from '../lib/deliver/history/local-store.js';
 import type { Notifier } from '../lib/deliver/notify/sns-notifier.js';
 import type { FindingsSink, SecurityHubScope } from '../lib/deliver/securityhub/sink.js';
 import type { Rule } from '../lib/evaluate/rule.js';
+import { AccountListingError } from '../lib/collect/errors.js';
 import { loadRules } from '../lib/rules/load.js';
 import { mergeBatches, runAudit, type AuditedBatch, type AuditPorts } from '../lib/run.js';
 import type { Finding } from '../lib/types.js';
@@ -114,6 +115,28 @@ describe('run', () => {
     expect(sink.calls[0]?.current.map((f) => f.ruleId)).toEqual(['vpc-cni-below-v1.7.2']);
     expect(failed.report.errors).toContainEqual(expect.objectContaining({ stage: 'list-clusters', region: 'us-east-1' }));
     expect(sink.calls).toHaveLength(1); // nothing synced, so nothing archived, where the scan failed
+  });
+
+  it('delivers nothing when ListAccounts fails after the first page was scanned', async () => {
+    // Prepare: page one's account is scanned and judged before page two fails
+    const sink = new RecordingSink();
+    const collect = fakeCollect({ old: 'v1.7.1' });
+    let scanned!: () => void;
+    const firstScanned = new Promise<void>((resolve) => (scanned = resolve));
+    collect.directory.listAccounts = async (onPage) => {
+      onPage?.([{ id: '222222222222', name: 'payments', state: 'ACTIVE' }]);
+      await firstScanned;
+      // Long enough for a sync started by the first account to reach the sink.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new AccountListingError('Organizations ListAccounts failed: TooManyRequestsException');
+    };
+
+    // Act
+    const run = runAudit({ scan: { ...SCAN, onProgress: () => scanned() }, notify: { mode: 'never', minSeverity: 'low' } }, { collect, rules, findings: sink });
+
+    // Assess: a run that could not list the organization imports and archives nothing
+    await expect(run).rejects.toBeInstanceOf(AccountListingError);
+    expect(sink.calls).toEqual([]);
   });
 
   it('keeps configuration values out of the stored cluster inventory', async () => {
