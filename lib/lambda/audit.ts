@@ -12,6 +12,14 @@ export type { AuditSummary } from './finish.js';
 export type { SkippedSummary } from './lease.js';
 export type { LambdaTools } from './tools.js';
 
+/** The run lease was taken by another run before this one could hand off: nothing archived, nothing planned. */
+export class LeaseLostError extends Error {
+  override name = 'LeaseLostError';
+  constructor(readonly runId: string) {
+    super(`run ${runId} lost the run lease while it listed the organization: another run may be delivering, so this one archives nothing and starts no distributed run`);
+  }
+}
+
 /** What the scheduled handler returns when it handed the run to the state machine. */
 export interface DelegatedSummary {
   runId: string;
@@ -57,6 +65,9 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
       if (ports.starter && ports.storage && !request.dryRun && (await audit.listing.exceeds(config.distributedThreshold))) {
         await audit.abandon();
         const selected = await audit.listing.selected;
+        // The listing may have taken long enough for another run to take the lease: archiving or
+        // starting the state machine now would race that run's delivery.
+        if (lease && !(await lease.confirm())) throw new LeaseLostError(runId);
         // The aggregate step assumes no role: what left the audit is archived here, where it still can be.
         const departed = await archiveDepartedBeforeScan(selected, scan, ports);
         if (departed.errors.length) tools.logger.warn('findings that left the audit not archived', { errors: departed.errors });

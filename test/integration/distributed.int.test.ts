@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildHandler } from '../../functions/audit.js';
 import { withPowertools } from '../../functions/powertools.js';
 import type { DistributedPlan } from '../../lib/distributed/protocol.js';
@@ -121,6 +121,33 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(calls.filter((c) => c.service === 'securityhub' || c.service === 'sns')).toEqual([]);
     const written = [...sim.objects(DEMO_BUCKET).keys()].filter((key) => !key.startsWith('fleet-audit/distributed/') && !key.endsWith('lease.json'));
     expect(written).toEqual([]);
+  });
+
+  it('hands nothing over and archives nothing when the run lease was taken while the organization was listed', async () => {
+    // Prepare: pages of 2 accounts, each slow, so another run takes the lease during the listing
+    sim.org = { ...sim.org, pageSize: { ...sim.org.pageSize, ListAccounts: 2 } };
+    sim.setFaults({ rules: [{ service: 'organizations', operation: 'ListAccounts', latencyMs: 300 }] });
+    let started = false;
+    const starter = { start: async () => ((started = true), `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:run`) };
+    const s3 = new S3Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: SIM_MANAGEMENT_CREDENTIALS, forcePathStyle: true });
+    const other = { runId: 'other-run', holder: 'cli:bob@laptop', acquiredAt: new Date().toISOString(), expiresAt: new Date(Date.now() + 300_000).toISOString() };
+    sim.resetCalls();
+
+    // Act
+    const run = withEnv(simulatorEnv(sim, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: '5' }), async () => {
+      const handled = buildHandler({ wiring: { starter } })(SCHEDULED, lambdaContext());
+      handled.catch(() => undefined);
+      await vi.waitFor(() => expect(sim.objects(DEMO_BUCKET).has('fleet-audit/lease.json')).toBe(true), { timeout: 10_000, interval: 10 });
+      await s3.send(new PutObjectCommand({ Bucket: DEMO_BUCKET, Key: 'fleet-audit/lease.json', Body: JSON.stringify(other) }));
+      return handled;
+    });
+
+    // Assess
+    await expect(run).rejects.toThrow(/lost the run lease/);
+    expect(started).toBe(false);
+    expect(sim.calls().filter((c) => c.service === 'securityhub' || c.service === 'sns')).toEqual([]);
+    expect(JSON.parse(sim.objects(DEMO_BUCKET).get('fleet-audit/lease.json')!.body.toString('utf8'))).toMatchObject({ runId: 'other-run' });
+    s3.destroy();
   });
 
   it('makes, in each function, only calls its own role grants (the worker never reads the organization)', async () => {
