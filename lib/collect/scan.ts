@@ -240,14 +240,20 @@ export async function scanListing(listing: AccountListing, options: ScanOptions,
   try {
     for await (const account of listing.accounts) {
       if (options.signal?.aborted) break;
-      scans.push(limitAccounts(() => scanOne(account)));
+      const scan = limitAccounts(() => scanOne(account));
+      // Awaited once the listing ends; an account that rejects meanwhile (DescribeOrganization
+      // failed: each waiting account throws its error) must not go unhandled until then.
+      scan.catch(() => undefined);
+      scans.push(scan);
     }
     listed = !options.signal?.aborted;
   } finally {
     // A listing that failed half-way: the accounts already started end before its error is thrown.
-    await Promise.all(scans);
+    await Promise.allSettled(scans);
   }
+  // The listing's own error first (DescribeOrganization's included), then an account's.
   const { selection } = await listing.selected;
+  await Promise.all(scans);
 
   ledger.counts.accounts.listed = selection.listed;
   ledger.counts.accounts.excluded = selection.excluded;

@@ -524,6 +524,30 @@ describe('scan.ts', () => {
       expect(scanned.sort()).toEqual(['500000000001', '500000000003']);
     });
 
+    it('throws DescribeOrganization\'s error once the listing ends, with no account left rejecting unheard meanwhile', async () => {
+      // Prepare: DescribeOrganization fails while page two is still to come
+      const { ports, started } = pagedPorts(() => new Promise((resolve) => setTimeout(resolve, 50)));
+      ports.directory.managementAccountId = async () => {
+        throw new AccountListingError('Organizations DescribeOrganization failed: AccessDeniedException');
+      };
+      const unheard: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unheard.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+
+      // Act
+      const scan = scanOrganization(baseOptions, ports);
+
+      // Assess
+      try {
+        await expect(scan).rejects.toThrow(/DescribeOrganization failed/);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(unheard).toEqual([]);
+        expect(started).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+    });
+
     it('starts no more accounts once aborted, and tells when the selection passes a count', async () => {
       // Prepare
       const controller = new AbortController();
