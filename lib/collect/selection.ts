@@ -72,7 +72,8 @@ export async function selectAccounts(directory: AccountDirectory, filters: Accou
   // A directory that does not tell pages (or skipped some) gives them here.
   take(all);
   selected.sort((a, b) => compareText(a.id, b.id));
-  return { listed: all.length, selected, excluded: all.length - selected.length, notSelected };
+  // An account listed twice (on two pages) counts once.
+  return { listed: seen.size, selected, excluded: seen.size - selected.length, notSelected };
 }
 
 /** The accounts under any of the OUs; undefined when no OU is given (no filter). */

@@ -59,4 +59,25 @@ describe('selection.ts', () => {
     // Assess
     expect(selection.selected).toHaveLength(4);
   });
+
+  it('counts an account listed on two pages once, selected once and not excluded', async () => {
+    // Prepare: the account created during the listing comes back on a later page too
+    const paged: AccountDirectory = {
+      ...directory,
+      async listAccounts(onPage) {
+        const pages = [accounts.slice(0, 3), [accounts[2]!, ...accounts.slice(3)]];
+        for (const page of pages) onPage?.(page);
+        return pages.flat();
+      },
+    };
+    const told: string[] = [];
+
+    // Act
+    const selection = await selectAccounts(paged, {}, (account) => told.push(account.id));
+
+    // Assess
+    expect(told.sort()).toEqual(['100000000000', '200000000000', '400000000000', '500000000000']);
+    expect(selection).toMatchObject({ listed: 5, excluded: 1 });
+    expect(selection.notSelected).toHaveLength(1);
+  });
 });
