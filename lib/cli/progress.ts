@@ -32,7 +32,7 @@ export function scanProgress(sink: ProgressSink, clock: () => number = Date.now)
   const bar = sink.errTty
     ? new cliProgress.SingleBar(
         {
-          format: 'scanning [{bar}] {value}/{total} selected accounts | {clusters} clusters | {failures} errors | ETA {eta_formatted}',
+          format: 'scanning [{bar}] {value}/{total} selected accounts{listing} | {clusters} clusters | {failures} errors | ETA {eta_formatted}',
           stream: sink.stream ?? process.stderr,
           hideCursor: true,
           etaBuffer: 50,
@@ -61,13 +61,15 @@ export function scanProgress(sink: ProgressSink, clock: () => number = Date.now)
   return {
     scan(p) {
       last = p;
+      // A full bar would read as the end of the scan: more accounts may still be listed.
+      const listing = p.listed ? '' : ' so far, still listing';
       if (bar && !barStarted && !scanReported) {
-        bar.start(p.accountsTotal, 0, { clusters: 0, failures: 0 });
+        bar.start(p.accountsTotal, 0, { clusters: 0, failures: 0, listing });
         barStarted = true;
       }
       // The total grows while the organization is still being listed.
       if (barStarted) bar?.setTotal(p.accountsTotal);
-      if (barStarted) bar?.update(p.accountsDone, { clusters: p.clustersScanned, failures: p.failures });
+      if (barStarted) bar?.update(p.accountsDone, { clusters: p.clustersScanned, failures: p.failures, listing });
       if (p.listed && p.accountsDone === p.accountsTotal) reportScan();
     },
     phase(p) {

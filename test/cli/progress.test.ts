@@ -29,6 +29,9 @@ describe('progress', () => {
 
     // Assess
     expect(terminal.text()).toMatch(/scanning \[.*\] 4\/4 selected accounts \| 9 clusters \| 1 errors \| ETA \d+s/);
+    // A full bar while the organization is still listed says so: more accounts may come.
+    expect(terminal.text()).toMatch(/scanning \[.*\] \d\/2 selected accounts so far, still listing \| \d clusters/);
+    expect(terminal.text()).not.toMatch(/4\/4 selected accounts so far/);
     expect(lines).toEqual([
       'scanning the organization…\n',
       'scanned 4/4 selected accounts in 2.0 s: 9 clusters, 1 error\n',
