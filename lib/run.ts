@@ -823,6 +823,8 @@ export function startAudit(options: RunOptions, ports: AuditPorts): StartedAudit
   const opened = decided.then((deliver) => deliver && listing.selected.then(() => true, () => false));
   // What Security Hub may hold of ours comes from the last run Security Hub saw (the latest report), read while the scan starts.
   const knownScopes = options.knownScopes !== undefined || !ports.findings || options.dryRun ? Promise.resolve(options.knownScopes) : knownScopesIn(ports.history);
+  // Awaited only by a run that syncs; a run dropped or denied delivery never reads it.
+  knownScopes.catch(() => undefined);
   const pipeline = AuditPipeline.gated(ports, options, opened, knownScopes);
   const signal = options.scan.signal ? AbortSignal.any([options.scan.signal, stop.signal]) : stop.signal;
   const scanning = scanListing(listing, { ...options.scan, signal, onAccountScanned: (part) => pipeline.account(part) }, ports.collect, () => clock().getTime());

@@ -9,7 +9,7 @@ import type { FindingsSink, SecurityHubScope } from '../lib/deliver/securityhub/
 import type { Rule } from '../lib/evaluate/rule.js';
 import { AccountListingError } from '../lib/collect/errors.js';
 import { loadRules } from '../lib/rules/load.js';
-import { mergeBatches, runAudit, type AuditedBatch, type AuditPorts } from '../lib/run.js';
+import { mergeBatches, runAudit, startAudit, type AuditedBatch, type AuditPorts } from '../lib/run.js';
 import type { Finding } from '../lib/types.js';
 
 let rules: Rule[];
@@ -137,6 +137,27 @@ describe('run', () => {
     // Assess: a run that could not list the organization imports and archives nothing
     await expect(run).rejects.toBeInstanceOf(AccountListingError);
     expect(sink.calls).toEqual([]);
+  });
+
+  it('abandons a run whose history could not be read without an unhandled rejection', async () => {
+    // Prepare: the last report's scopes are read as the scan starts, and that read fails
+    const failing = new LocalHistoryStore(await mkdtemp(join(tmpdir(), 'run-abandon-')), { onError: () => undefined });
+    failing.latest = () => Promise.reject(new Error('history unreachable'));
+    const unheard: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unheard.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+
+    // Act
+    try {
+      const audit = startAudit({ scan: SCAN, notify: { mode: 'never', minSeverity: 'low' } }, { collect: fakeCollect({ old: 'v1.7.1' }), rules, findings: new RecordingSink(), history: () => failing });
+      await audit.abandon();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+
+    // Assess
+    expect(unheard).toEqual([]);
   });
 
   it('keeps configuration values out of the stored cluster inventory', async () => {
