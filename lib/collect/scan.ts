@@ -86,12 +86,6 @@ export interface SelectedAccounts {
   managementId: string | undefined;
 }
 
-/** Lists and filters the organization's accounts (enough to choose between one Lambda and the state machine). */
-export async function selectForScan(options: ScanOptions, ports: Pick<CollectPorts, 'directory'>): Promise<SelectedAccounts> {
-  const [selection, managementId] = await Promise.all([selectAccounts(ports.directory, options), managementIdOf(options, ports)]);
-  return { selection, managementId };
-}
-
 function managementIdOf(options: ScanOptions, ports: Pick<CollectPorts, 'directory'>): Promise<string | undefined> {
   return options.assumeRoleInManagementAccount ? Promise.resolve(undefined) : ports.directory.managementAccountId();
 }
