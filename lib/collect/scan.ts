@@ -212,6 +212,12 @@ export async function scanListing(listing: AccountListing, options: ScanOptions,
 
   let done = 0;
   let listed = false;
+  let told: ScanProgress | undefined;
+  const tell = () => {
+    if (!options.onProgress) return;
+    told = { accountsDone: done, accountsTotal: listing.count, listed, clustersScanned: ledger.counts.clusters.scanned, failures: ledger.errors.length };
+    options.onProgress(told);
+  };
   const limitAccounts = pLimit(Math.max(1, options.concurrency || SCAN_DEFAULTS.concurrency));
   const scanOne = async (account: Account) => {
     try {
@@ -227,7 +233,7 @@ export async function scanListing(listing: AccountListing, options: ScanOptions,
       options.onAccountScanned?.({ accountId: account.id, ...ledger.accountPart(account.id), ...(session ? { session } : {}) });
     } finally {
       done++;
-      options.onProgress?.({ accountsDone: done, accountsTotal: listing.count, listed, clustersScanned: ledger.counts.clusters.scanned, failures: ledger.errors.length });
+      tell();
     }
   };
   const scans: Promise<void>[] = [];
@@ -245,6 +251,8 @@ export async function scanListing(listing: AccountListing, options: ScanOptions,
     // A listing that failed half-way: the accounts already started end before its error is thrown.
     await Promise.allSettled(scans);
   }
+  // The last account ended before the listing did: its progress still said "listing".
+  if (listed && told && !told.listed) tell();
   // The listing's own error first (DescribeOrganization's included), then an account's.
   const { selection } = await listing.selected;
   await Promise.all(scans);

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createAwsCollectPorts, type AwsCollectPorts } from '../../lib/collect/aws.js';
 import { AccountListingError } from '../../lib/collect/errors.js';
 import type { AccountSession, CollectPorts } from '../../lib/collect/ports.js';
-import { listForScan, scanListing, scanOrganization, type ScanOptions } from '../../lib/collect/scan.js';
+import { listForScan, scanListing, scanOrganization, type ScanOptions, type ScanProgress } from '../../lib/collect/scan.js';
 import type { Account } from '../../lib/types.js';
 import { awsError, callerCredentials, installFakeOrg, restoreFakeOrg, type FakeOrgSpec } from './fake-org.js';
 
@@ -339,7 +339,8 @@ describe('scan.ts', () => {
       [C, 'not-reached'],
     ]);
     expect(result.errors).toEqual([]);
-    expect(progress).toEqual([1, 2, 3]);
+    // Each account told as it ends (and the last count once more if the listing ended after it).
+    expect([...new Set(progress)]).toEqual([1, 2, 3]);
   });
 
   it('counts coverage exactly over a mixed organization', async () => {
@@ -546,6 +547,24 @@ describe('scan.ts', () => {
       } finally {
         process.off('unhandledRejection', onUnhandled);
       }
+    });
+
+    it('tells the progress once more when the listing ends after the last account did', async () => {
+      // Prepare: page two holds only a suspended account, read after page one's accounts ended
+      const { ports } = pagedPorts(whenStarted(2));
+      ports.directory.listAccounts = async (onPage) => {
+        onPage?.(pageOne);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        onPage?.([pageTwo[1]!]);
+        return [...pageOne, pageTwo[1]!];
+      };
+      const progress: ScanProgress[] = [];
+
+      // Act
+      await scanOrganization({ ...baseOptions, onProgress: (p) => progress.push(p) }, ports);
+
+      // Assess
+      expect(progress.at(-1)).toMatchObject({ accountsDone: 2, accountsTotal: 2, listed: true });
     });
 
     it('starts no more accounts once aborted, and tells when the selection passes a count', async () => {
