@@ -14,6 +14,8 @@ import type { SimOrg } from '../sim/schema.js';
 import type { Simulator } from '../sim/server.js';
 import { DEMO_BUCKET, simulatorEnv } from '../support/local-lambda.js';
 import { orgShape } from './bound.js';
+import { formatDistributed, measureDistributed } from './distributed.js';
+import { regionNames } from './distributed-projection.js';
 import { BOUND_EXPLAINED, formatMeasurement } from './format.js';
 import { inFlightCap, measure, withSdkFloor, type Measurement, type RunRecord, type Scenario } from './measurement.js';
 import { callsSince, cpuSince } from './nights.js';
@@ -21,7 +23,6 @@ import { positiveInteger } from './options.js';
 import { buildChild, runChild, startSimChild } from './processes.js';
 import type { ChildRequest } from './protocol.js';
 
-const REGIONS = 4;
 const CLUSTERS_PER_ACCOUNT = 2.5;
 const ACCOUNT_CONCURRENCY = 8;
 
@@ -68,6 +69,9 @@ const opts = new Command()
   .option('--tracing', 'measure the deployed configuration: X-Ray tracing on (a subsegment per account)')
   .option('--cpu-prof <dir>', "write a V8 CPU profile of each handler run into dir (open it in Chrome DevTools or speedscope)")
   .option('--nights <n>', "runs of the handler against the same simulator, history kept; the figures are the last night's", positiveInteger, 1)
+  .option('--regions <n>', 'regions per account (of the 17 every account has enabled by default)', positiveInteger, 4)
+  .option('--distributed', 'measure the distributed run whole: planner, scan workers and aggregate, each in its own process, driven by the state machine of serverless.yml')
+  .option('--parallel <n>', 'with --distributed: scan workers run at once here (each Lambda has its own CPU; this machine does not)', positiveInteger, 2)
   .option('--json', 'one JSON object per measurement, one per line')
   .parse()
   .opts<{
@@ -87,13 +91,17 @@ const opts = new Command()
     tracing?: boolean;
     cpuProf?: string;
     nights: number;
+    regions: number;
+    distributed?: boolean;
+    parallel: number;
     json?: boolean;
   }>();
+const REGIONS = regionNames(opts.regions).length;
 
 const rateLimit = opts.rate > 0 ? { perAccountPerSecond: opts.rate, burst: opts.burst } : undefined;
 
 function organization(accounts: number, limited: boolean): SimOrg {
-  const org = generateOrg({ accounts, regions: REGIONS, clustersPerAccount: CLUSTERS_PER_ACCOUNT, seed: opts.seed });
+  const org = generateOrg({ accounts, regions: regionNames(opts.regions), clustersPerAccount: CLUSTERS_PER_ACCOUNT, seed: opts.seed });
   org.faults = { ...org.faults, latencyMs: opts.latency, latencyJitterMs: 0, rateLimits: limited && rateLimit ? { eks: rateLimit } : {} };
   org.buckets = [DEMO_BUCKET];
   return org;
@@ -156,8 +164,38 @@ function print(m: Measurement): void {
   console.log(opts.json ? JSON.stringify(m) : `${formatMeasurement(m)}\n`);
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
-try {
+/** --distributed: each size's distributed run, measured whole (distributed.ts). */
+async function benchDistributed(dir: string): Promise<void> {
+  const bundle = await buildChild(dir, 'distributed-child');
+  const concurrency = opts.concurrency[0] ?? 32;
+  for (const accounts of [...opts.accounts].sort((a, b) => a - b)) {
+    const org = organization(accounts, true);
+    const measurement = await measureDistributed({
+      orgFile: await writeOrg(dir, `org-${accounts}`, org),
+      shape: orgShape(org),
+      regions: REGIONS,
+      latencyMs: opts.latency,
+      managementAccountId: org.managementAccountId,
+      bundle,
+      parallel: opts.parallel,
+      env: {
+        AUDIT_CONCURRENCY: String(concurrency),
+        AUDIT_ACCOUNT_CONCURRENCY: String(ACCOUNT_CONCURRENCY),
+        AUDIT_RETRY_MODE: opts.retryMode[0] ?? 'standard',
+        TOPIC_ARN,
+        ...(opts.tracing ? TRACING_ENV : {}),
+        ...opts.env,
+      },
+      child: { sourceMaps: opts.sourceMaps, ...(opts.heapLimit === undefined ? {} : { heapLimitMB: opts.heapLimit }) },
+    });
+    console.log(opts.json ? JSON.stringify(measurement) : `${formatDistributed(measurement)}\n`);
+    // A step that failed is the result: printed above, and the exit status says so.
+    if (measurement.failure || measurement.workers.failed.length) process.exitCode = 1;
+  }
+}
+
+/** Each size's single-Lambda run, with the SDK floor, the calibration and the naive scan around it. */
+async function benchSingle(dir: string): Promise<void> {
   const bundle = await buildChild(dir);
   const base = {
     regions: REGIONS,
@@ -212,6 +250,11 @@ try {
       print(measurement);
     }
   }
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'fleet-bench-'));
+try {
+  await (opts.distributed ? benchDistributed(dir) : benchSingle(dir));
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -37,12 +37,15 @@ const withoutSimulator: Plugin = {
   },
 };
 
-/** Bundles product-child.ts into `dir` with a source map, as serverless.yml bundles the handler; returns the bundle's path. */
-export async function buildChild(dir: string): Promise<string> {
-  const outfile = join(dir, 'product-child.mjs');
+/**
+ * Bundles a measured child (test/bench/`entry`.ts: product-child, distributed-child) into `dir`
+ * with a source map, as serverless.yml bundles the handler; returns the bundle's path.
+ */
+export async function buildChild(dir: string, entry = 'product-child'): Promise<string> {
+  const outfile = join(dir, `${entry}.mjs`);
   await build({
     sourcemap: true,
-    entryPoints: [join(ROOT, 'test/bench/product-child.ts')],
+    entryPoints: [join(ROOT, `test/bench/${entry}.ts`)],
     outfile,
     bundle: true,
     platform: 'node',
@@ -108,12 +111,14 @@ async function cpuSecondsOf(pid: number | undefined): Promise<number | undefined
   }
 }
 
+let requests = 0;
+
 /** Runs one measured run in its own process (the bundle from buildChild); `logs` are its Powertools log lines (JSON). */
-export async function runChild(
+export async function runChild<Request extends Pick<ChildRequest, 'env'> & { mode: string } = ChildRequest, Result = ChildResult>(
   bundle: string,
-  request: ChildRequest,
+  request: Request,
   options: { heapLimitMB?: number; sourceMaps: boolean; cpuProfDir?: string },
-): Promise<{ result: ChildResult; logs: Record<string, unknown>[] }> {
+): Promise<{ result: Result; logs: Record<string, unknown>[] }> {
   const flags = [
     // The Lambda runs with NODE_OPTIONS=--enable-source-maps (serverless.yml): every Error's stack is mapped.
     ...(options.sourceMaps ? ['--enable-source-maps'] : []),
@@ -124,7 +129,8 @@ export async function runChild(
   // The run's environment is the process's from the start, as Lambda's is: what modules read when
   // they load (tracing, the SDK's settings) sees it.
   // The request goes through a file: a floor's list of calls is too long for a command line.
-  const requestFile = `${bundle}.${process.pid}-${Date.now()}.request.json`;
+  // Numbered: children started in parallel (the distributed run's workers) may share a millisecond.
+  const requestFile = `${bundle}.${process.pid}-${Date.now()}-${++requests}.request.json`;
   await writeFile(requestFile, JSON.stringify(request));
   const child = node([...flags, bundle, requestFile], { ...process.env, ...request.env, FLEET_AUDIT_RULES_DIR: join(ROOT, 'rules') });
   const output = collect(child);
@@ -141,5 +147,5 @@ export async function runChild(
       return [];
     }
   });
-  return { result: JSON.parse(marked.slice(RESULT_MARKER.length)) as ChildResult, logs };
+  return { result: JSON.parse(marked.slice(RESULT_MARKER.length)) as Result, logs };
 }

@@ -137,11 +137,13 @@ export class LocalStateMachine {
   }
 }
 
-/**
- * The definition declared in serverless.yml (the DefinitionString of the state machine resource),
- * with its `${Name}` substitutions filled in.
- */
-export async function definitionFromServerlessYml(values: Record<string, string>, file = 'serverless.yml'): Promise<Definition> {
+type ServerlessYml = {
+  params?: { default?: Record<string, unknown> };
+  resources?: { Resources?: Record<string, { Type: string; Properties: Record<string, unknown> }> };
+};
+
+/** serverless.yml parsed, its CloudFormation tags (`!Sub`, `!Ref`...) kept as `Fn::` objects. */
+async function readServerlessYml(file: string): Promise<ServerlessYml> {
   const { readFile } = await import('node:fs/promises');
   const { parse } = await import('yaml');
   const tag = (name: string) => ({ tag: `!${name}`, resolve: (value: { toJSON(): unknown }) => ({ [`Fn::${name}`]: value.toJSON() }), collection: undefined });
@@ -150,7 +152,21 @@ export async function definitionFromServerlessYml(values: Record<string, string>
     { ...tag(name), collection: 'map' as const },
     { tag: `!${name}`, resolve: (value: string) => ({ [name === 'Ref' ? 'Ref' : `Fn::${name}`]: value }) },
   ]);
-  const doc = parse(await readFile(file, 'utf8'), { customTags }) as { resources?: { Resources?: Record<string, { Type: string; Properties: Record<string, unknown> }> } };
+  return parse(await readFile(file, 'utf8'), { customTags }) as ServerlessYml;
+}
+
+/** The default stage parameters of serverless.yml (`params.default`: distributedBatchSize, ...), as strings. */
+export async function serverlessParams(file = 'serverless.yml'): Promise<Record<string, string>> {
+  const params = (await readServerlessYml(file)).params?.default ?? {};
+  return Object.fromEntries(Object.entries(params).map(([name, value]) => [name, String(value)]));
+}
+
+/**
+ * The definition declared in serverless.yml (the DefinitionString of the state machine resource),
+ * with its `${Name}` substitutions filled in.
+ */
+export async function definitionFromServerlessYml(values: Record<string, string>, file = 'serverless.yml'): Promise<Definition> {
+  const doc = await readServerlessYml(file);
   const machine = Object.values(doc.resources?.Resources ?? {}).find((r) => r.Type === 'AWS::StepFunctions::StateMachine');
   if (!machine) throw new Error(`${file}: no AWS::StepFunctions::StateMachine resource`);
   const sub = machine.Properties.DefinitionString as { 'Fn::Sub': [string, Record<string, unknown>] };

@@ -1,0 +1,265 @@
+/**
+ * `npm run bench -- --distributed`: the distributed run measured whole. The state machine of
+ * serverless.yml (its batch size and MaxConcurrency) runs locally (LocalStateMachine); the
+ * planner, every scan worker invocation and the aggregate each run in a process of their own
+ * (distributed-child.ts, bundled as the Lambda is) against the simulator in another. Workers run
+ * `parallel` at a time here (each Lambda has a CPU of its own; this machine has 2), so the wall
+ * is given twice: as measured, and projected on Lambda (distributed-projection.ts).
+ */
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { loadavg } from 'node:os';
+import type { DistributedPlan } from '../../lib/distributed/protocol.js';
+import { SIM_MANAGEMENT_CREDENTIALS, type CallCount, type Simulator } from '../sim/server.js';
+import { simulatorEnv } from '../support/local-lambda.js';
+import { definitionFromServerlessYml, LocalStateMachine, serverlessParams } from '../support/state-machine.js';
+import { callStats, type OrgShape } from './bound.js';
+import type { DistributedChildRequest, DistributedChildResult } from './distributed-child.js';
+import { lambdaVcpus, maxAndMedian, projectLambdaWall, type LambdaProjection } from './distributed-projection.js';
+import { runChild, startSimChild } from './processes.js';
+
+export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111111111111:stateMachine:eks-fleet-auditor-bench-distributed';
+
+export interface DistributedOptions {
+  orgFile: string;
+  shape: OrgShape;
+  regions: number;
+  latencyMs: number;
+  managementAccountId: string;
+  /** The distributed-child bundle (processes.ts buildChild). */
+  bundle: string;
+  /** Scan workers run at once on this machine. */
+  parallel: number;
+  /** The functions' environment beyond simulatorEnv (TOPIC_ARN, --env...). */
+  env: Record<string, string>;
+  child: { sourceMaps: boolean; heapLimitMB?: number };
+}
+
+/** One step's figures (seconds, MB); `error` when its process failed (no figures then: it could not report them). */
+export interface StepFigures {
+  initSeconds: number;
+  wallSeconds: number;
+  cpuSeconds: number;
+  peakRssMB: number;
+  /** Calls the simulator counted in the step's accounts (workers: the batch's member accounts). */
+  calls?: number;
+  error?: string;
+}
+
+const figureStats = (steps: readonly StepFigures[], pick: (s: StepFigures) => number) => maxAndMedian(steps.map(pick));
+
+export interface DistributedMeasurement {
+  kind: 'distributed';
+  accounts: number;
+  regions: number;
+  clusters: number;
+  latencyMs: number;
+  batchSize: number;
+  maxConcurrency: number;
+  /** serverless.yml's memorySize of every function, and the vCPU share Lambda gives it. */
+  memorySizeMB: number;
+  vcpus: number;
+  parallel: number;
+  /** Planner start → aggregate end on this machine, workers `parallel` at a time. */
+  localWallSeconds: number;
+  projected: LambdaProjection;
+  loadAverage: { start: number; end: number };
+  planner: StepFigures;
+  workers: {
+    count: number;
+    failed: { batch: number; firstAccount: string; error: string }[];
+    initSeconds: { max: number; p50: number };
+    wallSeconds: { max: number; p50: number };
+    cpuSeconds: { max: number; p50: number; total: number };
+    peakRssMB: { max: number; p50: number };
+    calls: { max: number; p50: number };
+    /** Each invocation, in the Map's order. */
+    steps: (StepFigures & { batch: number; firstAccount: string })[];
+  };
+  aggregate: StepFigures & { partsBytes: number };
+  calls: { total: number; throttled: number; planner: number; workers: number; aggregate: number; byOperation: Record<string, number> };
+  report?: DistributedChildResult['report'];
+  simCpuSeconds?: number;
+  /** Set when the run did not finish: the step and its error. */
+  failure?: { step: 'planner' | 'aggregate' | 'state machine'; error: string };
+}
+
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+
+function figuresOf(result: DistributedChildResult): StepFigures {
+  return { initSeconds: round(result.initMs / 1000), wallSeconds: round(result.wallMs / 1000), cpuSeconds: round(result.cpuMs / 1000), peakRssMB: round(result.peakRssMB, 1) };
+}
+
+const total = (calls: readonly CallCount[]) => calls.reduce((n, c) => n + c.count, 0);
+
+/** The calls counted after `before` (a calls() snapshot), as CallCounts of the difference. */
+function since(after: readonly CallCount[], before: readonly CallCount[]): CallCount[] {
+  const key = (c: CallCount) => `${c.service}|${c.operation}|${c.accountId}|${c.region}|${c.status}`;
+  const earlier = new Map(before.map((c) => [key(c), c.count]));
+  return after.map((c) => ({ ...c, count: c.count - (earlier.get(key(c)) ?? 0) })).filter((c) => c.count > 0);
+}
+
+/** Bytes of every object under `prefix` (the parts the aggregate reads). */
+async function bytesUnder(s3: S3Client, bucket: string, prefix: string): Promise<number> {
+  let bytes = 0;
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    bytes += (page.Contents ?? []).reduce((n, o) => n + (o.Size ?? 0), 0);
+    token = page.NextContinuationToken;
+  } while (token);
+  return bytes;
+}
+
+interface WorkerRecord extends StepFigures {
+  batch: number;
+  accounts: string[];
+}
+
+export async function measureDistributed(options: DistributedOptions): Promise<DistributedMeasurement> {
+  const params = await serverlessParams();
+  const batchSize = Number(params.distributedBatchSize);
+  const maxConcurrency = Number(params.distributedMaxConcurrency);
+  const memorySizeMB = Number(params.memorySize);
+  const vcpus = round(lambdaVcpus(memorySizeMB), 3);
+  const definition = await definitionFromServerlessYml({ ScanWorkerArn: 'worker', AggregateArn: 'aggregate', BatchSize: String(batchSize), MaxConcurrency: String(maxConcurrency) });
+  const sim = await startSimChild(options.orgFile);
+  // The state machine's own S3 client (its ItemReader) lives in this process, on Node 20.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const s3 = new S3Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: SIM_MANAGEMENT_CREDENTIALS, forcePathStyle: true });
+  const startLoad = loadavg()[0] ?? 0;
+  // simulatorEnv reads only the endpoint of the simulator it is given. The threshold at 0: this
+  // mode measures the distributed run whatever the size.
+  const env = simulatorEnv({ endpoint: sim.endpoint } as Pick<Simulator, 'endpoint'> as Simulator, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: '0', ...options.env });
+  const run = (mode: DistributedChildRequest['mode'], payload?: unknown) =>
+    runChild<DistributedChildRequest, DistributedChildResult>(options.bundle, { mode, env, ...(payload === undefined ? {} : { payload }) }, options.child);
+
+  const workers: WorkerRecord[] = [];
+  let planner: StepFigures = { initSeconds: 0, wallSeconds: 0, cpuSeconds: 0, peakRssMB: 0 };
+  let aggregate: StepFigures = { initSeconds: 0, wallSeconds: 0, cpuSeconds: 0, peakRssMB: 0 };
+  let report: DistributedChildResult['report'];
+  let failure: DistributedMeasurement['failure'];
+  let plan: DistributedPlan | undefined;
+  let partsBytes = 0;
+  let started = 0;
+  const snapshots: { planned?: CallCount[]; scanned?: CallCount[] } = {};
+  const t0 = performance.now();
+  try {
+    try {
+      const planned = await run('plan');
+      planner = figuresOf(planned.result);
+      plan = planned.result.output as DistributedPlan;
+    } catch (error) {
+      failure = { step: 'planner', error: String(error) };
+      throw error;
+    }
+    snapshots.planned = await sim.calls();
+    const invoke = async (name: string, payload: unknown): Promise<unknown> => {
+      if (name === 'worker') {
+        const batch = started++;
+        const accounts = ((payload as { Items: { id: string }[] }).Items ?? []).map((a) => a.id);
+        try {
+          const { result } = await run('worker', payload);
+          workers.push({ batch, accounts, ...figuresOf(result) });
+          return result.output;
+        } catch (error) {
+          // The state machine's Catch turns it into a failed batch, as Step Functions would.
+          workers.push({ batch, accounts, initSeconds: 0, wallSeconds: 0, cpuSeconds: 0, peakRssMB: 0, error: String(error) });
+          throw error;
+        }
+      }
+      snapshots.scanned = await sim.calls();
+      partsBytes = await bytesUnder(s3, plan!.bucket, plan!.accountsKey.replace(/accounts\.json$/, 'parts/'));
+      try {
+        const { result } = await run('aggregate', payload);
+        aggregate = figuresOf(result);
+        report = result.report;
+        return result.output;
+      } catch (error) {
+        failure = { step: 'aggregate', error: String(error) };
+        throw error;
+      }
+    };
+    await new LocalStateMachine(invoke, s3, { maxConcurrency: options.parallel }).run(definition, plan);
+  } catch (error) {
+    failure ??= { step: 'state machine', error: String(error) };
+  }
+  const localWallSeconds = round((performance.now() - t0) / 1000);
+  const calls = await sim.calls();
+  const simCpuSeconds = await sim.cpuSeconds();
+  await sim.stop();
+  s3.destroy();
+
+  const byAccount = new Map<string, number>();
+  for (const c of since(calls, snapshots.planned ?? [])) byAccount.set(c.accountId, (byAccount.get(c.accountId) ?? 0) + c.count);
+  for (const w of workers) w.calls = w.accounts.filter((id) => id !== options.managementAccountId).reduce((n, id) => n + (byAccount.get(id) ?? 0), 0);
+  const ordered = [...workers].sort((a, b) => a.batch - b.batch);
+  const succeeded = ordered.filter((w) => w.error === undefined);
+  const stats = callStats(calls, options.shape);
+  const planned = snapshots.planned ?? calls;
+  const scanned = snapshots.scanned ?? calls;
+  return {
+    kind: 'distributed',
+    accounts: options.shape.accountsListed,
+    regions: options.regions,
+    clusters: options.shape.clusters,
+    latencyMs: options.latencyMs,
+    batchSize,
+    maxConcurrency,
+    memorySizeMB,
+    vcpus,
+    parallel: options.parallel,
+    localWallSeconds,
+    projected: projectLambdaWall(planner, succeeded, aggregate, { maxConcurrency, vcpus }),
+    loadAverage: { start: round(startLoad), end: round(loadavg()[0] ?? 0) },
+    planner: { ...planner, calls: total(planned) },
+    workers: {
+      count: workers.length,
+      failed: ordered.filter((w) => w.error !== undefined).map((w) => ({ batch: w.batch, firstAccount: w.accounts[0] ?? '', error: w.error! })),
+      initSeconds: figureStats(succeeded, (w) => w.initSeconds),
+      wallSeconds: figureStats(succeeded, (w) => w.wallSeconds),
+      cpuSeconds: { ...figureStats(succeeded, (w) => w.cpuSeconds), total: round(succeeded.reduce((n, w) => n + w.cpuSeconds, 0)) },
+      peakRssMB: figureStats(succeeded, (w) => w.peakRssMB),
+      calls: figureStats(succeeded, (w) => w.calls ?? 0),
+      steps: ordered.map(({ accounts, ...figures }) => ({ ...figures, firstAccount: accounts[0] ?? '' })),
+    },
+    aggregate: { ...aggregate, calls: total(since(calls, scanned)), partsBytes },
+    calls: {
+      total: stats.total,
+      throttled: stats.throttled,
+      planner: total(planned),
+      workers: total(since(scanned, planned)),
+      aggregate: total(since(calls, scanned)),
+      byOperation: Object.fromEntries(stats.operations.map((op) => [`${op.service}:${op.operation}`, op.calls])),
+    },
+    ...(report ? { report } : {}),
+    ...(simCpuSeconds === undefined ? {} : { simCpuSeconds: round(simCpuSeconds) }),
+    ...(failure ? { failure } : {}),
+  };
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/** The measurement as the bench prints it without --json. */
+export function formatDistributed(m: DistributedMeasurement): string {
+  const w = m.workers;
+  const lines = [
+    `Distributed run: ${m.accounts.toLocaleString('en-US')} accounts × ${m.regions} regions, ${m.clusters.toLocaleString('en-US')} clusters, ${m.latencyMs} ms per call; ` +
+      `serverless.yml: ${m.batchSize} accounts per worker, MaxConcurrency ${m.maxConcurrency}; here ${m.parallel} workers at a time (load average ${m.loadAverage.start} → ${m.loadAverage.end}).`,
+    `  wall here: ${m.localWallSeconds.toFixed(1)} s`,
+    `  wall projected on Lambda: ${m.projected.wavesSeconds.toFixed(1)} s in ${m.projected.waves} waves of ${m.maxConcurrency} ` +
+      `(planner + Σ per wave of its longest worker + aggregate; each step cold: its init + its invocation, ` +
+      `the invocation no shorter than its CPU ÷ ${m.vcpus} vCPU, Lambda's share at ${m.memorySizeMB} MB); ` +
+      `${m.projected.slotsSeconds.toFixed(1)} s if each worker starts as soon as a slot frees`,
+    `  planner: ${m.planner.wallSeconds} s (+${m.planner.initSeconds} s init), CPU ${m.planner.cpuSeconds} s, peak RSS ${m.planner.peakRssMB} MB, ${m.planner.calls} calls`,
+    `  ${w.count} workers (${w.failed.length} failed): wall max ${w.wallSeconds.max} / p50 ${w.wallSeconds.p50} s (+ init max ${w.initSeconds.max} s), ` +
+      `CPU max ${w.cpuSeconds.max} / p50 ${w.cpuSeconds.p50} s (total ${w.cpuSeconds.total} s), peak RSS max ${w.peakRssMB.max} / p50 ${w.peakRssMB.p50} MB, ` +
+      `calls max ${w.calls.max} / p50 ${w.calls.p50}`,
+    ...w.failed.map((f) => `    batch ${f.batch} (from account ${f.firstAccount}) FAILED: ${f.error.slice(0, 400)}`),
+    `  aggregate: ${m.aggregate.wallSeconds} s (+${m.aggregate.initSeconds} s init), CPU ${m.aggregate.cpuSeconds} s, peak RSS ${m.aggregate.peakRssMB} MB, ` +
+      `${m.aggregate.calls} calls; read ${mb(m.aggregate.partsBytes)} of parts` +
+      (m.report ? `; report ${mb(m.report.bytes)}, ${m.report.findings.toLocaleString('en-US')} findings, ${m.report.errors} errors, accounts ${JSON.stringify(m.report.coverage)}` : ''),
+    `  calls: ${m.calls.total.toLocaleString('en-US')} (${m.calls.throttled} throttled): planner ${m.calls.planner}, workers ${m.calls.workers}, aggregate ${m.calls.aggregate}; simulator CPU ${m.simCpuSeconds ?? '?'} s`,
+    ...(m.failure ? [`  RUN FAILED at the ${m.failure.step}: ${m.failure.error.slice(0, 2000)}`] : []),
+  ];
+  return lines.join('\n');
+}
