@@ -12,7 +12,7 @@ import type { DistributedPlan } from '../../lib/distributed/protocol.js';
 import { SIM_MANAGEMENT_CREDENTIALS, type CallCount, type Simulator } from '../sim/server.js';
 import { simulatorEnv } from '../support/local-lambda.js';
 import { definitionFromServerlessYml, LocalStateMachine, serverlessParams } from '../support/state-machine.js';
-import { callStats, type OrgShape } from './bound.js';
+import { callStats, type OrgShape, type RateLimit } from './bound.js';
 import type { DistributedChildRequest, DistributedChildResult } from './distributed-child.js';
 import { lambdaVcpus, maxAndMedian, projectLambdaWall, type LambdaProjection } from './distributed-projection.js';
 import { runChild, startSimChild } from './processes.js';
@@ -24,6 +24,7 @@ export interface DistributedOptions {
   shape: OrgShape;
   regions: number;
   latencyMs: number;
+  rateLimit?: RateLimit;
   managementAccountId: string;
   /** The distributed-child bundle (processes.ts buildChild). */
   bundle: string;
@@ -53,6 +54,7 @@ export interface DistributedMeasurement {
   regions: number;
   clusters: number;
   latencyMs: number;
+  rateLimit?: RateLimit;
   batchSize: number;
   maxConcurrency: number;
   /** serverless.yml's memorySize of every function, and the vCPU share Lambda gives it. */
@@ -79,6 +81,8 @@ export interface DistributedMeasurement {
   calls: { total: number; throttled: number; planner: number; workers: number; aggregate: number; byOperation: Record<string, number> };
   report?: DistributedChildResult['report'];
   simCpuSeconds?: number;
+  /** The issue's goals at 10,000 × 17: the projected wall (waves) under 5 minutes, every worker under 256 MB; and no step above the functions' memorySize. */
+  goals: { projectedUnder5Minutes: boolean; workersUnder256MB: boolean; stepsWithinMemorySize: boolean };
   /** Set when the run did not finish: the step and its error. */
   failure?: { step: 'planner' | 'aggregate' | 'state machine'; error: string };
 }
@@ -197,19 +201,23 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
   const stats = callStats(calls, options.shape);
   const planned = snapshots.planned ?? calls;
   const scanned = snapshots.scanned ?? calls;
+  const projected = projectLambdaWall(planner, succeeded, aggregate, { maxConcurrency, vcpus });
+  const peakRss = Math.max(planner.peakRssMB, aggregate.peakRssMB, ...succeeded.map((w) => w.peakRssMB));
+  const finished = failure === undefined && succeeded.length === workers.length;
   return {
     kind: 'distributed',
     accounts: options.shape.accountsListed,
     regions: options.regions,
     clusters: options.shape.clusters,
     latencyMs: options.latencyMs,
+    ...(options.rateLimit ? { rateLimit: options.rateLimit } : {}),
     batchSize,
     maxConcurrency,
     memorySizeMB,
     vcpus,
     parallel: options.parallel,
     localWallSeconds,
-    projected: projectLambdaWall(planner, succeeded, aggregate, { maxConcurrency, vcpus }),
+    projected,
     loadAverage: { start: round(startLoad), end: round(loadavg()[0] ?? 0) },
     planner: { ...planner, calls: total(planned) },
     workers: {
@@ -233,17 +241,24 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
     },
     ...(report ? { report } : {}),
     ...(simCpuSeconds === undefined ? {} : { simCpuSeconds: round(simCpuSeconds) }),
+    goals: {
+      projectedUnder5Minutes: finished && projected.wavesSeconds < 300,
+      workersUnder256MB: finished && succeeded.every((w) => w.peakRssMB < 256),
+      stepsWithinMemorySize: finished && peakRss <= memorySizeMB,
+    },
     ...(failure ? { failure } : {}),
   };
 }
 
+const yes = (met: boolean) => (met ? 'met' : 'NOT met');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** The measurement as the bench prints it without --json. */
 export function formatDistributed(m: DistributedMeasurement): string {
   const w = m.workers;
   const lines = [
-    `Distributed run: ${m.accounts.toLocaleString('en-US')} accounts × ${m.regions} regions, ${m.clusters.toLocaleString('en-US')} clusters, ${m.latencyMs} ms per call; ` +
+    `Distributed run: ${m.accounts.toLocaleString('en-US')} accounts × ${m.regions} regions, ${m.clusters.toLocaleString('en-US')} clusters, ${m.latencyMs} ms per call, ` +
+      `${m.rateLimit ? `EKS ${m.rateLimit.perAccountPerSecond}/s per account (burst ${m.rateLimit.burst})` : 'no rate limit'}; ` +
       `serverless.yml: ${m.batchSize} accounts per worker, MaxConcurrency ${m.maxConcurrency}; here ${m.parallel} workers at a time (load average ${m.loadAverage.start} → ${m.loadAverage.end}).`,
     `  wall here: ${m.localWallSeconds.toFixed(1)} s`,
     `  wall projected on Lambda: ${m.projected.wavesSeconds.toFixed(1)} s in ${m.projected.waves} waves of ${m.maxConcurrency} ` +
@@ -259,6 +274,8 @@ export function formatDistributed(m: DistributedMeasurement): string {
       `${m.aggregate.calls} calls; read ${mb(m.aggregate.partsBytes)} of parts` +
       (m.report ? `; report ${mb(m.report.bytes)}, ${m.report.findings.toLocaleString('en-US')} findings, ${m.report.errors} errors, accounts ${JSON.stringify(m.report.coverage)}` : ''),
     `  calls: ${m.calls.total.toLocaleString('en-US')} (${m.calls.throttled} throttled): planner ${m.calls.planner}, workers ${m.calls.workers}, aggregate ${m.calls.aggregate}; simulator CPU ${m.simCpuSeconds ?? '?'} s`,
+    `  goals: projected wall < 5 min ${yes(m.goals.projectedUnder5Minutes)}, every worker < 256 MB ${yes(m.goals.workersUnder256MB)}, ` +
+      `every step within the functions' ${m.memorySizeMB} MB ${yes(m.goals.stepsWithinMemorySize)}`,
     ...(m.failure ? [`  RUN FAILED at the ${m.failure.step}: ${m.failure.error.slice(0, 2000)}`] : []),
   ];
   return lines.join('\n');

@@ -175,6 +175,7 @@ async function benchDistributed(dir: string): Promise<void> {
       shape: orgShape(org),
       regions: REGIONS,
       latencyMs: opts.latency,
+      ...(rateLimit ? { rateLimit } : {}),
       managementAccountId: org.managementAccountId,
       bundle,
       parallel: opts.parallel,
