@@ -31,8 +31,8 @@ export interface DistributedChildResult {
   peakRssMB: number;
   /** The handler's answer (for the plan: the execution's input). */
   output: unknown;
-  /** The aggregate's report: its size as the history stores it (pretty-printed JSON), in bytes. */
-  report?: { bytes: number; findings: number; errors: number; coverage: RunOutcome['report']['coverage']['accounts']; delivery: RunOutcome['delivery'] };
+  /** The aggregate's report (distributed.ts reads its stored size from the bucket). */
+  report?: { findings: number; errors: number; coverage: RunOutcome['report']['coverage']['accounts']; delivery: RunOutcome['delivery'] };
 }
 
 const STATE_MACHINE_EXECUTION = 'arn:aws:states:us-east-1:111111111111:execution:eks-fleet-auditor-bench-distributed:run';
@@ -55,9 +55,7 @@ async function main(request: DistributedChildRequest): Promise<DistributedChildR
   const cpu = process.cpuUsage(cpu0);
   const peakRssMB = process.resourceUsage().maxRSS / 1024;
   if (request.mode === 'plan' && !plan) throw new Error(`the audit handler did not delegate to the state machine: ${JSON.stringify(answer)}`);
-  // After the peaks are read: serializing the report once more here must not count.
   const report = outcome && {
-    bytes: Buffer.byteLength(JSON.stringify(outcome.report, null, 2)),
     findings: outcome.report.findings.length,
     errors: outcome.report.errors.length,
     coverage: outcome.report.coverage.accounts,

@@ -77,7 +77,8 @@ export interface DistributedMeasurement {
     /** Each invocation, in the Map's order. */
     steps: (StepFigures & { batch: number; firstAccount: string })[];
   };
-  aggregate: StepFigures & { partsBytes: number };
+  /** partsBytes: the parts it read; reportBytes / pageBytes: the run report (JSON) and fleet page (HTML) it stored in the history. */
+  aggregate: StepFigures & { partsBytes: number; reportBytes: number; pageBytes: number };
   calls: { total: number; throttled: number; planner: number; workers: number; aggregate: number; byOperation: Record<string, number> };
   report?: DistributedChildResult['report'];
   simCpuSeconds?: number;
@@ -102,13 +103,13 @@ function since(after: readonly CallCount[], before: readonly CallCount[]): CallC
   return after.map((c) => ({ ...c, count: c.count - (earlier.get(key(c)) ?? 0) })).filter((c) => c.count > 0);
 }
 
-/** Bytes of every object under `prefix` (the parts the aggregate reads). */
-async function bytesUnder(s3: S3Client, bucket: string, prefix: string): Promise<number> {
+/** Bytes of the objects under `prefix` whose key ends with `suffix` (the parts the aggregate reads, the reports it writes). */
+async function bytesUnder(s3: S3Client, bucket: string, prefix: string, suffix = ''): Promise<number> {
   let bytes = 0;
   let token: string | undefined;
   do {
     const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
-    bytes += (page.Contents ?? []).reduce((n, o) => n + (o.Size ?? 0), 0);
+    bytes += (page.Contents ?? []).filter((o) => o.Key?.endsWith(suffix)).reduce((n, o) => n + (o.Size ?? 0), 0);
     token = page.NextContinuationToken;
   } while (token);
   return bytes;
@@ -144,8 +145,10 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
   let failure: DistributedMeasurement['failure'];
   let plan: DistributedPlan | undefined;
   let partsBytes = 0;
+  const stored = { reportBytes: 0, pageBytes: 0 };
   let started = 0;
-  const snapshots: { planned?: CallCount[]; scanned?: CallCount[] } = {};
+  // The simulator's counts between the steps; the bench's own listings of the bucket fall outside them.
+  const snapshots: { planned?: CallCount[]; scanned?: CallCount[]; aggregated?: CallCount[] } = {};
   const t0 = performance.now();
   try {
     try {
@@ -171,12 +174,17 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
           throw error;
         }
       }
-      snapshots.scanned = await sim.calls();
       partsBytes = await bytesUnder(s3, plan!.bucket, plan!.accountsKey.replace(/accounts\.json$/, 'parts/'));
+      snapshots.scanned = await sim.calls();
       try {
         const { result } = await run('aggregate', payload);
+        snapshots.aggregated = await sim.calls();
         aggregate = figuresOf(result);
         report = result.report;
+        // The history's prefix in the bucket (HISTORY_PREFIX's default), as the parts' key begins.
+        const runs = `${plan!.accountsKey.slice(0, plan!.accountsKey.indexOf('distributed/'))}runs/`;
+        stored.reportBytes = await bytesUnder(s3, plan!.bucket, runs, '.json');
+        stored.pageBytes = await bytesUnder(s3, plan!.bucket, runs, '.html');
         return result.output;
       } catch (error) {
         failure = { step: 'aggregate', error: String(error) };
@@ -188,7 +196,7 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
     failure ??= { step: 'state machine', error: String(error) };
   }
   const localWallSeconds = round((performance.now() - t0) / 1000);
-  const calls = await sim.calls();
+  const calls = snapshots.aggregated ?? (await sim.calls());
   const simCpuSeconds = await sim.cpuSeconds();
   await sim.stop();
   s3.destroy();
@@ -230,7 +238,7 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
       calls: figureStats(succeeded, (w) => w.calls ?? 0),
       steps: ordered.map(({ accounts, ...figures }) => ({ ...figures, firstAccount: accounts[0] ?? '' })),
     },
-    aggregate: { ...aggregate, calls: total(since(calls, scanned)), partsBytes },
+    aggregate: { ...aggregate, calls: total(since(calls, scanned)), partsBytes, ...stored },
     calls: {
       total: stats.total,
       throttled: stats.throttled,
@@ -271,8 +279,8 @@ export function formatDistributed(m: DistributedMeasurement): string {
       `calls max ${w.calls.max} / p50 ${w.calls.p50}`,
     ...w.failed.map((f) => `    batch ${f.batch} (from account ${f.firstAccount}) FAILED: ${f.error.slice(0, 400)}`),
     `  aggregate: ${m.aggregate.wallSeconds} s (+${m.aggregate.initSeconds} s init), CPU ${m.aggregate.cpuSeconds} s, peak RSS ${m.aggregate.peakRssMB} MB, ` +
-      `${m.aggregate.calls} calls; read ${mb(m.aggregate.partsBytes)} of parts` +
-      (m.report ? `; report ${mb(m.report.bytes)}, ${m.report.findings.toLocaleString('en-US')} findings, ${m.report.errors} errors, accounts ${JSON.stringify(m.report.coverage)}` : ''),
+      `${m.aggregate.calls} calls; read ${mb(m.aggregate.partsBytes)} of parts, stored a report of ${mb(m.aggregate.reportBytes)} and a fleet page of ${mb(m.aggregate.pageBytes)}` +
+      (m.report ? `; ${m.report.findings.toLocaleString('en-US')} findings, ${m.report.errors} errors, accounts ${JSON.stringify(m.report.coverage)}` : ''),
     `  calls: ${m.calls.total.toLocaleString('en-US')} (${m.calls.throttled} throttled): planner ${m.calls.planner}, workers ${m.calls.workers}, aggregate ${m.calls.aggregate}; simulator CPU ${m.simCpuSeconds ?? '?'} s`,
     `  goals: projected wall < 5 min ${yes(m.goals.projectedUnder5Minutes)}, every worker < 256 MB ${yes(m.goals.workersUnder256MB)}, ` +
       `every step within the functions' ${m.memorySizeMB} MB ${yes(m.goals.stepsWithinMemorySize)}`,
