@@ -259,13 +259,15 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
 }
 
 const yes = (met: boolean) => (met ? 'met' : 'NOT met');
+const count = (n: number) => n.toLocaleString('en-US');
+/** MB as the RSS figures count them (2^20 bytes). */
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** The measurement as the bench prints it without --json. */
 export function formatDistributed(m: DistributedMeasurement): string {
   const w = m.workers;
   const lines = [
-    `Distributed run: ${m.accounts.toLocaleString('en-US')} accounts × ${m.regions} regions, ${m.clusters.toLocaleString('en-US')} clusters, ${m.latencyMs} ms per call, ` +
+    `Distributed run: ${count(m.accounts)} accounts × ${m.regions} regions, ${count(m.clusters)} clusters, ${m.latencyMs} ms per call, ` +
       `${m.rateLimit ? `EKS ${m.rateLimit.perAccountPerSecond}/s per account (burst ${m.rateLimit.burst})` : 'no rate limit'}; ` +
       `serverless.yml: ${m.batchSize} accounts per worker, MaxConcurrency ${m.maxConcurrency}; here ${m.parallel} workers at a time (load average ${m.loadAverage.start} → ${m.loadAverage.end}).`,
     `  wall here: ${m.localWallSeconds.toFixed(1)} s`,
@@ -280,8 +282,8 @@ export function formatDistributed(m: DistributedMeasurement): string {
     ...w.failed.map((f) => `    batch ${f.batch} (from account ${f.firstAccount}) FAILED: ${f.error.slice(0, 400)}`),
     `  aggregate: ${m.aggregate.wallSeconds} s (+${m.aggregate.initSeconds} s init), CPU ${m.aggregate.cpuSeconds} s, peak RSS ${m.aggregate.peakRssMB} MB, ` +
       `${m.aggregate.calls} calls; read ${mb(m.aggregate.partsBytes)} of parts, stored a report of ${mb(m.aggregate.reportBytes)} and a fleet page of ${mb(m.aggregate.pageBytes)}` +
-      (m.report ? `; ${m.report.findings.toLocaleString('en-US')} findings, ${m.report.errors} errors, accounts ${JSON.stringify(m.report.coverage)}` : ''),
-    `  calls: ${m.calls.total.toLocaleString('en-US')} (${m.calls.throttled} throttled): planner ${m.calls.planner}, workers ${m.calls.workers}, aggregate ${m.calls.aggregate}; simulator CPU ${m.simCpuSeconds ?? '?'} s`,
+      (m.report ? `; ${count(m.report.findings)} findings, ${m.report.errors} errors, accounts ${JSON.stringify(m.report.coverage)}` : ''),
+    `  calls: ${count(m.calls.total)} (${count(m.calls.throttled)} throttled): planner ${count(m.calls.planner)}, workers ${count(m.calls.workers)}, aggregate ${count(m.calls.aggregate)}; simulator CPU ${m.simCpuSeconds ?? '?'} s`,
     `  goals: projected wall < 5 min ${yes(m.goals.projectedUnder5Minutes)}, every worker < 256 MB ${yes(m.goals.workersUnder256MB)}, ` +
       `every step within the functions' ${m.memorySizeMB} MB ${yes(m.goals.stepsWithinMemorySize)}`,
     ...(m.failure ? [`  RUN FAILED at the ${m.failure.step}: ${m.failure.error.slice(0, 2000)}`] : []),
