@@ -15,6 +15,7 @@ import { definitionFromServerlessYml, LocalStateMachine, serverlessParams } from
 import { callStats, type OrgShape, type RateLimit } from './bound.js';
 import type { DistributedChildRequest, DistributedChildResult } from './distributed-child.js';
 import { lambdaVcpus, maxAndMedian, projectLambdaWall, type LambdaProjection } from './distributed-projection.js';
+import { callsSince } from './nights.js';
 import { runChild, startSimChild } from './processes.js';
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111111111111:stateMachine:eks-fleet-auditor-bench-distributed';
@@ -96,13 +97,6 @@ function figuresOf(result: DistributedChildResult): StepFigures {
 
 const total = (calls: readonly CallCount[]) => calls.reduce((n, c) => n + c.count, 0);
 
-/** The calls counted after `before` (a calls() snapshot), as CallCounts of the difference. */
-function since(after: readonly CallCount[], before: readonly CallCount[]): CallCount[] {
-  const key = (c: CallCount) => `${c.service}|${c.operation}|${c.accountId}|${c.region}|${c.status}`;
-  const earlier = new Map(before.map((c) => [key(c), c.count]));
-  return after.map((c) => ({ ...c, count: c.count - (earlier.get(key(c)) ?? 0) })).filter((c) => c.count > 0);
-}
-
 /** Bytes of the objects under `prefix` whose key ends with `suffix` (the parts the aggregate reads, the reports it writes). */
 async function bytesUnder(s3: S3Client, bucket: string, prefix: string, suffix = ''): Promise<number> {
   let bytes = 0;
@@ -132,9 +126,11 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const s3 = new S3Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: SIM_MANAGEMENT_CREDENTIALS, forcePathStyle: true });
   const startLoad = loadavg()[0] ?? 0;
-  // simulatorEnv reads only the endpoint of the simulator it is given. The threshold at 0: this
-  // mode measures the distributed run whatever the size.
-  const env = simulatorEnv({ endpoint: sim.endpoint } as Pick<Simulator, 'endpoint'> as Simulator, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: '0', ...options.env });
+  // simulatorEnv reads only the endpoint of the simulator it is given. The threshold is
+  // serverless.yml's (the planner scans while it lists, until the count passes it); at or below
+  // it, 0: this mode measures the distributed run whatever the size.
+  const threshold = options.shape.accountsListed > Number(params.distributedThreshold) ? params.distributedThreshold! : '0';
+  const env = simulatorEnv({ endpoint: sim.endpoint } as Pick<Simulator, 'endpoint'> as Simulator, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: threshold, ...options.env });
   const run = (mode: DistributedChildRequest['mode'], payload?: unknown) =>
     runChild<DistributedChildRequest, DistributedChildResult>(options.bundle, { mode, env, ...(payload === undefined ? {} : { payload }) }, options.child);
 
@@ -202,7 +198,7 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
   s3.destroy();
 
   const byAccount = new Map<string, number>();
-  for (const c of since(calls, snapshots.planned ?? [])) byAccount.set(c.accountId, (byAccount.get(c.accountId) ?? 0) + c.count);
+  for (const c of callsSince(snapshots.planned ?? [], calls)) byAccount.set(c.accountId, (byAccount.get(c.accountId) ?? 0) + c.count);
   for (const w of workers) w.calls = w.accounts.filter((id) => id !== options.managementAccountId).reduce((n, id) => n + (byAccount.get(id) ?? 0), 0);
   const ordered = [...workers].sort((a, b) => a.batch - b.batch);
   const succeeded = ordered.filter((w) => w.error === undefined);
@@ -238,13 +234,13 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
       calls: figureStats(succeeded, (w) => w.calls ?? 0),
       steps: ordered.map(({ accounts, ...figures }) => ({ ...figures, firstAccount: accounts[0] ?? '' })),
     },
-    aggregate: { ...aggregate, calls: total(since(calls, scanned)), partsBytes, ...stored },
+    aggregate: { ...aggregate, calls: total(callsSince(scanned, calls)), partsBytes, ...stored },
     calls: {
       total: stats.total,
       throttled: stats.throttled,
       planner: total(planned),
-      workers: total(since(scanned, planned)),
-      aggregate: total(since(calls, scanned)),
+      workers: total(callsSince(planned, scanned)),
+      aggregate: total(callsSince(scanned, calls)),
       byOperation: Object.fromEntries(stats.operations.map((op) => [`${op.service}:${op.operation}`, op.calls])),
     },
     ...(report ? { report } : {}),
