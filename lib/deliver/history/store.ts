@@ -95,6 +95,8 @@ export function trendKey(reportKey: string): string {
 /** `runs/YYYY/MM/DD/<runId>.json`, dated by the run's start (UTC). */
 export function runKey(report: Pick<RunReport, 'runId' | 'startedAt'>): string {
   if (!RUN_ID.test(report.runId)) throw new HistoryError('InvalidRunId', `run id "${report.runId}" cannot name a file: letters, digits, '.', '_', '-' only`);
+  // Its report would be named as a trend summary is (`<id>.trend.json`): never listed, and over run <id>'s summary.
+  if (`${report.runId}.json`.endsWith(TREND_SUFFIX)) throw new HistoryError('InvalidRunId', `run id "${report.runId}" cannot name a report: it ends in ".trend", which names trend summaries`);
   const started = new Date(report.startedAt);
   if (Number.isNaN(started.getTime())) throw new HistoryError('InvalidRunId', `run ${report.runId}: startedAt "${report.startedAt}" is not a date`);
   const day = started.toISOString().slice(0, 10).replace(/-/g, '/');

@@ -207,6 +207,21 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     await expect(save).rejects.toMatchObject({ name: 'HistoryError', code: 'InvalidRunId' });
   });
 
+  it('refuses a run id ending in .trend, whose report would be taken for another run\'s trend summary and never listed', async () => {
+    // Prepare: run "a" saved; "a.trend"'s report would land on a.trend.json, run a's summary
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const store = new LocalHistoryStore(dir);
+    await store.save(aReport({ runId: 'a', startedAt: '2026-01-31T02:00:00.000Z' }), { notified: true });
+    const summaryBefore = await readFile(join(dir, 'runs', '2026', '01', '31', 'a.trend.json'), 'utf8');
+
+    // Act
+    const save = store.save(aReport({ runId: 'a.trend', startedAt: '2026-01-31T03:00:00.000Z' }), { notified: true });
+
+    // Assess
+    await expect(save).rejects.toMatchObject({ name: 'HistoryError', code: 'InvalidRunId', message: expect.stringContaining('a.trend') });
+    expect(await readFile(join(dir, 'runs', '2026', '01', '31', 'a.trend.json'), 'utf8')).toBe(summaryBefore);
+  });
+
   it('reads back the last runs oldest first, each validated, an unreadable one reported and in its place', async () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'history-'));
