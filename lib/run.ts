@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 import { deadlineSignal } from './collect/deadline.js';
 import { listedAlready, listForScan, scanListing, type AccountListing, type AccountPart, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './collect/ports.js';
-import { BASELINE_MEMBERS, carriedOf, computeDelta, departuresToRetry, knownFindings, resolvedOf, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
+import { BASELINE_MEMBERS, carriedOf, computeDelta, departuresToRetry, knownFindings, resolvedOf, unsettledPending, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
 import type { HistoryError, HistoryStore, SavedReport } from './deliver/history/store.js';
 import { recheckOf, RecheckIndex, SECURITY_HUB_RETENTION_DAYS } from './deliver/lifecycle.js';
 import { buildNotification } from './deliver/notify/message.js';
@@ -626,7 +626,7 @@ export async function concludeRun(
   if (!options.dryRun && (ports.notifier || ports.history)) options.onPhase?.({ phase: 'deliver' });
   const historyErrors: ScanError[] = [];
   const history = ports.history?.((error) => historyErrors.push(errorOf('deliver-history', error)));
-  const { delta, previousErrors, retry } = await deltaOf(batch, history);
+  const { delta, previousErrors, retry, unsettled } = await deltaOf(batch, history);
   const { baseline } = delta;
   const errors: ScanError[] = [...batch.errors, ...historyErrors];
   const delivery: DeliverySummary = {
@@ -647,7 +647,7 @@ export async function concludeRun(
     unarchived = departed.failed;
     if (typeof delivery.securityHub !== 'string') delivery.securityHub = { ...delivery.securityHub, archived: delivery.securityHub.archived + departed.archived };
   }
-  const archivePending = attempted ? toArchive.filter((d) => unarchived.has(d)).flatMap((d) => d.findings) : [];
+  const archivePending = [...(attempted ? toArchive.filter((d) => unarchived.has(d)).flatMap((d) => d.findings) : []), ...unsettled];
   const carried = carriedOf(delta);
   const resolved = resolvedOf(delta);
   const report: StoredRunReport = {
@@ -740,7 +740,7 @@ export async function concludeRun(
  * The delta against the history's baseline. Of the baseline report only what the delta reads is
  * read, and only its errors outlive this call: the findings seen again tonight are let go.
  */
-async function deltaOf(batch: AuditedBatch, history: HistoryStore | undefined): Promise<{ delta: Delta; previousErrors: ScanError[] | undefined; retry: Departure[] }> {
+async function deltaOf(batch: AuditedBatch, history: HistoryStore | undefined): Promise<{ delta: Delta; previousErrors: ScanError[] | undefined; retry: Departure[]; unsettled: Finding[] }> {
   const { report: previous, baseline }: { report: Pick<StoredRunReport, (typeof BASELINE_MEMBERS)[number]> | undefined; baseline: Baseline } = history
     ? await history.baseline(BASELINE_MEMBERS)
     : { report: undefined, baseline: { kind: 'first-run' } };
@@ -749,7 +749,7 @@ async function deltaOf(batch: AuditedBatch, history: HistoryStore | undefined): 
     suppressedIds: batch.suppressed.map((s) => s.finding.id),
     archivedBySecurityHub: batch.archived,
   });
-  return { delta, previousErrors: previous?.errors, retry: departuresToRetry(previous?.archivePending, index) };
+  return { delta, previousErrors: previous?.errors, retry: departuresToRetry(previous?.archivePending, index), unsettled: unsettledPending(previous?.archivePending, index) };
 }
 
 function pageError(what: string, error: unknown): ScanError {

@@ -395,6 +395,27 @@ describe('the finding lifecycle across nights', () => {
     expect(third.report.coverage.notes.find((n) => n.accountId === '444444444444')?.message).toMatch(/left the audit earlier .* are now archived in Security Hub/);
   });
 
+  it('keeps what could not be archived through a narrowed manual run that was not asked for its account: the next night archives it', async () => {
+    // Prepare: the account leaves while its audit role is gone (archiving fails); a manual run is narrowed to another account
+    await nightOutcome();
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.auditRole = false;
+    });
+    await nightOutcome({ AUDIT_EXCLUDE_OUS: 'ou-ab12-sbox0001' });
+    const narrowed = await nightOutcome({ AUDIT_EXCLUDE_OUS: 'ou-ab12-sbox0001' }, { accounts: ['222222222222'] });
+    await putOrg(() => undefined);
+
+    // Act: the role is back, the account still excluded
+    const third = await nightOutcome({ AUDIT_EXCLUDE_OUS: 'ou-ab12-sbox0001' });
+
+    // Assess
+    const lab = REGRESSION('444444444444', 'us-east-1', 'lab');
+    expect(narrowed.report.archivePending?.map((f) => f.id)).toContain(lab);
+    expect((await hub()).get(lab)).toBe('ARCHIVED');
+    expect(third.delta.resolved.map((f) => f.id)).not.toContain(lab);
+    expect(third.report.archivePending).toBeUndefined();
+  });
+
   it('a CLI scan that delivers nothing only reads the stack\'s history: the nightly news is not swallowed', async () => {
     // Prepare
     await nightOutcome();

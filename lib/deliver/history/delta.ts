@@ -155,6 +155,18 @@ export function departuresToRetry(pending: readonly Finding[] | undefined, index
   return [...departures.values()];
 }
 
+/**
+ * The findings of an earlier run's `archivePending` that this run neither tried again nor settled:
+ * outside a narrowed run, of a rule it did not evaluate, or in an account, region or cluster it
+ * could not read. They stay pending: dropped, nothing would ever archive them.
+ */
+export function unsettledPending(pending: readonly Finding[] | undefined, index: RecheckIndex): Finding[] {
+  return dedupe([...(pending ?? [])]).filter((finding) => {
+    const { kind } = index.fateOf(keyOf(finding));
+    return kind === 'outside-run' || kind === 'other-rule' || kind === 'not-rechecked';
+  });
+}
+
 /** A report as saved: its findings plus the run's view of what changed. */
 export interface StoredRunReport extends RunReport {
   /** Findings believed open though not re-checked this run (Delta.unknown and Delta.quiet), with why. */

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { carriedOf, computeDelta, knownFindings, resolvedOf, type Baseline } from '../../../lib/deliver/history/delta.js';
+import { carriedOf, computeDelta, departuresToRetry, knownFindings, resolvedOf, unsettledPending, type Baseline } from '../../../lib/deliver/history/delta.js';
 import { LocalHistoryStore } from '../../../lib/deliver/history/local-store.js';
 import { RecheckIndex } from '../../../lib/deliver/lifecycle.js';
 import { aFinding, aRecheck, aReport } from '../fixtures.js';
@@ -107,6 +107,34 @@ describe('delta.ts', () => {
     expect(delta.unknown).toEqual([]);
     expect(ids(delta.quiet)).toEqual([otherAccount.id, teamRule.id]);
     expect(carriedOf(delta)).toHaveLength(2);
+  });
+
+  it('keeps pending what could not be archived until a run retries or settles it: outside a narrowed run, of a rule not evaluated, unread', () => {
+    // Prepare: archivePending of an earlier run, one finding of each fate
+    const excluded = aFinding({ accountId: '222222222222', clusterName: 'excluded' });
+    const notAsked = aFinding({ accountId: '555555555555', clusterName: 'not-asked' });
+    const teamRule = aFinding({ ruleId: 'team-minimum-version', clusterName: 'a' });
+    const unread = aFinding({ accountId: '666666666666', clusterName: 'unread' });
+    const left = aFinding({ accountId: '777777777777', clusterName: 'left' });
+    const back = aFinding({ clusterName: 'a' });
+    const recheck = aRecheck(['a'], {
+      narrowed: true,
+      accounts: [
+        { accountId: '111122223333', status: 'scanned' },
+        { accountId: '222222222222', status: 'excluded', reason: 'excluded by AUDIT_EXCLUDE_OUS' },
+        { accountId: '555555555555', status: 'outside-run', reason: 'not among the accounts to audit' },
+        { accountId: '666666666666', status: 'failed', reason: 'AccessDenied' },
+      ],
+    });
+    const pending = [excluded, notAsked, teamRule, unread, left, back];
+
+    // Act
+    const retried = departuresToRetry(pending, new RecheckIndex(recheck));
+    const unsettled = unsettledPending(pending, new RecheckIndex(recheck));
+
+    // Assess: retried now, kept for later; the one that left the organization and the one back in the audit are let go
+    expect(retried.flatMap((d) => ids(d.findings))).toEqual([excluded.id]);
+    expect(ids(unsettled)).toEqual([notAsked.id, teamRule.id, unread.id]);
   });
 
   it('does not resolve a finding that is now suppressed', () => {
