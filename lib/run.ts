@@ -778,16 +778,17 @@ export function departedSessions(collect: CollectPorts, scan: ScanOptions, manag
 }
 
 /** What knownScopesOf reads of a report. */
-const KNOWN_SCOPE_MEMBERS = ['findings', 'carriedOver', 'suppressed', 'securityHubPending'] as const satisfies readonly (keyof StoredRunReport)[];
+const KNOWN_SCOPE_MEMBERS = ['findings', 'carriedOver', 'suppressed', 'securityHubPending', 'archivePending'] as const satisfies readonly (keyof StoredRunReport)[];
 
 /**
  * Where the last readable report had a finding of ours: observed, carried over or suppressed
- * (a suppressed finding is archived, so Security Hub holds it too). Undefined when no report can
- * be read: then Security Hub is read everywhere.
+ * (a suppressed finding is archived, so Security Hub holds it too), or one it could not archive
+ * (archivePending: ACTIVE there until an account back in the audit is read). Undefined when no
+ * report can be read: then Security Hub is read everywhere.
  */
 export function knownScopesOf(report: Pick<StoredRunReport, (typeof KNOWN_SCOPE_MEMBERS)[number]> | undefined): Set<string> | undefined {
   if (report === undefined) return undefined;
-  const findings = [...report.findings, ...(report.carriedOver ?? []), ...report.suppressed.map((s) => s.finding)];
+  const findings = [...report.findings, ...(report.carriedOver ?? []), ...report.suppressed.map((s) => s.finding), ...(report.archivePending ?? [])];
   return new Set([...findings.map(scopeKey), ...(report.securityHubPending ?? [])]);
 }
 

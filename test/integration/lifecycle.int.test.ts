@@ -416,6 +416,27 @@ describe('the finding lifecycle across nights', () => {
     expect(third.report.archivePending).toBeUndefined();
   });
 
+  it('archives what could not be archived when its account left, once the account is back in the audit and the finding is fixed', async () => {
+    // Prepare: the account leaves while its audit role is gone (archiving fails)
+    await nightOutcome();
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.auditRole = false;
+    });
+    await nightOutcome({ AUDIT_EXCLUDE_OUS: 'ou-ab12-sbox0001' });
+
+    // Act: the account is back in the audit, its role too, and its cluster fixed
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.regions!['us-east-1']!.clusters![0]!.addons = addon('v1.19.2-eksbuild.1');
+    });
+    const third = await nightOutcome();
+
+    // Assess
+    const lab = REGRESSION('444444444444', 'us-east-1', 'lab');
+    expect(third.report.findings.map((f) => f.id)).not.toContain(lab);
+    expect((await hub()).get(lab)).toBe('ARCHIVED');
+    expect(third.report.archivePending).toBeUndefined();
+  });
+
   it('a CLI scan that delivers nothing only reads the stack\'s history: the nightly news is not swallowed', async () => {
     // Prepare
     await nightOutcome();
