@@ -283,6 +283,8 @@ export class PointerHistoryStore implements HistoryStore {
     }
     const summary = runTrendSummarySchema.safeParse(parsed);
     if (!summary.success) throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is not a run's trend summary: ${summary.error.issues[0]?.message ?? 'invalid'}`);
+    // A summary copied or left over from another run would put that run in this one's place.
+    if (runKey(summary.data) !== reportKey) throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is the trend summary of run ${summary.data.runId} (${summary.data.startedAt}), not of ${this.backend.locate(reportKey)}`);
     return summary.data;
   }
 

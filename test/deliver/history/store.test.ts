@@ -289,6 +289,27 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('reads a run\'s trend from its report when its summary names another run (a summary copied or left over)', async () => {
+    // Prepare: run-2's summary replaced by run-1's, as a copy between days would leave it
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const store = new LocalHistoryStore(dir);
+    for (const day of [1, 2]) {
+      await store.save({ ...aReport({ runId: `run-${day}`, startedAt: `2026-01-0${day}T02:00:00.000Z`, findings: [aFinding({ id: `f-${day}` })] }), newIds: [`f-${day}`] }, { notified: true });
+    }
+    const first = await readFile(join(dir, 'runs', '2026', '01', '01', 'run-1.trend.json'), 'utf8');
+    await writeFile(join(dir, 'runs', '2026', '01', '02', 'run-2.trend.json'), first);
+
+    // Act
+    const trends = [];
+    for await (const run of store.recentTrends(5)) trends.push(run);
+
+    // Assess
+    expect(trends.map((t) => [t?.runId, t?.startedAt, t?.newIds])).toEqual([
+      ['run-1', '2026-01-01T02:00:00.000Z', ['f-1']],
+      ['run-2', '2026-01-02T02:00:00.000Z', ['f-2']],
+    ]);
+  });
+
   it('writes the report as compact JSON with a newline, byte for byte what JSON.stringify writes', async () => {
     // Prepare
     const dir = await mkdtemp(join(tmpdir(), 'history-'));
