@@ -624,11 +624,11 @@ export async function concludeRun(
 ): Promise<RunOutcome> {
   const clock = options.now ?? (() => new Date());
   if (!options.dryRun && (ports.notifier || ports.history)) options.onPhase?.({ phase: 'deliver' });
-  const historyErrors: ScanError[] = [];
-  const history = ports.history?.((error) => historyErrors.push(errorOf('deliver-history', error)));
+  // The history's reports come in while the run delivers too (a trend summary not written as the report is saved).
+  const errors: ScanError[] = [...batch.errors];
+  const history = ports.history?.((error) => errors.push(errorOf('deliver-history', error)));
   const { delta, previousErrors, retry, unsettled } = await deltaOf(batch, history);
   const { baseline } = delta;
-  const errors: ScanError[] = [...batch.errors, ...historyErrors];
   const delivery: DeliverySummary = {
     securityHub: batch.securityHub,
     notification: options.dryRun ? 'dry-run' : 'disabled',

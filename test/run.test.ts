@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CollectPorts, EksReader, VpcCniAddon } from '../lib/collect/ports.js';
-import { LocalHistoryStore } from '../lib/deliver/history/local-store.js';
+import { directoryHistoryBackend, LocalHistoryStore } from '../lib/deliver/history/local-store.js';
+import { PointerHistoryStore } from '../lib/deliver/history/store.js';
 import type { Notifier } from '../lib/deliver/notify/sns-notifier.js';
 import type { FindingsSink, SecurityHubScope } from '../lib/deliver/securityhub/sink.js';
 import type { Rule } from '../lib/evaluate/rule.js';
@@ -95,6 +96,22 @@ describe('run', () => {
     expect(third.delta.new).toEqual([]);
     expect(third.delivery.notification).toMatchObject({ sent: false });
     expect(sent).toHaveLength(1);
+  });
+
+  it('saves the report when its trend summary cannot be written, and names the failure in the run\'s errors', async () => {
+    // Prepare: a history where summaries cannot be written
+    const dir = await mkdtemp(join(tmpdir(), 'run-'));
+    const backend = directoryHistoryBackend(dir);
+    const refusing = { ...backend, write: (key: string, text: string | Uint8Array, condition?: { ifMatch?: string; ifNoneMatch?: boolean }) => (key.endsWith('.trend.json') ? Promise.reject(new Error('AccessDenied')) : backend.write(key, text, condition)) };
+    const ports: AuditPorts = { collect: fakeCollect({ old: 'v1.7.1-eksbuild.1' }), rules, history: (onError) => new PointerHistoryStore(refusing, { onError }) };
+
+    // Act
+    const outcome = await runAudit({ scan: SCAN, notify: { mode: 'never', minSeverity: 'low' } }, ports);
+
+    // Assess
+    expect(outcome.delivery.history).toMatchObject({ location: expect.stringContaining(outcome.report.runId) });
+    expect(outcome.report.errors).toContainEqual(expect.objectContaining({ stage: 'deliver-history', code: 'WriteFailed', message: expect.stringContaining('trend summary') }));
+    expect((await new LocalHistoryStore(dir).latest(['errors']))?.errors).toContainEqual(expect.objectContaining({ code: 'WriteFailed' }));
   });
 
   it('imports suppressed findings nowhere, resolves only what was re-read, and syncs nothing where the scan failed', async () => {

@@ -152,7 +152,7 @@ export class PointerHistoryStore implements HistoryStore {
     const kept: { pointer: string; runId: string }[] = [];
     try {
       // The trend summary first: a report is never listed without it (an orphan summary is never read).
-      await this.backend.write(trendKey(key), JSON.stringify(trendSummaryOf(report as StoredRunReport)));
+      await this.saveTrendSummary(key, report);
       // Compact, and never one string: at 1,000 accounts the report is ~20 MB (report-json.ts).
       await this.backend.write(key, jsonBytes(report as unknown as Record<string, unknown>));
       for (const name of options.notified ? [LATEST_POINTER, LAST_NOTIFIED_POINTER] : [LATEST_POINTER]) {
@@ -163,6 +163,19 @@ export class PointerHistoryStore implements HistoryStore {
       throw new HistoryError('WriteFailed', `saving run ${report.runId} to ${this.backend.locate(key)} failed: ${describe(error)}`, { cause: error });
     }
     return { location: this.backend.locate(key), ...(kept.length ? { pointersKept: kept } : {}) };
+  }
+
+  /**
+   * Writes the run's trend summary. One that cannot be written is reported (onError), not thrown:
+   * the trend reads the report instead, and the report, the next run's baseline, is still saved.
+   */
+  private async saveTrendSummary(reportKey: string, report: RunReport | StoredRunReport): Promise<void> {
+    const key = trendKey(reportKey);
+    try {
+      await this.backend.write(key, JSON.stringify(trendSummaryOf(report as StoredRunReport)));
+    } catch (error) {
+      this.options.onError?.(new HistoryError('WriteFailed', `the trend summary of run ${report.runId} was not written to ${this.backend.locate(key)} (the fleet page's trend reads its report instead): ${describe(error)}`, { cause: error }));
+    }
   }
 
   /**

@@ -6,10 +6,10 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sd
 import type { PutObjectCommandInput } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { LocalHistoryStore } from '../../../lib/deliver/history/local-store.js';
+import { directoryHistoryBackend, LocalHistoryStore } from '../../../lib/deliver/history/local-store.js';
 import { S3HistoryStore } from '../../../lib/deliver/history/s3-store.js';
 import type { StoredRunReport } from '../../../lib/deliver/history/delta.js';
-import type { HistoryError } from '../../../lib/deliver/history/store.js';
+import { PointerHistoryStore, type HistoryError } from '../../../lib/deliver/history/store.js';
 import { aFinding, aReport } from '../fixtures.js';
 
 const s3 = mockClient(S3Client);
@@ -308,6 +308,28 @@ describe('local-store.ts (LocalHistoryStore)', () => {
       ['run-1', '2026-01-01T02:00:00.000Z', ['f-1']],
       ['run-2', '2026-01-02T02:00:00.000Z', ['f-2']],
     ]);
+  });
+
+  it('saves the report and its pointers when its trend summary cannot be written, and says so: the trend reads the report', async () => {
+    // Prepare: a history where summaries cannot be written
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const backend = directoryHistoryBackend(dir);
+    const errors: HistoryError[] = [];
+    const store = new PointerHistoryStore(
+      { ...backend, write: (key, text, condition) => (key.endsWith('.trend.json') ? Promise.reject(new Error('AccessDenied')) : backend.write(key, text, condition)) },
+      { onError: (e) => errors.push(e) },
+    );
+    const report = { ...aReport({ runId: 'run-1', startedAt: '2026-01-01T02:00:00.000Z', findings: [aFinding({ id: 'f-1' })] }), newIds: ['f-1'] };
+
+    // Act
+    await store.save(report, { notified: true });
+    const trends = [];
+    for await (const run of store.recentTrends(5)) trends.push(run);
+
+    // Assess
+    expect((await store.lastNotified(['findings']))?.runId).toBe('run-1');
+    expect(trends.map((t) => [t?.runId, t?.newIds])).toEqual([['run-1', ['f-1']]]);
+    expect(errors).toEqual([expect.objectContaining({ code: 'WriteFailed', message: expect.stringContaining('run-1.trend.json') })]);
   });
 
   it('writes the report as compact JSON with a newline, byte for byte what JSON.stringify writes', async () => {
