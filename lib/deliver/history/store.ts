@@ -151,7 +151,8 @@ export class PointerHistoryStore implements HistoryStore {
     const pointer = `${JSON.stringify({ key, runId: report.runId, startedAt: report.startedAt })}\n`;
     const kept: { pointer: string; runId: string }[] = [];
     try {
-      // The trend summary first: a report is never listed without it (an orphan summary is never read).
+      // The trend summary first: a report is listed with it unless it could not be written (then the
+      // trend reads the report); an orphan summary is never read.
       await this.saveTrendSummary(key, report);
       // Compact, and never one string: at 1,000 accounts the report is ~20 MB (report-json.ts).
       await this.backend.write(key, jsonBytes(report as unknown as Record<string, unknown>));
