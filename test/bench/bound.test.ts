@@ -57,7 +57,7 @@ describe('bound.ts', () => {
       'eks:ListPodIdentityAssociations': 1,
       'eks:DescribeAddonVersions': 3,
     });
-    expect(shape.eksCallsByAccount.get(MEMBER)).toBe(2 + 2 * 2 + 3);
+    expect([shape.eksCallsByScope.get(`${MEMBER}/us-east-1`), shape.eksCallsByScope.get(`${MEMBER}/eu-west-1`)]).toEqual([1 + 2 + 3, 1 + 2]);
   });
 
   it('counts pages of ListAccounts and ListClusters with the page sizes the organization sets', () => {
@@ -100,7 +100,7 @@ describe('bound.ts', () => {
     expect(stats).toMatchObject({ total: 19, throttled: 7, needed: 3 + 4 + 3 });
   });
 
-  it('takes the largest of the critical path, the throughput and the per-account rate limit', () => {
+  it('takes the largest of the critical path, the throughput and the rate limit of one account and Region', () => {
     // Prepare
     const shape = orgShape(org());
     const stats = callStats([call('eks', 'DescribeCluster', 4), call('securityhub', 'GetFindings', 396)], shape);
@@ -114,8 +114,8 @@ describe('bound.ts', () => {
     expect(byThroughput.ms).toBe((400 * 40) / 10);
     expect(byChain.criticalPath).toMatchObject({ calls: 7, ms: 280 });
     expect(byChain.ms).toBe(280);
-    expect(byRate.rateLimit).toEqual({ ms: 7000, accountId: MEMBER, eksCalls: 9 });
-    expect(byRate.ms).toBe(7000);
+    expect(byRate.rateLimit).toEqual({ ms: 4000, scope: `${MEMBER}/us-east-1`, eksCalls: 6 });
+    expect(byRate.ms).toBe(4000);
   });
 
   it('ends the chain at DescribeCluster for a run that delivers nothing', () => {

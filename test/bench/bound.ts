@@ -36,8 +36,8 @@ export interface OrgShape {
   maxListClustersPages: number;
   /** The fewest calls per `service:Operation` where the organization decides it. */
   ideal: Record<string, number>;
-  /** The fewest EKS calls per reachable account (DescribeAddonVersions left out: any account can make it). */
-  eksCallsByAccount: Map<string, number>;
+  /** The fewest EKS calls per reachable account and Region, `account/region` (DescribeAddonVersions left out: any account can make it). */
+  eksCallsByScope: Map<string, number>;
 }
 
 const pages = (items: number, size: number) => Math.max(1, Math.ceil(items / size));
@@ -52,15 +52,15 @@ export function orgShape(org: SimOrg): OrgShape {
   const active = org.accounts.filter((a) => a.state === 'ACTIVE');
   const reachable = active.filter((a) => a.id === org.managementAccountId || a.auditRole);
   const regionVersions = new Set<string>();
-  const eksCallsByAccount = new Map<string, number>();
+  const eksCallsByScope = new Map<string, number>();
   let accountRegions = 0;
   let managed = 0;
   let selfManaged = 0;
   let listClusters = 0;
   let maxListClustersPages = 0;
   for (const account of reachable) {
-    let eks = 0;
     for (const [region, { clusters }] of enabledRegions(account)) {
+      let eks = 0;
       accountRegions += 1;
       const listPages = pages(clusters.length, clusterPage);
       listClusters += listPages;
@@ -73,8 +73,8 @@ export function orgShape(org: SimOrg): OrgShape {
         else selfManaged += 1;
         eks += isManaged ? CALLS_PER_MANAGED : CALLS_PER_SELF_MANAGED;
       }
+      eksCallsByScope.set(`${account.id}/${region}`, eks);
     }
-    eksCallsByAccount.set(account.id, eks);
   }
   const clusters = managed + selfManaged;
   const listAccountsPages = pages(org.accounts.length, org.pageSize['ListAccounts'] ?? DEFAULT_PAGE.ListAccounts);
@@ -100,7 +100,7 @@ export function orgShape(org: SimOrg): OrgShape {
       'eks:ListPodIdentityAssociations': selfManaged,
       'eks:DescribeAddonVersions': regionVersions.size,
     },
-    eksCallsByAccount,
+    eksCallsByScope,
   };
 }
 
@@ -158,7 +158,8 @@ export interface LowerBound {
   ms: number;
   criticalPath: { ms: number; calls: number; chain: string[] };
   throughput: { ms: number; calls: number; inFlight: number };
-  rateLimit: { ms: number; accountId?: string; eksCalls?: number };
+  /** The account and Region whose EKS calls take longest through its token bucket (AWS meters per account and Region). */
+  rateLimit: { ms: number; scope?: string; eksCalls?: number };
 }
 
 /**
@@ -187,10 +188,10 @@ export function lowerBound(shape: OrgShape, stats: CallStats, settings: BoundSet
   let rateLimit: LowerBound['rateLimit'] = { ms: 0 };
   const limit = settings.rateLimit;
   if (limit) {
-    for (const [accountId, eksCalls] of shape.eksCallsByAccount) {
+    for (const [scope, eksCalls] of shape.eksCallsByScope) {
       const ms = (Math.max(0, eksCalls - limit.burst) / limit.perAccountPerSecond) * 1000;
       if (rateLimit.eksCalls === undefined || ms > rateLimit.ms || (ms === rateLimit.ms && eksCalls > rateLimit.eksCalls)) {
-        rateLimit = { ms, accountId, eksCalls };
+        rateLimit = { ms, scope, eksCalls };
       }
     }
   }

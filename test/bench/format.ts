@@ -50,8 +50,8 @@ export function formatMeasurement(m: Measurement): string {
   );
   lines.push(`           critical path ${b.criticalPath.chain.join(' → ')} = ${b.criticalPath.calls} calls × ${sc.latencyMs} ms`);
   lines.push(`           throughput ${n(b.throughput.calls)} needed calls × ${sc.latencyMs} ms ÷ ${b.throughput.inFlight} in flight`);
-  if (b.rateLimit.accountId) {
-    lines.push(`           rate limit: account ${b.rateLimit.accountId} needs ${b.rateLimit.eksCalls} EKS calls, burst ${sc.rateLimit?.burst}, ${sc.rateLimit?.perAccountPerSecond}/s`);
+  if (b.rateLimit.scope) {
+    lines.push(`           rate limit: account-region ${b.rateLimit.scope} needs ${b.rateLimit.eksCalls} EKS calls, burst ${sc.rateLimit?.burst}, ${sc.rateLimit?.perAccountPerSecond}/s`);
   }
   if (m.cpuFloor) {
     lines.push(

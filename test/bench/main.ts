@@ -223,7 +223,7 @@ async function benchSingle(dir: string): Promise<void> {
   if (!opts.json) {
     console.log(
       `Benchmark: the audit handler against the simulator; ${opts.latency} ms per call; ` +
-        `${rateLimit ? `EKS rate limit ${rateLimit.perAccountPerSecond}/s per account, burst ${rateLimit.burst}` : 'no rate limit'}; ` +
+        `${rateLimit ? `EKS rate limit ${rateLimit.perAccountPerSecond}/s per account and Region, burst ${rateLimit.burst}` : 'no rate limit'}; ` +
         `${REGIONS} regions, ${CLUSTERS_PER_ACCOUNT} clusters per account on average; Security Hub, SNS and S3 history on; ${opts.nights > 1 ? `night ${opts.nights}, the history of the nights before kept` : 'a first night'}.` +
         (cpuMsPerCall === undefined ? '' : `\nOne SDK call costs ${cpuMsPerCall.toFixed(2)} ms of CPU on a warm client here.`),
     );

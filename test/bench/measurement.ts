@@ -28,7 +28,7 @@ export interface Scenario {
 export interface Measurement {
   kind: ChildResult['mode'];
   scenario: Scenario;
-  org: Omit<OrgShape, 'ideal' | 'eksCallsByAccount'>;
+  org: Omit<OrgShape, 'ideal' | 'eksCallsByScope'>;
   wallSeconds: number;
   /** From the handler's logs: scan, then Security Hub, then notification + history. */
   phasesSeconds?: { scan: number; securityHub: number; conclude: number };
@@ -109,7 +109,7 @@ export function measure(
     delivers: result.mode === 'handler',
     ...(scenario.rateLimit ? { rateLimit: scenario.rateLimit } : {}),
   });
-  const { ideal, eksCallsByAccount: _perAccount, ...org } = shape;
+  const { ideal, eksCallsByScope: _perScope, ...org } = shape;
   const phases = phasesOf(child.logs);
   return {
     kind: result.mode,

@@ -139,7 +139,7 @@ describe('faults.ts', () => {
     expect(after.clusters).toHaveLength(2);
   });
 
-  it('throttles an account once its token bucket is empty', async () => {
+  it('throttles an account in a Region once its token bucket is empty, as AWS meters an API per account and Region', async () => {
     // Prepare
     sim.setFaults({ rateLimits: { eks: { perAccountPerSecond: 0.001, burst: 3 } } });
     const eks = new EKSClient(clientConfig(sim, { credentials, maxAttempts: 1 }));
@@ -148,10 +148,12 @@ describe('faults.ts', () => {
     const outcomes: string[] = [];
     for (let i = 0; i < 5; i++) outcomes.push(await eks.send(new ListClustersCommand({})).then(() => 'ok', (e: Error) => e.name));
     const management = await new EKSClient(clientConfig(sim, { maxAttempts: 1 })).send(new ListClustersCommand({}));
+    const otherRegion = await new EKSClient(clientConfig(sim, { credentials, maxAttempts: 1, region: 'eu-west-1' })).send(new ListClustersCommand({}));
 
     // Assess
     expect(outcomes).toEqual(['ok', 'ok', 'ok', 'ThrottlingException', 'ThrottlingException']);
     expect(management.clusters).toEqual(['mgmt-tools']);
+    expect(otherRegion.clusters).toBeDefined();
   });
 
   it('leaves exempt services alone', async () => {

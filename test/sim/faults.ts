@@ -135,7 +135,8 @@ export class FaultEngine {
   private takeToken(target: FaultTarget): boolean {
     const limit = this.faults.rateLimits[target.service];
     if (!limit) return true;
-    const key = `${target.service}|${target.accountId}`;
+    // AWS meters a service's API per account and Region (EKS's quotas are regional): one bucket each.
+    const key = `${target.service}|${target.accountId}|${target.region}`;
     const now = performance.now();
     const bucket = this.buckets.get(key) ?? { tokens: limit.burst, at: now };
     bucket.tokens = Math.min(limit.burst, bucket.tokens + ((now - bucket.at) / 1000) * limit.perAccountPerSecond);

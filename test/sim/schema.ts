@@ -152,6 +152,7 @@ const faultRuleSchema = z.strictObject({
   failFindingIds: z.array(z.string()).min(1).optional(),
 });
 
+/** A token bucket per account and Region (as AWS meters an API), `perAccountPerSecond` refilling it. */
 const rateLimitSchema = z.strictObject({
   perAccountPerSecond: z.number().positive(),
   burst: z.number().positive(),
