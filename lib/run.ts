@@ -592,15 +592,24 @@ export async function archiveDepartedBeforeScan(
   scan: ScanOptions,
   ports: Pick<AuditPorts, 'history' | 'findings' | 'collect'>,
   now: Date = new Date(),
-): Promise<{ archived: number; errors: ScanError[] }> {
-  if (!ports.history || !ports.findings) return { archived: 0, errors: [] };
+): Promise<PlanDepartures & { archived: number }> {
+  if (!ports.history || !ports.findings) return { archived: 0, errors: [], pending: [] };
   const errors: ScanError[] = [];
   const { report } = await ports.history((error) => errors.push(errorOf('deliver-history', error))).baseline(BASELINE_MEMBERS);
   // What an earlier run could not archive when it left is tried again here too.
   const departures = archivableBeforeScan([...(knownFindings(report) ?? []), ...(report?.archivePending ?? [])], selected, scan);
-  if (departures.length === 0) return { archived: 0, errors };
+  if (departures.length === 0) return { archived: 0, errors, pending: [] };
   const archived = await archiveDepartures(departures, ports.findings, departedSessions(ports.collect, scan, selected.managementId), now.toISOString());
-  return { archived: archived.archived, errors: [...errors, ...archived.errors] };
+  return { archived: archived.archived, errors: [...errors, ...archived.errors], pending: [...archived.failed].flatMap((d) => d.findings) };
+}
+
+/**
+ * What the distributed run's plan could not archive of what left the audit: the aggregate (which
+ * assumes no role) reports the errors and keeps the findings in archivePending for the next night.
+ */
+export interface PlanDepartures {
+  errors: ScanError[];
+  pending: Finding[];
 }
 
 /** Unused in the whole run: unused in every batch that was audited. */
@@ -619,7 +628,7 @@ function unusedInEvery(batches: readonly AuditedBatch[]): Pick<AuditedBatch, 'un
 export async function concludeRun(
   batch: AuditedBatch,
   run: { runId: string; startedAt: Date },
-  options: Pick<RunOptions, 'notify' | 'dryRun' | 'now' | 'lease' | 'onPhase' | 'historyMode'> & { departedSession?: DepartedSession },
+  options: Pick<RunOptions, 'notify' | 'dryRun' | 'now' | 'lease' | 'onPhase' | 'historyMode'> & { departedSession?: DepartedSession; planDepartures?: PlanDepartures },
   ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger' | 'findings' | 'page'>,
 ): Promise<RunOutcome> {
   const clock = options.now ?? (() => new Date());
@@ -647,7 +656,10 @@ export async function concludeRun(
     unarchived = departed.failed;
     if (typeof delivery.securityHub !== 'string') delivery.securityHub = { ...delivery.securityHub, archived: delivery.securityHub.archived + departed.archived };
   }
-  const archivePending = [...(attempted ? toArchive.filter((d) => unarchived.has(d)).flatMap((d) => d.findings) : []), ...unsettled];
+  // A distributed run's plan tried (archiveDepartedBeforeScan): what it could not archive waits for the next night too.
+  const planPending = options.planDepartures?.pending ?? [];
+  errors.push(...(options.planDepartures?.errors ?? []));
+  const archivePending = [...(attempted ? toArchive.filter((d) => unarchived.has(d)).flatMap((d) => d.findings) : planPending), ...unsettled];
   const carried = carriedOf(delta);
   const resolved = resolvedOf(delta);
   const report: StoredRunReport = {

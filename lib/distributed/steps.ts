@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
 import { getS3Text, putS3Text } from '../deliver/s3-object.js';
-import { AuditPipeline, concludeRun, inventoryOf, mergeBatches, type AuditedBatch, type AuditPorts, type RunOptions, type RunOutcome } from '../run.js';
+import { AuditPipeline, concludeRun, inventoryOf, mergeBatches, type AuditedBatch, type AuditPorts, type PlanDepartures, type RunOptions, type RunOutcome } from '../run.js';
 import type { Account, AccountCheck, ScanError } from '../types.js';
 import { partKey, partsPrefix, type AggregateEvent, type DistributedPlan, type WorkerEvent } from './protocol.js';
 
@@ -27,6 +27,7 @@ export async function planDistributedRun(
   storage: DistributedStorage,
   starter: ExecutionStarter,
   knownScopes?: ReadonlySet<string>,
+  departures: PlanDepartures = { errors: [], pending: [] },
 ): Promise<{ plan: DistributedPlan; executionArn: string }> {
   const accountsKey = `${partsPrefix(storage.prefix, run.runId)}accounts.json`;
   const notSelectedKey = `${partsPrefix(storage.prefix, run.runId)}not-selected.json`;
@@ -37,6 +38,8 @@ export async function planDistributedRun(
   // no history could tell, read every scope). Always written: a worker may not list the bucket,
   // so a missing key would answer 403, not 404.
   await putS3Text(storage.s3, { bucket: storage.bucket, key: knownScopesKey(storage.prefix, run.runId) }, JSON.stringify(knownScopes ? [...knownScopes] : null));
+  // What the plan could not archive of what left the audit: the aggregate reports it and keeps it for the next night.
+  await putS3Text(storage.s3, { bucket: storage.bucket, key: departuresKey(storage.prefix, run.runId) }, JSON.stringify(departures));
   const plan: DistributedPlan = {
     runId: run.runId,
     startedAt: run.startedAt.toISOString(),
@@ -53,6 +56,25 @@ export async function planDistributedRun(
 /** The scopes the plan found findings of ours in (absent: the workers read Security Hub everywhere). */
 function knownScopesKey(historyPrefix: string, runId: string): string {
   return `${partsPrefix(historyPrefix, runId)}known-scopes.json`;
+}
+
+function departuresKey(historyPrefix: string, runId: string): string {
+  return `${partsPrefix(historyPrefix, runId)}departures.json`;
+}
+
+/**
+ * What the plan could not archive (PlanDepartures). When it cannot be read, nothing is kept
+ * pending: the findings stay ACTIVE until they expire, as before the plan tried, and the error says so.
+ */
+async function departuresOfPlan(storage: DistributedStorage, runId: string): Promise<PlanDepartures> {
+  const key = departuresKey(storage.prefix, runId);
+  try {
+    const text = await getS3Text(storage.s3, { bucket: storage.bucket, key });
+    return text === undefined ? { errors: [], pending: [] } : (JSON.parse(text) as PlanDepartures);
+  } catch (error) {
+    const message = `the plan's record of findings it could not archive (s3://${storage.bucket}/${key}) could not be read: ${error instanceof Error ? error.message : String(error)}`;
+    return { errors: [{ accountId: '-', stage: 'deliver-history', code: 'ReadFailed', message }], pending: [] };
+  }
 }
 
 /** The plan's known scopes; undefined (read every scope) when it wrote none or it cannot be read. */
@@ -153,5 +175,6 @@ export async function aggregateRun(
   merged.scan.coverage.accounts.excluded = event.excluded;
   merged.recheck.accounts = await rosterOf(event, storage, merged.recheck.accounts);
   // The plan archived what left the audit where the audit role still works (the aggregate assumes no role).
-  return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, options, ports);
+  const planDepartures = await departuresOfPlan({ ...storage, bucket: event.bucket }, event.runId);
+  return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, { ...options, planDepartures }, ports);
 }

@@ -72,7 +72,7 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
         const departed = await archiveDepartedBeforeScan(selected, scan, ports);
         if (departed.errors.length) tools.logger.warn('findings that left the audit not archived', { errors: departed.errors });
         const knownScopes = ports.findings ? await knownScopesIn(ports.history) : undefined;
-        const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter, knownScopes);
+        const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter, knownScopes, { errors: departed.errors, pending: departed.pending });
         await lease?.handOff(DISTRIBUTED_LEASE_MS);
         handedOff = true;
         const delegated = { runId, delegated: { executionArn, accounts: selected.selection.selected.length } };

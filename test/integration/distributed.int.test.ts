@@ -39,9 +39,9 @@ function since(before: CallCount[]): CallCount[] {
 
 /** The scheduled Lambda plans; the state machine from serverless.yml runs the workers and the aggregate, locally. */
 async function distributedRun(
-  options: { batchSize: number; failBatchWith?: string },
+  options: { batchSize: number; failBatchWith?: string; env?: Record<string, string> },
 ): Promise<{ outcome: RunOutcome; plan: DistributedPlan; delegated: unknown; calls: Record<FunctionName, string[]> }> {
-  const env = simulatorEnv(sim, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: '0' });
+  const env = simulatorEnv(sim, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: '0', ...options.env });
   return withEnv(env, async () => {
     let plan: DistributedPlan | undefined;
     const starter = { start: async (_: string, input: DistributedPlan) => ((plan = input), `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:run`) };
@@ -148,6 +148,28 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(sim.calls().filter((c) => c.service === 'securityhub' || c.service === 'sns')).toEqual([]);
     expect(JSON.parse(sim.objects(DEMO_BUCKET).get('fleet-audit/lease.json')!.body.toString('utf8'))).toMatchObject({ runId: 'other-run' });
     s3.destroy();
+  });
+
+  it('keeps what the plan could not archive of an excluded account pending, reports why, and archives it the next night', async () => {
+    // Prepare: a first night; then the account is excluded while its audit role is gone
+    await distributedRun({ batchSize: 3 });
+    const account = sim.org.accounts.find((a) => a.id === '888888888888')!;
+    account.auditRole = false;
+    const env = { AUDIT_EXCLUDE_ACCOUNTS: '888888888888' };
+
+    // Act
+    const second = await distributedRun({ batchSize: 3, env });
+    account.auditRole = true;
+    const third = await distributedRun({ batchSize: 3, env });
+
+    // Assess
+    const left = second.outcome.delta.resolved.filter((f) => f.accountId === '888888888888');
+    expect(left.length).toBeGreaterThan(0);
+    expect(second.outcome.report.archivePending?.map((f) => f.id).sort()).toEqual(left.map((f) => f.id).sort());
+    expect(second.outcome.report.errors).toContainEqual(expect.objectContaining({ accountId: '888888888888', stage: 'deliver-securityhub' }));
+    expect(left.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(left.map(() => 'ARCHIVED'));
+    expect(third.outcome.report.archivePending).toBeUndefined();
+    expect(third.outcome.delta.resolved.filter((f) => f.accountId === '888888888888')).toEqual([]);
   });
 
   it('makes, in each function, only calls its own role grants (the worker never reads the organization)', async () => {
