@@ -819,6 +819,12 @@ export async function knownScopesIn(history: AuditPorts['history']): Promise<Set
  */
 export interface StartedAudit {
   listing: AccountListing;
+  /**
+   * Where the last report says Security Hub may hold findings of ours (undefined: read every scope),
+   * read once as the scan starts: a run handed to the state machine passes it on instead of reading
+   * the report again (tens of MB at thousands of accounts).
+   */
+  knownScopes: Promise<ReadonlySet<string> | undefined>;
   proceed(): Promise<RunOutcome>;
   abandon(): Promise<void>;
 }
@@ -845,6 +851,7 @@ export function startAudit(options: RunOptions, ports: AuditPorts): StartedAudit
   scanning.catch(() => undefined);
   return {
     listing,
+    knownScopes: knownScopes.catch(() => undefined),
     async proceed() {
       decide(true);
       const scan = await scanning;

@@ -1,6 +1,6 @@
 import { deadlineOf, deliverByOf, redactedConfig, type AuditConfig } from '../config.js';
 import { planDistributedRun } from '../distributed/steps.js';
-import { archiveDepartedBeforeScan, knownScopesIn, runIdOf, startAudit } from '../run.js';
+import { archiveDepartedBeforeScan, runIdOf, startAudit } from '../run.js';
 import { scanOptionsOf, wireAwsPorts } from '../wiring.js';
 import { parseAuditEvent } from './event.js';
 import { withExternalIdFromParameter } from './external-id.js';
@@ -71,7 +71,7 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
         // The aggregate step assumes no role: what left the audit is archived here, where it still can be.
         const departed = await archiveDepartedBeforeScan(selected, scan, ports);
         if (departed.errors.length) tools.logger.warn('findings that left the audit not archived', { errors: departed.errors });
-        const knownScopes = ports.findings ? await knownScopesIn(ports.history) : undefined;
+        const knownScopes = await audit.knownScopes;
         const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter, knownScopes, { errors: departed.errors, pending: departed.pending });
         await lease?.handOff(DISTRIBUTED_LEASE_MS);
         handedOff = true;

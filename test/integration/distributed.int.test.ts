@@ -170,6 +170,9 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(left.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(left.map(() => 'ARCHIVED'));
     expect(third.outcome.report.archivePending).toBeUndefined();
     expect(third.outcome.delta.resolved.filter((f) => f.accountId === '888888888888')).toEqual([]);
+    // The plan passed on the scopes its own scan read from the last report (workers read Security Hub only there)
+    const scopes = JSON.parse(sim.objects(DEMO_BUCKET).get(`fleet-audit/distributed/${third.plan.runId}/known-scopes.json`)!.body.toString('utf8')) as string[] | null;
+    expect(scopes).toEqual(expect.arrayContaining(second.outcome.report.findings.map((f) => `${f.accountId}/${f.region}`)));
   });
 
   it('makes, in each function, only calls its own role grants (the worker never reads the organization)', async () => {
