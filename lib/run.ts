@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { deadlineSignal } from './collect/deadline.js';
 import { listedAlready, listForScan, scanListing, type AccountListing, type AccountPart, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './collect/ports.js';
+import { KNOWN_SCOPE_MEMBERS, knownScopesOfReport } from './deliver/history/scopes-summary.js';
 import { BASELINE_MEMBERS, carriedOf, computeDelta, departuresToRetry, knownFindings, resolvedOf, unsettledPending, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
 import type { HistoryError, HistoryStore, SavedReport } from './deliver/history/store.js';
 import { recheckOf, RecheckIndex, SECURITY_HUB_RETENTION_DAYS } from './deliver/lifecycle.js';
@@ -789,25 +790,20 @@ export function departedSessions(collect: CollectPorts, scan: ScanOptions, manag
   return (accountId) => collect.credentials.sessionFor(accountId, accountId === managementId ? 'caller' : role);
 }
 
-/** What knownScopesOf reads of a report. */
-const KNOWN_SCOPE_MEMBERS = ['findings', 'carriedOver', 'suppressed', 'securityHubPending', 'archivePending'] as const satisfies readonly (keyof StoredRunReport)[];
-
 /**
- * Where the last readable report had a finding of ours: observed, carried over or suppressed
- * (a suppressed finding is archived, so Security Hub holds it too), or one it could not archive
- * (archivePending: ACTIVE there until an account back in the audit is read). Undefined when no
+ * Where the last readable report had a finding of ours (knownScopesOfReport). Undefined when no
  * report can be read: then Security Hub is read everywhere.
  */
 export function knownScopesOf(report: Pick<StoredRunReport, (typeof KNOWN_SCOPE_MEMBERS)[number]> | undefined): Set<string> | undefined {
-  if (report === undefined) return undefined;
-  const findings = [...report.findings, ...(report.carriedOver ?? []), ...report.suppressed.map((s) => s.finding), ...(report.archivePending ?? [])];
-  return new Set([...findings.map(scopeKey), ...(report.securityHubPending ?? [])]);
+  return report === undefined ? undefined : new Set(knownScopesOfReport(report));
 }
 
 /** The scopes worth reading in Security Hub, from the latest report of a history (undefined: read all). */
 export async function knownScopesIn(history: AuditPorts['history']): Promise<Set<string> | undefined> {
   if (!history) return undefined;
-  return knownScopesOf(await history(() => undefined).latest(KNOWN_SCOPE_MEMBERS));
+  const store = history(() => undefined);
+  // The latest run's scopes summary when the store keeps them (a few KB where its report is tens of MB).
+  return store.latestKnownScopes ? store.latestKnownScopes() : knownScopesOf(await store.latest(KNOWN_SCOPE_MEMBERS));
 }
 
 /**

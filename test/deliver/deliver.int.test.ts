@@ -91,6 +91,7 @@ describe('deliver layer over the simulator', () => {
       'fleet-audit/last-notified.json',
       'fleet-audit/latest.json',
       'fleet-audit/runs/2026/01/31/run-2026-01-31T02-00-00Z.json',
+      'fleet-audit/runs/2026/01/31/run-2026-01-31T02-00-00Z.scopes.json',
       'fleet-audit/runs/2026/01/31/run-2026-01-31T02-00-00Z.trend.json',
     ]);
   });

@@ -4,6 +4,7 @@ import { HistoryError } from './errors.js';
 import { parseReport, scanReport, type ReportMember, type ReportPart, type ScannedReport } from './read-report.js';
 import { jsonBytes } from './report-json.js';
 import { pointerSchema, type Pointer } from './schema.js';
+import { KNOWN_SCOPE_MEMBERS, knownScopesOfReport, scopesSummarySchema, type ScopesSummary } from './scopes-summary.js';
 import { runTrendSummarySchema, SUMMARY_MEMBERS, trendSummaryOf, type RunTrendSummary } from './trend-summary.js';
 
 export { HistoryError, type HistoryErrorCode } from './errors.js';
@@ -15,6 +16,8 @@ export type { ReportMember, ReportPart } from './read-report.js';
  * large fleet's report is ~20 MB, and a run needs a few of its members.
  */
 export interface HistoryStore {
+  /** Where the latest run had findings of ours, from its scopes summary when there is one (PointerHistoryStore). */
+  latestKnownScopes?(): Promise<Set<string> | undefined>;
   /** The last saved run, or undefined (first run, or an unreadable report: reported, not thrown). */
   latest<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<ReportPart<M> | undefined>;
   /** The last run whose notification was delivered (undefined as for latest). */
@@ -84,8 +87,14 @@ const MAX_CLOCK_SKEW_MS = 60 * 60_000;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 const RUN_KEY = /^runs\/\d{4}\/\d{2}\/\d{2}\/[A-Za-z0-9][A-Za-z0-9._-]*\.json$/;
 const TREND_SUFFIX = '.trend.json';
-/** A report's key, not its trend summary's (both end in .json). */
-const isRunKey = (key: string) => RUN_KEY.test(key) && !key.endsWith(TREND_SUFFIX);
+const SCOPES_SUFFIX = '.scopes.json';
+/** A report's key, not a summary's beside it (all end in .json). */
+const isRunKey = (key: string) => RUN_KEY.test(key) && !key.endsWith(TREND_SUFFIX) && !key.endsWith(SCOPES_SUFFIX);
+
+/** `runs/YYYY/MM/DD/<runId>.scopes.json`: the run's known scopes, beside its report. */
+export function scopesKey(reportKey: string): string {
+  return `${reportKey.slice(0, -'.json'.length)}${SCOPES_SUFFIX}`;
+}
 
 /** `runs/YYYY/MM/DD/<runId>.trend.json`: the run's trend summary, beside its report. */
 export function trendKey(reportKey: string): string {
@@ -97,6 +106,7 @@ export function runKey(report: Pick<RunReport, 'runId' | 'startedAt'>): string {
   if (!RUN_ID.test(report.runId)) throw new HistoryError('InvalidRunId', `run id "${report.runId}" cannot name a file: letters, digits, '.', '_', '-' only`);
   // Its report would be named as a trend summary is (`<id>.trend.json`): never listed, and over run <id>'s summary.
   if (`${report.runId}.json`.endsWith(TREND_SUFFIX)) throw new HistoryError('InvalidRunId', `run id "${report.runId}" cannot name a report: it ends in ".trend", which names trend summaries`);
+  if (`${report.runId}.json`.endsWith(SCOPES_SUFFIX)) throw new HistoryError('InvalidRunId', `run id "${report.runId}" cannot name a report: it ends in ".scopes", which names scope summaries`);
   const started = new Date(report.startedAt);
   if (Number.isNaN(started.getTime())) throw new HistoryError('InvalidRunId', `run ${report.runId}: startedAt "${report.startedAt}" is not a date`);
   const day = started.toISOString().slice(0, 10).replace(/-/g, '/');
@@ -154,6 +164,7 @@ export class PointerHistoryStore implements HistoryStore {
       // The trend summary first: a report is listed with it unless it could not be written (then the
       // trend reads the report); an orphan summary is never read.
       await this.saveTrendSummary(key, report);
+      await this.saveScopesSummary(key, report);
       // Compact, and never one string: at 1,000 accounts the report is ~20 MB (report-json.ts).
       await this.backend.write(key, jsonBytes(report as unknown as Record<string, unknown>));
       for (const name of options.notified ? [LATEST_POINTER, LAST_NOTIFIED_POINTER] : [LATEST_POINTER]) {
@@ -164,6 +175,38 @@ export class PointerHistoryStore implements HistoryStore {
       throw new HistoryError('WriteFailed', `saving run ${report.runId} to ${this.backend.locate(key)} failed: ${describe(error)}`, { cause: error });
     }
     return { location: this.backend.locate(key), ...(kept.length ? { pointersKept: kept } : {}) };
+  }
+
+  /** Writes the run's known scopes; as for the trend summary, a failure is reported and the next run reads the report instead. */
+  private async saveScopesSummary(reportKey: string, report: RunReport | StoredRunReport): Promise<void> {
+    const key = scopesKey(reportKey);
+    try {
+      const summary: ScopesSummary = { runId: report.runId, startedAt: report.startedAt, scopes: knownScopesOfReport(report as StoredRunReport) };
+      await this.backend.write(key, JSON.stringify(summary));
+    } catch (error) {
+      this.options.onError?.(new HistoryError('WriteFailed', `the known scopes of run ${report.runId} were not written to ${this.backend.locate(key)} (the next run reads its report instead): ${describe(error)}`, { cause: error }));
+    }
+  }
+
+  /**
+   * Where the latest run had findings of ours (knownScopesOfReport): from its scopes summary, or
+   * from its report when the summary is missing, unreadable or another run's. Undefined when no
+   * latest report can be read (then Security Hub is read everywhere).
+   */
+  async latestKnownScopes(): Promise<Set<string> | undefined> {
+    try {
+      const pointer = pointerSchema.safeParse(await this.readJson(LATEST_POINTER));
+      if (pointer.success && RUN_KEY.test(pointer.data.key)) {
+        const key = scopesKey(pointer.data.key);
+        const bytes = await this.attempt(key, () => this.backend.readBytes(key));
+        const summary = bytes === undefined ? undefined : scopesSummarySchema.safeParse(JSON.parse(Buffer.from(bytes).toString('utf8')));
+        if (summary?.success && runKey(summary.data) === pointer.data.key) return new Set(summary.data.scopes);
+      }
+    } catch {
+      // Read from the report below, which reports what it cannot read.
+    }
+    const report = await this.latest(KNOWN_SCOPE_MEMBERS);
+    return report && new Set(knownScopesOfReport(report));
   }
 
   /**

@@ -34,7 +34,7 @@ function bucket(): Map<string, string> {
 beforeEach(() => s3.reset());
 
 describe('store.ts (S3HistoryStore)', () => {
-  it('saves the report under runs/YYYY/MM/DD/<runId>.json, its trend summary beside it, with latest and last-notified pointers', async () => {
+  it('saves the report under runs/YYYY/MM/DD/<runId>.json, its trend and scopes summaries beside it, with latest and last-notified pointers', async () => {
     // Prepare
     const objects = bucket();
     const store = new S3HistoryStore({ client: client(), bucket: 'audit-history', prefix: 'fleet' });
@@ -47,6 +47,7 @@ describe('store.ts (S3HistoryStore)', () => {
     expect(location).toBe(`s3://audit-history/${key}`);
     expect([...objects.keys()]).toEqual([
       'audit-history/fleet/runs/2026/01/31/run-2026-01-31T02-00-00Z.trend.json',
+      'audit-history/fleet/runs/2026/01/31/run-2026-01-31T02-00-00Z.scopes.json',
       `audit-history/${key}`,
       'audit-history/fleet/latest.json',
       'audit-history/fleet/last-notified.json',
@@ -330,6 +331,41 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     expect((await store.lastNotified(['findings']))?.runId).toBe('run-1');
     expect(trends.map((t) => [t?.runId, t?.newIds])).toEqual([['run-1', ['f-1']]]);
     expect(errors).toEqual([expect.objectContaining({ code: 'WriteFailed', message: expect.stringContaining('run-1.trend.json') })]);
+  });
+
+  it('tells the latest run\'s known scopes from its scopes summary, or from its report when the summary is missing or another run\'s', async () => {
+    // Prepare: findings in two account-regions, one carried, one sync left pending
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const store = new LocalHistoryStore(dir);
+    const report: StoredRunReport = {
+      ...aReport({ runId: 'run-1', startedAt: '2026-01-01T02:00:00.000Z', findings: [aFinding({ accountId: '111111111111', region: 'us-east-1' })] }),
+      carriedOver: [{ ...aFinding({ accountId: '222222222222', region: 'eu-west-1' }), carriedBecause: 'not re-checked' }],
+      securityHubPending: ['333333333333/ap-south-1'],
+    };
+    await store.save(report, { notified: true });
+    const expected = new Set(['111111111111/us-east-1', '222222222222/eu-west-1', '333333333333/ap-south-1']);
+    const summaryFile = join(dir, 'runs', '2026', '01', '01', 'run-1.scopes.json');
+
+    // Act
+    const fromSummary = await store.latestKnownScopes();
+    // A summary of this run that says something else is believed: the report is not read
+    await writeFile(summaryFile, JSON.stringify({ runId: 'run-1', startedAt: '2026-01-01T02:00:00.000Z', scopes: ['444444444444/sa-east-1'] }));
+    const fromSummaryNotReport = await store.latestKnownScopes();
+    await writeFile(summaryFile, JSON.stringify({ runId: 'other', startedAt: '2026-01-01T02:00:00.000Z', scopes: ['999999999999/us-east-1'] }));
+    const fromReportWhenForeign = await store.latestKnownScopes();
+    await rm(summaryFile);
+    const fromReportWhenMissing = await store.latestKnownScopes();
+
+    // Assess
+    expect(fromSummary).toEqual(expected);
+    expect(fromSummaryNotReport).toEqual(new Set(['444444444444/sa-east-1']));
+    expect(fromReportWhenForeign).toEqual(expected);
+    expect(fromReportWhenMissing).toEqual(expected);
+  });
+
+  it('refuses a run id its report would share with a summary\'s name', async () => {
+    const store = new LocalHistoryStore(await mkdtemp(join(tmpdir(), 'history-')));
+    await expect(store.save(aReport({ runId: 'nightly.scopes' }), { notified: false })).rejects.toMatchObject({ code: 'InvalidRunId' });
   });
 
   it('writes the report as compact JSON with a newline, byte for byte what JSON.stringify writes', async () => {
