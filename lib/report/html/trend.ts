@@ -1,5 +1,5 @@
 import type { StoredRunReport } from '../../deliver/history/delta.js';
-import { SUMMARY_MEMBERS, trendSummaryOf, type RunTrendSummary } from '../../deliver/history/trend-summary.js';
+import { trendSummaryOf, type RunTrendSummary, type SUMMARY_MEMBERS } from '../../deliver/history/trend-summary.js';
 import { SEVERITIES, type Finding, type Severity } from '../../types.js';
 import type { Trend, TrendPoint } from './model.js';
 
@@ -17,11 +17,8 @@ export function countsBySeverity(findings: readonly Pick<Finding, 'severity'>[])
 /** What the trend keeps of one run: its trend summary (saved beside its report, or made from it). */
 export type TrendRun = RunTrendSummary;
 
-/** What the trend reads of each saved report (PointerHistoryStore.recent's members). */
-export const TREND_MEMBERS = SUMMARY_MEMBERS;
-
-/** What the trend reads of a saved report (TREND_MEMBERS): whole reports do too. */
-export type TrendSource = Pick<StoredRunReport, 'runId' | 'startedAt' | (typeof TREND_MEMBERS)[number]>;
+/** What the trend reads of a saved report (SUMMARY_MEMBERS), for one saved without a summary: whole reports do too. */
+export type TrendSource = Pick<StoredRunReport, 'runId' | 'startedAt' | (typeof SUMMARY_MEMBERS)[number]>;
 
 /** A run as the trend keeps it, from its summary or its report. */
 export function trendRunOf(run: TrendRun | TrendSource): TrendRun {
