@@ -23,4 +23,3 @@ export const scopesSummarySchema = z.strictObject({
   startedAt: z.string().min(1),
   scopes: z.array(z.string()),
 });
-export type ScopesSummary = z.infer<typeof scopesSummarySchema>;

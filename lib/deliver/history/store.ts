@@ -1,10 +1,11 @@
+import type { z } from 'zod';
 import type { RunReport } from '../../types.js';
 import type { Baseline, StoredRunReport } from './delta.js';
 import { HistoryError } from './errors.js';
 import { parseReport, scanReport, type ReportMember, type ReportPart, type ScannedReport } from './read-report.js';
 import { jsonBytes } from './report-json.js';
 import { pointerSchema, type Pointer } from './schema.js';
-import { KNOWN_SCOPE_MEMBERS, knownScopesOfReport, scopesSummarySchema, type ScopesSummary } from './scopes-summary.js';
+import { KNOWN_SCOPE_MEMBERS, knownScopesOfReport, scopesSummarySchema } from './scopes-summary.js';
 import { runTrendSummarySchema, SUMMARY_MEMBERS, trendSummaryOf, type RunTrendSummary } from './trend-summary.js';
 
 export { HistoryError, type HistoryErrorCode } from './errors.js';
@@ -86,27 +87,36 @@ export const LAST_NOTIFIED_POINTER = 'last-notified.json';
 const MAX_CLOCK_SKEW_MS = 60 * 60_000;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
 const RUN_KEY = /^runs\/\d{4}\/\d{2}\/\d{2}\/[A-Za-z0-9][A-Za-z0-9._-]*\.json$/;
-const TREND_SUFFIX = '.trend.json';
-const SCOPES_SUFFIX = '.scopes.json';
+/**
+ * The small summaries saved beside each report (`runs/YYYY/MM/DD/<runId><suffix>`), read instead of
+ * the report where they suffice: what the fleet page's trend counts, and where the run had findings
+ * of ours. A failed write loses only the summary (saveSidecar); one is believed only when it names
+ * its own run (readSidecar); otherwise the report is read.
+ */
+const SIDECARS = {
+  trend: { suffix: '.trend.json', what: 'trend summary', schema: runTrendSummarySchema, instead: "the fleet page's trend reads its report instead" },
+  scopes: { suffix: '.scopes.json', what: 'scopes summary', schema: scopesSummarySchema, instead: 'the next run reads its report instead' },
+} as const;
+type Sidecar = keyof typeof SIDECARS;
+type SidecarOf<K extends Sidecar> = z.infer<(typeof SIDECARS)[K]['schema']>;
+
 /** A report's key, not a summary's beside it (all end in .json). */
-const isRunKey = (key: string) => RUN_KEY.test(key) && !key.endsWith(TREND_SUFFIX) && !key.endsWith(SCOPES_SUFFIX);
+const isRunKey = (key: string) => RUN_KEY.test(key) && !Object.values(SIDECARS).some((s) => key.endsWith(s.suffix));
 
-/** `runs/YYYY/MM/DD/<runId>.scopes.json`: the run's known scopes, beside its report. */
-export function scopesKey(reportKey: string): string {
-  return `${reportKey.slice(0, -'.json'.length)}${SCOPES_SUFFIX}`;
-}
-
-/** `runs/YYYY/MM/DD/<runId>.trend.json`: the run's trend summary, beside its report. */
-export function trendKey(reportKey: string): string {
-  return `${reportKey.slice(0, -'.json'.length)}${TREND_SUFFIX}`;
+/** `runs/YYYY/MM/DD/<runId>.<kind>.json`: one of the run's summaries, beside its report. */
+function sidecarKey(reportKey: string, kind: Sidecar): string {
+  return `${reportKey.slice(0, -'.json'.length)}${SIDECARS[kind].suffix}`;
 }
 
 /** `runs/YYYY/MM/DD/<runId>.json`, dated by the run's start (UTC). */
 export function runKey(report: Pick<RunReport, 'runId' | 'startedAt'>): string {
   if (!RUN_ID.test(report.runId)) throw new HistoryError('InvalidRunId', `run id "${report.runId}" cannot name a file: letters, digits, '.', '_', '-' only`);
-  // Its report would be named as a trend summary is (`<id>.trend.json`): never listed, and over run <id>'s summary.
-  if (`${report.runId}.json`.endsWith(TREND_SUFFIX)) throw new HistoryError('InvalidRunId', `run id "${report.runId}" cannot name a report: it ends in ".trend", which names trend summaries`);
-  if (`${report.runId}.json`.endsWith(SCOPES_SUFFIX)) throw new HistoryError('InvalidRunId', `run id "${report.runId}" cannot name a report: it ends in ".scopes", which names scope summaries`);
+  // Its report would be named as a summary is (`<id>.trend.json`): never listed, and over run <id>'s summary.
+  for (const { suffix, what } of Object.values(SIDECARS)) {
+    if (`${report.runId}.json`.endsWith(suffix)) {
+      throw new HistoryError('InvalidRunId', `run id "${report.runId}" cannot name a report: it ends in "${suffix.slice(0, -'.json'.length)}", the name of a run's ${what}`);
+    }
+  }
   const started = new Date(report.startedAt);
   if (Number.isNaN(started.getTime())) throw new HistoryError('InvalidRunId', `run ${report.runId}: startedAt "${report.startedAt}" is not a date`);
   const day = started.toISOString().slice(0, 10).replace(/-/g, '/');
@@ -163,8 +173,9 @@ export class PointerHistoryStore implements HistoryStore {
     try {
       // The trend summary first: a report is listed with it unless it could not be written (then the
       // trend reads the report); an orphan summary is never read.
-      await this.saveTrendSummary(key, report);
-      await this.saveScopesSummary(key, report);
+      const stored = report as StoredRunReport;
+      await this.saveSidecar(key, report, 'trend', trendSummaryOf(stored));
+      await this.saveSidecar(key, report, 'scopes', { runId: report.runId, startedAt: report.startedAt, scopes: knownScopesOfReport(stored) });
       // Compact, and never one string: at 1,000 accounts the report is ~20 MB (report-json.ts).
       await this.backend.write(key, jsonBytes(report as unknown as Record<string, unknown>));
       for (const name of options.notified ? [LATEST_POINTER, LAST_NOTIFIED_POINTER] : [LATEST_POINTER]) {
@@ -177,15 +188,40 @@ export class PointerHistoryStore implements HistoryStore {
     return { location: this.backend.locate(key), ...(kept.length ? { pointersKept: kept } : {}) };
   }
 
-  /** Writes the run's known scopes; as for the trend summary, a failure is reported and the next run reads the report instead. */
-  private async saveScopesSummary(reportKey: string, report: RunReport | StoredRunReport): Promise<void> {
-    const key = scopesKey(reportKey);
+  /**
+   * Writes one of the run's summaries. One that cannot be written is reported (onError), not
+   * thrown: its readers read the report instead, and the report, the next run's baseline, is still saved.
+   */
+  private async saveSidecar<K extends Sidecar>(reportKey: string, report: Pick<RunReport, 'runId'>, kind: K, body: SidecarOf<K>): Promise<void> {
+    const key = sidecarKey(reportKey, kind);
     try {
-      const summary: ScopesSummary = { runId: report.runId, startedAt: report.startedAt, scopes: knownScopesOfReport(report as StoredRunReport) };
-      await this.backend.write(key, JSON.stringify(summary));
+      await this.backend.write(key, JSON.stringify(body));
     } catch (error) {
-      this.options.onError?.(new HistoryError('WriteFailed', `the known scopes of run ${report.runId} were not written to ${this.backend.locate(key)} (the next run reads its report instead): ${describe(error)}`, { cause: error }));
+      const { what, instead } = SIDECARS[kind];
+      this.options.onError?.(new HistoryError('WriteFailed', `the ${what} of run ${report.runId} was not written to ${this.backend.locate(key)} (${instead}): ${describe(error)}`, { cause: error }));
     }
+  }
+
+  /**
+   * One of a run's summaries; undefined when there is none (a run saved before them). Throws
+   * HistoryError CorruptReport when it is not JSON, not of its shape, or another run's.
+   */
+  private async readSidecar<K extends Sidecar>(reportKey: string, kind: K): Promise<SidecarOf<K> | undefined> {
+    const { what, schema } = SIDECARS[kind];
+    const key = sidecarKey(reportKey, kind);
+    const bytes = await this.attempt(key, () => this.backend.readBytes(key));
+    if (bytes === undefined) return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    } catch (error) {
+      throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is not JSON`, { cause: error });
+    }
+    const summary = schema.safeParse(parsed);
+    if (!summary.success) throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is not a run's ${what}: ${summary.error.issues[0]?.message ?? 'invalid'}`);
+    // A summary copied or left over from another run would put that run in this one's place.
+    if (runKey(summary.data) !== reportKey) throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is the ${what} of run ${summary.data.runId} (${summary.data.startedAt}), not of ${this.backend.locate(reportKey)}`);
+    return summary.data as SidecarOf<K>;
   }
 
   /**
@@ -196,30 +232,13 @@ export class PointerHistoryStore implements HistoryStore {
   async latestKnownScopes(): Promise<Set<string> | undefined> {
     try {
       const pointer = pointerSchema.safeParse(await this.readJson(LATEST_POINTER));
-      if (pointer.success && RUN_KEY.test(pointer.data.key)) {
-        const key = scopesKey(pointer.data.key);
-        const bytes = await this.attempt(key, () => this.backend.readBytes(key));
-        const summary = bytes === undefined ? undefined : scopesSummarySchema.safeParse(JSON.parse(Buffer.from(bytes).toString('utf8')));
-        if (summary?.success && runKey(summary.data) === pointer.data.key) return new Set(summary.data.scopes);
-      }
+      const summary = pointer.success && RUN_KEY.test(pointer.data.key) ? await this.readSidecar(pointer.data.key, 'scopes') : undefined;
+      if (summary) return new Set(summary.scopes);
     } catch {
       // Read from the report below, which reports what it cannot read.
     }
     const report = await this.latest(KNOWN_SCOPE_MEMBERS);
     return report && new Set(knownScopesOfReport(report));
-  }
-
-  /**
-   * Writes the run's trend summary. One that cannot be written is reported (onError), not thrown:
-   * the trend reads the report instead, and the report, the next run's baseline, is still saved.
-   */
-  private async saveTrendSummary(reportKey: string, report: RunReport | StoredRunReport): Promise<void> {
-    const key = trendKey(reportKey);
-    try {
-      await this.backend.write(key, JSON.stringify(trendSummaryOf(report as StoredRunReport)));
-    } catch (error) {
-      this.options.onError?.(new HistoryError('WriteFailed', `the trend summary of run ${report.runId} was not written to ${this.backend.locate(key)} (the fleet page's trend reads its report instead): ${describe(error)}`, { cause: error }));
-    }
   }
 
   /**
@@ -304,7 +323,7 @@ export class PointerHistoryStore implements HistoryStore {
    */
   recentTrends(limit: number, options: { before?: Pick<RunReport, 'runId' | 'startedAt'> } = {}): AsyncGenerator<RunTrendSummary | undefined> {
     // A summary missing (a run saved before them) or unreadable: the report says the same, at a higher cost.
-    return this.eachRecent(limit, options.before, async (key) => (await this.readTrendSummary(key).catch(() => undefined)) ?? (await this.summaryFromReport(key)));
+    return this.eachRecent(limit, options.before, async (key) => (await this.readSidecar(key, 'trend').catch(() => undefined)) ?? (await this.summaryFromReport(key)));
   }
 
   /** `read` of each of the last `limit` runs saved before `before`, oldest first, one at a time; a failed read reported and undefined. */
@@ -326,23 +345,6 @@ export class PointerHistoryStore implements HistoryStore {
         yield undefined;
       }
     }
-  }
-
-  private async readTrendSummary(reportKey: string): Promise<RunTrendSummary | undefined> {
-    const key = trendKey(reportKey);
-    const bytes = await this.attempt(key, () => this.backend.readBytes(key));
-    if (bytes === undefined) return undefined;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(Buffer.from(bytes).toString('utf8'));
-    } catch (error) {
-      throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is not JSON`, { cause: error });
-    }
-    const summary = runTrendSummarySchema.safeParse(parsed);
-    if (!summary.success) throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is not a run's trend summary: ${summary.error.issues[0]?.message ?? 'invalid'}`);
-    // A summary copied or left over from another run would put that run in this one's place.
-    if (runKey(summary.data) !== reportKey) throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is the trend summary of run ${summary.data.runId} (${summary.data.startedAt}), not of ${this.backend.locate(reportKey)}`);
-    return summary.data;
   }
 
   private async summaryFromReport(key: string): Promise<RunTrendSummary | undefined> {
