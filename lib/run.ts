@@ -2,7 +2,6 @@ import pLimit from 'p-limit';
 import { deadlineSignal } from './collect/deadline.js';
 import { listedAlready, listForScan, scanListing, type AccountListing, type AccountPart, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './collect/ports.js';
-import { KNOWN_SCOPE_MEMBERS, knownScopesOfReport } from './deliver/history/scopes-summary.js';
 import { BASELINE_MEMBERS, carriedOf, computeDelta, departuresToRetry, knownFindings, resolvedOf, unsettledPending, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
 import type { HistoryError, HistoryStore, SavedReport } from './deliver/history/store.js';
 import { recheckOf, RecheckIndex, SECURITY_HUB_RETENTION_DAYS } from './deliver/lifecycle.js';
@@ -790,20 +789,9 @@ export function departedSessions(collect: CollectPorts, scan: ScanOptions, manag
   return (accountId) => collect.credentials.sessionFor(accountId, accountId === managementId ? 'caller' : role);
 }
 
-/**
- * Where the last readable report had a finding of ours (knownScopesOfReport). Undefined when no
- * report can be read: then Security Hub is read everywhere.
- */
-export function knownScopesOf(report: Pick<StoredRunReport, (typeof KNOWN_SCOPE_MEMBERS)[number]> | undefined): Set<string> | undefined {
-  return report === undefined ? undefined : new Set(knownScopesOfReport(report));
-}
-
-/** The scopes worth reading in Security Hub, from the latest report of a history (undefined: read all). */
+/** The scopes worth reading in Security Hub, from the latest run of a history (undefined: read all). */
 export async function knownScopesIn(history: AuditPorts['history']): Promise<Set<string> | undefined> {
-  if (!history) return undefined;
-  const store = history(() => undefined);
-  // The latest run's scopes summary when the store keeps them (a few KB where its report is tens of MB).
-  return store.latestKnownScopes ? store.latestKnownScopes() : knownScopesOf(await store.latest(KNOWN_SCOPE_MEMBERS));
+  return history?.(() => undefined).latestKnownScopes();
 }
 
 /**

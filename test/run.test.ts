@@ -10,7 +10,7 @@ import type { FindingsSink, SecurityHubScope } from '../lib/deliver/securityhub/
 import type { Rule } from '../lib/evaluate/rule.js';
 import { AccountListingError } from '../lib/collect/errors.js';
 import { loadRules } from '../lib/rules/load.js';
-import { knownScopesOf, mergeBatches, runAudit, startAudit, type AuditedBatch, type AuditPorts } from '../lib/run.js';
+import { mergeBatches, runAudit, startAudit, type AuditedBatch, type AuditPorts } from '../lib/run.js';
 import { aFinding } from './deliver/fixtures.js';
 import type { Finding } from '../lib/types.js';
 
@@ -233,19 +233,5 @@ describe('run', () => {
     // Assess
     expect(merged.unusedSuppressions).toEqual([entry(1)]);
     expect(mergeBatches([batch()]).unusedSuppressions).toBeUndefined();
-  });
-});
-
-describe('run.ts knownScopesOf', () => {
-  it('counts where a finding could not be archived as known: Security Hub is read there when its account is back in the audit', () => {
-    // Prepare
-    const open = aFinding({ accountId: '111122223333', region: 'eu-west-1' });
-    const pending = aFinding({ accountId: '444444444444', region: 'us-east-1', clusterName: 'lab' });
-
-    // Act
-    const scopes = knownScopesOf({ findings: [open], suppressed: [], archivePending: [pending] });
-
-    // Assess
-    expect([...(scopes ?? [])].sort()).toEqual(['111122223333/eu-west-1', '444444444444/us-east-1']);
   });
 });

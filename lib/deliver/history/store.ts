@@ -17,8 +17,8 @@ export type { ReportMember, ReportPart } from './read-report.js';
  * large fleet's report is ~20 MB, and a run needs a few of its members.
  */
 export interface HistoryStore {
-  /** Where the latest run had findings of ours, from its scopes summary when there is one (PointerHistoryStore). */
-  latestKnownScopes?(): Promise<Set<string> | undefined>;
+  /** Where the latest run had findings of ours (knownScopesOfReport): from its scopes summary, else its report; undefined when neither reads. */
+  latestKnownScopes(): Promise<Set<string> | undefined>;
   /** The last saved run, or undefined (first run, or an unreadable report: reported, not thrown). */
   latest<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<ReportPart<M> | undefined>;
   /** The last run whose notification was delivered (undefined as for latest). */
