@@ -124,7 +124,6 @@ export function listForScan(options: ScanOptions, ports: Pick<CollectPorts, 'dir
   };
   // Both calls settle before the listing ends either way: a failed run leaves no request in flight.
   const selected = Promise.allSettled([selectAccounts(ports.directory, options, onSelected), managementId]).then(([selection, id]) => {
-    for (const t of thresholds.splice(0)) t.resolve(false);
     if (selection.status === 'fulfilled' && id.status === 'fulfilled') {
       queue.push(null);
       return { selection: selection.value, managementId: id.value };
@@ -147,7 +146,7 @@ export function listForScan(options: ScanOptions, ports: Pick<CollectPorts, 'dir
       if (count > n) return Promise.resolve(true);
       return new Promise((resolve) => {
         thresholds.push({ n, resolve });
-        // Already listed: the answer is known.
+        // Once listed (or failed), the answer is known: a threshold not passed by then never is.
         void selected.then(
           () => resolve(count > n),
           () => resolve(false),
