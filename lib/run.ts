@@ -570,21 +570,39 @@ function departureNotes(departures: readonly Departure[], securityHub: boolean, 
  * assumes no role.
  */
 export function archivableBeforeScan(baseline: readonly Finding[], selected: SelectedAccounts, scan: Pick<ScanOptions, 'regions' | 'narrowed'>): Departure[] {
-  const excluded = new Map(selected.selection.notSelected.filter((a) => a.status === 'excluded').map((a) => [a.accountId, a]));
-  const scanned = new Set(selected.selection.selected.map((a) => a.id));
+  const departure = departedBeforeScan(selected, scan);
   const departures = new Map<string, Departure>();
   for (const finding of baseline) {
-    const account = excluded.get(finding.accountId);
-    const regionLeft = !account && scanned.has(finding.accountId) && scan.regions !== 'all' && !scan.narrowed && !scan.regions.includes(finding.region);
-    if (!account && !regionLeft) continue;
-    const key = `${finding.accountId}/${regionLeft ? finding.region : ''}`;
-    const reason = account ? `the account is ${account.reason ?? 'excluded by the account filters'}` : `${finding.region} is no longer among the audited regions`;
-    const departure = departures.get(key) ?? { accountId: finding.accountId, ...(regionLeft ? { region: finding.region } : {}), reason, archivable: true, findings: [] };
-    departure.findings.push(finding);
-    departures.set(key, departure);
+    const left = departure(finding);
+    if (!left) continue;
+    const key = `${finding.accountId}/${left.region ?? ''}`;
+    const entry = departures.get(key) ?? { ...left, archivable: true, findings: [] };
+    entry.findings.push(finding);
+    departures.set(key, entry);
   }
   return [...departures.values()];
 }
+
+/**
+ * Why a finding left the audit, told from the selection alone (see archivableBeforeScan):
+ * undefined when its account and region are still audited (or left in a way only the scan tells).
+ */
+function departedBeforeScan(
+  selected: SelectedAccounts,
+  scan: Pick<ScanOptions, 'regions' | 'narrowed'>,
+): (finding: Pick<Finding, 'accountId' | 'region'>) => Pick<Departure, 'accountId' | 'region' | 'reason'> | undefined {
+  const excluded = new Map(selected.selection.notSelected.filter((a) => a.status === 'excluded').map((a) => [a.accountId, a]));
+  const scanned = new Set(selected.selection.selected.map((a) => a.id));
+  return ({ accountId, region }) => {
+    const account = excluded.get(accountId);
+    if (account) return { accountId, reason: `the account is ${account.reason ?? 'excluded by the account filters'}` };
+    const regionLeft = scanned.has(accountId) && scan.regions !== 'all' && !scan.narrowed && !scan.regions.includes(region);
+    return regionLeft ? { accountId, region, reason: `${region} is no longer among the audited regions` } : undefined;
+  };
+}
+
+/** What the plan reads of the baseline: the findings it may have to archive. */
+const DEPARTURE_MEMBERS = ['findings', 'carriedOver', 'archivePending'] as const satisfies readonly (keyof StoredRunReport)[];
 
 /** The plan's part of archiving what left the audit (see archivableBeforeScan). */
 export async function archiveDepartedBeforeScan(
@@ -595,7 +613,12 @@ export async function archiveDepartedBeforeScan(
 ): Promise<PlanDepartures & { archived: number }> {
   if (!ports.history || !ports.findings) return { archived: 0, errors: [], pending: [] };
   const errors: ScanError[] = [];
-  const { report } = await ports.history((error) => errors.push(errorOf('deliver-history', error))).baseline(BASELINE_MEMBERS);
+  // Of the baseline only the findings that left are kept as it is read: at 10,000 accounts it holds
+  // ~40,000, and the plan runs in the audit function's memory.
+  const departed = departedBeforeScan(selected, scan);
+  const { report } = await ports
+    .history((error) => errors.push(errorOf('deliver-history', error)))
+    .baseline(DEPARTURE_MEMBERS, { where: (finding) => departed(finding) !== undefined });
   // What an earlier run could not archive when it left is tried again here too.
   const departures = archivableBeforeScan([...(knownFindings(report) ?? []), ...(report?.archivePending ?? [])], selected, scan);
   if (departures.length === 0) return { archived: 0, errors, pending: [] };

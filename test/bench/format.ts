@@ -62,7 +62,8 @@ export function formatMeasurement(m: Measurement): string {
   if (m.sdkFloor) {
     lines.push(
       `sdk floor  ${m.sdkFloor.wallSeconds.toFixed(2)} s wall, ${m.sdkFloor.cpuSeconds.toFixed(2)} s CPU for the same ${n(m.sdkFloor.calls)} calls through the same clients, nothing else ` +
-        `→ ratioToSdkFloor ${m.ratioToSdkFloor?.toFixed(2)}, cpuRatioToSdkFloor ${m.cpuRatioToSdkFloor?.toFixed(2)} (targets ≤ 1.10 and ≤ 1.15 at 1,000 accounts)`,
+        `→ ratioToSdkFloor ${m.ratioToSdkFloor?.toFixed(2)}, cpuRatioToSdkFloor ${m.cpuRatioToSdkFloor?.toFixed(2)} (targets ≤ 1.10 and ≤ 1.15 at 1,000 accounts); ` +
+        `its peak RSS ${m.sdkFloor.peakRssMB.toFixed(0)} MB (${m.sdkFloor.rssBaselineMB.toFixed(0)} MB loaded)`,
     );
   }
   lines.push(`audited    ${auditedLine(m)}`);

@@ -51,7 +51,7 @@ export interface Measurement {
    */
   cpuFloor?: { seconds: number; cpuMsPerCall: number };
   /** The same calls through the same SDK clients and concurrency, nothing else (bench/floor.ts). */
-  sdkFloor?: { wallSeconds: number; cpuSeconds: number; calls: number };
+  sdkFloor?: { wallSeconds: number; cpuSeconds: number; calls: number; peakRssMB: number; rssBaselineMB: number };
   /** Measured wall ÷ the SDK floor's: the yardstick the product's own code answers for. */
   ratioToSdkFloor?: number;
   /** Measured CPU ÷ the SDK floor's. */
@@ -64,7 +64,7 @@ export function withSdkFloor(m: Measurement, floor: ChildResult): Measurement {
   const cpuSeconds = round(floor.cpuMs / 1000);
   return {
     ...m,
-    sdkFloor: { wallSeconds, cpuSeconds, calls: floor.floor?.calls ?? 0 },
+    sdkFloor: { wallSeconds, cpuSeconds, calls: floor.floor?.calls ?? 0, peakRssMB: round(floor.peakRssMB, 1), rssBaselineMB: round(floor.rssBaselineMB, 1) },
     ratioToSdkFloor: round(m.wallSeconds / Math.max(0.01, wallSeconds)),
     cpuRatioToSdkFloor: round(m.cpuSeconds / Math.max(0.01, cpuSeconds)),
   };

@@ -46,12 +46,13 @@ function sampleHeap(): { stop(): number } {
 async function main(request: ChildRequest): Promise<ChildResult> {
   const { env } = request;
   const scheduled = JSON.parse(await readFile('events/scheduled.json', 'utf8')) as unknown;
-  const [{ buildHandler }, { naiveScan }, { calibrate }, { floorRun }] = await Promise.all([
-    import('../../functions/audit.js'),
-    import('./naive.js'),
-    import('./calibrate.js'),
-    import('./floor.js'),
-  ]);
+  // Only the code this mode runs is loaded: the handler's process holds what the Lambda's holds.
+  const modules = {
+    handler: request.mode === 'handler' ? await import('../../functions/audit.js') : undefined,
+    floor: request.mode === 'floor' ? await import('./floor.js') : undefined,
+    calibrate: request.mode === 'calibrate' ? await import('./calibrate.js') : undefined,
+    naive: request.mode === 'naive' ? await import('./naive.js') : undefined,
+  };
   const rssBaselineMB = peakRssMB();
   const heap = sampleHeap();
   const cpu0 = process.cpuUsage();
@@ -60,15 +61,15 @@ async function main(request: ChildRequest): Promise<ChildResult> {
   let outcome: RunOutcome | undefined;
   if (request.mode === 'handler') {
     // Built inside the environment, as Lambda builds it: Powertools reads its settings at construction.
-    await withEnv(env, () => buildHandler({ onOutcome: (o) => (outcome = o) })(scheduled, lambdaContext()));
+    await withEnv(env, () => modules.handler!.buildHandler({ onOutcome: (o) => (outcome = o) })(scheduled, lambdaContext()));
     if (!outcome) throw new Error('the handler finished without an outcome');
   } else if (request.mode === 'floor') {
     if (!request.floor) throw new Error('a floor run needs the calls to replay');
-    result.floor = await withEnv(env, () => floorRun(request.floor!));
+    result.floor = await withEnv(env, () => modules.floor!.floorRun(request.floor!));
   } else if (request.mode === 'calibrate') {
-    result.calibrate = await withEnv(env, () => calibrate());
+    result.calibrate = await withEnv(env, () => modules.calibrate!.calibrate());
   } else {
-    const scan = await withEnv(env, () => naiveScan({ homeRegion: env.AWS_REGION ?? 'us-east-1', roleName: env.AUDIT_ROLE_NAME ?? 'EksFleetAuditRole', maxAttempts: 8 }));
+    const scan = await withEnv(env, () => modules.naive!.naiveScan({ homeRegion: env.AWS_REGION ?? 'us-east-1', roleName: env.AUDIT_ROLE_NAME ?? 'EksFleetAuditRole', maxAttempts: 8 }));
     result.naive = { accounts: scan.accounts, clusters: scan.clusters, errors: countBy(scan.errors, (e) => e.code) };
   }
   const wallMs = performance.now() - t0;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Finding } from '../../types.js';
 import type { StoredRunReport } from './delta.js';
 import { HistoryError } from './errors.js';
 import { arrayElements, objectMembers, utf8, type MemberSpan } from './report-json.js';
@@ -12,6 +13,18 @@ const ALWAYS = ['schemaVersion', 'runId', 'startedAt', 'finishedAt', 'tool', 'ba
 
 /** The members of a report a reader asked for, and those every read gives (ALWAYS). */
 export type ReportPart<M extends ReportMember> = Pick<StoredRunReport, M | (typeof ALWAYS)[number]>;
+
+/** The members that list findings, of which a reader may keep only some (ReadOptions.where). */
+const FINDING_LISTS: ReadonlySet<string> = new Set(['findings', 'carriedOver', 'archivePending'] satisfies ReportMember[]);
+
+export interface ReadOptions {
+  /**
+   * The findings kept of the members that list them (findings, carriedOver, archivePending); the
+   * others are let go as they are parsed: the plan of a distributed run needs the few findings of
+   * accounts that left, of the ~40,000 a report holds at 10,000 accounts.
+   */
+  where?: (finding: Finding) => boolean;
+}
 
 const SHAPE = runReportSchema.shape as Record<string, z.ZodType>;
 /** The issues named in an error: the first few say what is wrong. */
@@ -46,7 +59,7 @@ export function scanReport(bytes: Uint8Array, location: string): ScannedReport {
  * Throws HistoryError: CorruptReport (not one JSON object, or a member not as the schema says),
  * UnsupportedSchemaVersion (schemaVersion other than 1). `location` names the report in messages.
  */
-export function parseReport<M extends ReportMember = ReportMember>({ bytes, spans }: ScannedReport, location: string, members?: readonly M[]): ReportPart<M> {
+export function parseReport<M extends ReportMember = ReportMember>({ bytes, spans }: ScannedReport, location: string, members?: readonly M[], options: ReadOptions = {}): ReportPart<M> {
   const version = spans.get('schemaVersion');
   const versionValue: unknown = version === undefined ? undefined : parseJson(utf8(bytes, version.start, version.end), location);
   if (versionValue !== 1) throw new HistoryError('UnsupportedSchemaVersion', `${location}: schemaVersion ${JSON.stringify(versionValue)} is not 1`);
@@ -57,14 +70,15 @@ export function parseReport<M extends ReportMember = ReportMember>({ bytes, span
   for (const name of wanted) {
     const schema = SHAPE[name];
     if (schema === undefined) continue;
-    const value = parseMember(bytes, spans.get(name), name, schema, location, issues);
+    const keep = FINDING_LISTS.has(name) ? options.where : undefined;
+    const value = parseMember(bytes, spans.get(name), name, schema, location, issues, keep as ((element: unknown) => boolean) | undefined);
     if (value !== undefined) report[name] = value;
   }
   if (issues.length) throw new HistoryError('CorruptReport', `${location} is not a valid run report: ${issues.slice(0, ISSUES_NAMED).join('; ')}`);
   return report as ReportPart<M>;
 }
 
-function parseMember(bytes: Uint8Array, span: MemberSpan | undefined, name: string, schema: z.ZodType, location: string, issues: string[]): unknown {
+function parseMember(bytes: Uint8Array, span: MemberSpan | undefined, name: string, schema: z.ZodType, location: string, issues: string[], keep?: (element: unknown) => boolean): unknown {
   const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
   if (span !== undefined && inner instanceof z.ZodArray && bytes[span.start] === 0x5b) {
     const element = inner.element as z.ZodType;
@@ -72,7 +86,8 @@ function parseMember(bytes: Uint8Array, span: MemberSpan | undefined, name: stri
     let index = 0;
     try {
       for (const [start, end] of arrayElements(bytes, span.start, span.end)) {
-        values.push(checked(element, parseJson(utf8(bytes, start, end), location), [name, index++], issues));
+        const value = checked(element, parseJson(utf8(bytes, start, end), location), [name, index++], issues);
+        if (value !== undefined && (keep === undefined || keep(value))) values.push(value);
       }
     } catch (error) {
       if (error instanceof HistoryError) throw error;

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import type { RunReport } from '../../types.js';
 import type { Baseline, StoredRunReport } from './delta.js';
 import { HistoryError } from './errors.js';
-import { parseReport, scanReport, type ReportMember, type ReportPart, type ScannedReport } from './read-report.js';
+import { parseReport, scanReport, type ReadOptions, type ReportMember, type ReportPart, type ScannedReport } from './read-report.js';
 import { jsonBytes } from './report-json.js';
 import { pointerSchema, type Pointer } from './schema.js';
 import { KNOWN_SCOPE_MEMBERS, knownScopesOfReport, scopesSummarySchema } from './scopes-summary.js';
@@ -27,7 +27,7 @@ export interface HistoryStore {
    * What to count NEW and RESOLVED against: the last notified run; if its report cannot be read,
    * the newest readable one; if none can be read, `unavailable` (never a false first run).
    */
-  baseline<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<{ report: ReportPart<M> | undefined; baseline: Baseline }>;
+  baseline<M extends ReportMember = ReportMember>(members?: readonly M[], options?: ReadOptions): Promise<{ report: ReportPart<M> | undefined; baseline: Baseline }>;
   /**
    * Saves the report, then moves the pointers to it — never over a newer run's: a run that
    * finishes after a later one started leaves that one's pointers in place.
@@ -148,11 +148,11 @@ export class PointerHistoryStore implements HistoryStore {
     return (await this.follow(LAST_NOTIFIED_POINTER, members)).report;
   }
 
-  async baseline<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<{ report: ReportPart<M> | undefined; baseline: Baseline }> {
-    const notified = await this.follow(LAST_NOTIFIED_POINTER, members);
+  async baseline<M extends ReportMember = ReportMember>(members?: readonly M[], options: ReadOptions = {}): Promise<{ report: ReportPart<M> | undefined; baseline: Baseline }> {
+    const notified = await this.follow(LAST_NOTIFIED_POINTER, members, options);
     if (notified.report) return { report: notified.report, baseline: { kind: 'last-notified', runId: notified.report.runId } };
     if (!notified.failed) return { report: undefined, baseline: { kind: 'first-run' } };
-    const fallback = await this.newestReadable(notified.key, members);
+    const fallback = await this.newestReadable(notified.key, members, options);
     if (fallback) {
       return {
         report: fallback,
@@ -281,7 +281,7 @@ export class PointerHistoryStore implements HistoryStore {
   }
 
   /** The report a pointer names: `failed` when there was a pointer but no readable report. */
-  private async follow<M extends ReportMember>(pointerKey: string, members: readonly M[] | undefined): Promise<{ report?: ReportPart<M>; failed: boolean; key?: string }> {
+  private async follow<M extends ReportMember>(pointerKey: string, members: readonly M[] | undefined, options: ReadOptions = {}): Promise<{ report?: ReportPart<M>; failed: boolean; key?: string }> {
     let key: string | undefined;
     try {
       const pointerData = await this.readJson(pointerKey);
@@ -291,7 +291,7 @@ export class PointerHistoryStore implements HistoryStore {
         throw new HistoryError('CorruptPointer', `${this.backend.locate(pointerKey)} does not hold a run report key`);
       }
       key = pointer.data.key;
-      const report = await this.readReport(key, members);
+      const report = await this.readReport(key, members, options);
       if (report === undefined) {
         throw new HistoryError('MissingReport', `${this.backend.locate(pointerKey)} names ${this.backend.locate(key)}, which does not exist`);
       }
@@ -353,7 +353,7 @@ export class PointerHistoryStore implements HistoryStore {
   }
 
   /** The newest report that reads, other than `skip`: the latest pointer's, then the newest keys. */
-  private async newestReadable<M extends ReportMember>(skip: string | undefined, members: readonly M[] | undefined): Promise<ReportPart<M> | undefined> {
+  private async newestReadable<M extends ReportMember>(skip: string | undefined, members: readonly M[] | undefined, options: ReadOptions): Promise<ReportPart<M> | undefined> {
     let keys: string[];
     try {
       keys = (await this.backend.list('runs/')).filter((k) => isRunKey(k) && k !== skip);
@@ -365,7 +365,7 @@ export class PointerHistoryStore implements HistoryStore {
     keys.sort().reverse();
     for (const key of keys.slice(0, this.fallbackReports)) {
       try {
-        const report = await this.readReport(key, members);
+        const report = await this.readReport(key, members, options);
         if (report) return report;
       } catch (error) {
         this.report(error, key);
@@ -374,13 +374,13 @@ export class PointerHistoryStore implements HistoryStore {
     return undefined;
   }
 
-  private async readReport<M extends ReportMember>(key: string, members: readonly M[] | undefined): Promise<ReportPart<M> | undefined> {
+  private async readReport<M extends ReportMember>(key: string, members: readonly M[] | undefined, options: ReadOptions = {}): Promise<ReportPart<M> | undefined> {
     const location = this.backend.locate(key);
     const scanned = await this.attempt(key, async (): Promise<ScannedReport | undefined> => {
       const bytes = await this.backend.readBytes(key);
       return bytes === undefined ? undefined : scanReport(bytes, location);
     });
-    return scanned === undefined ? undefined : parseReport(scanned, location, members);
+    return scanned === undefined ? undefined : parseReport(scanned, location, members, options);
   }
 
   /**

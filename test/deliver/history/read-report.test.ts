@@ -43,6 +43,30 @@ describe('read-report.ts', () => {
     expect(part.findings.map((f) => f.id)).toEqual(['a']);
   });
 
+  it('keeps, of every list of findings, only those `where` keeps, still validating each one', () => {
+    // Prepare: an account that left, and one still audited; an invalid finding of the one still audited
+    const left = (id: string) => aFinding({ id, accountId: '222222222222' });
+    const report = {
+      ...aReport({ findings: [aFinding({ id: 'stays' }), left('a')] }),
+      carriedOver: [left('b'), aFinding({ id: 'carried' })],
+      archivePending: [left('c')],
+      suppressed: [{ finding: aFinding({ id: 'kept-whole' }), reason: 'accepted risk', expires: '2027-01-31' }],
+    };
+    const broken = { ...report, findings: [...report.findings, { ...aFinding({ id: 'broken' }), severity: 'dire' }] };
+    const where = (finding: { accountId: string }) => finding.accountId === '222222222222';
+
+    // Act
+    const part = parseReport(scanReport(Buffer.from(JSON.stringify(report)), LOCATION), LOCATION, undefined, { where });
+    const error = thrown(() => parseReport(scanReport(Buffer.from(JSON.stringify(broken)), LOCATION), LOCATION, ['findings'], { where }));
+
+    // Assess
+    expect(part.findings.map((f) => f.id)).toEqual(['a']);
+    expect(part.carriedOver?.map((f) => f.id)).toEqual(['b']);
+    expect(part.archivePending?.map((f) => f.id)).toEqual(['c']);
+    expect(part.suppressed).toHaveLength(1);
+    expect(error.message).toContain('findings.2.severity');
+  });
+
   it('does not refuse a report for a member it was not asked to read, and refuses it when asked', () => {
     // Prepare: a cluster written by hand, broken
     const report = { ...aReport(), clusters: [{ clusterName: 7 }] };
