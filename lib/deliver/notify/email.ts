@@ -33,7 +33,7 @@ const SUBJECT_MAX = 99;
 export function renderEmail(input: NotificationInput, budget?: EmailBudget): RenderedEmail {
   const view = viewOf(input);
   const sections = emailSections(input, view);
-  const cost = budget?.cost ?? ((text: string) => Buffer.byteLength(text, 'utf8'));
+  const cost = weighedOnce(budget?.cost ?? ((text: string) => Buffer.byteLength(text, 'utf8')));
   const fitting: Fitting = { cost, more: (n) => `  ${ELLIPSIS} and ${n} more, see the full report at ${input.reportLocation}` };
   if (budget === undefined) return { subject: emailSubject(input, view), body: render(sections, Number.POSITIVE_INFINITY, fitting) };
   // The fitting counts line by line; the joined text can differ by a few separators, so tighten until it fits.
@@ -44,6 +44,19 @@ export function renderEmail(input: NotificationInput, budget?: EmailBudget): Ren
     body = render(sections, allowance, fitting);
   }
   return { subject: emailSubject(input, view), body };
+}
+
+/**
+ * `cost`, each text weighed once however often it is asked: the fitting weighs every entry (a
+ * whole plan with its commands) on each pass, and the body may take several passes.
+ */
+function weighedOnce(cost: (text: string) => number): (text: string) => number {
+  const weights = new Map<string, number>();
+  return (text) => {
+    let weight = weights.get(text);
+    if (weight === undefined) weights.set(text, (weight = cost(text)));
+    return weight;
+  };
 }
 
 function render(sections: Section[], max: number, fitting: Fitting): string {

@@ -12,7 +12,7 @@ export interface Section {
 }
 
 export interface Fitting {
-  /** The size of a piece of text as the limit counts it (bytes, characters ...). */
+  /** The size of a piece of text as the limit counts it (bytes, characters ...): additive, the size of `a + b` is that of `a` plus that of `b`. */
   cost: (text: string) => number;
   /** The line that replaces `n` cut entries. */
   more: (n: number) => string;
@@ -32,7 +32,10 @@ export function joinSections(sections: string[][]): string {
  * the ones cut. Returns each section's lines, in the order given.
  */
 export function fitSections(sections: Section[], budget: number, fitting: Fitting): string[][] {
-  const line = (text: string) => fitting.cost(`${text}\n`);
+  // A line weighs its text and its line break: the text is weighed as it is (a cost cached by the
+  // text holds across passes), never copied with its break appended.
+  const newline = fitting.cost('\n');
+  const line = (text: string) => fitting.cost(text) + newline;
   const total = (texts: string[]) => texts.reduce((sum, t) => sum + line(t), 0);
 
   const kept: string[][] = sections.map((s) => [...s.head]);
