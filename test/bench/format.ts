@@ -1,5 +1,5 @@
 /** A measurement as the benchmark prints it for a person, and the header that explains the bound. */
-import type { Measurement } from './measurement.js';
+import { lambdaHeapFlags, type Measurement } from './measurement.js';
 import type { ChildResult } from './protocol.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -41,7 +41,8 @@ export function formatMeasurement(m: Measurement): string {
   );
   lines.push(
     `memory     peak RSS ${m.peakRssMB.toFixed(0)} MB (${m.rssBaselineMB.toFixed(0)} MB with the code loaded, before the run); ` +
-      `peak heap in use ${m.peakHeapMB.toFixed(0)} MB${sc.heapLimitMB ? ` (heap limited to ${sc.heapLimitMB} MB)` : ''}`,
+      `peak heap in use ${m.peakHeapMB.toFixed(0)} MB${sc.heapLimitMB ? ` (heap limited to ${sc.heapLimitMB} MB)` : ''}` +
+      `${sc.memorySizeMB ? `; the heap Lambda gives a ${sc.memorySizeMB} MB function (${lambdaHeapFlags(sc.memorySizeMB).join(' ')})` : "; Node's heap defaults for this machine"}`,
   );
   const b = m.bound;
   lines.push(

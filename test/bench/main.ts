@@ -21,6 +21,7 @@ import { inFlightCap, measure, withSdkFloor, type Measurement, type RunRecord, t
 import { callsSince, cpuSince } from './nights.js';
 import { positiveInteger } from './options.js';
 import { buildChild, runChild, startSimChild } from './processes.js';
+import { serverlessParams } from '../support/state-machine.js';
 import type { ChildRequest } from './protocol.js';
 
 const CLUSTERS_PER_ACCOUNT = 2.5;
@@ -62,6 +63,7 @@ const opts = new Command()
   .option('--env <NAME=VALUE>', 'more handler environment, repeatable (e.g. SECURITY_HUB=false)', assignment, {} as Record<string, string>)
   .option('--heap-limit <MB>', "--max-old-space-size of the run's process (as a small Lambda would constrain it)", number(16))
   .option('--no-source-maps', 'run without --enable-source-maps (the Lambda runs with it)')
+  .option('--no-lambda-heap', "run with Node's heap defaults for this machine, not the heap Lambda gives the audit function's memorySize")
   .option('--seed <n>', 'organization seed', number(0), 42)
   .option('--no-naive', 'skip the naive sequential scan at the smallest size')
   .option('--no-calibrate', 'skip measuring the CPU of one SDK call (the cpu floor)')
@@ -84,6 +86,7 @@ const opts = new Command()
     env: Record<string, string>;
     heapLimit?: number;
     sourceMaps: boolean;
+    lambdaHeap: boolean;
     seed: number;
     naive: boolean;
     calibrate: boolean;
@@ -150,7 +153,11 @@ async function runAgainst(orgFile: string, bundle: string, mode: ChildRequest['m
       ...scenario.env,
     });
     const floor = extra.floor ? { floor: { ...extra.floor, maxSockets: inFlightCap(scenario.concurrency, scenario.accountConcurrency) } } : {};
-    const processOptions = { sourceMaps: scenario.sourceMaps, ...(scenario.heapLimitMB === undefined ? {} : { heapLimitMB: scenario.heapLimitMB }) };
+    const processOptions = {
+      sourceMaps: scenario.sourceMaps,
+      ...(scenario.heapLimitMB === undefined ? {} : { heapLimitMB: scenario.heapLimitMB }),
+      ...(scenario.memorySizeMB === undefined ? {} : { memorySizeMB: scenario.memorySizeMB }),
+    };
     for (let night = 1; mode === 'handler' && night < (scenario.nights ?? 1); night++) await runChild(bundle, { mode, env }, processOptions);
     const [callsBefore, cpuBefore] = [await sim.calls(), await sim.cpuSeconds()];
     const child = await runChild(bundle, { mode, env, ...floor }, { ...processOptions, ...(opts.cpuProf && mode === 'handler' ? { cpuProfDir: opts.cpuProf } : {}) });
@@ -207,6 +214,8 @@ async function benchSingle(dir: string): Promise<void> {
     ...(rateLimit ? { rateLimit } : {}),
     ...(Object.keys(opts.env).length ? { env: opts.env } : {}),
     ...(opts.heapLimit === undefined ? {} : { heapLimitMB: opts.heapLimit }),
+    // The audit function's memory size: its process gets the heap Lambda gives it.
+    ...(opts.lambdaHeap ? { memorySizeMB: Number((await serverlessParams()).memorySize) } : {}),
   };
 
   let cpuMsPerCall: number | undefined;

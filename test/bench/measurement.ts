@@ -6,10 +6,24 @@ import type { CallCount } from '../sim/server.js';
 import { callStats, lowerBound, targetsOf, type LowerBound, type OrgShape, type RateLimit, type Targets } from './bound.js';
 import type { ChildResult } from './protocol.js';
 
+/**
+ * The heap AWS Lambda's Node.js runtime gives a function of `memorySizeMB`: its bootstrap
+ * (/var/runtime/bootstrap, as printed from the runtime's image in public issues) starts node with a
+ * tenth of the memory for the young generation, half of that per semi-space, and the rest for the
+ * old generation. Node's defaults on this machine size both from its own RAM instead, and how much
+ * garbage a run leaves before collecting it follows from them.
+ */
+export function lambdaHeapFlags(memorySizeMB: number): string[] {
+  const newSpace = Math.floor(memorySizeMB / 10);
+  return [`--max-semi-space-size=${Math.floor(newSpace / 2)}`, `--max-old-space-size=${memorySizeMB - newSpace}`];
+}
+
 export interface Scenario {
   accounts: number;
-  /** --max-old-space-size of the run's process (unset: Node's default). */
+  /** --max-old-space-size of the run's process (unset: Lambda's for memorySizeMB, or Node's default). */
   heapLimitMB?: number;
+  /** The function's memory size: the run's process gets the heap Lambda's runtime gives it (lambdaHeapFlags); unset: Node's defaults. */
+  memorySizeMB?: number;
   /** Whether the run's process maps stack traces (--enable-source-maps), as the Lambda does. */
   sourceMaps: boolean;
   /** Handler environment beyond the scenario's (--env). */

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { CALLS_PATH, type CallCount } from '../sim/server.js';
 import { RESULT_MARKER, type ChildRequest, type ChildResult } from './protocol.js';
+import { lambdaHeapFlags } from './measurement.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -120,12 +121,13 @@ let requests = 0;
 export async function runChild<Request extends Pick<ChildRequest, 'env'> & { mode: string } = ChildRequest, Result = ChildResult>(
   bundle: string,
   request: Request,
-  options: { heapLimitMB?: number; sourceMaps: boolean; cpuProfDir?: string },
+  options: { heapLimitMB?: number; memorySizeMB?: number; sourceMaps: boolean; cpuProfDir?: string },
 ): Promise<{ result: Result; logs: Record<string, unknown>[] }> {
+  const heap = options.memorySizeMB === undefined ? [] : lambdaHeapFlags(options.memorySizeMB);
   const flags = [
     // The Lambda runs with NODE_OPTIONS=--enable-source-maps (serverless.yml): every Error's stack is mapped.
     ...(options.sourceMaps ? ['--enable-source-maps'] : []),
-    ...(options.heapLimitMB === undefined ? [] : [`--max-old-space-size=${options.heapLimitMB}`]),
+    ...(options.heapLimitMB === undefined ? heap : [...heap.filter((f) => !f.startsWith('--max-old-space-size=')), `--max-old-space-size=${options.heapLimitMB}`]),
     ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`]),
   ];
   // The bundle is not next to rules/: the loader's own override points it there.
