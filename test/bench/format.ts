@@ -1,5 +1,5 @@
 /** A measurement as the benchmark prints it for a person, and the header that explains the bound. */
-import { lambdaHeapFlags, type Measurement } from './measurement.js';
+import { lambdaHeapFlags, type Measurement, type Repeats, type Spread } from './measurement.js';
 import type { ChildResult } from './protocol.js';
 
 const n = (value: number) => value.toLocaleString('en-US');
@@ -101,4 +101,18 @@ function auditedLine(m: Measurement): string {
     `           report.json ${(run.reportBytes / 1024 / 1024).toFixed(1)} MB\n` +
     `           Security Hub ${hub}; notification ${sns}; history ${history}`
   );
+}
+
+/** The medians of a repeated scenario (--repeat), with every run's value. */
+export function formatRepeats(r: Repeats): string {
+  const line = (name: string, s: Spread | undefined, unit = '') =>
+    s === undefined ? [] : [`  ${name.padEnd(20)} median ${s.median}${unit}  (${s.all.join(', ')})`];
+  return [
+    `${r.runs} runs of ${r.scenario.accounts} accounts, each with its floor right after it:`,
+    ...line('wall', r.wallSeconds, ' s'),
+    ...line('cpu', r.cpuSeconds, ' s'),
+    ...line('peak RSS', r.peakRssMB, ' MB'),
+    ...line('ratioToSdkFloor', r.ratioToSdkFloor),
+    ...line('cpuRatioToSdkFloor', r.cpuRatioToSdkFloor),
+  ].join('\n');
 }

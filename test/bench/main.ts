@@ -16,8 +16,8 @@ import { DEMO_BUCKET, simulatorEnv } from '../support/local-lambda.js';
 import { orgShape } from './bound.js';
 import { formatDistributed, measureDistributed } from './distributed.js';
 import { regionNames } from './distributed-projection.js';
-import { BOUND_EXPLAINED, formatMeasurement } from './format.js';
-import { inFlightCap, measure, withSdkFloor, type Measurement, type RunRecord, type Scenario } from './measurement.js';
+import { BOUND_EXPLAINED, formatMeasurement, formatRepeats } from './format.js';
+import { inFlightCap, measure, repeatsOf, withSdkFloor, type Measurement, type RunRecord, type Scenario } from './measurement.js';
 import { callsSince, cpuSince } from './nights.js';
 import { positiveInteger } from './options.js';
 import { buildChild, runChild, startSimChild } from './processes.js';
@@ -74,6 +74,7 @@ const opts = new Command()
   .option('--regions <n>', 'regions per account (of the 17 every account has enabled by default)', positiveInteger, 4)
   .option('--distributed', 'measure the distributed run whole: planner, scan workers and aggregate, each in its own process, driven by the state machine of serverless.yml')
   .option('--parallel <n>', 'with --distributed: scan workers run at once here (each Lambda has its own CPU; this machine does not)', positiveInteger, 2)
+  .option('--repeat <n>', 'each handler run (with its floor) this many times; the medians are printed after them', positiveInteger, 1)
   .option('--json', 'one JSON object per measurement, one per line')
   .parse()
   .opts<{
@@ -94,6 +95,7 @@ const opts = new Command()
     tracing?: boolean;
     cpuProf?: string;
     nights: number;
+    repeat: number;
     regions: number;
     distributed?: boolean;
     parallel: number;
@@ -250,14 +252,23 @@ async function benchSingle(dir: string): Promise<void> {
     // The naive scan is sequential: only at its own small size.
     if (index === 0 && opts.naive && accounts <= 10) scenarios.push(['naive', { ...base, accounts, concurrency: 1, retryMode: 'standard' }]);
     for (const [mode, scenario] of scenarios) {
-      const record = await runAgainst(orgFile, bundle, mode, scenario);
-      let measurement = measure({ scenario, shape, cpuMsPerCall }, record);
-      if (mode === 'handler' && opts.floor) {
-        const floorRequest = { calls: [...record.calls], orgFile, concurrency: scenario.concurrency, accountConcurrency: scenario.accountConcurrency, maxSockets: 0, roleName: 'EksFleetAuditRole', topicArn: TOPIC_ARN, bucket: DEMO_BUCKET };
-        const floor = await runAgainst(orgFile, bundle, 'floor', scenario, { floor: floorRequest });
-        measurement = withSdkFloor(measurement, floor.child.result);
+      const measured: Measurement[] = [];
+      // Each repeat pairs a run with its own floor right after it: the two share the machine's load.
+      for (let repeat = 0; repeat < (mode === 'handler' ? opts.repeat : 1); repeat++) {
+        const record = await runAgainst(orgFile, bundle, mode, scenario);
+        let measurement = measure({ scenario, shape, cpuMsPerCall }, record);
+        if (mode === 'handler' && opts.floor) {
+          const floorRequest = { calls: [...record.calls], orgFile, concurrency: scenario.concurrency, accountConcurrency: scenario.accountConcurrency, maxSockets: 0, roleName: 'EksFleetAuditRole', topicArn: TOPIC_ARN, bucket: DEMO_BUCKET };
+          const floor = await runAgainst(orgFile, bundle, 'floor', scenario, { floor: floorRequest });
+          measurement = withSdkFloor(measurement, floor.child.result);
+        }
+        print(measurement);
+        measured.push(measurement);
       }
-      print(measurement);
+      if (measured.length > 1) {
+        const summary = repeatsOf(measured);
+        console.log(opts.json ? JSON.stringify(summary) : `${formatRepeats(summary)}\n`);
+      }
     }
   }
 }

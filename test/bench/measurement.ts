@@ -155,3 +155,46 @@ export function measure(
     ...(cpuMsPerCall === undefined ? {} : { cpuFloor: { seconds: round((stats.needed * cpuMsPerCall) / 1000), cpuMsPerCall: round(cpuMsPerCall, 3) } }),
   };
 }
+
+/** The same scenario measured several times (--repeat): each figure's median, and every value in run order. */
+export interface Repeats {
+  kind: 'repeats';
+  scenario: Scenario;
+  runs: number;
+  wallSeconds: Spread;
+  cpuSeconds: Spread;
+  peakRssMB: Spread;
+  /** Each run's ratio to the floor measured right after it (absent without the floor). */
+  ratioToSdkFloor?: Spread;
+  cpuRatioToSdkFloor?: Spread;
+}
+
+export interface Spread {
+  median: number;
+  all: number[];
+}
+
+export function repeatsOf(measurements: readonly Measurement[]): Repeats {
+  const spread = (values: readonly number[]): Spread => ({ median: round(median(values)), all: [...values] });
+  const first = measurements[0];
+  if (!first) throw new Error('no measurement to summarise');
+  const ratios = measurements.flatMap((m) => (m.ratioToSdkFloor === undefined ? [] : [m.ratioToSdkFloor]));
+  const cpuRatios = measurements.flatMap((m) => (m.cpuRatioToSdkFloor === undefined ? [] : [m.cpuRatioToSdkFloor]));
+  return {
+    kind: 'repeats',
+    scenario: first.scenario,
+    runs: measurements.length,
+    wallSeconds: spread(measurements.map((m) => m.wallSeconds)),
+    cpuSeconds: spread(measurements.map((m) => m.cpuSeconds)),
+    peakRssMB: spread(measurements.map((m) => m.peakRssMB)),
+    ...(ratios.length === measurements.length ? { ratioToSdkFloor: spread(ratios) } : {}),
+    ...(cpuRatios.length === measurements.length ? { cpuRatioToSdkFloor: spread(cpuRatios) } : {}),
+  };
+}
+
+/** The middle value; the mean of the two middle ones for an even count. */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
