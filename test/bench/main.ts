@@ -64,6 +64,7 @@ const opts = new Command()
   .option('--heap-limit <MB>', "--max-old-space-size of the run's process (as a small Lambda would constrain it)", number(16))
   .option('--no-source-maps', 'run without --enable-source-maps (the Lambda runs with it)')
   .option('--no-lambda-heap', "run with Node's heap defaults for this machine, not the heap Lambda gives the audit function's memorySize")
+  .option('--memory-size <MB>', "the audit function's memory size whose Lambda heap the run gets (default: serverless.yml's memorySize)", number(128))
   .option('--seed <n>', 'organization seed', number(0), 42)
   .option('--no-naive', 'skip the naive sequential scan at the smallest size')
   .option('--no-calibrate', 'skip measuring the CPU of one SDK call (the cpu floor)')
@@ -88,6 +89,7 @@ const opts = new Command()
     heapLimit?: number;
     sourceMaps: boolean;
     lambdaHeap: boolean;
+    memorySize?: number;
     seed: number;
     naive: boolean;
     calibrate: boolean;
@@ -217,7 +219,7 @@ async function benchSingle(dir: string): Promise<void> {
     ...(Object.keys(opts.env).length ? { env: opts.env } : {}),
     ...(opts.heapLimit === undefined ? {} : { heapLimitMB: opts.heapLimit }),
     // The audit function's memory size: its process gets the heap Lambda gives it.
-    ...(opts.lambdaHeap ? { memorySizeMB: Number((await serverlessParams()).memorySize) } : {}),
+    ...(opts.lambdaHeap ? { memorySizeMB: opts.memorySize ?? Number((await serverlessParams()).memorySize) } : {}),
   };
 
   let cpuMsPerCall: number | undefined;
