@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { HistoryConflictError, PointerHistoryStore } from './store.js';
-import type { HistoryBackend, HistoryStoreOptions } from './store.js';
+import { HistoryConflictError, isStreamedBody, PointerHistoryStore } from './store.js';
+import type { HistoryBackend, HistoryStoreOptions, StreamedBody } from './store.js';
 
 /** Run history in a directory, same layout as in S3 (for the CLI). */
 export class LocalHistoryStore extends PointerHistoryStore {
@@ -14,6 +14,14 @@ export class LocalHistoryStore extends PointerHistoryStore {
 /** A file's tag: the hash of its content, as an ETag is of an object's. */
 export function contentTag(text: string | Uint8Array): string {
   return createHash('sha256').update(text).digest('hex');
+}
+
+/** A body's chunks, each hashed as it is written: the file's tag without holding its content. */
+function* hashed(body: StreamedBody, hash: Hash): Generator<Uint8Array> {
+  for (const chunk of body.chunks()) {
+    hash.update(chunk);
+    yield chunk;
+  }
 }
 
 async function readIfThere(path: string): Promise<string | undefined>;
@@ -50,6 +58,12 @@ export function directoryHistoryBackend(directory: string): HistoryBackend {
       await mkdir(dirname(path), { recursive: true });
       // Write then rename: a run killed mid-write leaves the previous file whole.
       const temporary = `${path}.${process.pid}.tmp`;
+      if (isStreamedBody(text)) {
+        const hash = createHash('sha256');
+        await writeFile(temporary, hashed(text, hash));
+        await rename(temporary, path);
+        return hash.digest('hex');
+      }
       await writeFile(temporary, text, 'utf8');
       await rename(temporary, path);
       return contentTag(text);

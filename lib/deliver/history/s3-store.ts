@@ -1,7 +1,9 @@
+import { Readable } from 'node:stream';
+import { setTimeout } from 'node:timers/promises';
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { s3Uri } from '../s3-object.js';
-import { HistoryConflictError, PointerHistoryStore } from './store.js';
-import type { HistoryBackend, HistoryStoreOptions } from './store.js';
+import { HistoryConflictError, isStreamedBody, PointerHistoryStore } from './store.js';
+import type { HistoryBackend, HistoryStoreOptions, StreamedBody } from './store.js';
 
 export interface S3HistoryOptions extends HistoryStoreOptions {
   client: S3Client;
@@ -52,6 +54,40 @@ async function bodyBytes(body: unknown, length: number | undefined): Promise<Uin
   return bytes;
 }
 
+/** Tries of a streamed write: the SDK does not retry a request whose body is a stream. */
+const STREAMED_WRITE_ATTEMPTS = 3;
+
+/**
+ * PutObject of a body made as it is sent (a report; never conditional), its length announced. The
+ * SDK cannot send a stream twice, so a failed try is made again here with the body made anew, if
+ * S3 (or the way to it) failed rather than refused: 5xx, throttling, a connection that broke.
+ */
+async function writeStreamed(client: S3Client, where: { bucket: string; key: string }, body: StreamedBody): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await client.send(
+        new PutObjectCommand({
+          Bucket: where.bucket,
+          Key: where.key,
+          Body: Readable.from(body.chunks()),
+          ContentLength: body.length,
+          ContentType: 'application/json',
+        }),
+      );
+      return response.ETag ?? '';
+    } catch (error) {
+      if (attempt >= STREAMED_WRITE_ATTEMPTS || !worthRetrying(error)) throw error;
+      await setTimeout(100 * 2 ** attempt);
+    }
+  }
+}
+
+/** A failure another try may not meet: S3's 5xx or throttling, or no answer at all (no status). */
+function worthRetrying(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+  return status === undefined || status >= 500 || status === 429 || (error instanceof Error && error.name === 'SlowDown');
+}
+
 /** The history bucket's objects under the prefix, as keys relative to it (also where the run lease lives). */
 export function s3HistoryBackend({ client, bucket, prefix = '' }: Pick<S3HistoryOptions, 'client' | 'bucket' | 'prefix'>): HistoryBackend {
   const base = withSlash(prefix);
@@ -76,6 +112,7 @@ export function s3HistoryBackend({ client, bucket, prefix = '' }: Pick<S3History
       }
     },
     async write(key, text, condition) {
+      if (isStreamedBody(text)) return writeStreamed(client, at(key), text);
       try {
         const response = await client.send(
           new PutObjectCommand({

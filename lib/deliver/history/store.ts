@@ -3,7 +3,7 @@ import type { RunReport } from '../../types.js';
 import type { Baseline, StoredRunReport } from './delta.js';
 import { HistoryError } from './errors.js';
 import { parseReport, scanReport, type ReadOptions, type ReportMember, type ReportPart, type ScannedReport } from './read-report.js';
-import { jsonBytes } from './report-json.js';
+import { jsonBody } from './report-json.js';
 import { pointerSchema, type Pointer } from './schema.js';
 import { KNOWN_SCOPE_MEMBERS, knownScopesOfReport, scopesSummarySchema } from './scopes-summary.js';
 import { runTrendSummarySchema, SUMMARY_MEMBERS, trendSummaryOf, type RunTrendSummary } from './trend-summary.js';
@@ -55,17 +55,30 @@ export interface TaggedText {
 }
 
 /** Where reports are kept: keys are relative (`runs/2026/01/31/<runId>.json`, `latest.json`). */
+/**
+ * A body made on demand, as often as a write is tried: its size in bytes, then its bytes in chunks
+ * (a report of hundreds of MB at 10,000 accounts is never held as one buffer).
+ */
+export interface StreamedBody {
+  readonly length: number;
+  chunks(): Iterable<Uint8Array>;
+}
+
+export function isStreamedBody(body: string | Uint8Array | StreamedBody): body is StreamedBody {
+  return typeof body === 'object' && !(body instanceof Uint8Array);
+}
+
 export interface HistoryBackend {
   /** The text at `key`, or undefined when there is none. */
   read(key: string): Promise<TaggedText | undefined>;
   /** The bytes at `key` as stored (a report's UTF-8, never made one string), or undefined when there is none. */
   readBytes(key: string): Promise<Uint8Array | undefined>;
   /**
-   * Writes `text` (or these UTF-8 bytes) at `key`. `ifMatch`: only over the object with that
-   * tag; `ifNoneMatch`: only if there is none. Rejects with HistoryConflictError when the condition does not hold. Resolves
-   * with the new tag.
+   * Writes `text` (or these UTF-8 bytes, or a body made as it is sent) at `key`. `ifMatch`: only
+   * over the object with that tag; `ifNoneMatch`: only if there is none. Rejects with
+   * HistoryConflictError when the condition does not hold. Resolves with the new tag.
    */
-  write(key: string, text: string | Uint8Array, condition?: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<string>;
+  write(key: string, text: string | Uint8Array | StreamedBody, condition?: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<string>;
   /** Every key under a prefix (`runs/`), in any order. */
   list(prefix: string): Promise<string[]>;
   /** The full location of a key, for messages and reports (`s3://bucket/prefix/key`, a path). */
@@ -176,8 +189,9 @@ export class PointerHistoryStore implements HistoryStore {
       const stored = report as StoredRunReport;
       await this.saveSidecar(key, report, 'trend', trendSummaryOf(stored));
       await this.saveSidecar(key, report, 'scopes', { runId: report.runId, startedAt: report.startedAt, scopes: knownScopesOfReport(stored) });
-      // Compact, and never one string: at 1,000 accounts the report is ~20 MB (report-json.ts).
-      await this.backend.write(key, jsonBytes(report as unknown as Record<string, unknown>));
+      // Compact, and never one string nor one buffer: at 1,000 accounts the report is ~30 MB, at
+      // 10,000 × 17 regions ~330 MB (report-json.ts).
+      await this.backend.write(key, jsonBody(report as unknown as Record<string, unknown>));
       for (const name of options.notified ? [LATEST_POINTER, LAST_NOTIFIED_POINTER] : [LATEST_POINTER]) {
         const newer = await this.movePointer(name, pointer, report);
         if (newer) kept.push({ pointer: this.backend.locate(name), runId: newer });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrayElements, jsonBytes, objectMembers, ReportJsonError, utf8 } from '../../../lib/deliver/history/report-json.js';
+import { arrayElements, jsonBody, jsonBytes, objectMembers, ReportJsonError, utf8 } from '../../../lib/deliver/history/report-json.js';
 import { loadRules } from '../../../lib/rules/load.js';
 import { hostileReport } from '../../report/hostile.js';
 import { largeFleetReport } from '../../report/large-fleet.js';
@@ -27,6 +27,25 @@ describe('report-json.ts', () => {
 
     // Assess
     expect(text).toBe(`${JSON.stringify(report)}\n`);
+  });
+
+  it('makes the same bytes as a stream of chunks, a multi-byte character split where a chunk ends, as often as asked', () => {
+    // Prepare: text of 1-, 2-, 3- and 4-byte characters, pieces longer than a chunk
+    const report = { ...hostileReport(), long: 'é→🛑x'.repeat(50), list: ['a', 'ü'.repeat(40), { b: '…' }] } as Record<string, unknown>;
+    const expected = Buffer.from(`${JSON.stringify(report)}\n`, 'utf8');
+
+    for (const size of [7, 64, 1 << 20]) {
+      // Act
+      const body = jsonBody(report, size);
+      const first = [...body.chunks()];
+      const again = Buffer.concat([...body.chunks()]);
+
+      // Assess
+      expect(body.length).toBe(expected.length);
+      expect(Buffer.concat(first).equals(expected)).toBe(true);
+      expect(first.slice(0, -1).every((chunk) => chunk.length === size)).toBe(true);
+      expect(again.equals(expected)).toBe(true);
+    }
   });
 
   it('finds each top-level member and array element of pretty-printed JSON as JSON.parse reads them', () => {

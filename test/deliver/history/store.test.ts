@@ -18,8 +18,8 @@ const client = () => new S3Client({ region: 'eu-west-1' });
 /** An in-memory bucket behind the S3 mock. */
 function bucket(): Map<string, string> {
   const objects = new Map<string, string>();
-  s3.on(PutObjectCommand).callsFake((input: PutObjectCommandInput) => {
-    objects.set(`${input.Bucket}/${input.Key}`, String(input.Body));
+  s3.on(PutObjectCommand).callsFake(async (input: PutObjectCommandInput) => {
+    objects.set(`${input.Bucket}/${input.Key}`, await textOf(input.Body));
     return {};
   });
   s3.on(GetObjectCommand).callsFake((input: { Bucket: string; Key: string }) => {
@@ -29,6 +29,14 @@ function bucket(): Map<string, string> {
     return { Body: Object.assign(Readable.from([Buffer.from(body)]), { transformToString: async () => body }), ContentLength: Buffer.byteLength(body) };
   });
   return objects;
+}
+
+/** A PutObject body as the bucket keeps it: a report comes as a stream of its length. */
+async function textOf(body: PutObjectCommandInput['Body']): Promise<string> {
+  if (!(body instanceof Readable)) return typeof body === 'string' ? body : Buffer.from(body as Uint8Array).toString('utf8');
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 beforeEach(() => s3.reset());
@@ -378,5 +386,46 @@ describe('local-store.ts (LocalHistoryStore)', () => {
 
     // Assess
     expect(await readFile(join(dir, 'runs', '2026', '01', '31', 'run-2026-01-31T02-00-00Z.json'), 'utf8')).toBe(`${JSON.stringify(report)}\n`);
+  });
+});
+
+describe('s3-store.ts (a report written as a stream)', () => {
+  it('sends the report as a stream of its announced length, and sends it again, made anew, after S3 failed', async () => {
+    // Prepare: S3 answers the report's first PutObject with a 500
+    const objects = bucket();
+    const reportKey = 'runs/2026/01/31/run-2026-01-31T02-00-00Z.json';
+    let refused = 0;
+    s3.on(PutObjectCommand, { Key: reportKey }).callsFake(async (input: PutObjectCommandInput) => {
+      const text = await textOf(input.Body);
+      if (refused++ === 0) throw Object.assign(new Error('We encountered an internal error. Please try again.'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
+      expect(input.ContentLength).toBe(Buffer.byteLength(text));
+      objects.set(`${input.Bucket}/${input.Key}`, text);
+      return {};
+    });
+    const report = aReport({ findings: [aFinding({ why: 'v1.7.1 → v1.19.2 … "quoted"' })] });
+
+    // Act
+    await new S3HistoryStore({ client: client(), bucket: 'history', prefix: '' }).save(report, { notified: true });
+
+    // Assess
+    expect(refused).toBe(2);
+    expect(objects.get(`history/${reportKey}`)).toBe(`${JSON.stringify(report)}\n`);
+  });
+
+  it('does not send the report again when S3 refused it (AccessDenied): the save fails, naming the report', async () => {
+    // Prepare
+    bucket();
+    let tries = 0;
+    s3.on(PutObjectCommand, { Key: 'runs/2026/01/31/run-2026-01-31T02-00-00Z.json' }).callsFake(async () => {
+      tries += 1;
+      throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    });
+
+    // Act
+    const saving = new S3HistoryStore({ client: client(), bucket: 'history', prefix: '' }).save(aReport(), { notified: true });
+
+    // Assess
+    await expect(saving).rejects.toThrow('s3://history/runs/2026/01/31/run-2026-01-31T02-00-00Z.json');
+    expect(tries).toBe(1);
   });
 });
