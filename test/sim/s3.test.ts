@@ -43,6 +43,32 @@ describe('s3.ts', () => {
     expect(sim.objects('fleet-history').get('stream.txt')?.body.toString()).toBe('hello world');
   });
 
+  it('refuses a body whose checksum or Content-MD5 does not match it (BadDigest), and a streamed body shorter than it said (IncompleteBody), storing nothing', async () => {
+    // Prepare: a client that announces one byte more than it streams
+    const overstated = new S3Client(clientConfig(sim));
+    overstated.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers: Record<string, string> };
+        const declared = request.headers['x-amz-decoded-content-length'];
+        if (declared) request.headers['x-amz-decoded-content-length'] = String(Number(declared) + 1);
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low' },
+    );
+
+    // Act
+    const crc = await rejectionOf(s3.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: 'bad-crc.txt', Body: 'hello', ChecksumCRC32: 'AAAAAA==' })));
+    const md5 = await rejectionOf(s3.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: 'bad-md5.txt', Body: 'hello', ContentMD5: '1B2M2Y8AsgTpgAmY7PhCfg==' })));
+    const short = await rejectionOf(overstated.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: 'short.txt', Body: Readable.from([Buffer.from('hello')]), ContentLength: 5 })));
+    await s3.send(new PutObjectCommand({ Bucket: 'fleet-history', Key: 'good.txt', Body: 'hello', ChecksumCRC32: 'NhCmhg==' }));
+
+    // Assess
+    expect([crc.name, crc.$metadata?.httpStatusCode]).toEqual(['BadDigest', 400]);
+    expect([md5.name, md5.$metadata?.httpStatusCode]).toEqual(['BadDigest', 400]);
+    expect([short.name, short.$metadata?.httpStatusCode]).toEqual(['IncompleteBody', 400]);
+    expect([...sim.objects('fleet-history').keys()].filter((k) => /bad|short|good/.test(k))).toEqual(['good.txt']);
+  });
+
   it('pages ListObjectsV2 with continuation tokens and groups by delimiter', async () => {
     // Prepare
     for (const key of ['runs/a.json', 'runs/b.json', 'runs/c.json', 'runs/old/x.json', 'runs/old/y.json', 'latest.json']) {

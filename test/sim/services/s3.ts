@@ -1,5 +1,6 @@
 /** S3 (restXml, path-style): in-memory buckets for the run history. */
 import { createHash } from 'node:crypto';
+import zlib from 'node:zlib';
 import type { S3Object, SimState } from '../state.js';
 import { SimError, toXml, xmlEscape, type SimResponse } from '../wire.js';
 import type { RoutedOperation, ServiceFactory, SimRequest } from './service.js';
@@ -71,24 +72,71 @@ function createBucket(state: SimState, bucket: string): SimResponse {
   return { status: 200, headers: { location: `/${bucket}` }, body: '' };
 }
 
-/** Undoes `Content-Encoding: aws-chunked` (streaming uploads with a trailing checksum). */
-export function decodeAwsChunked(body: Buffer): Buffer {
+/**
+ * Undoes `Content-Encoding: aws-chunked` (streaming uploads with a trailing checksum): the payload,
+ * and the trailers after the last (0-size) chunk, names lower-cased.
+ */
+export function decodeAwsChunked(body: Buffer): { payload: Buffer; trailers: Map<string, string> } {
   const parts: Buffer[] = [];
+  const trailers = new Map<string, string>();
   let pos = 0;
   while (pos < body.length) {
     const lineEnd = body.indexOf('\r\n', pos);
     if (lineEnd < 0) break;
     const size = Number.parseInt(body.subarray(pos, lineEnd).toString('latin1').split(';')[0] ?? '', 16);
-    if (!Number.isFinite(size) || size === 0) break; // the 0-size chunk; trailers follow
+    if (!Number.isFinite(size)) throw new SimError('IncompleteBody', 400, 'The request body terminated unexpectedly');
+    if (size === 0) {
+      for (const line of body.subarray(lineEnd + 2).toString('latin1').split('\r\n')) {
+        const colon = line.indexOf(':');
+        if (colon > 0) trailers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+      }
+      break;
+    }
     parts.push(body.subarray(lineEnd + 2, lineEnd + 2 + size));
     pos = lineEnd + 2 + size + 2;
   }
-  return Buffer.concat(parts);
+  return { payload: Buffer.concat(parts), trailers };
+}
+
+/** The checksums S3 verifies that Node computes here (crc32c and crc64nvme are taken on trust). */
+const CHECKSUMS: Record<string, (body: Buffer) => string> = {
+  crc32: (body) => {
+    const value = Buffer.alloc(4);
+    value.writeUInt32BE((zlib as unknown as { crc32(data: Buffer): number }).crc32(body));
+    return value.toString('base64');
+  },
+  sha1: (body) => createHash('sha1').update(body).digest('base64'),
+  sha256: (body) => createHash('sha256').update(body).digest('base64'),
+};
+
+/**
+ * What S3 checks of an upload's body before storing it: a streamed body as long as its
+ * x-amz-decoded-content-length (IncompleteBody), and a checksum sent in a header or a trailer, or
+ * a Content-MD5, that matches it (BadDigest).
+ */
+function checkBody(req: SimRequest, body: Buffer, trailers: Map<string, string>, chunked: boolean): void {
+  if (chunked) {
+    const declared = Number(req.headers['x-amz-decoded-content-length']);
+    if (!Number.isInteger(declared)) throw new SimError('MissingContentLength', 411, 'You must provide the Content-Length HTTP header.');
+    if (declared !== body.length) throw new SimError('IncompleteBody', 400, 'You did not provide the number of bytes specified by the Content-Length HTTP header.');
+  }
+  for (const [algorithm, compute] of Object.entries(CHECKSUMS)) {
+    const name = `x-amz-checksum-${algorithm}`;
+    const sent = trailers.get(name) ?? req.headers[name];
+    if (typeof sent === 'string' && sent !== compute(body)) {
+      throw new SimError('BadDigest', 400, `The ${algorithm.toUpperCase()} you specified did not match the calculated checksum.`);
+    }
+  }
+  const md5 = req.headers['content-md5'];
+  if (typeof md5 === 'string' && md5 !== createHash('md5').update(body).digest('base64')) {
+    throw new SimError('BadDigest', 400, 'The Content-MD5 you specified did not match what we received.');
+  }
 }
 
 function putObject(state: SimState, req: SimRequest, bucket: string, key: string): SimResponse {
   const chunked = String(req.headers['content-encoding'] ?? '').includes('aws-chunked') || String(req.headers['x-amz-content-sha256'] ?? '').startsWith('STREAMING-');
-  const body = chunked ? decodeAwsChunked(req.body) : req.body;
+  const { payload: body, trailers } = chunked ? decodeAwsChunked(req.body) : { payload: req.body, trailers: new Map<string, string>() };
+  checkBody(req, body, trailers, chunked);
   const metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name.slice('x-amz-meta-'.length)] = value;
