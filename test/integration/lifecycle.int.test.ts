@@ -224,10 +224,11 @@ describe('the finding lifecycle across nights', () => {
   });
 
   it('runs one audit at a time: a second run finds the lease held and exits cleanly, saying which run holds it until when', async () => {
-    // Prepare: night A is slow on one account; B starts once A holds the lease (not after a fixed
-    // delay: on a loaded machine A may take longer to get there). One environment around both, so
-    // whichever ends first does not take the other's variables away.
-    sim.setFaults({ rules: [{ service: 'eks', accountId: '333333333333', latencyMs: 600 }] });
+    // Prepare: night A is slow on one account, long enough to outlast B's start on a loaded machine;
+    // B starts once A holds the lease (not after a fixed delay: on a loaded machine A may take
+    // longer to get there). One environment around both, so whichever ends first does not take the
+    // other's variables away.
+    sim.setFaults({ rules: [{ service: 'eks', accountId: '333333333333', latencyMs: 1_500 }] });
     const { a, b } = await withEnv(simulatorEnv(sim, { AUDIT_REGIONS: 'us-east-1,eu-west-1' }), async () => {
       const a = night();
       const leaseHeld = () => {
