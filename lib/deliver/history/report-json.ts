@@ -1,35 +1,21 @@
 /**
  * A run report's JSON text, written and read a part at a time. At 1,000 accounts a report is
- * ~20 MB of compact JSON: built as one string, then copied into the request's bytes, it cost
+ * ~30 MB of compact JSON: built as one string, then copied into the request's bytes, it cost
  * twice its size at the end of the run; parsed whole, then validated (zod copies what it
  * validates), three times its size more, though a run needs only some of its members.
  */
 
 import type { StreamedBody } from './store.js';
 
-/**
- * `JSON.stringify(value) + '\n'` as UTF-8 bytes, byte for byte, without the whole text as one
- * string: a top-level array member is serialised an element at a time, twice (once to size the
- * buffer, once to fill it), so that only the buffer is ever held, never chunks and their join.
- * `value` is a plain object of JSON data (no toJSON, as a run report is).
- */
-export function jsonBytes(value: Record<string, unknown>): Buffer {
-  let length = 0;
-  for (const piece of jsonPieces(value)) length += Buffer.byteLength(piece, 'utf8');
-  const bytes = Buffer.allocUnsafe(length);
-  let at = 0;
-  for (const piece of jsonPieces(value)) at += bytes.write(piece, at, 'utf8');
-  return bytes;
-}
-
 /** The bytes of a body made on demand (see StreamedBody): this many per chunk. */
 export const CHUNK_BYTES = 1 << 20;
 
 /**
- * `JSON.stringify(value) + '\n'` as a StreamedBody: its UTF-8 length, counted first, then its bytes
- * in chunks of `chunkBytes` (the last one shorter), made again each time they are asked for. At
- * 10,000 accounts a report is hundreds of MB: written this way it is never one buffer, only the
- * chunks the request has not sent yet. `value` as for jsonBytes.
+ * `JSON.stringify(value) + '\n'` as UTF-8, byte for byte, as a StreamedBody: its length, counted
+ * first, then its bytes in chunks of `chunkBytes` (the last one shorter), made again each time they
+ * are asked for. A top-level array member is serialised an element at a time: never the whole text
+ * as one string, nor one buffer (a report is hundreds of MB at 10,000 accounts), only the chunks a
+ * request has not sent yet. `value` is a plain object of JSON data (no toJSON, as a run report is).
  */
 export function jsonBody(value: Record<string, unknown>, chunkBytes = CHUNK_BYTES): StreamedBody {
   let length = 0;

@@ -54,7 +54,6 @@ export interface TaggedText {
   tag: string;
 }
 
-/** Where reports are kept: keys are relative (`runs/2026/01/31/<runId>.json`, `latest.json`). */
 /**
  * A body made on demand, as often as a write is tried: its size in bytes, then its bytes in chunks
  * (a report of hundreds of MB at 10,000 accounts is never held as one buffer).
@@ -68,6 +67,7 @@ export function isStreamedBody(body: string | Uint8Array | StreamedBody): body i
   return typeof body === 'object' && !(body instanceof Uint8Array);
 }
 
+/** Where reports are kept: keys are relative (`runs/2026/01/31/<runId>.json`, `latest.json`). */
 export interface HistoryBackend {
   /** The text at `key`, or undefined when there is none. */
   read(key: string): Promise<TaggedText | undefined>;

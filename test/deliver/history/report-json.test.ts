@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { arrayElements, jsonBody, jsonBytes, objectMembers, ReportJsonError, utf8 } from '../../../lib/deliver/history/report-json.js';
+import { arrayElements, jsonBody, objectMembers, ReportJsonError, utf8 } from '../../../lib/deliver/history/report-json.js';
+
+const jsonBytes = (value: Record<string, unknown>) => Buffer.concat([...jsonBody(value).chunks()]);
 import { loadRules } from '../../../lib/rules/load.js';
 import { hostileReport } from '../../report/hostile.js';
 import { largeFleetReport } from '../../report/large-fleet.js';
