@@ -17,7 +17,7 @@ import { applySuppressions, type ExpiredSuppression, type Suppression, type Supp
 import { evaluateFleet, planFleet } from './evaluate/evaluate.js';
 import { isValid } from './evaluate/plan/shell.js';
 import type { Rule } from './evaluate/rule.js';
-import type { ClusterFacts, ClusterPlan, CoverageNote, Finding, Recheck, ScanError, SuppressedFinding, UnusedSuppression } from './types.js';
+import type { ClusterFacts, ClusterPlan, CoverageNote, Finding, Recheck, ScanError, ScopeCheck, SuppressedFinding, UnusedSuppression } from './types.js';
 
 export const TOOL = { name: 'eks-fleet-auditor', version: '0.1.0' } as const;
 
@@ -256,6 +256,8 @@ export class AuditPipeline {
   private readonly errors: ScanError[] = [];
   private readonly pending: string[] = [];
   private readonly late: string[] = [];
+  /** The scopes queued for a sync (read in Security Hub, or left pending when the sync could not finish). */
+  private readonly queued = new Set<string>();
   private readonly limit;
   private readonly now: string;
   private readonly signal: AbortSignal | undefined;
@@ -324,6 +326,7 @@ export class AuditPipeline {
       const details = new Map(part.clusters.map((c) => [c.clusterArn, { clusterStatus: c.clusterStatus, clusterTags: c.tags }]));
       return [...byScope].map(([key, findings]) => {
         this.scopes += 1;
+        this.queued.add(key);
         return this.limit(async () => {
           const [accountId, region] = key.split('/') as [string, string];
           if (this.signal?.aborted) {
@@ -354,7 +357,7 @@ export class AuditPipeline {
 
   /** Once the scan is over: the syncs still going are awaited, and the accounts put together. */
   async finish(scan: ScanResult): Promise<AuditedBatch> {
-    const { syncing, errors: leaseErrors } = await this.gate;
+    const { syncing, knownScopes, errors: leaseErrors } = await this.gate;
     if (syncing) this.options.onPhase?.({ phase: 'security-hub' });
     await Promise.all(this.syncs);
     // Accounts end in any order: the report lists them in the scan's (account id) order.
@@ -382,8 +385,9 @@ export class AuditPipeline {
       securityHub = summarize(this.results, this.scopes);
       this.ports.logger?.info('security hub synced', { ...securityHub });
     }
-    const pending = [...this.pending, ...this.late].sort();
     const recheck = recheckOf(scan.checks, { rules: this.ports.rules, skipped: judged.flatMap((j) => j.skipped) }, this.options.scan);
+    const unread = syncing ? unreadScopes(knownScopes, this.queued, scan.checks.scopes, recheck) : [];
+    const pending = [...new Set([...this.pending, ...this.late, ...unread])].sort();
     const { sessions: _sessions, ...plain } = scan;
     return {
       scan: plain,
@@ -401,6 +405,26 @@ export class AuditPipeline {
       securityHub,
     };
   }
+}
+
+/**
+ * The scopes where Security Hub may hold findings of ours that this run did not read there, and
+ * that did not leave the audit: a region or account it could not scan, one a narrowed run was not
+ * asked for. They stay known (securityHubPending), or the next run would not read them either; the
+ * last report's findings there are carried only when that report is also the baseline. With no
+ * known scopes (Security Hub read everywhere), the scopes whose clusters could not be listed.
+ */
+function unreadScopes(known: ReadonlySet<string> | undefined, queued: ReadonlySet<string>, scopes: readonly ScopeCheck[], recheck: Recheck): string[] {
+  if (known === undefined) return scopes.filter((s) => s.failed !== undefined).map(scopeKey);
+  const index = new RecheckIndex(recheck);
+  // Any rule this run evaluated: what is asked is whether the account and region were read at all.
+  const ruleId = recheck.rules[0] ?? '';
+  return [...known].filter((key) => {
+    if (queued.has(key)) return false;
+    const [accountId = '', region = ''] = key.split('/');
+    const { kind } = index.fateOf({ ruleId, accountId, region, clusterName: '' });
+    return kind !== 'departed' && kind !== 'resolved';
+  });
 }
 
 /** What the pipeline learns when the run may deliver (see AuditPipeline.gated). */

@@ -114,6 +114,36 @@ describe('run', () => {
     expect((await new LocalHistoryStore(dir).latest(['errors']))?.errors).toContainEqual(expect.objectContaining({ code: 'WriteFailed' }));
   });
 
+  it('still reads Security Hub where a finding of ours was imported after a night that could not read that region', async () => {
+    // Prepare: a quiet first night (notified); a second imports a finding, its message fails (the
+    // baseline stays the first night); a third cannot list the region's clusters
+    const dir = await mkdtemp(join(tmpdir(), 'run-known-'));
+    const sink = new RecordingSink();
+    let snsDown = false;
+    const notifier: Notifier = {
+      publish: async () => {
+        if (snsDown) throw new Error('SNS is down');
+        return { messageId: 'm' };
+      },
+    };
+    const ports = (collect: CollectPorts): AuditPorts => ({ collect, rules, notifier, findings: sink, history: (onError) => new LocalHistoryStore(dir, { onError }) });
+    const notify = { mode: 'on-change' as const, minSeverity: 'low' as const };
+    await runAudit({ scan: SCAN, notify }, ports(fakeCollect({})));
+    snsDown = true;
+    const imported = await runAudit({ scan: SCAN, notify }, ports(fakeCollect({ old: 'v1.7.1-eksbuild.1' })));
+    snsDown = false;
+    const unread = await runAudit({ scan: SCAN, notify }, ports(fakeCollect({ old: 'v1.7.1-eksbuild.1' }, { failListClusters: true })));
+    sink.calls = [];
+
+    // Act: the cluster is gone by the fourth night
+    await runAudit({ scan: SCAN, notify }, ports(fakeCollect({})));
+
+    // Assess: the fourth night reads the region, where Security Hub still holds the finding ACTIVE
+    expect(imported.report.findings.length).toBeGreaterThan(0);
+    expect(unread.report.securityHubPending).toContain('222222222222/us-east-1');
+    expect(sink.calls.map((c) => `${c.scope.accountId}/${c.scope.region}`)).toEqual(['222222222222/us-east-1']);
+  });
+
   it('imports suppressed findings nowhere, resolves only what was re-read, and syncs nothing where the scan failed', async () => {
     // Prepare
     const sink = new RecordingSink();
