@@ -241,18 +241,53 @@ export class PointerHistoryStore implements HistoryStore {
   /**
    * Where the latest run had findings of ours (knownScopesOfReport): from its scopes summary, or
    * from its report when the summary is missing, unreadable or another run's. Undefined when no
-   * latest report can be read (then Security Hub is read everywhere).
+   * latest report can be read (then Security Hub is read everywhere). With them, the scopes of the
+   * runs saved after it whose pointer move (or report) failed: they delivered to Security Hub too.
    */
   async latestKnownScopes(): Promise<Set<string> | undefined> {
+    let latestKey: string | undefined;
+    let scopes: Set<string> | undefined;
     try {
       const pointer = pointerSchema.safeParse(await this.readJson(LATEST_POINTER));
-      const summary = pointer.success && RUN_KEY.test(pointer.data.key) ? await this.readSidecar(pointer.data.key, 'scopes') : undefined;
-      if (summary) return new Set(summary.scopes);
+      latestKey = pointer.success && RUN_KEY.test(pointer.data.key) ? pointer.data.key : undefined;
+      const summary = latestKey ? await this.readSidecar(latestKey, 'scopes') : undefined;
+      if (summary) scopes = new Set(summary.scopes);
     } catch {
       // Read from the report below, which reports what it cannot read.
     }
-    const report = await this.latest(KNOWN_SCOPE_MEMBERS);
-    return report && new Set(knownScopesOfReport(report));
+    if (scopes === undefined) {
+      const report = await this.latest(KNOWN_SCOPE_MEMBERS);
+      if (report === undefined) return undefined;
+      scopes = new Set(knownScopesOfReport(report));
+    }
+    for (const scope of await this.scopesSavedAfter(latestKey)) scopes.add(scope);
+    return scopes;
+  }
+
+  /**
+   * The scopes summaries of runs newer than `latestKey` (by key: runs start in order), which no
+   * pointer names: their save failed after the summary was written. One that cannot be listed or
+   * read is reported (onError) and left out.
+   */
+  private async scopesSavedAfter(latestKey: string | undefined): Promise<string[]> {
+    const { suffix } = SIDECARS.scopes;
+    let keys: string[];
+    try {
+      keys = (await this.backend.list('runs/')).filter((k) => RUN_KEY.test(k) && k.endsWith(suffix)).map((k) => `${k.slice(0, -suffix.length)}.json`);
+    } catch (error) {
+      this.report(error, 'runs/');
+      return [];
+    }
+    const later = latestKey === undefined ? [] : keys.filter((k) => k > latestKey);
+    const scopes: string[] = [];
+    for (const key of later) {
+      try {
+        scopes.push(...((await this.readSidecar(key, 'scopes'))?.scopes ?? []));
+      } catch (error) {
+        this.report(error, sidecarKey(key, 'scopes'));
+      }
+    }
+    return scopes;
   }
 
   /**

@@ -371,6 +371,26 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     expect(fromReportWhenMissing).toEqual(expected);
   });
 
+  it('counts among the known scopes those of later runs saved without moving the latest pointer (its move, or their report, failed)', async () => {
+    // Prepare: run-2 imported a finding in a new scope, then could not move the pointer; run-3 could not write its report
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const backend = directoryHistoryBackend(dir);
+    let refuse: (key: string) => boolean = () => false;
+    const store = new PointerHistoryStore({ ...backend, write: (key, text, condition) => (refuse(key) ? Promise.reject(new Error('SlowDown')) : backend.write(key, text, condition)) });
+    const run = (n: number, accountId: string) => aReport({ runId: `run-${n}`, startedAt: `2026-01-0${n}T02:00:00.000Z`, findings: [aFinding({ id: `f-${n}`, accountId, region: 'us-east-1' })] });
+    await store.save(run(1, '111111111111'), { notified: true });
+    refuse = (key) => key === 'latest.json' || key === 'last-notified.json';
+    await expect(store.save(run(2, '222222222222'), { notified: true })).rejects.toMatchObject({ code: 'WriteFailed' });
+    refuse = (key) => key === 'runs/2026/01/03/run-3.json';
+    await expect(store.save(run(3, '333333333333'), { notified: true })).rejects.toMatchObject({ code: 'WriteFailed' });
+
+    // Act
+    const known = await store.latestKnownScopes();
+
+    // Assess: Security Hub holds run-2's and run-3's findings too: the next run reads their scopes
+    expect(known).toEqual(new Set(['111111111111/us-east-1', '222222222222/us-east-1', '333333333333/us-east-1']));
+  });
+
   it('refuses a run id its report would share with a summary\'s name', async () => {
     const store = new LocalHistoryStore(await mkdtemp(join(tmpdir(), 'history-')));
     await expect(store.save(aReport({ runId: 'nightly.scopes' }), { notified: false })).rejects.toMatchObject({ code: 'InvalidRunId' });
