@@ -1,6 +1,6 @@
 import { forCommand, forEmail } from '../../escape.js';
 import { planView, plansFor } from '../../plan-text.js';
-import type { ClusterPlan, Finding, ScanError } from '../../types.js';
+import type { ClusterPlan, Finding, ScanError, UnusedSuppression } from '../../types.js';
 import { countBySeverity } from '../../severity.js';
 import { ELLIPSIS, cutText } from '../text.js';
 import { fitSections, joinSections } from './fit.js';
@@ -174,10 +174,27 @@ function suppressedSection(input: NotificationInput, view: NotificationView): Se
     tier: 2,
     head: [
       `SUPPRESSED: ${input.suppressed.length}, ${view.expiringSoon.length} expiring within ${input.expiringWithinDays ?? 14} days`,
-      ...(input.unusedSuppressions?.length ? [`  Unused (matched nothing this run): ${forEmail(input.unusedSuppressions.map(describeUnused).join('; '))}`] : []),
+      ...(input.unusedSuppressions?.length ? [unusedLine(input.unusedSuppressions, input.reportLocation)] : []),
     ],
     items: view.expiringSoon.map((s) => `  - ${forEmail(s.finding.id)} until ${forEmail(s.expires)}: ${cutText(forEmail(s.reason), 200)}`),
   };
+}
+
+/** Characters of suppressions the unused line names: it is a head, never cut by the fitting (a night that scanned nothing leaves every one unused). */
+const UNUSED_LINE_MAX = 2_000;
+
+/** The suppressions that matched nothing, in one line: as many as UNUSED_LINE_MAX holds, then how many more. */
+function unusedLine(unused: readonly UnusedSuppression[], reportLocation: string): string {
+  const named: string[] = [];
+  let length = 0;
+  for (const u of unused) {
+    const text = cutText(forEmail(describeUnused(u)), UNUSED_LINE_MAX);
+    if (named.length > 0 && length + text.length > UNUSED_LINE_MAX) break;
+    named.push(text);
+    length += text.length + 2;
+  }
+  const more = unused.length - named.length;
+  return `  Unused (matched nothing this run): ${named.join('; ')}${more > 0 ? `; ${ELLIPSIS} and ${more} more, see the full report at ${reportLocation}` : ''}`;
 }
 
 function coverageSections(input: NotificationInput): Section[] {

@@ -52,6 +52,20 @@ describe('email.ts', () => {
     expect(renderEmail(anInput([critical], undefined)).body).not.toContain('Unused');
   });
 
+  it('fits the budget when thousands of suppressions matched nothing (a night no account was scanned), naming how many it left out', () => {
+    // Prepare: 4,000 suppressions, non-ASCII globs among them, all unused
+    const unusedSuppressions = Array.from({ length: 4000 }, (_, i) => ({ entry: i, matchers: { account: `${100000000000 + i}`, cluster: `équipe-paiements-${i}-*` }, reason: 'accepted', expires: '2027-01-31' }));
+
+    // Act
+    const { body } = renderEmail(anInput([critical], undefined, { unusedSuppressions }), { max: 60_000 });
+
+    // Assess
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(60_000);
+    expect(body).toContain('Unused (matched nothing this run): suppressions[0] (account 100000000000, cluster équipe-paiements-0-*)');
+    expect(body).toMatch(/… and \d+ more, see the full report at /);
+    expect(body).toContain('ipamd crash loop');
+  });
+
   it('writes a one-line ASCII subject under 100 characters with the counts', () => {
     // Prepare
     const input = anInput([critical, stillHigh, newHigh], [critical, stillHigh, fixed], { coverage: aCoverage({ clusters: { scanned: 42, failed: 0, managedAddon: 40, selfManaged: 2 } }) });
