@@ -356,6 +356,28 @@ describe('the finding lifecycle across nights', () => {
     expect(second.report.completedScopes.length).toBeGreaterThan(withFindings.size);
   });
 
+  it('archives a finding first imported by a night whose message failed, though a narrowed manual run came between', async () => {
+    // Prepare: a new cluster in a new account-region, imported by a night whose publish fails (the
+    // baseline stays the first night); then a manual run narrowed to another account
+    await nightOutcome();
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.regions!['eu-west-1'] = { clusters: [{ name: 'lab-eu', version: '1.29', addons: addon('v1.12.0-eksbuild.1') }] };
+    });
+    sim.setFaults({ rules: [{ service: 'sns', operation: 'Publish', error: 'InternalFailure' }] });
+    const imported = await nightOutcome({ AUDIT_MAX_ATTEMPTS: '1' });
+    sim.setFaults({});
+    await nightOutcome({}, { accounts: ['222222222222'] });
+    await putOrg(() => undefined);
+
+    // Act: the cluster is gone
+    await nightOutcome();
+
+    // Assess
+    const labEu = REGRESSION('444444444444', 'eu-west-1', 'lab-eu');
+    expect(imported.report.findings.map((f) => f.id)).toContain(labEu);
+    expect((await hub()).get(labEu)).toBe('ARCHIVED');
+  });
+
   it('says so when the findings of an excluded account could not be archived', async () => {
     // Prepare: the account leaves through the OU filter, and its audit role is gone too
     await nightOutcome();
