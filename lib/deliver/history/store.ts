@@ -184,8 +184,9 @@ export class PointerHistoryStore implements HistoryStore {
     const pointer = `${JSON.stringify({ key, runId: report.runId, startedAt: report.startedAt })}\n`;
     const kept: { pointer: string; runId: string }[] = [];
     try {
-      // The trend summary first: a report is listed with it unless it could not be written (then the
-      // trend reads the report); an orphan summary is never read.
+      // The summaries first: a report is listed with its trend summary unless it could not be
+      // written (then the trend reads the report); an orphan trend summary is never read, an orphan
+      // scopes summary is (latestKnownScopes: the run had delivered to Security Hub).
       const stored = report as StoredRunReport;
       await this.saveSidecar(key, report, 'trend', trendSummaryOf(stored));
       await this.saveSidecar(key, report, 'scopes', { runId: report.runId, startedAt: report.startedAt, scopes: knownScopesOfReport(stored) });
