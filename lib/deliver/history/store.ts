@@ -271,6 +271,7 @@ export class PointerHistoryStore implements HistoryStore {
    * read is reported (onError) and left out.
    */
   private async scopesSavedAfter(latestKey: string | undefined): Promise<string[]> {
+    if (latestKey === undefined) return [];
     const { suffix } = SIDECARS.scopes;
     let keys: string[];
     try {
@@ -279,9 +280,8 @@ export class PointerHistoryStore implements HistoryStore {
       this.report(error, 'runs/');
       return [];
     }
-    const later = latestKey === undefined ? [] : keys.filter((k) => k > latestKey);
     const scopes: string[] = [];
-    for (const key of later) {
+    for (const key of keys.filter((k) => k > latestKey)) {
       try {
         scopes.push(...((await this.readSidecar(key, 'scopes'))?.scopes ?? []));
       } catch (error) {
