@@ -10,8 +10,9 @@ import type { FindingsSink, SecurityHubScope } from '../lib/deliver/securityhub/
 import type { Rule } from '../lib/evaluate/rule.js';
 import { AccountListingError } from '../lib/collect/errors.js';
 import { loadRules } from '../lib/rules/load.js';
-import { mergeBatches, runAudit, startAudit, type AuditedBatch, type AuditPorts } from '../lib/run.js';
-import { aFinding } from './deliver/fixtures.js';
+import { archiveDepartedBeforeScan, mergeBatches, runAudit, startAudit, type AuditedBatch, type AuditPorts } from '../lib/run.js';
+import type { StoredRunReport } from '../lib/deliver/history/delta.js';
+import { aFinding, aReport } from './deliver/fixtures.js';
 import type { Finding } from '../lib/types.js';
 
 let rules: Rule[];
@@ -263,5 +264,41 @@ describe('run', () => {
     // Assess
     expect(merged.unusedSuppressions).toEqual([entry(1)]);
     expect(mergeBatches([batch()]).unusedSuppressions).toBeUndefined();
+  });
+
+  it("archives before the scan what left the audit from the baseline's findings, carried findings and archivePending alike, and nothing that stayed", async () => {
+    // Prepare: accounts 333 and 444 excluded now; 222 still audited, eu-west-1 taken out of the regions
+    const dir = await mkdtemp(join(tmpdir(), 'run-plan-'));
+    const baseline: StoredRunReport = {
+      ...aReport({
+        runId: 'run-1',
+        startedAt: '2026-01-01T02:00:00.000Z',
+        findings: [aFinding({ id: 'stays', accountId: '222222222222', region: 'us-east-1' }), aFinding({ id: 'region-left', accountId: '222222222222', region: 'eu-west-1' })],
+      }),
+      carriedOver: [{ ...aFinding({ id: 'carried', accountId: '333333333333', region: 'us-east-1' }), carriedBecause: 'not re-checked' }],
+      archivePending: [aFinding({ id: 'pending', accountId: '444444444444', region: 'ap-south-1' })],
+    };
+    await new LocalHistoryStore(dir).save(baseline, { notified: true });
+    const sink = new RecordingSink();
+    const selected = {
+      managementId: '111111111111',
+      selection: {
+        listed: 3,
+        selected: [{ id: '222222222222', name: 'payments', state: 'ACTIVE' }],
+        excluded: 2,
+        notSelected: [
+          { accountId: '333333333333', status: 'excluded' as const, reason: 'in an excluded OU' },
+          { accountId: '444444444444', status: 'excluded' as const, reason: 'in an excluded OU' },
+        ],
+      },
+    };
+
+    // Act
+    const outcome = await archiveDepartedBeforeScan(selected, SCAN, { collect: fakeCollect({}), findings: sink, history: (onError) => new LocalHistoryStore(dir, { onError }) });
+
+    // Assess
+    expect(sink.calls.map((c) => `${c.scope.accountId}/${c.scope.region}`).sort()).toEqual(['222222222222/eu-west-1', '333333333333/us-east-1', '444444444444/ap-south-1']);
+    expect(sink.calls.every((c) => c.current.length === 0)).toBe(true);
+    expect(outcome).toMatchObject({ errors: [], pending: [] });
   });
 });
