@@ -219,4 +219,33 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(after).toEqual(before);
     expect(outcome.delta.resolved.filter((f) => f.accountId === '333333333333')).toEqual([]);
   });
+
+  it('keeps reading Security Hub where a failed batch could not, after a night whose message failed: the findings there are archived once fixed', { timeout: 120_000 }, async () => {
+    // Prepare: a legacy cluster in 333/ap-east-1 is imported on a night whose SNS Publish fails (the
+    // baseline stays the night before); the next night 333's batch fails; then the cluster is gone
+    const demo = JSON.parse(await readFile('events/demo-org.json', 'utf8')) as { accounts: { id: string; regions: Record<string, { clusters?: { name: string }[] }> }[] };
+    const putOrg = async (withCluster: boolean) => {
+      const org = structuredClone(demo);
+      const account = org.accounts.find((a) => a.id === '333333333333')!;
+      const legacy = account.regions['us-east-1']!.clusters!.find((c) => c.name === 'checkout-legacy-use1')!;
+      // ap-east-1 is opt-in: it stays enabled (with no cluster) once the cluster is gone.
+      account.regions['ap-east-1'] = { clusters: withCluster ? [{ ...legacy, name: 'checkout-legacy-ape1' }] : [] };
+      expect((await fetch(`${sim.endpoint}/__sim/org`, { method: 'PUT', body: JSON.stringify(org) })).status).toBe(200);
+    };
+    await distributedRun({ batchSize: 3 });
+    await putOrg(true);
+    sim.setFaults({ rules: [{ service: 'sns', operation: 'Publish', error: 'InternalFailure' }] });
+    const imported = await distributedRun({ batchSize: 3, env: { AUDIT_MAX_ATTEMPTS: '1' } });
+    sim.setFaults({});
+    const failed = await distributedRun({ batchSize: 3, failBatchWith: '333333333333' });
+    await putOrg(false);
+
+    // Act
+    await distributedRun({ batchSize: 3 });
+
+    // Assess
+    expect(imported.outcome.report.findings.some((f) => f.accountId === '333333333333' && f.region === 'ap-east-1')).toBe(true);
+    expect(failed.outcome.report.securityHubPending).toContain('333333333333/ap-east-1');
+    expect(sim.findings('333333333333', 'ap-east-1').filter((f) => f.RecordState === 'ACTIVE').map((f) => f.Id)).toEqual([]);
+  });
 });
