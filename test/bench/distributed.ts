@@ -36,7 +36,8 @@ export interface DistributedOptions {
   parallel: number;
   /** The functions' environment beyond simulatorEnv (TOPIC_ARN, --env...). */
   env: Record<string, string>;
-  child: { sourceMaps: boolean; heapLimitMB?: number };
+  /** lambdaHeap: each step's process gets the heap Lambda's Node.js runtime gives its function's memorySize (the aggregate's own). */
+  child: { sourceMaps: boolean; heapLimitMB?: number; lambdaHeap?: boolean };
   /** Runs against the same simulator, history kept; the figures are the last one's (default 1: a first night). */
   nights?: number;
 }
@@ -154,6 +155,7 @@ interface NightRecord {
 /** What every night of one measurement shares: the simulator, the bucket's client, the functions' environment and the state machine. */
 interface NightContext {
   options: DistributedOptions;
+  memorySizeMB: { step: number; aggregate: number };
   sim: SimChild;
   s3: S3Client;
   env: Record<string, string>;
@@ -161,9 +163,14 @@ interface NightContext {
 }
 
 /** One night whole: the planner, the state machine (workers `parallel` at a time, then the aggregate). A step that fails ends the night. */
-async function runNight({ options, sim, s3, env, definition }: NightContext): Promise<NightRecord> {
+async function runNight({ options, memorySizeMB, sim, s3, env, definition }: NightContext): Promise<NightRecord> {
+  const { lambdaHeap, ...child } = options.child;
   const run = (mode: DistributedChildRequest['mode'], payload?: unknown) =>
-    runChild<DistributedChildRequest, DistributedChildResult>(options.bundle, { mode, env, ...(payload === undefined ? {} : { payload }) }, options.child);
+    runChild<DistributedChildRequest, DistributedChildResult>(
+      options.bundle,
+      { mode, env, ...(payload === undefined ? {} : { payload }) },
+      { ...child, ...(lambdaHeap ? { memorySizeMB: mode === 'aggregate' ? memorySizeMB.aggregate : memorySizeMB.step } : {}) },
+    );
 
   const workers: WorkerRecord[] = [];
   let planner: StepFigures = { initSeconds: 0, wallSeconds: 0, cpuSeconds: 0, peakRssMB: 0 };
@@ -276,7 +283,7 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
   // it, 0: this mode measures the distributed run whatever the size.
   const threshold = options.shape.accountsListed > Number(params.distributedThreshold) ? params.distributedThreshold! : '0';
   const env = simulatorEnv({ endpoint: sim.endpoint } as Pick<Simulator, 'endpoint'> as Simulator, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: threshold, ...options.env });
-  const context: NightContext = { options, sim, s3, env, definition };
+  const context: NightContext = { options, memorySizeMB: { step: memorySizeMB, aggregate: aggregateMemorySizeMB }, sim, s3, env, definition };
 
   const nightsBefore: NightSummary[] = [];
   let record: NightRecord;

@@ -198,7 +198,7 @@ async function benchDistributed(dir: string): Promise<void> {
         ...(opts.tracing ? TRACING_ENV : {}),
         ...opts.env,
       },
-      child: { sourceMaps: opts.sourceMaps, ...(opts.heapLimit === undefined ? {} : { heapLimitMB: opts.heapLimit }) },
+      child: { sourceMaps: opts.sourceMaps, lambdaHeap: opts.lambdaHeap, ...(opts.heapLimit === undefined ? {} : { heapLimitMB: opts.heapLimit }) },
       nights: opts.nights,
     });
     console.log(opts.json ? JSON.stringify(measurement) : `${formatDistributed(measurement)}\n`);
