@@ -5,6 +5,9 @@
  * (distributed-child.ts, bundled as the Lambda is) against the simulator in another. Workers run
  * `parallel` at a time here (each Lambda has a CPU of its own; this machine has 2), so the wall
  * is given twice: as measured, and projected on Lambda (distributed-projection.ts).
+ * With `nights` > 1 the nights before the last run whole against the same simulator (its Security
+ * Hub and S3 history kept), so the measured night reads the run history as every night after the
+ * first does; the figures are the last night's.
  */
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { loadavg } from 'node:os';
@@ -15,8 +18,8 @@ import { definitionFromServerlessYml, LocalStateMachine, serverlessParams } from
 import { callStats, type OrgShape, type RateLimit } from './bound.js';
 import type { DistributedChildRequest, DistributedChildResult } from './distributed-child.js';
 import { lambdaVcpus, maxAndMedian, projectLambdaWall, type LambdaProjection } from './distributed-projection.js';
-import { callsSince } from './nights.js';
-import { runChild, startSimChild } from './processes.js';
+import { callsSince, cpuSince } from './nights.js';
+import { runChild, startSimChild, type SimChild } from './processes.js';
 
 export const STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:111111111111:stateMachine:eks-fleet-auditor-bench-distributed';
 
@@ -33,7 +36,10 @@ export interface DistributedOptions {
   parallel: number;
   /** The functions' environment beyond simulatorEnv (TOPIC_ARN, --env...). */
   env: Record<string, string>;
-  child: { sourceMaps: boolean; heapLimitMB?: number };
+  /** lambdaHeap: each step's process gets the heap Lambda's Node.js runtime gives its function's memorySize (the aggregate's own). */
+  child: { sourceMaps: boolean; heapLimitMB?: number; lambdaHeap?: boolean };
+  /** Runs against the same simulator, history kept; the figures are the last one's (default 1: a first night). */
+  nights?: number;
 }
 
 /** One step's figures (seconds, MB); `error` when its process failed (no figures then: it could not report them). */
@@ -49,8 +55,23 @@ export interface StepFigures {
 
 const figureStats = (steps: readonly StepFigures[], pick: (s: StepFigures) => number) => maxAndMedian(steps.map(pick));
 
+/** A night before the measured one, in brief: what each step's process held, and whether it finished. */
+export interface NightSummary {
+  night: number;
+  localWallSeconds: number;
+  planner: StepFigures;
+  workers: { count: number; failed: number; peakRssMB: { max: number; p50: number } };
+  aggregate: StepFigures;
+  calls: number;
+  failure?: DistributedMeasurement['failure'];
+}
+
 export interface DistributedMeasurement {
   kind: 'distributed';
+  /** Which night of the run these figures are (1: empty Security Hub and history). */
+  night: number;
+  /** The nights before it against the same simulator, in brief (absent on a first night). */
+  nightsBefore?: NightSummary[];
   accounts: number;
   regions: number;
   clusters: number;
@@ -116,27 +137,40 @@ interface WorkerRecord extends StepFigures {
   accounts: string[];
 }
 
-export async function measureDistributed(options: DistributedOptions): Promise<DistributedMeasurement> {
-  const params = await serverlessParams();
-  const batchSize = Number(params.distributedBatchSize);
-  const maxConcurrency = Number(params.distributedMaxConcurrency);
-  const memorySizeMB = Number(params.memorySize);
-  // The aggregate has its own (it holds the whole organization's report); the planner and workers the functions' default.
-  const aggregateMemorySizeMB = Number(params.aggregateMemorySize ?? params.memorySize);
-  const vcpus = round(lambdaVcpus(memorySizeMB), 3);
-  const definition = await definitionFromServerlessYml({ ScanWorkerArn: 'worker', AggregateArn: 'aggregate', BatchSize: String(batchSize), MaxConcurrency: String(maxConcurrency) });
-  const sim = await startSimChild(options.orgFile);
-  // The state machine's own S3 client (its ItemReader) lives in this process, on Node 20.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const s3 = new S3Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: SIM_MANAGEMENT_CREDENTIALS, forcePathStyle: true });
-  const startLoad = loadavg()[0] ?? 0;
-  // simulatorEnv reads only the endpoint of the simulator it is given. The threshold is
-  // serverless.yml's (the planner scans while it lists, until the count passes it); at or below
-  // it, 0: this mode measures the distributed run whatever the size.
-  const threshold = options.shape.accountsListed > Number(params.distributedThreshold) ? params.distributedThreshold! : '0';
-  const env = simulatorEnv({ endpoint: sim.endpoint } as Pick<Simulator, 'endpoint'> as Simulator, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: threshold, ...options.env });
+/** What one night left to measure: each step's figures, and the simulator's counts around its steps (cumulative). */
+interface NightRecord {
+  planner: StepFigures;
+  workers: WorkerRecord[];
+  aggregate: StepFigures;
+  report?: DistributedChildResult['report'];
+  failure?: DistributedMeasurement['failure'];
+  partsBytes: number;
+  stored: { reportBytes: number; pageBytes: number };
+  localWallSeconds: number;
+  loadAverage: { start: number; end: number };
+  snapshots: { start: CallCount[]; planned?: CallCount[]; scanned?: CallCount[]; end: CallCount[] };
+  simCpuSeconds?: number;
+}
+
+/** What every night of one measurement shares: the simulator, the bucket's client, the functions' environment and the state machine. */
+interface NightContext {
+  options: DistributedOptions;
+  memorySizeMB: { step: number; aggregate: number };
+  sim: SimChild;
+  s3: S3Client;
+  env: Record<string, string>;
+  definition: Awaited<ReturnType<typeof definitionFromServerlessYml>>;
+}
+
+/** One night whole: the planner, the state machine (workers `parallel` at a time, then the aggregate). A step that fails ends the night. */
+async function runNight({ options, memorySizeMB, sim, s3, env, definition }: NightContext): Promise<NightRecord> {
+  const { lambdaHeap, ...child } = options.child;
   const run = (mode: DistributedChildRequest['mode'], payload?: unknown) =>
-    runChild<DistributedChildRequest, DistributedChildResult>(options.bundle, { mode, env, ...(payload === undefined ? {} : { payload }) }, options.child);
+    runChild<DistributedChildRequest, DistributedChildResult>(
+      options.bundle,
+      { mode, env, ...(payload === undefined ? {} : { payload }) },
+      { ...child, ...(lambdaHeap ? { memorySizeMB: mode === 'aggregate' ? memorySizeMB.aggregate : memorySizeMB.step } : {}) },
+    );
 
   const workers: WorkerRecord[] = [];
   let planner: StepFigures = { initSeconds: 0, wallSeconds: 0, cpuSeconds: 0, peakRssMB: 0 };
@@ -148,7 +182,9 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
   const stored = { reportBytes: 0, pageBytes: 0 };
   let started = 0;
   // The simulator's counts between the steps; the bench's own listings of the bucket fall outside them.
-  const snapshots: { planned?: CallCount[]; scanned?: CallCount[]; aggregated?: CallCount[] } = {};
+  const snapshots: Omit<NightRecord['snapshots'], 'end'> & { aggregated?: CallCount[] } = { start: await sim.calls() };
+  const simCpuBefore = await sim.cpuSeconds();
+  const startLoad = loadavg()[0] ?? 0;
   const t0 = performance.now();
   try {
     try {
@@ -181,10 +217,11 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
         snapshots.aggregated = await sim.calls();
         aggregate = figuresOf(result);
         report = result.report;
-        // The history's prefix in the bucket (HISTORY_PREFIX's default), as the parts' key begins.
+        // The history's prefix in the bucket (HISTORY_PREFIX's default), as the parts' key begins;
+        // this night's report and page only (the nights before left theirs, and summaries sit beside each).
         const runs = `${plan!.accountsKey.slice(0, plan!.accountsKey.indexOf('distributed/'))}runs/`;
-        stored.reportBytes = await bytesUnder(s3, plan!.bucket, runs, '.json');
-        stored.pageBytes = await bytesUnder(s3, plan!.bucket, runs, '.html');
+        stored.reportBytes = await bytesUnder(s3, plan!.bucket, runs, `/${plan!.runId}.json`);
+        stored.pageBytes = await bytesUnder(s3, plan!.bucket, runs, `/${plan!.runId}.html`);
         return result.output;
       } catch (error) {
         failure = { step: 'aggregate', error: String(error) };
@@ -196,24 +233,91 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
     failure ??= { step: 'state machine', error: String(error) };
   }
   const localWallSeconds = round((performance.now() - t0) / 1000);
-  const calls = snapshots.aggregated ?? (await sim.calls());
-  const simCpuSeconds = await sim.cpuSeconds();
-  await sim.stop();
-  s3.destroy();
+  const { aggregated, ...between } = snapshots;
+  const simCpuSeconds = cpuSince(simCpuBefore, await sim.cpuSeconds());
+  return {
+    planner,
+    workers,
+    aggregate,
+    ...(report ? { report } : {}),
+    ...(failure ? { failure } : {}),
+    partsBytes,
+    stored,
+    localWallSeconds,
+    loadAverage: { start: round(startLoad), end: round(loadavg()[0] ?? 0) },
+    snapshots: { ...between, end: aggregated ?? (await sim.calls()) },
+    ...(simCpuSeconds === undefined ? {} : { simCpuSeconds }),
+  };
+}
 
+const finishedNight = (night: NightRecord) => night.failure === undefined && night.workers.every((w) => w.error === undefined);
+
+function summaryOf(night: number, record: NightRecord): NightSummary {
+  const succeeded = record.workers.filter((w) => w.error === undefined);
+  return {
+    night,
+    localWallSeconds: record.localWallSeconds,
+    planner: record.planner,
+    workers: { count: record.workers.length, failed: record.workers.length - succeeded.length, peakRssMB: figureStats(succeeded, (w) => w.peakRssMB) },
+    aggregate: record.aggregate,
+    calls: total(callsSince(record.snapshots.start, record.snapshots.end)),
+    ...(record.failure ? { failure: record.failure } : {}),
+  };
+}
+
+export async function measureDistributed(options: DistributedOptions): Promise<DistributedMeasurement> {
+  const params = await serverlessParams();
+  const batchSize = Number(params.distributedBatchSize);
+  const maxConcurrency = Number(params.distributedMaxConcurrency);
+  const memorySizeMB = Number(params.memorySize);
+  // The aggregate has its own (it holds the whole organization's report); the planner and workers the functions' default.
+  const aggregateMemorySizeMB = Number(params.aggregateMemorySize ?? params.memorySize);
+  const vcpus = round(lambdaVcpus(memorySizeMB), 3);
+  const definition = await definitionFromServerlessYml({ ScanWorkerArn: 'worker', AggregateArn: 'aggregate', BatchSize: String(batchSize), MaxConcurrency: String(maxConcurrency) });
+  const sim = await startSimChild(options.orgFile);
+  // The state machine's own S3 client (its ItemReader) lives in this process, on Node 20.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const s3 = new S3Client({ endpoint: sim.endpoint, region: 'us-east-1', credentials: SIM_MANAGEMENT_CREDENTIALS, forcePathStyle: true });
+  // simulatorEnv reads only the endpoint of the simulator it is given. The threshold is
+  // serverless.yml's (the planner scans while it lists, until the count passes it); at or below
+  // it, 0: this mode measures the distributed run whatever the size.
+  const threshold = options.shape.accountsListed > Number(params.distributedThreshold) ? params.distributedThreshold! : '0';
+  const env = simulatorEnv({ endpoint: sim.endpoint } as Pick<Simulator, 'endpoint'> as Simulator, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: threshold, ...options.env });
+  const context: NightContext = { options, memorySizeMB: { step: memorySizeMB, aggregate: aggregateMemorySizeMB }, sim, s3, env, definition };
+
+  const nightsBefore: NightSummary[] = [];
+  let record: NightRecord;
+  let night = 1;
+  try {
+    record = await runNight(context);
+    // A night before the last that fails is the result: the nights after it would measure another run.
+    for (; night < (options.nights ?? 1) && finishedNight(record); night++) {
+      nightsBefore.push(summaryOf(night, record));
+      record = await runNight(context);
+    }
+  } finally {
+    await sim.stop();
+    s3.destroy();
+  }
+
+  const { planner, aggregate, report, failure, partsBytes, stored, snapshots } = record;
+  // This night's calls alone: the simulator counts since it started.
+  const calls = callsSince(snapshots.start, snapshots.end);
+  const planned = callsSince(snapshots.start, snapshots.planned ?? snapshots.end);
+  const scanned = callsSince(snapshots.start, snapshots.scanned ?? snapshots.end);
   const byAccount = new Map<string, number>();
-  for (const c of callsSince(snapshots.planned ?? [], calls)) byAccount.set(c.accountId, (byAccount.get(c.accountId) ?? 0) + c.count);
-  for (const w of workers) w.calls = w.accounts.filter((id) => id !== options.managementAccountId).reduce((n, id) => n + (byAccount.get(id) ?? 0), 0);
-  const ordered = [...workers].sort((a, b) => a.batch - b.batch);
+  for (const c of callsSince(planned, calls)) byAccount.set(c.accountId, (byAccount.get(c.accountId) ?? 0) + c.count);
+  for (const w of record.workers) w.calls = w.accounts.filter((id) => id !== options.managementAccountId).reduce((n, id) => n + (byAccount.get(id) ?? 0), 0);
+  const ordered = [...record.workers].sort((a, b) => a.batch - b.batch);
   const succeeded = ordered.filter((w) => w.error === undefined);
   const stats = callStats(calls, options.shape);
-  const planned = snapshots.planned ?? calls;
-  const scanned = snapshots.scanned ?? calls;
   const projected = projectLambdaWall(planner, succeeded, aggregate, { maxConcurrency, vcpus });
   const peakRss = Math.max(planner.peakRssMB, ...succeeded.map((w) => w.peakRssMB));
-  const finished = failure === undefined && succeeded.length === workers.length;
+  const finished = finishedNight(record);
   return {
     kind: 'distributed',
+    night,
+    ...(nightsBefore.length ? { nightsBefore } : {}),
     accounts: options.shape.accountsListed,
     regions: options.regions,
     clusters: options.shape.clusters,
@@ -225,12 +329,12 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
     aggregateMemorySizeMB,
     vcpus,
     parallel: options.parallel,
-    localWallSeconds,
+    localWallSeconds: record.localWallSeconds,
     projected,
-    loadAverage: { start: round(startLoad), end: round(loadavg()[0] ?? 0) },
+    loadAverage: record.loadAverage,
     planner: { ...planner, calls: total(planned) },
     workers: {
-      count: workers.length,
+      count: ordered.length,
       failed: ordered.filter((w) => w.error !== undefined).map((w) => ({ batch: w.batch, firstAccount: w.accounts[0] ?? '', error: w.error! })),
       initSeconds: figureStats(succeeded, (w) => w.initSeconds),
       wallSeconds: figureStats(succeeded, (w) => w.wallSeconds),
@@ -249,7 +353,7 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
       byOperation: Object.fromEntries(stats.operations.map((op) => [`${op.service}:${op.operation}`, op.calls])),
     },
     ...(report ? { report } : {}),
-    ...(simCpuSeconds === undefined ? {} : { simCpuSeconds: round(simCpuSeconds) }),
+    ...(record.simCpuSeconds === undefined ? {} : { simCpuSeconds: round(record.simCpuSeconds) }),
     goals: {
       // A Distributed Map starts the next batch as soon as a child execution ends: the slots reading is the Map's.
       projectedUnder5Minutes: finished && projected.slotsSeconds < 300,
@@ -272,6 +376,12 @@ export function formatDistributed(m: DistributedMeasurement): string {
     `Distributed run: ${count(m.accounts)} accounts × ${m.regions} regions, ${count(m.clusters)} clusters, ${m.latencyMs} ms per call, ` +
       `${m.rateLimit ? `EKS ${m.rateLimit.perAccountPerSecond}/s per account and Region (burst ${m.rateLimit.burst})` : 'no rate limit'}; ` +
       `serverless.yml: ${m.batchSize} accounts per worker, MaxConcurrency ${m.maxConcurrency}; here ${m.parallel} workers at a time (load average ${m.loadAverage.start} → ${m.loadAverage.end}).`,
+    `  night ${m.night}${m.night > 1 ? ', the Security Hub findings and run history of the nights before kept' : ' (a first night: no history, Security Hub empty)'}`,
+    ...(m.nightsBefore ?? []).map(
+      (n) =>
+        `    night ${n.night} (not the result): wall here ${n.localWallSeconds.toFixed(1)} s; peak RSS planner ${n.planner.peakRssMB} MB, ` +
+        `workers max ${n.workers.peakRssMB.max} MB (${n.workers.count}, ${n.workers.failed} failed), aggregate ${n.aggregate.peakRssMB} MB; ${count(n.calls)} calls`,
+    ),
     `  wall here: ${m.localWallSeconds.toFixed(1)} s`,
     `  wall projected on Lambda: ${m.projected.slotsSeconds.toFixed(1)} s, each worker starting as soon as one of ${m.maxConcurrency} slots frees (as a Distributed Map does); ` +
       `${m.projected.wavesSeconds.toFixed(1)} s if each of ${m.projected.waves} waves waited for its slowest worker ` +

@@ -71,7 +71,7 @@ const opts = new Command()
   .option('--no-floor', 'skip the bare-SDK floor (the same calls through the same clients, nothing else)')
   .option('--tracing', 'measure the deployed configuration: X-Ray tracing on (a subsegment per account)')
   .option('--cpu-prof <dir>', "write a V8 CPU profile of each handler run into dir (open it in Chrome DevTools or speedscope)")
-  .option('--nights <n>', "runs of the handler against the same simulator, history kept; the figures are the last night's", positiveInteger, 1)
+  .option('--nights <n>', "runs of the handler (with --distributed: of the whole distributed run) against the same simulator, history kept; the figures are the last night's", positiveInteger, 1)
   .option('--regions <n>', 'regions per account (of the 17 every account has enabled by default)', positiveInteger, 4)
   .option('--distributed', 'measure the distributed run whole: planner, scan workers and aggregate, each in its own process, driven by the state machine of serverless.yml')
   .option('--parallel <n>', 'with --distributed: scan workers run at once here (each Lambda has its own CPU; this machine does not)', positiveInteger, 2)
@@ -198,7 +198,8 @@ async function benchDistributed(dir: string): Promise<void> {
         ...(opts.tracing ? TRACING_ENV : {}),
         ...opts.env,
       },
-      child: { sourceMaps: opts.sourceMaps, ...(opts.heapLimit === undefined ? {} : { heapLimitMB: opts.heapLimit }) },
+      child: { sourceMaps: opts.sourceMaps, lambdaHeap: opts.lambdaHeap, ...(opts.heapLimit === undefined ? {} : { heapLimitMB: opts.heapLimit }) },
+      nights: opts.nights,
     });
     console.log(opts.json ? JSON.stringify(measurement) : `${formatDistributed(measurement)}\n`);
     // A step that failed is the result: printed above, and the exit status says so.
