@@ -193,14 +193,11 @@ export async function aggregateRun(
   // The plan listed the organization; the workers only saw their batches.
   merged.scan.coverage.accounts.listed = event.listed;
   merged.scan.coverage.accounts.excluded = event.excluded;
-  const seen = new Set(merged.recheck.accounts.map((a) => a.accountId));
   merged.recheck.accounts = await rosterOf(event, storage, merged.recheck.accounts);
-  // No worker read Security Hub for the accounts of a failed batch or a lost part: where the plan
-  // knew findings of ours they stay known, or the next night would not read there either.
-  const unread = new Set([
-    ...event.parts.flatMap((part) => ('failed' in part ? part.Items.map((a) => a.id) : [])),
-    ...merged.recheck.accounts.filter((a) => !seen.has(a.accountId) && a.status === 'failed').map((a) => a.accountId),
-  ]);
+  // No worker read Security Hub for a failed account (its batch failed, its part is lost, or its
+  // worker could not reach it): where the plan knew findings of ours they stay known, or the next
+  // night would not read there either (a worker keeps its own failed accounts' too: the same scopes).
+  const unread = new Set(merged.recheck.accounts.filter((a) => a.status === 'failed').map((a) => a.accountId));
   const known = unread.size ? await knownScopesOfPlan({ ...storage, bucket: event.bucket }, event.runId) : undefined;
   const kept = [...(known ?? [])].filter((scope) => unread.has(scope.slice(0, scope.indexOf('/'))));
   if (kept.length) merged.securityHubPending = [...new Set([...(merged.securityHubPending ?? []), ...kept])].sort();
