@@ -1,5 +1,5 @@
 import pRetry from 'p-retry';
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/service-error-classification';
+import { isRetryableAwsError } from '../retryable.js';
 
 /**
  * Retries for the per-account gates (AssumeRole, ListRegions): if one of them fails, the whole
@@ -16,13 +16,6 @@ export interface GateRetryOptions {
   minTimeoutMs?: number;
 }
 
-/** Whether another try may succeed: throttling, a 5xx, a timeout or a dropped connection. */
-export function isRetryableGateError(error: unknown): boolean {
-  const sdkError = error as Parameters<typeof isThrottlingError>[0];
-  if (typeof error !== 'object' || error === null || !('name' in error)) return false;
-  return isThrottlingError(sdkError) || isServerError(sdkError) || isTransientError(sdkError);
-}
-
 export function retryGate<T>(call: () => Promise<T>, options: GateRetryOptions = {}): Promise<T> {
   if (options.signal?.aborted) return call();
   return pRetry(call, {
@@ -32,6 +25,6 @@ export function retryGate<T>(call: () => Promise<T>, options: GateRetryOptions =
     maxTimeout: 20_000,
     randomize: true,
     ...(options.signal ? { signal: options.signal } : {}),
-    shouldRetry: ({ error }) => isRetryableGateError(error),
+    shouldRetry: ({ error }) => isRetryableAwsError(error),
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isRetryableGateError, retryGate } from '../../lib/collect/gate-retry.js';
+import { retryGate } from '../../lib/collect/gate-retry.js';
 import { awsError } from './fake-org.js';
 
 describe('gate-retry.ts', () => {
@@ -27,14 +27,6 @@ describe('gate-retry.ts', () => {
     // Assess
     expect([value, throttled]).toEqual(['ok', 3]);
     expect([refusal.name, denied]).toEqual(['AccessDenied', 1]);
-  });
-
-  it('retries throttling, 5xx and timeouts, not client errors', () => {
-    expect(isRetryableGateError(awsError('TooManyRequestsException'))).toBe(true);
-    expect(isRetryableGateError(Object.assign(awsError('InternalFailure'), { $metadata: { httpStatusCode: 500 } }))).toBe(true);
-    expect(isRetryableGateError(Object.assign(new Error('socket hang up'), { name: 'TimeoutError' }))).toBe(true);
-    expect(isRetryableGateError(awsError('ValidationError'))).toBe(false);
-    expect(isRetryableGateError('not an error')).toBe(false);
   });
 
   it('starts no retry after the scan deadline', async () => {

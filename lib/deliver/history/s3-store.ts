@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
-import { setTimeout } from 'node:timers/promises';
 import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import pRetry from 'p-retry';
+import { isRetryableAwsError } from '../../retryable.js';
 import { s3Uri } from '../s3-object.js';
 import { HistoryConflictError, isStreamedBody, PointerHistoryStore } from './store.js';
 import type { HistoryBackend, HistoryStoreOptions, StreamedBody } from './store.js';
@@ -62,30 +63,20 @@ const STREAMED_WRITE_ATTEMPTS = 3;
  * SDK cannot send a stream twice, so a failed try is made again here with the body made anew, if
  * S3 (or the way to it) failed rather than refused: 5xx, throttling, a connection that broke.
  */
-async function writeStreamed(client: S3Client, where: { bucket: string; key: string }, body: StreamedBody): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const response = await client.send(
-        new PutObjectCommand({
-          Bucket: where.bucket,
-          Key: where.key,
-          Body: Readable.from(body.chunks()),
-          ContentLength: body.length,
-          ContentType: 'application/json',
-        }),
-      );
-      return response.ETag ?? '';
-    } catch (error) {
-      if (attempt >= STREAMED_WRITE_ATTEMPTS || !worthRetrying(error)) throw error;
-      await setTimeout(100 * 2 ** attempt);
-    }
-  }
-}
-
-/** A failure another try may not meet: S3's 5xx or throttling, or no answer at all (no status). */
-function worthRetrying(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-  return status === undefined || status >= 500 || status === 429 || (error instanceof Error && error.name === 'SlowDown');
+function writeStreamed(client: S3Client, where: { bucket: string; key: string }, body: StreamedBody): Promise<string> {
+  const put = async () => {
+    const response = await client.send(
+      new PutObjectCommand({
+        Bucket: where.bucket,
+        Key: where.key,
+        Body: Readable.from(body.chunks()),
+        ContentLength: body.length,
+        ContentType: 'application/json',
+      }),
+    );
+    return response.ETag ?? '';
+  };
+  return pRetry(put, { retries: STREAMED_WRITE_ATTEMPTS - 1, factor: 2, minTimeout: 200, randomize: false, shouldRetry: ({ error }) => isRetryableAwsError(error) });
 }
 
 /** The history bucket's objects under the prefix, as keys relative to it (also where the run lease lives). */
