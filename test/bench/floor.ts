@@ -6,10 +6,12 @@
  *
  * Inputs are the smallest well-formed requests (the clusters' real names, one finding per
  * BatchImportFindings): the floor is a little lighter than the product's calls, never heavier.
- * The Kubernetes API reads of self-managed clusters are not SDK calls and are left out.
+ * The Kubernetes API reads of self-managed clusters are made as cheaply as they can be: per
+ * cluster one EKS token and one TLS connection trusting its CA (from the floor's own
+ * DescribeCluster), its reads one after the other on it.
  */
 import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { readFile } from 'node:fs/promises';
 import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
 import { DescribeAddonCommand, DescribeAddonVersionsCommand, DescribeClusterCommand, EKSClient, ListClustersCommand, ListPodIdentityAssociationsCommand } from '@aws-sdk/client-eks';
@@ -18,7 +20,9 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } fr
 import { BatchImportFindingsCommand, GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { Sha256 } from '@aws-crypto/sha256-js';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { SignatureV4 } from '@smithy/signature-v4';
 import pLimit from 'p-limit';
 import type { SimOrg } from '../sim/schema.js';
 import type { CallCount } from '../sim/server.js';
@@ -53,7 +57,12 @@ export async function floorRun(request: FloorRequest): Promise<{ calls: number }
   };
 
   const byAccount = new Map<string, CallCount[]>();
-  for (const c of request.calls) if (c.service !== 'kubernetes') byAccount.set(c.accountId, [...(byAccount.get(c.accountId) ?? []), c]);
+  const kubernetesOf = new Map<string, CallCount[]>();
+  for (const c of request.calls) {
+    const into = c.service === 'kubernetes' ? kubernetesOf : byAccount;
+    into.set(c.accountId, [...(into.get(c.accountId) ?? []), c]);
+  }
+  for (const accountId of kubernetesOf.keys()) if (!byAccount.has(accountId)) byAccount.set(accountId, []);
   const limitAccounts = pLimit(request.concurrency);
 
   await Promise.all(
@@ -71,17 +80,29 @@ export async function floorRun(request: FloorRequest): Promise<{ calls: number }
         const clients = new Map<string, unknown>();
         const client = <T>(key: string, make: () => T): T => (clients.get(key) as T | undefined) ?? (clients.set(key, make()), clients.get(key) as T);
         const jobs: Promise<void>[] = [];
+        const described = new Map<string, Described>();
         for (const c of calls) {
           if (c.operation === 'AssumeRole') continue;
           const clusters = clustersOf(accountId, c.region);
           for (let i = 0; i < c.count; i++) {
             const cluster = clusters[i % Math.max(1, clusters.length)]?.name ?? 'none';
             const version = clusters[i % Math.max(1, clusters.length)]?.version ?? '1.30';
-            const send = sender(c, { cluster, version, accountId, request, config, client });
+            const send = sender(c, { cluster, version, accountId, request, config, client, described });
             if (send) jobs.push(limit(() => call(send)));
           }
         }
         await Promise.all(jobs);
+        // The Kubernetes reads follow their clusters' DescribeCluster, as the product's do.
+        const identity = credentials ?? managementCredentials();
+        const reads = kubernetesReads(kubernetesOf.get(accountId) ?? [], (region) => clustersOf(accountId, region), described);
+        await Promise.all(
+          reads.map(({ target, paths }) =>
+            limit(async () => {
+              sent += paths.length;
+              await readCluster(target, paths, identity).catch(() => undefined);
+            }),
+          ),
+        );
       }),
     ),
   );
@@ -90,12 +111,71 @@ export async function floorRun(request: FloorRequest): Promise<{ calls: number }
 }
 
 type Config = (region: string) => Record<string, unknown>;
+type Described = { endpoint: string; ca: string; name: string; region: string };
+
+function managementCredentials(): Credentials {
+  const { AWS_ACCESS_KEY_ID: accessKeyId = '', AWS_SECRET_ACCESS_KEY: secretAccessKey = '', AWS_SESSION_TOKEN: sessionToken } = process.env;
+  return { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) };
+}
+
+const KUBERNETES_PATHS: Record<string, string> = {
+  GetDaemonSet: '/apis/apps/v1/namespaces/kube-system/daemonsets/aws-node',
+  GetServiceAccount: '/api/v1/namespaces/kube-system/serviceaccounts/aws-node',
+};
+
+/** The product's Kubernetes reads of an account, by cluster: its self-managed ones, in turn. */
+function kubernetesReads(calls: CallCount[], clustersIn: (region: string) => { name: string; addons: Record<string, unknown> }[], described: Map<string, Described>): { target: Described; paths: string[] }[] {
+  const byCluster = new Map<Described, string[]>();
+  for (const c of calls) {
+    const path = KUBERNETES_PATHS[c.operation];
+    const selfManaged = clustersIn(c.region).filter((cluster) => !('vpc-cni' in cluster.addons));
+    for (let i = 0; path && i < c.count && selfManaged.length; i++) {
+      const target = described.get(`${c.region}/${selfManaged[i % selfManaged.length]!.name}`);
+      if (target) byCluster.set(target, [...(byCluster.get(target) ?? []), path]);
+    }
+  }
+  return [...byCluster].map(([target, paths]) => ({ target, paths }));
+}
+
+/** One token, one TLS connection trusting the cluster's CA, the reads in turn on it. */
+async function readCluster(target: Described, paths: string[], credentials: Credentials): Promise<void> {
+  const sts = new URL(process.env.AWS_ENDPOINT_URL ?? `https://sts.${target.region}.amazonaws.com`);
+  const signer = new SignatureV4({ credentials, region: target.region, service: 'sts', sha256: Sha256 });
+  const signed = await signer.presign(
+    { method: 'GET', protocol: sts.protocol, hostname: sts.hostname, ...(sts.port ? { port: Number(sts.port) } : {}), path: sts.pathname, query: { Action: 'GetCallerIdentity', Version: '2011-06-15' }, headers: { host: sts.host, 'x-k8s-aws-id': target.name } },
+    { expiresIn: 60 },
+  );
+  const query = Object.entries(signed.query ?? {}).map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`).join('&');
+  const token = `k8s-aws-v1.${Buffer.from(`${sts.protocol}//${sts.host}${signed.path}?${query}`).toString('base64url')}`;
+  const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca: Buffer.from(target.ca, 'base64').toString('utf8') });
+  try {
+    for (const path of paths) {
+      await new Promise<void>((resolve, reject) => {
+        const req = httpsRequest(`${target.endpoint}${path}`, { agent, headers: { authorization: `Bearer ${token}`, accept: 'application/json' } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            JSON.parse(Buffer.concat(chunks).toString('utf8'));
+            resolve();
+          });
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        // The product gives a cluster 5 s; a private endpoint never answers.
+        req.setTimeout(5_000, () => req.destroy(new Error('timeout')));
+        req.end();
+      });
+    }
+  } finally {
+    agent.destroy();
+  }
+}
 
 function sender(
   c: CallCount,
-  ctx: { cluster: string; version: string; accountId: string; request: FloorRequest; config: Config; client: <T>(key: string, make: () => T) => T },
+  ctx: { cluster: string; version: string; accountId: string; request: FloorRequest; config: Config; client: <T>(key: string, make: () => T) => T; described: Map<string, Described> },
 ): (() => Promise<unknown>) | undefined {
-  const { cluster, version, accountId, request, config, client } = ctx;
+  const { cluster, version, accountId, request, config, client, described } = ctx;
   const eks = () => ctx.client(`eks|${c.region}`, () => new EKSClient(config(c.region)));
   const hub = () => client(`securityhub|${c.region}`, () => new SecurityHubClient(config(c.region)));
   const s3 = () => client(`s3|${c.region}`, () => new S3Client({ ...config(c.region), forcePathStyle: true }));
@@ -111,7 +191,10 @@ function sender(
     case 'eks:ListClusters':
       return () => eks().send(new ListClustersCommand({}));
     case 'eks:DescribeCluster':
-      return () => eks().send(new DescribeClusterCommand({ name: cluster }));
+      return async () => {
+        const found = (await eks().send(new DescribeClusterCommand({ name: cluster }))).cluster;
+        if (found?.endpoint && found.certificateAuthority?.data) described.set(`${c.region}/${cluster}`, { endpoint: found.endpoint, ca: found.certificateAuthority.data, name: cluster, region: c.region });
+      };
     case 'eks:DescribeAddon':
       return () => eks().send(new DescribeAddonCommand({ clusterName: cluster, addonName: 'vpc-cni' }));
     case 'eks:ListPodIdentityAssociations':

@@ -70,7 +70,7 @@ const opts = new Command()
   .option('--no-calibrate', 'skip measuring the CPU of one SDK call (the cpu floor)')
   .option('--no-floor', 'skip the bare-SDK floor (the same calls through the same clients, nothing else)')
   .option('--tracing', 'measure the deployed configuration: X-Ray tracing on (a subsegment per account)')
-  .option('--cpu-prof <dir>', "write a V8 CPU profile of each handler run into dir (open it in Chrome DevTools or speedscope)")
+  .option('--cpu-prof <dir>', "write a V8 CPU profile of each measured run (the handler's and its floor's, named by mode) into dir (open it in Chrome DevTools or speedscope)")
   .option('--nights <n>', "runs of the handler (with --distributed: of the whole distributed run) against the same simulator, history kept; the figures are the last night's", positiveInteger, 1)
   .option('--regions <n>', 'regions per account (of the 17 every account has enabled by default)', positiveInteger, 4)
   .option('--distributed', 'measure the distributed run whole: planner, scan workers and aggregate, each in its own process, driven by the state machine of serverless.yml')
@@ -164,7 +164,7 @@ async function runAgainst(orgFile: string, bundle: string, mode: ChildRequest['m
     };
     for (let night = 1; mode === 'handler' && night < (scenario.nights ?? 1); night++) await runChild(bundle, { mode, env }, processOptions);
     const [callsBefore, cpuBefore] = [await sim.calls(), await sim.cpuSeconds()];
-    const child = await runChild(bundle, { mode, env, ...floor }, { ...processOptions, ...(opts.cpuProf && mode === 'handler' ? { cpuProfDir: opts.cpuProf } : {}) });
+    const child = await runChild(bundle, { mode, env, ...floor }, { ...processOptions, ...(opts.cpuProf ? { cpuProfDir: opts.cpuProf } : {}) });
     return { child, calls: callsSince(callsBefore, await sim.calls()), simCpuSeconds: cpuSince(cpuBefore, await sim.cpuSeconds()), loadAverage };
   } finally {
     await sim.stop();

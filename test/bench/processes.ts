@@ -128,7 +128,8 @@ export async function runChild<Request extends Pick<ChildRequest, 'env'> & { mod
     // The Lambda runs with NODE_OPTIONS=--enable-source-maps (serverless.yml): every Error's stack is mapped.
     ...(options.sourceMaps ? ['--enable-source-maps'] : []),
     ...(options.heapLimitMB === undefined ? heap : [...heap.filter((f) => !f.startsWith('--max-old-space-size=')), `--max-old-space-size=${options.heapLimitMB}`]),
-    ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`]),
+    // Named by mode: the floor's profile beside the handler's shows what the product adds.
+    ...(options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`, `--cpu-prof-name=${request.mode}-${process.pid}-${Date.now()}.cpuprofile`]),
   ];
   // The bundle is not next to rules/: the loader's own override points it there.
   // The run's environment is the process's from the start, as Lambda's is: what modules read when
