@@ -1,3 +1,4 @@
+import { Agent } from 'node:https';
 import type { AccountSession, KubernetesReader, KubernetesTarget } from '../ports.js';
 import { raceDeadline } from '../deadline.js';
 import { KubernetesApiError } from './errors.js';
@@ -16,21 +17,79 @@ export interface KubernetesReaderOptions {
   signal?: AbortSignal;
 }
 
-/** The KubernetesReader of one account session: a fresh EKS token per call, HTTPS with the cluster CA. */
+/** What a cluster's reads in flight share: one EKS token, one TLS connection. */
+interface ClusterReads {
+  token: Promise<string>;
+  agent: Agent;
+  inFlight: number;
+  /** The first read that could not connect (unreachable, no answer, TLS): the others fail with it. */
+  failure?: KubernetesApiError;
+  /** Gives up the reads still waiting behind it. */
+  giveUp: AbortController;
+}
+
+/** A connection that failed so: another try on the same endpoint would wait as long again. */
+const CONNECTION_FAILURES = new Set(['unreachable', 'timeout', 'tls']);
+
+/**
+ * The KubernetesReader of one account session: HTTPS with the cluster CA and an EKS token.
+ *
+ * A cluster's reads in flight together share one token and one TLS connection (a keep-alive agent
+ * of one socket, destroyed when the last of them ends): a TLS handshake and a signature are most
+ * of what a read costs, and a cluster's two reads are made at once (read-aws-node.ts). A read
+ * that starts after the others ended gets a new token and connection. When one cannot connect (a
+ * private endpoint never answers), the reads queued behind it fail with its failure at once: they
+ * would each wait out the timeout again.
+ */
 export function createKubernetesReader(options: KubernetesReaderOptions): KubernetesReader {
   const timeoutMs = options.timeoutMs ?? DEFAULT_KUBERNETES_TIMEOUT_MS;
   // One account's clusters: each CA is parsed once for its cluster's reads.
   const secureContexts: SecureContexts = new Map();
-  return {
-    async getJson(target, apiPath) {
-      const token = await eksToken({
+  const open = new Map<string, ClusterReads>();
+  const readsOf = (target: KubernetesTarget): [string, ClusterReads] => {
+    const key = `${target.region}\n${target.clusterName}\n${target.endpoint}`;
+    let reads = open.get(key);
+    if (!reads) {
+      const token = eksToken({
         clusterName: target.clusterName,
         region: target.region,
         partition: options.session.partition,
         credentials: options.session.credentials,
         ...(options.stsEndpoint === undefined ? {} : { stsEndpoint: options.stsEndpoint }),
       });
-      return raceDeadline(httpsGetJson({ url: apiUrl(target, apiPath), ca: caPem(target), secureContexts, token, timeoutMs, clusterName: target.clusterName }), options.signal);
+      // Each read awaits it; a failed signature fails each, and is never unhandled.
+      token.catch(() => undefined);
+      reads = { token, agent: new Agent({ keepAlive: true, maxSockets: 1 }), inFlight: 0, giveUp: new AbortController() };
+      open.set(key, reads);
+    }
+    reads.inFlight += 1;
+    return [key, reads];
+  };
+  return {
+    async getJson(target, apiPath) {
+      const [key, reads] = readsOf(target);
+      try {
+        const token = await reads.token;
+        if (reads.failure) throw reads.failure;
+        return await raceDeadline(
+          httpsGetJson({ url: apiUrl(target, apiPath), ca: caPem(target), secureContexts, agent: reads.agent, signal: reads.giveUp.signal, token, timeoutMs, clusterName: target.clusterName }),
+          options.signal,
+        );
+      } catch (error) {
+        if (!reads.failure && error instanceof KubernetesApiError && CONNECTION_FAILURES.has(error.failure)) {
+          reads.failure = error;
+          reads.giveUp.abort();
+        }
+        throw reads.failure ?? error;
+      } finally {
+        reads.inFlight -= 1;
+        if (reads.inFlight === 0) {
+          open.delete(key);
+          // Reads given up (the deadline) may still be queued on the agent: they go with it.
+          reads.giveUp.abort();
+          reads.agent.destroy();
+        }
+      }
     },
   };
 }

@@ -4,11 +4,12 @@
  *
  * Plain node:https rather than @kubernetes/client-node: the auditor makes two GETs per cluster,
  * and that client is a multi-megabyte bundle that would slow every cold start of the Lambda for
- * them. `agent: false` gives each request its own short-lived agent with keep-alive off: sockets
- * never outlive the call, so thousands of clusters cannot pile up open connections, and the
- * cluster CA (the `ca` option) never leaks into a shared pool.
+ * them. A cluster's reads go through an agent of that cluster's alone (reader.ts), destroyed when
+ * they end, or with `agent: false` through a connection of their own: sockets never outlive the
+ * cluster's reads, so thousands of clusters cannot pile up open connections, and the cluster CA
+ * never leaks into a shared pool.
  */
-import { request, type RequestOptions } from 'node:https';
+import { request, type Agent, type RequestOptions } from 'node:https';
 import { createSecureContext, type ConnectionOptions, type SecureContext } from 'node:tls';
 import { KubernetesApiError, type KubernetesFailure } from './errors.js';
 
@@ -27,6 +28,13 @@ export interface HttpsGetRequest {
    * for each connection (measured: a third of the Kubernetes reads' CPU). Unset = built per call.
    */
   secureContexts?: SecureContexts;
+  /**
+   * A keep-alive agent of this cluster's alone, one socket: its reads share one TLS connection (a
+   * handshake is most of a read's CPU). Unset = a connection of this read's own, closed after it.
+   */
+  agent?: Agent;
+  /** Gives the read up (queued or in flight): it rejects as unreachable with code ABORT_ERR. */
+  signal?: AbortSignal;
 }
 
 /** TLS contexts by the CA PEM they trust (one reader's: an account's clusters). */
@@ -59,18 +67,22 @@ export function httpsGetJson(req: HttpsGetRequest): Promise<unknown> {
       if (error) reject(error);
       else resolve(value);
     };
-    const timer = setTimeout(() => {
+    const expire = () => {
       const error = new KubernetesApiError(`${where}: no answer within ${req.timeoutMs} ms`, { failure: 'timeout', code: 'Timeout' });
       finish(error);
       outgoing?.destroy();
-    }, req.timeoutMs);
+    };
+    // Behind the cluster's other read on its agent, the time counts from its turn (its socket):
+    // that read has a timeout of its own, and gives this one up if it could not connect (reader.ts).
+    let timer = req.agent ? undefined : setTimeout(expire, req.timeoutMs);
 
     let outgoing: ReturnType<typeof request> | undefined;
     try {
       // https passes TLS options through to tls.connect; its RequestOptions type omits secureContext.
       const options: RequestOptions & Pick<ConnectionOptions, 'secureContext'> = {
         method: 'GET',
-        agent: false,
+        agent: req.agent ?? false,
+        ...(req.signal ? { signal: req.signal } : {}),
         // Trusts the cluster CA alone, as `ca` would: the context is built from it and nothing else.
         secureContext: secureContextOf(req.ca, req.secureContexts),
         headers: { authorization: `Bearer ${req.token}`, accept: 'application/json', 'user-agent': 'eks-fleet-auditor' },
@@ -80,6 +92,11 @@ export function httpsGetJson(req: HttpsGetRequest): Promise<unknown> {
       // A CA that does not parse fails here, before any connection.
       finish(networkError(where, error));
       return;
+    }
+    if (req.agent) {
+      outgoing.once('socket', () => {
+        if (!settled) timer = setTimeout(expire, req.timeoutMs);
+      });
     }
     outgoing.on('error', (error) => finish(networkError(where, error)));
     outgoing.on('response', (res) => {
