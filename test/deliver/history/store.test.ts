@@ -298,6 +298,40 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('reads the trend summaries of the last runs 8 at a time and yields them oldest first, and reports one at a time', async () => {
+    // Prepare: 12 runs in a history whose every read takes a moment
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const backend = directoryHistoryBackend(dir);
+    let reading = 0;
+    let most = 0;
+    const slowly = async <T>(read: () => Promise<T>): Promise<T> => {
+      most = Math.max(most, ++reading);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return await read();
+      } finally {
+        reading -= 1;
+      }
+    };
+    const store = new PointerHistoryStore({ ...backend, readBytes: (key) => slowly(() => backend.readBytes(key)), read: (key) => slowly(() => backend.read(key)) });
+    for (let day = 10; day < 22; day++) {
+      await store.save({ ...aReport({ runId: `run-${day}`, startedAt: `2026-01-${day}T02:00:00.000Z`, findings: [aFinding({ id: `f-${day}` })] }), newIds: [`f-${day}`] }, { notified: true });
+    }
+
+    // Act
+    most = 0;
+    const trends = [];
+    for await (const run of store.recentTrends(12)) trends.push(run?.runId);
+    const trendsAtOnce = most;
+    most = 0;
+    for await (const report of store.recent(12, { members: ['findings'] })) void report;
+
+    // Assess
+    expect(trends).toEqual(Array.from({ length: 12 }, (_, i) => `run-${10 + i}`));
+    expect(trendsAtOnce).toBe(8);
+    expect(most).toBe(1);
+  });
+
   it('reads a run\'s trend from its report when its summary names another run (a summary copied or left over)', async () => {
     // Prepare: run-2's summary replaced by run-1's, as a copy between days would leave it
     const dir = await mkdtemp(join(tmpdir(), 'history-'));
