@@ -14,6 +14,8 @@ const LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029]/g;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 /** Bidirectional overrides, isolates and marks, which make text read other than it runs ("trojan source"). */
 const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/g;
+/** A character every one of the patterns above starts with: a text without one is left as it is. */
+const ANY_OF_THEM = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/;
 /* eslint-enable no-control-regex */
 
 /**
@@ -24,6 +26,8 @@ export const LINE_BREAK_MARK = '\\n';
 
 /** One line of plain text: escape sequences removed, line breaks as a visible `\n`, other control characters as spaces. */
 export function plainLine(text: string): string {
+  // Most values are plain already: one scan instead of four replacements (a run escapes every value of every finding).
+  if (!ANY_OF_THEM.test(text)) return text;
   return text.replace(ANSI, '').replace(BIDI, '').replace(LINE_BREAK, LINE_BREAK_MARK).replace(CONTROL, ' ');
 }
 

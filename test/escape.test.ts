@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forAsff, forCommand, forEmail, forMarkdown, forSlack, forSlackCode, forTerminal, markdownCode, markdownFence } from '../lib/escape.js';
+import { forAsff, forCommand, forEmail, forMarkdown, forSlack, forSlackCode, forTerminal, markdownCode, markdownFence, plainLine } from '../lib/escape.js';
 
 const ANSI_IMAGE = '123456789012.dkr.ecr.us-east-1.amazonaws.com/mirror\u001b[31m/amazon-k8s-cni\u001b]8;;https://attacker.example\u0007link\u001b]8;;\u0007:v1.15.1\r\n$ rm -rf /';
 const ACCOUNT = 'Evil [click](https://attacker.example/x) @here <!channel> <b>bold</b> *loud* `tick`';
@@ -7,6 +7,23 @@ const ACCOUNT = 'Evil [click](https://attacker.example/x) @here <!channel> <b>bo
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 describe('escape.ts', () => {
+  it('changes, of every character of the Basic Multilingual Plane, exactly the control, line-break and bidirectional ones', () => {
+    // Prepare: what no value may carry into a line of text
+    const bidi = new Set([0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]);
+    const dangerous = (c: number) => c <= 0x1f || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || bidi.has(c);
+
+    // Act
+    const wrong: string[] = [];
+    for (let c = 0; c <= 0xffff; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue; // half a surrogate pair is not a character
+      const text = `a${String.fromCharCode(c)}b`;
+      if ((plainLine(text) !== text) !== dangerous(c)) wrong.push(c.toString(16));
+    }
+
+    // Assess
+    expect(wrong).toEqual([]);
+  });
+
   it.each([
     ['terminal', forTerminal],
     ['email', forEmail],
