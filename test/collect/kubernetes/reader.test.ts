@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KubernetesApiError } from '../../../lib/collect/kubernetes/errors.js';
 import { createKubernetesReader } from '../../../lib/collect/kubernetes/reader.js';
@@ -78,6 +79,19 @@ describe('createKubernetesReader', () => {
     expect(connections).toHaveLength(3);
     expect(connections[0]!.tokens[0]).not.toBe(connections[1]!.tokens[0]);
     expect(connections.every((c) => c.closed)).toBe(true);
+  });
+
+  it("never lets a read trust a connection its own cluster CA did not verify: a CA that changed between two reads in flight is refused", async () => {
+    // Prepare: the same cluster and endpoint, described the second time with a CA that did not sign the server
+    const reader = createKubernetesReader({ session, stsEndpoint: 'http://127.0.0.1:4566' });
+    const otherCa: KubernetesTarget = { ...target('rotated'), certificateAuthority: Buffer.from(rootCertificates[0]!).toString('base64') };
+
+    // Act
+    const answers = await Promise.allSettled([reader.getJson(target('rotated'), '/one'), reader.getJson(otherCa, '/two')]);
+
+    // Assess
+    expect(answers[0]!.status).toBe('fulfilled');
+    expect(answers[1]!.status === 'rejected' ? (answers[1].reason as KubernetesApiError).failure : 'read through the other CA\'s connection').toBe('tls');
   });
 
   it("gives a read waiting behind its cluster's other read its whole timeout from its turn", async () => {
