@@ -47,7 +47,9 @@ export function createKubernetesReader(options: KubernetesReaderOptions): Kubern
   const secureContexts: SecureContexts = new Map();
   const open = new Map<string, ClusterReads>();
   const readsOf = (target: KubernetesTarget): [string, ClusterReads] => {
-    const key = `${target.region}\n${target.clusterName}\n${target.endpoint}`;
+    // Its CA too: the agent pools sockets without regard to the secure context, so a read trusting
+    // another CA (one rotated between two descriptions) must not be handed a socket this one verified.
+    const key = `${target.region}\n${target.clusterName}\n${target.endpoint}\n${target.certificateAuthority}`;
     let reads = open.get(key);
     if (!reads) {
       const token = eksToken({

@@ -54,8 +54,25 @@ const MAX_DETAIL = 200;
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH)/;
 
+/** Failures of a read sent on a kept-alive connection the server had closed: it never reached the server. */
+const staleConnection = new WeakSet<KubernetesApiError>();
+/** Connections that have carried an answer: another read on one is on a kept-alive connection. */
+const answeredOn = new WeakSet<object>();
+
 /** The JSON body of a 2xx answer; anything else rejects with a KubernetesApiError. */
-export function httpsGetJson(req: HttpsGetRequest): Promise<unknown> {
+export async function httpsGetJson(req: HttpsGetRequest): Promise<unknown> {
+  try {
+    return await getOnce(req);
+  } catch (error) {
+    // Behind the cluster's other read on its agent, the connection that read used may have been
+    // closed by the server as this one was sent (Node's keep-alive race; a server or proxy that
+    // closes after each answer): once more, on a new connection. A GET; it never reached the server.
+    if (error instanceof KubernetesApiError && staleConnection.has(error)) return getOnce(req);
+    throw error;
+  }
+}
+
+function getOnce(req: HttpsGetRequest): Promise<unknown> {
   const where = `GET ${req.url.pathname} on cluster ${req.clusterName}`;
   const maxBytes = req.maxBytes ?? DEFAULT_MAX_BYTES;
   return new Promise((resolve, reject) => {
@@ -93,13 +110,23 @@ export function httpsGetJson(req: HttpsGetRequest): Promise<unknown> {
       finish(networkError(where, error));
       return;
     }
+    // Node marks a socket reused only when it was free at the request, not when queued for it.
+    let kept = false;
     if (req.agent) {
-      outgoing.once('socket', () => {
+      outgoing.once('socket', (socket) => {
+        kept = answeredOn.has(socket);
         if (!settled) timer = setTimeout(expire, req.timeoutMs);
       });
     }
-    outgoing.on('error', (error) => finish(networkError(where, error)));
+    let answered = false;
+    outgoing.on('error', (error) => {
+      const failure = networkError(where, error);
+      if (kept && !answered && failure.code === 'ECONNRESET') staleConnection.add(failure);
+      finish(failure);
+    });
     outgoing.on('response', (res) => {
+      answered = true;
+      answeredOn.add(res.socket);
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {

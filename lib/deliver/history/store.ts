@@ -379,15 +379,29 @@ export class PointerHistoryStore implements HistoryStore {
   recentTrends(limit: number, options: { before?: Pick<RunReport, 'runId' | 'startedAt'> } = {}): AsyncGenerator<RunTrendSummary | undefined> {
     // A summary missing (a run saved before them) or unreadable: the report says the same, at a higher cost.
     // A few KB each: read TREND_READS_AHEAD at a time (the fleet page's 29 in turn were ~1 s of a night at S3's latency).
-    return this.eachRecent(limit, options.before, async (key) => (await this.readSidecar(key, 'trend').catch(() => undefined)) ?? (await this.summaryFromReport(key)), TREND_READS_AHEAD);
+    // A report instead is MBs: read in turn, one at a time, as recent reads them.
+    return this.eachRecent(
+      limit,
+      options.before,
+      (key) => this.readSidecar(key, 'trend').catch(() => undefined),
+      TREND_READS_AHEAD,
+      async (key, summary) => summary ?? (await this.summaryFromReport(key)),
+    );
   }
 
   /**
    * `read` of each of the last `limit` runs saved before `before`, oldest first; a failed read
    * reported and undefined. Up to `ahead` reads run at once, never further ahead than that of the
-   * one yielded: with 1 (reports, MBs each) one at a time.
+   * one yielded: with 1 (reports, MBs each) one at a time. `inTurn`, given, completes each read
+   * when its turn comes, one at a time (a report read instead of a missing summary).
    */
-  private async *eachRecent<T>(limit: number, beforeRun: Pick<RunReport, 'runId' | 'startedAt'> | undefined, read: (key: string) => Promise<T | undefined>, ahead = 1): AsyncGenerator<T | undefined> {
+  private async *eachRecent<T>(
+    limit: number,
+    beforeRun: Pick<RunReport, 'runId' | 'startedAt'> | undefined,
+    read: (key: string) => Promise<T | undefined>,
+    ahead = 1,
+    inTurn?: (key: string, value: T | undefined) => Promise<T | undefined>,
+  ): AsyncGenerator<T | undefined> {
     let keys: string[];
     try {
       keys = (await this.backend.list('runs/')).filter(isRunKey);
@@ -403,9 +417,13 @@ export class PointerHistoryStore implements HistoryStore {
       while (reads.length < Math.min(chosen.length, i + ahead)) {
         reads.push(read(chosen[reads.length]!).then((value) => ({ value }), (error: unknown) => ({ error })));
       }
-      const outcome = await reads[i]!;
+      let outcome = await reads[i]!;
       // Yielded, it is the reader's: not held here too.
       delete reads[i];
+      if (inTurn && 'value' in outcome) {
+        const { value } = outcome;
+        outcome = await inTurn(chosen[i]!, value).then((completed) => ({ value: completed }), (error: unknown) => ({ error }));
+      }
       if ('error' in outcome) {
         this.report(outcome.error, chosen[i]!);
         yield undefined;

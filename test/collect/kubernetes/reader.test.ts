@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { KubernetesApiError } from '../../../lib/collect/kubernetes/errors.js';
 import { createKubernetesReader } from '../../../lib/collect/kubernetes/reader.js';
@@ -21,6 +22,11 @@ beforeAll(async () => {
     connection?.tokens.push(req.headers.authorization ?? '');
     // A private endpoint, as a client sees it: accepted, never answered.
     if (req.url?.includes('private')) return;
+    // A server (or a proxy before it) that closes a connection right after its answer, without saying so.
+    if (req.url?.includes('closing')) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }), () => req.socket.destroy());
+      return;
+    }
     // The DaemonSet answers after a moment: the cluster's other read waits its turn on the connection.
     setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url })), req.url?.includes('slow') ? 300 : 20);
   });
@@ -78,6 +84,30 @@ describe('createKubernetesReader', () => {
     expect(connections).toHaveLength(3);
     expect(connections[0]!.tokens[0]).not.toBe(connections[1]!.tokens[0]);
     expect(connections.every((c) => c.closed)).toBe(true);
+  });
+
+  it("never lets a read trust a connection its own cluster CA did not verify: a CA that changed between two reads in flight is refused", async () => {
+    // Prepare: the same cluster and endpoint, described the second time with a CA that did not sign the server
+    const reader = createKubernetesReader({ session, stsEndpoint: 'http://127.0.0.1:4566' });
+    const otherCa: KubernetesTarget = { ...target('rotated'), certificateAuthority: Buffer.from(rootCertificates[0]!).toString('base64') };
+
+    // Act
+    const answers = await Promise.allSettled([reader.getJson(target('rotated'), '/one'), reader.getJson(otherCa, '/two')]);
+
+    // Assess
+    expect(answers[0]!.status).toBe('fulfilled');
+    expect(answers[1]!.status === 'rejected' ? (answers[1].reason as KubernetesApiError).failure : 'read through the other CA\'s connection').toBe('tls');
+  });
+
+  it("reads a cluster whose server closes each connection after its answer: the read sent on the closed connection is made again on a new one, not called unreachable", async () => {
+    // Prepare
+    const reader = createKubernetesReader({ session, stsEndpoint: 'http://127.0.0.1:4566' });
+
+    // Act: ten clusters, their two reads at once, as read-aws-node.ts reads them
+    const answers = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => [reader.getJson(target(`closing-${i}`), '/daemonset'), reader.getJson(target(`closing-${i}`), '/serviceaccount')]).flat());
+
+    // Assess
+    expect(answers.map((a) => (a.status === 'rejected' ? (a.reason as Error).message : 'read'))).toEqual(Array.from({ length: 20 }, () => 'read'));
   });
 
   it("gives a read waiting behind its cluster's other read its whole timeout from its turn", async () => {

@@ -332,6 +332,40 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     expect(most).toBe(1);
   });
 
+  it('reads the reports of runs saved without a trend summary one at a time, as recent does: a report is MBs, 8 at once would not fit', async () => {
+    // Prepare: 12 runs saved before trend summaries existed (their reports are the trend's source)
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const backend = directoryHistoryBackend(dir);
+    let reading = 0;
+    let most = 0;
+    const store = new PointerHistoryStore({
+      ...backend,
+      readBytes: async (key) => {
+        if (key.endsWith('.trend.json') || key.endsWith('.scopes.json')) return backend.readBytes(key);
+        most = Math.max(most, ++reading);
+        try {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return await backend.readBytes(key);
+        } finally {
+          reading -= 1;
+        }
+      },
+    });
+    for (let day = 10; day < 22; day++) {
+      await store.save({ ...aReport({ runId: `run-${day}`, startedAt: `2026-01-${day}T02:00:00.000Z`, findings: [aFinding({ id: `f-${day}` })] }), newIds: [`f-${day}`] }, { notified: true });
+      await rm(join(dir, 'runs', '2026', '01', String(day), `run-${day}.trend.json`));
+    }
+
+    // Act
+    most = 0;
+    const trends = [];
+    for await (const run of store.recentTrends(12)) trends.push([run?.runId, run?.newIds]);
+
+    // Assess
+    expect(trends).toEqual(Array.from({ length: 12 }, (_, i) => [`run-${10 + i}`, [`f-${10 + i}`]]));
+    expect(most).toBe(1);
+  });
+
   it('reads a run\'s trend from its report when its summary names another run (a summary copied or left over)', async () => {
     // Prepare: run-2's summary replaced by run-1's, as a copy between days would leave it
     const dir = await mkdtemp(join(tmpdir(), 'history-'));
