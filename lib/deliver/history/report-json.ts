@@ -18,9 +18,18 @@ export const CHUNK_BYTES = 1 << 20;
  * request has not sent yet. `value` is a plain object of JSON data (no toJSON, as a run report is).
  */
 export function jsonBody(value: Record<string, unknown>, chunkBytes = CHUNK_BYTES): StreamedBody {
+  return textBody(() => jsonPieces(value), chunkBytes);
+}
+
+/**
+ * The UTF-8 of the text `pieces()` yields, as a StreamedBody: its length counted on a first pass,
+ * its bytes made again, in chunks of `chunkBytes`, each time they are asked for. `pieces` must
+ * yield the same text each time.
+ */
+export function textBody(pieces: () => Iterable<string>, chunkBytes = CHUNK_BYTES): StreamedBody {
   let length = 0;
-  for (const piece of jsonPieces(value)) length += Buffer.byteLength(piece, 'utf8');
-  return { length, chunks: () => chunksOf(jsonPieces(value), chunkBytes) };
+  for (const piece of pieces()) length += Buffer.byteLength(piece, 'utf8');
+  return { length, chunks: () => chunksOf(pieces(), chunkBytes) };
 }
 
 /** Pieces of text as UTF-8 chunks of `size` bytes, a piece split across two chunks where it falls. */
@@ -48,8 +57,8 @@ function* chunksOf(pieces: Iterable<string>, size: number): Generator<Buffer> {
   if (at > 0) yield chunk.subarray(0, at);
 }
 
-/** The text of `JSON.stringify(value) + '\n'`, in pieces. */
-function* jsonPieces(value: Record<string, unknown>): Generator<string> {
+/** The text of `JSON.stringify(value) + end`, in pieces: a top-level array an element at a time. */
+export function* jsonPieces(value: Record<string, unknown>, end = '\n'): Generator<string> {
   let first = true;
   yield '{';
   for (const [name, member] of Object.entries(value)) {
@@ -68,7 +77,7 @@ function* jsonPieces(value: Record<string, unknown>): Generator<string> {
     for (let i = 0; i < elements.length; i++) yield `${i === 0 ? '' : ','}${(JSON.stringify(elements[i]) as string | undefined) ?? 'null'}`;
     yield ']';
   }
-  yield '}\n';
+  yield `}${end}`;
 }
 
 /** Thrown for text that is not one JSON object (the history turns it into CorruptReport). */

@@ -63,6 +63,11 @@ const STREAMED_WRITE_ATTEMPTS = 3;
  * SDK cannot send a stream twice, so a failed try is made again here with the body made anew, if
  * S3 (or the way to it) failed rather than refused: 5xx, throttling, a connection that broke.
  */
+/** The fleet page (runs/…/<runId>.html) opens in a browser from its presigned link; the rest is JSON. */
+function contentTypeOf(key: string): string {
+  return key.endsWith('.html') ? 'text/html; charset=utf-8' : 'application/json';
+}
+
 function writeStreamed(client: S3Client, where: { bucket: string; key: string }, body: StreamedBody): Promise<string> {
   const put = async () => {
     const response = await client.send(
@@ -71,7 +76,7 @@ function writeStreamed(client: S3Client, where: { bucket: string; key: string },
         Key: where.key,
         Body: Readable.from(body.chunks()),
         ContentLength: body.length,
-        ContentType: 'application/json',
+        ContentType: contentTypeOf(where.key),
       }),
     );
     return response.ETag ?? '';
@@ -110,8 +115,7 @@ export function s3HistoryBackend({ client, bucket, prefix = '' }: Pick<S3History
             Bucket: bucket,
             Key: `${base}${key}`,
             Body: text,
-            // The fleet page (runs/…/<runId>.html) opens in a browser from its presigned link.
-            ContentType: key.endsWith('.html') ? 'text/html; charset=utf-8' : 'application/json',
+            ContentType: contentTypeOf(key),
             ...(condition?.ifMatch ? { IfMatch: condition.ifMatch } : {}),
             ...(condition?.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
           }),

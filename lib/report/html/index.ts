@@ -1,7 +1,8 @@
 import type { StoredRunReport } from '../../deliver/history/delta.js';
 import { shapeFleetPage, type ShapeOptions } from './data.js';
 import { DEFAULT_TREND_RUNS, type FleetPageData } from './model.js';
-import { renderFleetPage } from './page.js';
+import type { StreamedBody } from '../../deliver/history/store.js';
+import { fleetPageBody as pageBody, renderFleetPage } from './page.js';
 import { TrendBuilder, trendRunOf, type TrendRun, type TrendSource } from './trend.js';
 
 export { DEFAULT_TREND_RUNS } from './model.js';
@@ -50,4 +51,9 @@ export async function fleetPageData(report: StoredRunReport, options: FleetPageO
 /** The fleet page of one run, as one self-contained HTML file. */
 export async function fleetPage(report: StoredRunReport, options: FleetPageOptions = {}): Promise<string> {
   return renderFleetPage(await fleetPageData(report, options));
+}
+
+/** The fleet page of one run as a StreamedBody (what the run writes: never the page as one string). */
+export async function fleetPageBody(report: StoredRunReport, options: FleetPageOptions = {}): Promise<StreamedBody> {
+  return pageBody(await fleetPageData(report, options));
 }

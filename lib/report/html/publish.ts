@@ -5,7 +5,7 @@ import { withSlash } from '../../deliver/history/s3-store.js';
 import { PointerHistoryStore, runKey, type HistoryBackend, type HistoryError } from '../../deliver/history/store.js';
 import type { ReportLink } from '../../deliver/notify/input.js';
 import type { RunReport } from '../../types.js';
-import { DEFAULT_TREND_RUNS, fleetPage, type FleetPageOptions } from './index.js';
+import { DEFAULT_TREND_RUNS, fleetPageBody, type FleetPageOptions } from './index.js';
 
 /** SigV4's longest presigned URL: 7 days. */
 export const PRESIGN_SECONDS = 7 * 24 * 3600;
@@ -77,7 +77,7 @@ export function s3FleetPage(options: S3FleetPageOptions): FleetPagePublisher {
       // Only the runs before this one, and of each its trend summary (a few KB, where its report
       // is MBs): this run's own report, just saved, is not read back.
       const history = store.recentTrends(Math.max(1, runs) - 1, { before: report });
-      const html = await fleetPage(report, { ...(options.rules ? { rules: options.rules } : {}), history, trendRuns: runs });
+      const html = await fleetPageBody(report, { ...(options.rules ? { rules: options.rules } : {}), history, trendRuns: runs });
       const key = pageKey(report);
       await options.backend.write(key, html);
       return { location: options.backend.locate(key) };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { fleetPage } from '../../../lib/report/html/index.js';
+import { fleetPage, fleetPageBody } from '../../../lib/report/html/index.js';
 import { embedJson, FleetPageError, renderFleetPage } from '../../../lib/report/html/page.js';
 import type { FleetPageData } from '../../../lib/report/html/model.js';
 import { HOSTILE, hostileReport } from '../hostile.js';
@@ -33,6 +33,22 @@ describe('page.ts', () => {
     expect(csp).toContain(`script-src 'sha256-${hash}'`);
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toMatch(/https?:|connect-src [^;]*\*/);
+  });
+
+  it('writes as a stream the very bytes of the page as one string, its hostile values escaped in every chunk', async () => {
+    // Prepare
+    const report = hostileReport();
+
+    // Act
+    const html = await fleetPage(report);
+    const body = await fleetPageBody(report);
+    const chunks = [...body.chunks()];
+
+    // Assess
+    const bytes = Buffer.concat(chunks);
+    expect(bytes.length).toBe(body.length);
+    expect(bytes.equals(Buffer.from(html, 'utf8'))).toBe(true);
+    expect(bytes.toString('utf8')).not.toContain(HOSTILE.clusterName);
   });
 
   it('refuses a script that would end its element early', () => {
