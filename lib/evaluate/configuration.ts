@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 
 /**
@@ -16,9 +17,22 @@ export type ParsedConfiguration =
   /** `error` never quotes the input: configuration values may hold secrets. */
   | { ok: false; error: string };
 
-/** Parses configurationValues (JSON or YAML); empty or absent is an empty configuration. */
+/**
+ * Each text parsed once per run (a fleet's clusters share a few configurations, and a cluster's
+ * facts and its plan each read it): a YAML parse was most of the plans' CPU.
+ */
+const parsedTexts = new LRUCache<string, ParsedConfiguration>({ max: 1024, memoMethod: (raw) => parseUncached(raw) });
+
+/**
+ * Parses configurationValues (JSON or YAML); empty or absent is an empty configuration. The value
+ * is shared by every caller of the same text: read it, never change it.
+ */
 export function parseConfigurationValues(raw: string | null | undefined): ParsedConfiguration {
   if (raw == null || raw.trim() === '') return { ok: true, value: {}, format: 'empty' };
+  return parsedTexts.memo(raw);
+}
+
+function parseUncached(raw: string): ParsedConfiguration {
   const format: ConfigurationFormat = /^\s*[{[]/.test(raw) && isJson(raw) ? 'json' : 'yaml';
   let value: unknown;
   try {
@@ -29,7 +43,16 @@ export function parseConfigurationValues(raw: string | null | undefined): Parsed
   }
   if (value === null || value === undefined) return { ok: true, value: {}, format };
   if (typeof value !== 'object' || Array.isArray(value)) return { ok: false, error: 'configurationValues is not an object (a mapping of settings)' };
-  return { ok: true, value: value as Record<string, unknown>, format };
+  // Shared by every reader of the text: a change by one would be seen by all, so none is allowed.
+  return { ok: true, value: deepFreeze(value as Record<string, unknown>), format };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
 }
 
 function isJson(raw: string): boolean {

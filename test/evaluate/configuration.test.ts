@@ -2,6 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { goAtoi, goParseBool, parseConfigurationValues } from '../../lib/evaluate/configuration.js';
 
 describe('parseConfigurationValues', () => {
+  it('parses a text once for the whole run, and no reader can change what the others read', () => {
+    // Act: a cluster's facts and its plan read the same configuration
+    const text = 'env:\n  WARM_IP_TARGET: "5"\n';
+    const facts = parseConfigurationValues(text);
+    const plan = parseConfigurationValues(text);
+
+    // Assess
+    expect(plan).toBe(facts);
+    const env = (facts.ok ? facts.value.env : undefined) as Record<string, string>;
+    expect(() => (env.WARM_IP_TARGET = '50')).toThrow(TypeError);
+    expect(env.WARM_IP_TARGET).toBe('5');
+  });
+
   it('reads JSON and YAML alike, as EKS accepts both', () => {
     // Act
     const json = parseConfigurationValues('{"env":{"WARM_IP_TARGET":"5"}}');
