@@ -133,9 +133,35 @@ function own<T>(map: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(map, key) ? map[key] : undefined;
 }
 
-export function buildFactView(facts: ClusterFacts): FactView {
+/** What a cluster's views share whatever add-on version they look at (FactBase, once per cluster). */
+interface FactBase {
+  config: ParsedConfig;
+  ipamd: (name: string) => { name: string; setting: IpamdSetting; read: ReturnType<typeof readIpamdSetting> } | undefined;
+  offered: string[];
+  latest: CniVersion | undefined;
+  /** The fixed facts that do not depend on the add-on version. */
+  fixed: Record<string, FactValue>;
+  /** What it was made from (inputsOf): a field of the facts set anew since makes another. */
+  inputs: unknown[];
+}
+
+const bases = new WeakMap<ClusterFacts, FactBase>();
+
+/** Every field a FactBase reads, by reference. */
+function inputsOf(facts: ClusterFacts): unknown[] {
   const { cni } = facts;
-  const version = parseCniVersion(cni.version);
+  return [
+    facts.clusterName, facts.region, facts.accountId, facts.accountName, facts.kubernetesVersion, facts.clusterStatus, facts.platformVersion,
+    facts.offeredVersions, facts.tags, cni, cni.configurationValues, cni.managed, cni.source, cni.status, cni.healthIssues,
+    cni.serviceAccountRoleArn, cni.podIdentityAssociations, cni.iamRoleKnown, cni.image, cni.officialImage, cni.daemonSetVersion, cni.networkPolicyAgent,
+  ];
+}
+
+function factBase(facts: ClusterFacts): FactBase {
+  const inputs = inputsOf(facts);
+  const known = bases.get(facts);
+  if (known && known.inputs.every((input, i) => input === inputs[i])) return known;
+  const { cni } = facts;
   const config = parseConfig(cni.configurationValues);
   const env = envOf(config.value);
   const ipamd = (name: string) => {
@@ -147,12 +173,6 @@ export function buildFactView(facts: ClusterFacts): FactView {
     return read.ignored ? [describeIgnored(name, setting, read)] : [];
   });
   const { offered, latest } = offeredOrder(facts.offeredVersions);
-  const behind = version && latest ? semver.lt(version.semver, latest.semver) : undefined;
-  const minorsBehind =
-    version && latest && latest.semver.major === version.semver.major
-      ? Math.max(0, latest.semver.minor - version.semver.minor)
-      : undefined;
-
   const fixed: Record<string, FactValue> = {
     'cluster.name': facts.clusterName,
     'cluster.region': facts.region,
@@ -163,9 +183,6 @@ export function buildFactView(facts: ClusterFacts): FactView {
     'cluster.platformVersion': facts.platformVersion,
     'addon.managed': cni.managed,
     'addon.source': cni.source,
-    'addon.version': cni.version ?? undefined,
-    'addon.upstreamVersion': version?.upstream,
-    'addon.versionKnown': version !== null,
     'addon.status': cni.status ?? undefined,
     'addon.healthIssueCodes': cni.healthIssues.map((issue) => issue.code),
     'addon.serviceAccountRoleArn': cni.serviceAccountRoleArn ?? undefined,
@@ -182,13 +199,41 @@ export function buildFactView(facts: ClusterFacts): FactView {
     'addon.configError': config.error,
     'catalog.available': latest !== undefined,
     'catalog.latest': latest?.raw,
+    'ipamd.ignored': ignored,
+  };
+  const base = { config, ipamd, offered, latest, fixed, inputs };
+  bases.set(facts, base);
+  return base;
+}
+
+export function buildFactView(facts: ClusterFacts): FactView {
+  return factViewAt(facts, facts.cni.version);
+}
+
+/**
+ * The view of `facts` with the add-on at `versionRaw` instead of its own: what a rule would say
+ * of the cluster after a move (the target search asks it of every offered version). What does
+ * not depend on the version is computed once per cluster.
+ */
+export function factViewAt(facts: ClusterFacts, versionRaw: string | null | undefined): FactView {
+  const { config, ipamd, offered, latest, fixed: shared } = factBase(facts);
+  const version = parseCniVersion(versionRaw);
+  const behind = version && latest ? semver.lt(version.semver, latest.semver) : undefined;
+  const minorsBehind =
+    version && latest && latest.semver.major === version.semver.major
+      ? Math.max(0, latest.semver.minor - version.semver.minor)
+      : undefined;
+  const fixed: Record<string, FactValue> = {
+    'addon.version': versionRaw ?? undefined,
+    'addon.upstreamVersion': version?.upstream,
+    'addon.versionKnown': version !== null,
     'catalog.behindLatest': behind,
     'catalog.minorsBehind': minorsBehind,
-    'ipamd.ignored': ignored,
   };
 
   const get = (name: string): FactValue => {
     if (Object.hasOwn(fixed, name)) return fixed[name];
+    if (Object.hasOwn(shared, name)) return shared[name];
     const setting = ipamd(name);
     if (setting) return setting.read.value;
     if (name.startsWith('addon.config.')) return configValue(config.value, name.slice('addon.config.'.length));
@@ -197,7 +242,7 @@ export function buildFactView(facts: ClusterFacts): FactView {
   };
   return {
     version,
-    offered,
+    offered: [...offered],
     get,
     show(name) {
       const setting = ipamd(name);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateCluster } from '../../lib/evaluate/evaluate.js';
-import { buildFactView, factType, isKnownFact } from '../../lib/evaluate/facts.js';
+import { buildFactView, FACT_NAMES, factType, factViewAt, isKnownFact } from '../../lib/evaluate/facts.js';
 import { parseRule, RuleValidationError } from '../../lib/rules/load.js';
 import { clusterFacts } from '../fixtures/cluster.js';
 
@@ -70,5 +70,32 @@ describe('facts.ts', () => {
     expect(view.get('addon.nodeAgentVersion')).toBe('v1.4.0');
     expect(view.get('addon.nodeAgentImage')).toBe('r/amazon/aws-network-policy-agent:v1.4.0');
     expect(buildFactView(clusterFacts()).get('addon.nodeAgentVersion')).toBeUndefined();
+  });
+});
+
+describe('factViewAt', () => {
+  it('tells of a cluster at another version exactly what its facts would with that version, and follows facts set anew', () => {
+    // Prepare: a self-managed cluster with settings, tags and a catalog
+    const facts = clusterFacts({
+      cni: { version: 'v1.12.0-eksbuild.1', configurationValues: '{"env":{"WARM_IP_TARGET":"5","ENABLE_PREFIX_DELEGATION":"yes"}}' },
+      offeredVersions: ['v1.19.0-eksbuild.1', 'v1.12.6-eksbuild.2', 'v1.12.0-eksbuild.1'],
+      tags: { team: 'payments' },
+    });
+    const names = [...Object.keys(FACT_NAMES), 'ipamd.WARM_IP_TARGET', 'addon.config.env.WARM_IP_TARGET', 'cluster.tags.team'];
+
+    // Act
+    const own = buildFactView(facts);
+    const moved = factViewAt(facts, 'v1.19.0-eksbuild.1');
+    const copied = buildFactView({ ...facts, cni: { ...facts.cni, version: 'v1.19.0-eksbuild.1' } });
+    facts.cni = { ...facts.cni, configurationValues: '{"env":{"WARM_IP_TARGET":"9"}}' };
+    const after = buildFactView(facts);
+
+    // Assess
+    for (const name of names) expect([name, moved.get(name)]).toEqual([name, copied.get(name)]);
+    expect(moved.get('catalog.behindLatest')).toBe(false);
+    expect(own.get('catalog.behindLatest')).toBe(true);
+    expect(moved.version?.raw).toBe('v1.19.0-eksbuild.1');
+    expect(own.get('ipamd.WARM_IP_TARGET')).toBe(5);
+    expect(after.get('ipamd.WARM_IP_TARGET')).toBe(9);
   });
 });

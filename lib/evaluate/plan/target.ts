@@ -2,7 +2,7 @@ import semver from 'semver';
 import type { ClusterFacts, Severity } from '../../types.js';
 import { SEVERITIES } from '../../types.js';
 import { holds } from '../conditions.js';
-import { buildFactView } from '../facts.js';
+import { factViewAt } from '../facts.js';
 import type { Rule } from '../rule.js';
 import { compareCniVersionsDesc, inRange, kubernetesInRange, parseCniVersion, type CniVersion } from '../version.js';
 import { isValid } from './shell.js';
@@ -36,7 +36,7 @@ export function versionRules(rules: readonly Rule[], facts: ClusterFacts): Rule[
 export function risksAt(version: CniVersion, rules: readonly Rule[], facts: ClusterFacts): VersionRisk[] {
   const carried = rules.filter((r) => inRange(version, r.affected!));
   if (carried.length === 0) return [];
-  const view = carried.some((r) => r.when) ? buildFactView({ ...facts, cni: { ...facts.cni, version: version.raw } }) : undefined;
+  const view = carried.some((r) => r.when) ? factViewAt(facts, version.raw) : undefined;
   return carried
     .filter((r) => !r.when || holds(r.when, view!))
     .map((r) => ({ ruleId: r.id, title: r.title, severity: r.severity, fixed: r.fixed! }));
