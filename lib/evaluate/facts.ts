@@ -1,4 +1,3 @@
-import { LRUCache } from 'lru-cache';
 import semver from 'semver';
 import type { ClusterFacts } from '../types.js';
 import { parseConfigurationValues } from './configuration.js';
@@ -81,18 +80,8 @@ interface ParsedConfig {
   error?: string;
 }
 
-/**
- * Parsed configurations by their text: the target search builds a view of the same cluster for
- * every offered version, and many clusters share one configuration. The view only reads them.
- */
-const configs = new LRUCache<string, ParsedConfig>({ max: 1024, memoMethod: (raw) => parseUncached(raw) });
-const NO_CONFIG: ParsedConfig = parseUncached(null);
-
+/** A configuration as the view reads it (parseConfigurationValues parses each text once per run). */
 function parseConfig(raw: string | null): ParsedConfig {
-  return raw === null ? NO_CONFIG : configs.memo(raw);
-}
-
-function parseUncached(raw: string | null): ParsedConfig {
   const parsed = parseConfigurationValues(raw);
   return parsed.ok ? { value: parsed.value } : { error: parsed.error };
 }

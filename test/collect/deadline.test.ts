@@ -105,13 +105,21 @@ describe('DeadlineHandler', () => {
   }
   const get = (port: number, path: string) => ({ protocol: 'http:', hostname: '127.0.0.1', port, method: 'GET', path, headers: {}, query: {} }) as unknown as Parameters<NodeHttpHandler['handle']>[0];
 
-  it('stops waiting on the deadline once a call has read its whole answer: a night of calls leaves nothing behind', async () => {
-    // Prepare
+  /** `act` with a DeadlineHandler on that server and the deadline's controller; both closed after. */
+  async function withHandler(act: (handler: DeadlineHandler, deadline: AbortController, port: number) => Promise<void>): Promise<void> {
     const { port, close } = await server();
     const inner = new NodeHttpHandler();
     const deadline = new AbortController();
-    const handler = new DeadlineHandler(inner, deadline.signal);
     try {
+      await act(new DeadlineHandler(inner, deadline.signal), deadline, port);
+    } finally {
+      inner.destroy();
+      await close();
+    }
+  }
+
+  it('stops waiting on the deadline once a call has read its whole answer: a night of calls leaves nothing behind', async () => {
+    await withHandler(async (handler, deadline, port) => {
       // Act
       for (let i = 0; i < 5; i++) {
         const { response } = await handler.handle(get(port, '/done'));
@@ -121,19 +129,12 @@ describe('DeadlineHandler', () => {
 
       // Assess
       expect(deadlineWaiters(deadline.signal)).toBe(0);
-    } finally {
-      inner.destroy();
-      await close();
-    }
+    });
   });
 
   it('closes the socket of an answer still arriving when the deadline passes', async () => {
-    // Prepare: the headers came, half the body did, the rest never will
-    const { port, close } = await server();
-    const inner = new NodeHttpHandler();
-    const deadline = new AbortController();
-    const handler = new DeadlineHandler(inner, deadline.signal);
-    try {
+    await withHandler(async (handler, deadline, port) => {
+      // Prepare: the headers came, half the body did, the rest never will
       const { response } = await handler.handle(get(port, '/hang'));
       const body = response.body as import('node:stream').Readable;
       const closed = new Promise((resolve) => body.once('close', () => resolve('closed')));
@@ -145,9 +146,6 @@ describe('DeadlineHandler', () => {
       // Assess
       await expect(Promise.race([closed, new Promise((resolve) => setTimeout(() => resolve('still open'), 2_000))])).resolves.toBe('closed');
       expect(deadlineWaiters(deadline.signal)).toBe(0);
-    } finally {
-      inner.destroy();
-      await close();
-    }
+    });
   });
 });

@@ -58,16 +58,17 @@ async function bodyBytes(body: unknown, length: number | undefined): Promise<Uin
 /** Tries of a streamed write: the SDK does not retry a request whose body is a stream. */
 const STREAMED_WRITE_ATTEMPTS = 3;
 
-/**
- * PutObject of a body made as it is sent (a report; never conditional), its length announced. The
- * SDK cannot send a stream twice, so a failed try is made again here with the body made anew, if
- * S3 (or the way to it) failed rather than refused: 5xx, throttling, a connection that broke.
- */
 /** The fleet page (runs/…/<runId>.html) opens in a browser from its presigned link; the rest is JSON. */
 function contentTypeOf(key: string): string {
   return key.endsWith('.html') ? 'text/html; charset=utf-8' : 'application/json';
 }
 
+/**
+ * PutObject of a body made as it is sent (a report, a fleet page; never conditional), its length
+ * announced. The SDK cannot send a stream twice, so a failed try is made again here with the body
+ * made anew, if S3 (or the way to it) failed rather than refused: 5xx, throttling, a connection
+ * that broke.
+ */
 function writeStreamed(client: S3Client, where: { bucket: string; key: string }, body: StreamedBody): Promise<string> {
   const put = async () => {
     const response = await client.send(

@@ -1,7 +1,7 @@
 import type { StoredRunReport } from '../../deliver/history/delta.js';
+import type { StreamedBody } from '../../deliver/history/store.js';
 import { shapeFleetPage, type ShapeOptions } from './data.js';
 import { DEFAULT_TREND_RUNS, type FleetPageData } from './model.js';
-import type { StreamedBody } from '../../deliver/history/store.js';
 import { fleetPageBody as pageBody, renderFleetPage } from './page.js';
 import { TrendBuilder, trendRunOf, type TrendRun, type TrendSource } from './trend.js';
 

@@ -77,9 +77,9 @@ export function s3FleetPage(options: S3FleetPageOptions): FleetPagePublisher {
       // Only the runs before this one, and of each its trend summary (a few KB, where its report
       // is MBs): this run's own report, just saved, is not read back.
       const history = store.recentTrends(Math.max(1, runs) - 1, { before: report });
-      const html = await fleetPageBody(report, { ...(options.rules ? { rules: options.rules } : {}), history, trendRuns: runs });
+      const page = await fleetPageBody(report, { ...(options.rules ? { rules: options.rules } : {}), history, trendRuns: runs });
       const key = pageKey(report);
-      await options.backend.write(key, html);
+      await options.backend.write(key, page);
       return { location: options.backend.locate(key) };
     },
   };
