@@ -3,6 +3,7 @@ import { deadlineSignal } from './collect/deadline.js';
 import { listedAlready, listForScan, scanListing, type AccountListing, type AccountPart, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './collect/ports.js';
 import { BASELINE_MEMBERS, carriedOf, computeDelta, departuresToRetry, knownFindings, resolvedOf, unsettledPending, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
+import type { ScopeIntents } from './deliver/history/intents.js';
 import type { HistoryError, HistoryStore, SavedReport } from './deliver/history/store.js';
 import { recheckOf, RecheckIndex, SECURITY_HUB_RETENTION_DAYS } from './deliver/lifecycle.js';
 import { buildNotification } from './deliver/notify/message.js';
@@ -89,6 +90,12 @@ export interface RunOptions {
    * ours to archive and is not read. Undefined (no history read): every scanned scope is read.
    */
   knownScopes?: ReadonlySet<string>;
+  /**
+   * Where the run records a scope outside `knownScopes` before importing findings there (the run
+   * history's intents): a run that dies before saving its report must not leave findings in
+   * Security Hub that the next run never reads. Absent: no history to tell, nothing recorded.
+   */
+  intents?: ScopeIntents;
   runId?: string;
   now?: () => Date;
   /** Security Hub scopes synced at once. */
@@ -210,7 +217,7 @@ export interface AuditedBatch {
   securityHub: DeliverySummary['securityHub'];
 }
 
-type PipelineOptions = Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease' | 'deliverBy' | 'runErrors' | 'knownScopes' | 'onPhase'>;
+type PipelineOptions = Pick<RunOptions, 'scan' | 'dryRun' | 'now' | 'deliveryConcurrency' | 'lease' | 'deliverBy' | 'runErrors' | 'knownScopes' | 'intents' | 'onPhase'>;
 
 /** One account judged: what evaluate and the suppressions made of its clusters. */
 interface Judged {
@@ -308,7 +315,7 @@ export class AuditPipeline {
     if (this.options.dryRun || !this.ports.findings || !part.session) return;
     const sink = this.ports.findings;
     const session = part.session;
-    const syncs = this.gate.then((gate) => {
+    const syncs = this.gate.then(async (gate) => {
       if (!gate.syncing) return [];
       const index = new RecheckIndex(recheckOf(part.checks, { rules: this.ports.rules, skipped: judged.skipped }, this.options.scan));
       const known = gate.knownScopes;
@@ -322,6 +329,13 @@ export class AuditPipeline {
         const list = byScope.get(key);
         if (list) list.push(finding);
         else byScope.set(key, [finding]);
+      }
+      // Where the history knew no finding of ours: recorded before anything is imported there.
+      const unrecorded = await this.recordIntents(part.accountId, known ? [...byScope.keys()].filter((key) => !known.has(key)) : []);
+      for (const key of unrecorded) {
+        byScope.delete(key);
+        this.queued.add(key);
+        this.pending.push(key);
       }
       const details = new Map(part.clusters.map((c) => [c.clusterArn, { clusterStatus: c.clusterStatus, clusterTags: c.tags }]));
       return [...byScope].map(([key, findings]) => {
@@ -353,6 +367,23 @@ export class AuditPipeline {
       });
     });
     this.syncs.push(syncs.then((started) => Promise.all(started)).then(() => undefined));
+  }
+
+  /**
+   * Records `scopes` as about to be imported into (options.intents); returns those it could not
+   * record (none when there are none or nowhere to record): their import waits for the next run,
+   * which reads them as pending.
+   */
+  private async recordIntents(accountId: string, scopes: readonly string[]): Promise<readonly string[]> {
+    if (scopes.length === 0 || !this.options.intents) return [];
+    try {
+      await this.options.intents.record(scopes);
+      return [];
+    } catch (error) {
+      const message = `${scopes.join(', ')} could not be recorded in the run history before importing findings there (${error instanceof Error ? error.message : String(error)}): nothing is imported there tonight, the next run does it`;
+      this.errors.push({ accountId, stage: 'deliver-securityhub', code: 'IntentNotRecorded', message });
+      return scopes;
+    }
   }
 
   /** Once the scan is over: the syncs still going are awaited, and the accounts put together. */
@@ -875,7 +906,9 @@ export function startAudit(options: RunOptions, ports: AuditPorts): StartedAudit
   const knownScopes = options.knownScopes !== undefined || !ports.findings || options.dryRun ? Promise.resolve(options.knownScopes) : knownScopesIn(ports.history);
   // Awaited only by a run that syncs; a run dropped or denied delivery never reads it.
   knownScopes.catch(() => undefined);
-  const pipeline = AuditPipeline.gated(ports, options, opened, knownScopes);
+  // A run that saves its report records where it imports beyond the known scopes (a run that only reads the history imports nothing).
+  const intents = options.intents ?? (ports.history && ports.findings && !options.dryRun && options.historyMode !== 'read' ? ports.history(() => undefined).intents({ runId, startedAt: startedAt.toISOString() }, 'audit') : undefined);
+  const pipeline = AuditPipeline.gated(ports, { ...options, ...(intents ? { intents } : {}) }, opened, knownScopes);
   const signal = options.scan.signal ? AbortSignal.any([options.scan.signal, stop.signal]) : stop.signal;
   const scanning = scanListing(listing, { ...options.scan, signal, onAccountScanned: (part) => pipeline.account(part) }, ports.collect, () => clock().getTime());
   // Settled by proceed or abandon; until then a listing failure must not go unhandled.

@@ -1,6 +1,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
+import type { ScopeIntents } from '../deliver/history/intents.js';
+import { intentLogOf } from '../deliver/history/store.js';
 import { getS3Text, putS3Text } from '../deliver/s3-object.js';
 import { AuditPipeline, concludeRun, inventoryOf, mergeBatches, type AuditedBatch, type AuditPorts, type PlanDepartures, type RunOptions, type RunOutcome } from '../run.js';
 import type { Account, AccountCheck, ScanError } from '../types.js';
@@ -99,8 +101,11 @@ export async function scanBatch(
   const clock = options.now ?? (() => new Date());
   const selection = { listed: event.Items.length, selected: event.Items, excluded: 0, notSelected: [] };
   const knownScopes = await knownScopesOfPlan(storage, event.BatchInput.runId);
+  // Where this worker imports beyond the known scopes is recorded in the run history first: its
+  // part, or the aggregate, may be lost after the import (intents.ts).
+  const intents = knownScopes ? batchIntents(storage, event) : undefined;
   // Each account judged and synced as soon as it is scanned, as in one process.
-  const pipeline = await AuditPipeline.start(ports, { ...options, ...(knownScopes ? { knownScopes } : {}) });
+  const pipeline = await AuditPipeline.start(ports, { ...options, ...(knownScopes ? { knownScopes } : {}), ...(intents ? { intents } : {}) });
   const scan = await scanSelection(selection, event.BatchInput.managementId ?? undefined, { ...options.scan, onAccountScanned: (part) => pipeline.account(part) }, ports.collect, () => clock().getTime());
   const batch = await pipeline.finish(scan);
   const key = partKey(storage.prefix, event.BatchInput.runId, event.Items);
@@ -108,6 +113,14 @@ export async function scanBatch(
   const part: AuditedBatch = { ...batch, scan: { ...batch.scan, clusters: inventoryOf(batch.scan.clusters) } };
   await putS3Text(storage.s3, { bucket: storage.bucket, key }, JSON.stringify(part));
   return { key, accounts: event.Items.length };
+}
+
+/** A scan worker's intents, named by its batch as its part is: `batch-<first account>-<accounts>`. */
+function batchIntents(storage: DistributedStorage, event: WorkerEvent): ScopeIntents {
+  // Only written: the worker's role may put these objects, and read or list nothing of the history.
+  const backend = { write: (key: string, text: string) => putS3Text(storage.s3, { bucket: storage.bucket, key: `${storage.prefix}${key}` }, text) };
+  const { runId, startedAt } = event.BatchInput;
+  return intentLogOf(backend, { runId, startedAt }, `batch-${event.Items[0]?.id ?? 'none'}-${event.Items.length}`);
 }
 
 /** A batch whose worker failed after its retries: its accounts are failed, nothing is archived for them. */

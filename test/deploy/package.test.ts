@@ -241,7 +241,11 @@ describe('package (serverless.yml)', () => {
         { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': ['HistoryBucket', 'Arn'] }, Condition: { StringLike: { 's3:prefix': 'fleet-audit/*' } } },
       ]);
     }
-    expect(with_(worker, 's3:PutObject').map((s) => s.Resource)).toEqual([{ 'Fn::Sub': '${HistoryBucket.Arn}/fleet-audit/distributed/*' }]);
+    // Its part of the run, and the run history's record of where it imports (intents) — nothing else of the history.
+    expect(with_(worker, 's3:PutObject').map((s) => s.Resource)).toEqual([
+      { 'Fn::Sub': '${HistoryBucket.Arn}/fleet-audit/distributed/*' },
+      { 'Fn::Sub': '${HistoryBucket.Arn}/fleet-audit/runs/*.intents/*' },
+    ]);
     expect(with_(roleStatements(template, 'AggregateRole'), 'kms:Decrypt').map((s) => s.Condition)).not.toContainEqual(expect.objectContaining({ StringEquals: expect.objectContaining({ 'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' } }) }));
     expect(template.Outputs?.AuditorRoleArn?.Value).toEqual({ 'Fn::Join': [',', [{ 'Fn::GetAtt': ['AuditRole', 'Arn'] }, { 'Fn::GetAtt': ['ScanWorkerRole', 'Arn'] }]] });
   });

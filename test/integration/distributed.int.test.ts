@@ -39,7 +39,7 @@ function since(before: CallCount[]): CallCount[] {
 
 /** The scheduled Lambda plans; the state machine from serverless.yml runs the workers and the aggregate, locally. */
 async function distributedRun(
-  options: { batchSize: number; failBatchWith?: string; env?: Record<string, string> },
+  options: { batchSize: number; failBatchWith?: string; loseBatchWith?: string; env?: Record<string, string> },
 ): Promise<{ outcome: RunOutcome; plan: DistributedPlan; delegated: unknown; calls: Record<FunctionName, string[]> }> {
   const env = simulatorEnv(sim, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: '0', ...options.env });
   return withEnv(env, async () => {
@@ -58,7 +58,10 @@ async function distributedRun(
       if (options.failBatchWith && items.some((a) => a.id === options.failBatchWith)) throw Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
       if (name === 'worker') {
         workersFrom ??= sim.calls();
-        return worker(payload, lambdaContext() as Context);
+        const part = await worker(payload, lambdaContext() as Context);
+        // The worker did its work, Security Hub included, and its invocation still failed (it timed out as it returned).
+        if (options.loseBatchWith && items.some((a) => a.id === options.loseBatchWith)) throw Object.assign(new Error('Task timed out after 900.00 seconds'), { name: 'Sandbox.Timedout' });
+        return part;
       }
       // The workers are done when the aggregate starts; the state machine's own ItemReader read came before them.
       calls.scanWorker = ownCalls(since(workersFrom ?? sim.calls()));
@@ -80,6 +83,19 @@ async function singleRun(): Promise<RunOutcome> {
   let outcome: RunOutcome | undefined;
   await withEnv(simulatorEnv(sim), () => buildHandler({ onOutcome: (o) => (outcome = o) })(SCHEDULED, lambdaContext()));
   return outcome!;
+}
+
+/**
+ * The demo organization with (or, once gone, without) a copy of 333's legacy cluster in
+ * ap-east-1, put over HTTP as a scenario script would. ap-east-1 is opt-in: it stays enabled
+ * (with no cluster) once the cluster is gone.
+ */
+async function putLegacyInApEast1(withCluster: boolean): Promise<void> {
+  const org = JSON.parse(await readFile('events/demo-org.json', 'utf8')) as { accounts: { id: string; regions: Record<string, { clusters?: { name: string }[] }> }[] };
+  const account = org.accounts.find((a) => a.id === '333333333333')!;
+  const legacy = account.regions['us-east-1']!.clusters!.find((c) => c.name === 'checkout-legacy-use1')!;
+  account.regions['ap-east-1'] = { clusters: withCluster ? [{ ...legacy, name: 'checkout-legacy-ape1' }] : [] };
+  expect((await fetch(`${sim.endpoint}/__sim/org`, { method: 'PUT', body: JSON.stringify(org) })).status).toBe(200);
 }
 
 describe('distributed run (Step Functions) against the simulator', () => {
@@ -223,22 +239,13 @@ describe('distributed run (Step Functions) against the simulator', () => {
   it('keeps reading Security Hub where a failed batch could not, after a night whose message failed: the findings there are archived once fixed', { timeout: 120_000 }, async () => {
     // Prepare: a legacy cluster in 333/ap-east-1 is imported on a night whose SNS Publish fails (the
     // baseline stays the night before); the next night 333's batch fails; then the cluster is gone
-    const demo = JSON.parse(await readFile('events/demo-org.json', 'utf8')) as { accounts: { id: string; regions: Record<string, { clusters?: { name: string }[] }> }[] };
-    const putOrg = async (withCluster: boolean) => {
-      const org = structuredClone(demo);
-      const account = org.accounts.find((a) => a.id === '333333333333')!;
-      const legacy = account.regions['us-east-1']!.clusters!.find((c) => c.name === 'checkout-legacy-use1')!;
-      // ap-east-1 is opt-in: it stays enabled (with no cluster) once the cluster is gone.
-      account.regions['ap-east-1'] = { clusters: withCluster ? [{ ...legacy, name: 'checkout-legacy-ape1' }] : [] };
-      expect((await fetch(`${sim.endpoint}/__sim/org`, { method: 'PUT', body: JSON.stringify(org) })).status).toBe(200);
-    };
     await distributedRun({ batchSize: 3 });
-    await putOrg(true);
+    await putLegacyInApEast1(true);
     sim.setFaults({ rules: [{ service: 'sns', operation: 'Publish', error: 'InternalFailure' }] });
     const imported = await distributedRun({ batchSize: 3, env: { AUDIT_MAX_ATTEMPTS: '1' } });
     sim.setFaults({});
     const failed = await distributedRun({ batchSize: 3, failBatchWith: '333333333333' });
-    await putOrg(false);
+    await putLegacyInApEast1(false);
 
     // Act
     await distributedRun({ batchSize: 3 });
@@ -246,6 +253,24 @@ describe('distributed run (Step Functions) against the simulator', () => {
     // Assess
     expect(imported.outcome.report.findings.some((f) => f.accountId === '333333333333' && f.region === 'ap-east-1')).toBe(true);
     expect(failed.outcome.report.securityHubPending).toContain('333333333333/ap-east-1');
+    expect(sim.findings('333333333333', 'ap-east-1').filter((f) => f.RecordState === 'ACTIVE').map((f) => f.Id)).toEqual([]);
+  });
+
+  it('archives, once fixed, a finding imported where the history knew none by a worker whose part was then lost', { timeout: 120_000 }, async () => {
+    // Prepare: a legacy cluster appears in 333/ap-east-1; the night's worker for 333 imports its
+    // finding, then its invocation fails: its part (and so the report) never tells of that scope
+    await distributedRun({ batchSize: 3 });
+    await putLegacyInApEast1(true);
+    const lost = await distributedRun({ batchSize: 3, loseBatchWith: '333333333333' });
+    const importedThen = sim.findings('333333333333', 'ap-east-1').filter((f) => f.RecordState === 'ACTIVE').length;
+    await putLegacyInApEast1(false);
+
+    // Act
+    await distributedRun({ batchSize: 3 });
+
+    // Assess
+    expect(lost.outcome.report.errors).toContainEqual(expect.objectContaining({ accountId: '333333333333', stage: 'scan-batch' }));
+    expect(importedThen).toBeGreaterThan(0);
     expect(sim.findings('333333333333', 'ap-east-1').filter((f) => f.RecordState === 'ACTIVE').map((f) => f.Id)).toEqual([]);
   });
 });

@@ -378,6 +378,54 @@ describe('the finding lifecycle across nights', () => {
     expect((await hub()).get(labEu)).toBe('ARCHIVED');
   });
 
+  it('archives a finding imported where the history knew none by a night that died before saving its report', async () => {
+    // Prepare: a new cluster in a new account-region; the night that imports its finding cannot
+    // save anything of its report (its scopes summary included), as if it had died after the import
+    await nightOutcome();
+    const labEu = (version: string) => (o: SimOrgInput) => {
+      o.accounts.find((a) => a.id === '444444444444')!.regions!['eu-west-1'] = { clusters: [{ name: 'lab-eu', version: '1.29', addons: addon(version) }] };
+    };
+    await putOrg(labEu('v1.12.0-eksbuild.1'));
+    sim.setFaults({ rules: [{ service: 's3', operation: 'PutObject', key: '^fleet-audit/(runs/\\d{4}/\\d{2}/\\d{2}/[^/]+|latest|last-notified)\\.json$', error: 'AccessDenied' }] });
+    const died = await nightOutcome({ AUDIT_MAX_ATTEMPTS: '1' });
+    sim.setFaults({});
+    const finding = REGRESSION('444444444444', 'eu-west-1', 'lab-eu');
+    const importedThen = (await hub()).get(finding);
+
+    // Act: the team upgrades the add-on
+    await putOrg(labEu('v1.19.2-eksbuild.1'));
+    const fixed = await nightOutcome();
+
+    // Assess: the dead night's record of where it imported sent the next one to read there
+    expect(died.delivery.history).toBe('failed');
+    expect(importedThen).toBe('ACTIVE');
+    expect(fixed.report.findings.map((f) => f.id)).not.toContain(finding);
+    expect((await hub()).get(finding)).toBe('ARCHIVED');
+  });
+
+  it('imports nothing where the history knew none when it cannot first record that it does: the next night imports it', async () => {
+    // Prepare
+    await nightOutcome();
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.regions!['eu-west-1'] = { clusters: [{ name: 'lab-eu', version: '1.29', addons: addon('v1.12.0-eksbuild.1') }] };
+    });
+    sim.setFaults({ rules: [{ service: 's3', operation: 'PutObject', key: '\\.intents/', error: 'AccessDenied' }] });
+    const finding = REGRESSION('444444444444', 'eu-west-1', 'lab-eu');
+
+    // Act
+    const refused = await nightOutcome({ AUDIT_MAX_ATTEMPTS: '1' });
+    const inHubThen = (await hub()).get(finding);
+    sim.setFaults({});
+    await nightOutcome();
+
+    // Assess: reported and counted in the report; imported the night after
+    expect(inHubThen).toBeUndefined();
+    expect(refused.report.findings.map((f) => f.id)).toContain(finding);
+    expect(refused.report.securityHubPending).toContain('444444444444/eu-west-1');
+    expect(refused.report.errors).toContainEqual(expect.objectContaining({ accountId: '444444444444', code: 'IntentNotRecorded', message: expect.stringContaining('444444444444/eu-west-1') }));
+    expect((await hub()).get(finding)).toBe('ACTIVE');
+  });
+
   it('says so when the findings of an excluded account could not be archived', async () => {
     // Prepare: the account leaves through the OU filter, and its audit role is gone too
     await nightOutcome();

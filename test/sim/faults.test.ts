@@ -1,7 +1,7 @@
 import { AccountClient, ListRegionsCommand } from '@aws-sdk/client-account';
 import { DescribeAddonCommand, EKSClient, ListClustersCommand } from '@aws-sdk/client-eks';
 import { ListAccountsCommand, OrganizationsClient } from '@aws-sdk/client-organizations';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetFindingsCommand, SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -110,6 +110,25 @@ describe('faults.ts', () => {
     expect(other.name).toBe('ResourceNotFoundException');
     expect(second.name).toBe('InternalFailure');
     expect(third.addon?.addonVersion).toBe('v1.18.0-eksbuild.1');
+  });
+
+  it('applies a rule on S3 objects only to the keys its pattern matches', async () => {
+    // Prepare
+    sim.setFaults({ rules: [{ service: 's3', operation: 'PutObject', key: '^runs/[^/]+\\.json$', error: 'AccessDenied' }] });
+    const s3 = new S3Client({ ...clientConfig(sim, { maxAttempts: 1 }), forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: 'history' }));
+    const put = (Key: string) => s3.send(new PutObjectCommand({ Bucket: 'history', Key, Body: '{}' }));
+
+    // Act
+    const refused = await rejectionOf(put('runs/run-1.json'));
+    const nested = await put('runs/run-1.intents/audit.json');
+    const elsewhere = await put('latest.json');
+
+    // Assess
+    expect([refused.name, refused.$metadata?.httpStatusCode]).toEqual(['AccessDenied', 403]);
+    expect(nested.ETag).toBeDefined();
+    expect(elsewhere.ETag).toBeDefined();
+    expect(() => sim.setFaults({ rules: [{ key: '(' }] })).toThrow(/not a regular expression/);
   });
 
   it('makes the SDK throw on a malformed body, JSON or XML', async () => {

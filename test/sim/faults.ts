@@ -28,6 +28,8 @@ export interface FaultTarget {
   accountId: string;
   region: string;
   cluster: string | undefined;
+  /** The S3 object key of an object operation. */
+  key?: string | undefined;
 }
 
 /** Findings a BatchImportFindings call lists in FailedFindings instead of storing them. */
@@ -154,7 +156,8 @@ function matches(rule: SimFaultRule, t: FaultTarget): boolean {
     (rule.operation === undefined || rule.operation === t.operation) &&
     (rule.accountId === undefined || rule.accountId === t.accountId) &&
     (rule.region === undefined || rule.region === t.region) &&
-    (rule.cluster === undefined || rule.cluster === t.cluster)
+    (rule.cluster === undefined || rule.cluster === t.cluster) &&
+    (rule.key === undefined || (t.key !== undefined && new RegExp(rule.key).test(t.key)))
   );
 }
 

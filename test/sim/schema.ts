@@ -133,6 +133,18 @@ const faultRuleSchema = z.strictObject({
   accountId: accountId.optional(),
   region: z.string().optional(),
   cluster: z.string().optional(),
+  /** A regular expression the S3 object key must match (object operations only). */
+  key: z
+    .string()
+    .refine((pattern) => {
+      try {
+        new RegExp(pattern);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a regular expression')
+    .optional(),
   /** The error code to answer with (ThrottlingException, AccessDeniedException, InternalFailure, ...). */
   error: z.string().optional(),
   status: z.number().int().min(200).max(599).optional(),

@@ -236,7 +236,7 @@ class SimServer {
       this.answer(res, service, 'Unknown', accountId, scope.region, handler.protocol, requestId, { delayMs: 0, error: asSimError(error) });
       return;
     }
-    const decision = this.faults.decide({ service, operation: op.name, accountId: caller.accountId, region: scope.region, cluster: op.cluster });
+    const decision = this.faults.decide({ service, operation: op.name, accountId: caller.accountId, region: scope.region, cluster: op.cluster, key: op.key });
     if (decision.delayMs > 0) await sleep(decision.delayMs);
     this.answer(res, service, op.name, caller.accountId, scope.region, handler.protocol, requestId, decision, op);
   }

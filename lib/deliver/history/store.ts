@@ -1,7 +1,9 @@
+import pLimit from 'p-limit';
 import type { z } from 'zod';
 import type { RunReport } from '../../types.js';
 import type { Baseline, StoredRunReport } from './delta.js';
 import { HistoryError } from './errors.js';
+import { IntentLog, intentsKey, reportKeyOfIntents, scopeIntentsSchema, type IntentWriter, type ScopeIntents } from './intents.js';
 import { parseReport, scanReport, type ReadOptions, type ReportMember, type ReportPart, type ScannedReport } from './read-report.js';
 import { jsonBody } from './report-json.js';
 import { pointerSchema, type Pointer } from './schema.js';
@@ -17,8 +19,14 @@ export type { ReportMember, ReportPart } from './read-report.js';
  * large fleet's report is ~20 MB, and a run needs a few of its members.
  */
 export interface HistoryStore {
-  /** Where the latest run had findings of ours (knownScopesOfReport): from its scopes summary, else its report; undefined when neither reads. */
+  /**
+   * Where the latest run had findings of ours (knownScopesOfReport): from its scopes summary, else
+   * its report, with the scopes later runs saved or recorded before importing (intents);
+   * undefined when none of it can be told (then Security Hub is read everywhere).
+   */
   latestKnownScopes(): Promise<Set<string> | undefined>;
+  /** Where `writer` (the audit function, one scan worker) of this run records the scopes it is about to import into (intents.ts). */
+  intents(run: Pick<RunReport, 'runId' | 'startedAt'>, writer: string): ScopeIntents;
   /** The last saved run, or undefined (first run, or an unreadable report: reported, not thrown). */
   latest<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<ReportPart<M> | undefined>;
   /** The last run whose notification was delivered (undefined as for latest). */
@@ -98,6 +106,8 @@ export const LATEST_POINTER = 'latest.json';
 export const LAST_NOTIFIED_POINTER = 'last-notified.json';
 /** Runs start in order on one clock; a pointer dated more than this ahead of now is not trusted. */
 const MAX_CLOCK_SKEW_MS = 60 * 60_000;
+/** Intent records read at once (a distributed run leaves one per scan worker that imported somewhere new). */
+const INTENT_READS_AT_ONCE = 8;
 /** Trend summaries read at once by recentTrends. */
 const TREND_READS_AHEAD = 8;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$/;
@@ -136,6 +146,19 @@ export function runKey(report: Pick<RunReport, 'runId' | 'startedAt'>): string {
   if (Number.isNaN(started.getTime())) throw new HistoryError('InvalidRunId', `run ${report.runId}: startedAt "${report.startedAt}" is not a date`);
   const day = started.toISOString().slice(0, 10).replace(/-/g, '/');
   return `runs/${day}/${report.runId}.json`;
+}
+
+/**
+ * Where `writer` of this run records the scopes it is about to import into, in this history
+ * (intents.ts). A run whose id or start cannot name a report records nothing: each record rejects
+ * with why (its report could not be saved either).
+ */
+export function intentLogOf(backend: IntentWriter, run: Pick<RunReport, 'runId' | 'startedAt'>, writer: string): ScopeIntents {
+  try {
+    return new IntentLog(backend, intentsKey(runKey(run), writer), run);
+  } catch (error) {
+    return { record: () => Promise.reject(error instanceof Error ? error : new Error(String(error))) };
+  }
 }
 
 /**
@@ -247,8 +270,10 @@ export class PointerHistoryStore implements HistoryStore {
   /**
    * Where the latest run had findings of ours (knownScopesOfReport): from its scopes summary, or
    * from its report when the summary is missing, unreadable or another run's. Undefined when no
-   * latest report can be read (then Security Hub is read everywhere). With them, the scopes of the
-   * runs saved after it whose pointer move (or report) failed: they delivered to Security Hub too.
+   * latest report can be read, or a run's intents cannot be (then Security Hub is read everywhere).
+   * With them, the scopes of the runs saved after it whose pointer move (or report) failed, and
+   * the intents of it and every later run: they imported into Security Hub there, whether or not
+   * they lived to save their summary.
    */
   async latestKnownScopes(): Promise<Set<string> | undefined> {
     let latestKey: string | undefined;
@@ -266,34 +291,68 @@ export class PointerHistoryStore implements HistoryStore {
       if (report === undefined) return undefined;
       scopes = new Set(knownScopesOfReport(report));
     }
-    for (const scope of await this.scopesSavedAfter(latestKey)) scopes.add(scope);
+    const later = await this.scopesSavedAfter(latestKey);
+    if (later === undefined) return undefined;
+    for (const scope of later) scopes.add(scope);
     return scopes;
+  }
+
+  intents(run: Pick<RunReport, 'runId' | 'startedAt'>, writer: string): ScopeIntents {
+    return intentLogOf(this.backend, run, writer);
   }
 
   /**
    * The scopes summaries of runs newer than `latestKey` (by key: runs start in order), which no
-   * pointer names: their save failed after the summary was written. One that cannot be listed or
-   * read is reported (onError) and left out.
+   * pointer names: their save failed after the summary was written; one that cannot be read is
+   * reported (onError) and left out. And the intents of that run and newer ones: a run records
+   * them before it imports, so one it cannot list or read leaves the scopes untold (undefined,
+   * reported): Security Hub must be read everywhere.
    */
-  private async scopesSavedAfter(latestKey: string | undefined): Promise<string[]> {
+  private async scopesSavedAfter(latestKey: string | undefined): Promise<string[] | undefined> {
     if (latestKey === undefined) return [];
     const { suffix } = SIDECARS.scopes;
     let keys: string[];
     try {
-      keys = (await this.backend.list('runs/')).filter((k) => RUN_KEY.test(k) && k.endsWith(suffix)).map((k) => `${k.slice(0, -suffix.length)}.json`);
+      keys = await this.backend.list('runs/');
     } catch (error) {
       this.report(error, 'runs/');
-      return [];
+      return undefined;
     }
     const scopes: string[] = [];
-    for (const key of keys.filter((k) => k > latestKey)) {
+    const summaries = keys.filter((k) => RUN_KEY.test(k) && k.endsWith(suffix)).map((k) => `${k.slice(0, -suffix.length)}.json`);
+    for (const key of summaries.filter((k) => k > latestKey)) {
       try {
         scopes.push(...((await this.readSidecar(key, 'scopes'))?.scopes ?? []));
       } catch (error) {
         this.report(error, sidecarKey(key, 'scopes'));
       }
     }
+    const intents = keys.filter((k) => (reportKeyOfIntents(k) ?? '') >= latestKey);
+    const limit = pLimit(INTENT_READS_AT_ONCE);
+    const read = await Promise.all(
+      intents.map((key) =>
+        limit(() => this.readIntents(key)).then(
+          (record) => record?.scopes ?? [],
+          (error: unknown) => {
+            this.report(error, key);
+            return undefined;
+          },
+        ),
+      ),
+    );
+    if (read.includes(undefined)) return undefined;
+    for (const list of read) scopes.push(...list!);
     return scopes;
+  }
+
+  /** A run's intent record; throws HistoryError CorruptReport when it is not one, or another run's. */
+  private async readIntents(key: string): Promise<{ scopes: string[] } | undefined> {
+    const bytes = await this.attempt(key, () => this.backend.readBytes(key));
+    if (bytes === undefined) return undefined;
+    const record = scopeIntentsSchema.safeParse(safeJson(Buffer.from(bytes).toString('utf8')));
+    if (!record.success) throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is not a run's record of the scopes it imports into`);
+    if (runKey(record.data) !== reportKeyOfIntents(key)) throw new HistoryError('CorruptReport', `${this.backend.locate(key)} is the record of run ${record.data.runId} (${record.data.startedAt}), not of ${this.backend.locate(reportKeyOfIntents(key)!)}`);
+    return record.data;
   }
 
   /**

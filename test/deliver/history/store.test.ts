@@ -459,6 +459,64 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     expect(known).toEqual(new Set(['111111111111/us-east-1', '222222222222/us-east-1', '333333333333/us-east-1']));
   });
 
+  it('counts among the known scopes those a run recorded before importing (intents), of the latest run and later ones, and not of older ones', async () => {
+    // Prepare: run-2 is the latest; run-1 (older) and run-3 (died before saving anything) recorded intents
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const store = new LocalHistoryStore(dir);
+    const run = (n: number) => ({ runId: `run-${n}`, startedAt: `2026-01-0${n}T02:00:00.000Z` });
+    await store.save(aReport({ ...run(1), findings: [aFinding({ accountId: '111111111111', region: 'us-east-1' })] }), { notified: true });
+    await store.save(aReport({ ...run(2), findings: [aFinding({ accountId: '222222222222', region: 'us-east-1' })] }), { notified: true });
+    await store.intents(run(1), 'audit').record(['100000000000/eu-west-1']);
+    await store.intents(run(2), 'batch-1').record(['200000000000/eu-west-1']);
+    await store.intents(run(3), 'batch-1').record(['300000000000/eu-west-1', '300000000000/eu-west-2']);
+    await store.intents(run(3), 'batch-2').record(['310000000000/eu-west-1']);
+
+    // Act
+    const known = await store.latestKnownScopes();
+
+    // Assess: run-1 is older than the latest run, whose scopes summary carries on what it knew
+    expect(known).toEqual(new Set(['222222222222/us-east-1', '200000000000/eu-west-1', '300000000000/eu-west-1', '300000000000/eu-west-2', '310000000000/eu-west-1']));
+    expect(JSON.parse(await readFile(join(dir, 'runs', '2026', '01', '03', 'run-3.intents', 'batch-1.json'), 'utf8'))).toEqual({
+      runId: 'run-3',
+      startedAt: '2026-01-03T02:00:00.000Z',
+      scopes: ['300000000000/eu-west-1', '300000000000/eu-west-2'],
+    });
+  });
+
+  it('reads Security Hub everywhere when a later run\'s intents cannot be read or the history cannot be listed', async () => {
+    // Prepare: a latest run, and a later run's intent record that is not one (or another run's)
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const backend = directoryHistoryBackend(dir);
+    let listing = true;
+    const errors: HistoryError[] = [];
+    const store = new PointerHistoryStore({ ...backend, list: (prefix) => (listing ? backend.list(prefix) : Promise.reject(new Error('AccessDenied'))) }, { onError: (e) => errors.push(e) });
+    await store.save(aReport({ runId: 'run-1', startedAt: '2026-01-01T02:00:00.000Z', findings: [] }), { notified: true });
+    const intentFile = 'runs/2026/01/02/run-2.intents/audit.json';
+    const knownBefore = await store.latestKnownScopes();
+
+    // Act
+    await backend.write(intentFile, '{"runId":"run-2"');
+    const whenCorrupt = await store.latestKnownScopes();
+    await backend.write(intentFile, JSON.stringify({ runId: 'run-9', startedAt: '2026-01-02T02:00:00.000Z', scopes: [] }));
+    const whenForeign = await store.latestKnownScopes();
+    await backend.write(intentFile, JSON.stringify({ runId: 'run-2', startedAt: '2026-01-02T02:00:00.000Z', scopes: ['222222222222/us-east-1'] }));
+    const whenGood = await store.latestKnownScopes();
+    listing = false;
+    const whenUnlisted = await store.latestKnownScopes();
+
+    // Assess
+    expect(knownBefore).toEqual(new Set());
+    expect(whenCorrupt).toBeUndefined();
+    expect(whenForeign).toBeUndefined();
+    expect(whenGood).toEqual(new Set(['222222222222/us-east-1']));
+    expect(whenUnlisted).toBeUndefined();
+    expect(errors.map((e) => e.message)).toEqual([
+      expect.stringContaining('run-2.intents/audit.json is not a run\'s record of the scopes it imports into'),
+      expect.stringContaining('is the record of run run-9'),
+      expect.stringContaining('AccessDenied'),
+    ]);
+  });
+
   it('refuses a run id its report would share with a summary\'s name', async () => {
     const store = new LocalHistoryStore(await mkdtemp(join(tmpdir(), 'history-')));
     await expect(store.save(aReport({ runId: 'nightly.scopes' }), { notified: false })).rejects.toMatchObject({ code: 'InvalidRunId' });

@@ -39,10 +39,10 @@ export const s3Service: ServiceFactory = (state) => ({
       if (req.method === 'POST' && req.query.has('delete')) return { name: 'DeleteObjects', run: () => deleteObjects(state, req, bucket) };
       throw new SimError('NotImplemented', 501, `${req.method} on a bucket is not implemented by the simulator`);
     }
-    if (req.method === 'PUT' && !req.headers['x-amz-copy-source']) return { name: 'PutObject', run: () => putObject(state, req, bucket, key) };
-    if (req.method === 'GET') return { name: 'GetObject', run: () => getObject(state, bucket, key) };
-    if (req.method === 'HEAD') return { name: 'HeadObject', run: () => getObject(state, bucket, key) };
-    if (req.method === 'DELETE') return { name: 'DeleteObject', run: () => (objectsOf(state, bucket).delete(key), empty(204)) };
+    if (req.method === 'PUT' && !req.headers['x-amz-copy-source']) return { name: 'PutObject', key, run: () => putObject(state, req, bucket, key) };
+    if (req.method === 'GET') return { name: 'GetObject', key, run: () => getObject(state, bucket, key) };
+    if (req.method === 'HEAD') return { name: 'HeadObject', key, run: () => getObject(state, bucket, key) };
+    if (req.method === 'DELETE') return { name: 'DeleteObject', key, run: () => (objectsOf(state, bucket).delete(key), empty(204)) };
     throw new SimError('NotImplemented', 501, `${req.method} on an object is not implemented by the simulator`);
   },
 });

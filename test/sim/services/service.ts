@@ -34,6 +34,8 @@ export interface OperationFaults {
 export interface RoutedOperation {
   name: string;
   cluster?: string;
+  /** The S3 object key an object operation is on. */
+  key?: string;
   run(faults: OperationFaults): SimResponse;
 }
 
