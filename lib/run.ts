@@ -157,6 +157,11 @@ export function inventoryOf(clusters: readonly ClusterFacts[]): ClusterFacts[] {
 }
 
 const scopeKey = (s: { accountId: string; region: string }) => `${s.accountId}/${s.region}`;
+/** The account and region of a scope key (`account/region`). */
+function scopeOfKey(key: string): { accountId: string; region: string } {
+  const [accountId = '', region = ''] = key.split('/');
+  return { accountId, region };
+}
 
 /** One sync; refused findings are not only counted: the result names each, in its account and region. */
 async function syncScope(
@@ -452,8 +457,7 @@ function unreadScopes(known: ReadonlySet<string> | undefined, queued: ReadonlySe
   const ruleId = recheck.rules[0] ?? '';
   return [...known].filter((key) => {
     if (queued.has(key)) return false;
-    const [accountId = '', region = ''] = key.split('/');
-    const { kind } = index.fateOf({ ruleId, accountId, region, clusterName: '' });
+    const { kind } = index.fateOf({ ruleId, ...scopeOfKey(key), clusterName: '' });
     return kind !== 'departed' && kind !== 'resolved';
   });
 }
@@ -659,18 +663,24 @@ function departedBeforeScan(
 /** What the plan reads of the baseline: the findings it may have to archive. */
 const DEPARTURE_MEMBERS = ['findings', 'carriedOver', 'archivePending'] as const satisfies readonly (keyof StoredRunReport)[];
 
-/** The plan's part of archiving what left the audit (see archivableBeforeScan). */
+/**
+ * The plan's part of archiving what left the audit (see archivableBeforeScan). `knownScopes`: where
+ * Security Hub may hold findings of ours (latestKnownScopes); when none of them left the audit,
+ * there is nothing to archive and the baseline report (hundreds of MB at 10,000 accounts) is not read.
+ */
 export async function archiveDepartedBeforeScan(
   selected: SelectedAccounts,
   scan: ScanOptions,
   ports: Pick<AuditPorts, 'history' | 'findings' | 'collect'>,
   now: Date = new Date(),
+  knownScopes?: ReadonlySet<string>,
 ): Promise<PlanDepartures & { archived: number }> {
   if (!ports.history || !ports.findings) return { archived: 0, errors: [], pending: [] };
+  const departed = departedBeforeScan(selected, scan);
+  if (knownScopes && ![...knownScopes].some((key) => departed(scopeOfKey(key)) !== undefined)) return { archived: 0, errors: [], pending: [] };
   const errors: ScanError[] = [];
   // Of the baseline only the findings that left are kept as it is read: at 10,000 accounts it holds
   // ~40,000, and the plan runs in the audit function's memory.
-  const departed = departedBeforeScan(selected, scan);
   const { report } = await ports
     .history((error) => errors.push(errorOf('deliver-history', error)))
     .baseline(DEPARTURE_MEMBERS, { where: (finding) => departed(finding) !== undefined });

@@ -266,7 +266,7 @@ describe('run', () => {
     expect(mergeBatches([batch()]).unusedSuppressions).toBeUndefined();
   });
 
-  it("archives before the scan what left the audit from the baseline's findings, carried findings and archivePending alike, and nothing that stayed", async () => {
+  it("archives before the scan what left the audit from the baseline's findings, carried findings and archivePending alike, and nothing that stayed; reads no report when no known scope left", async () => {
     // Prepare: accounts 333 and 444 excluded now; 222 still audited, eu-west-1 taken out of the regions
     const dir = await mkdtemp(join(tmpdir(), 'run-plan-'));
     const baseline: StoredRunReport = {
@@ -293,12 +293,26 @@ describe('run', () => {
       },
     };
 
-    // Act
-    const outcome = await archiveDepartedBeforeScan(selected, SCAN, { collect: fakeCollect({}), findings: sink, history: (onError) => new LocalHistoryStore(dir, { onError }) });
+    const reads: string[] = [];
+    const backend = directoryHistoryBackend(dir);
+    const history = () => new PointerHistoryStore({ ...backend, readBytes: (key) => (reads.push(key), backend.readBytes(key)) });
+    const ports = { collect: fakeCollect({}), findings: sink, history };
+    const knownScopes = await history().latestKnownScopes();
+
+    // Act: as the plan does (with the known scopes), and with known scopes none of which left the audit
+    const outcome = await archiveDepartedBeforeScan(selected, SCAN, ports, new Date(), knownScopes);
+    const archivedThen = sink.calls.map((c) => `${c.scope.accountId}/${c.scope.region}`).sort();
+    reads.length = 0;
+    const nothingLeft = await archiveDepartedBeforeScan(selected, SCAN, ports, new Date(), new Set(['222222222222/us-east-1']));
 
     // Assess
-    expect(sink.calls.map((c) => `${c.scope.accountId}/${c.scope.region}`).sort()).toEqual(['222222222222/eu-west-1', '333333333333/us-east-1', '444444444444/ap-south-1']);
+    expect(knownScopes).toEqual(new Set(['222222222222/us-east-1', '222222222222/eu-west-1', '333333333333/us-east-1', '444444444444/ap-south-1']));
+    expect(archivedThen).toEqual(['222222222222/eu-west-1', '333333333333/us-east-1', '444444444444/ap-south-1']);
     expect(sink.calls.every((c) => c.current.length === 0)).toBe(true);
     expect(outcome).toMatchObject({ errors: [], pending: [] });
+    // Security Hub holds nothing of ours where anything left: the report is not read, nothing is archived
+    expect(nothingLeft).toEqual({ archived: 0, errors: [], pending: [] });
+    expect(reads).toEqual([]);
+    expect(sink.calls).toHaveLength(3);
   });
 });

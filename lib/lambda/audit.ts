@@ -69,9 +69,11 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
         // starting the state machine now would race that run's delivery.
         if (lease && !(await lease.confirm())) throw new LeaseLostError(runId);
         // The aggregate step assumes no role: what left the audit is archived here, where it still can be.
-        const departed = await archiveDepartedBeforeScan(selected, scan, ports);
-        if (departed.errors.length) tools.logger.warn('findings that left the audit not archived', { errors: departed.errors });
+        // Where Security Hub may hold findings of ours: the workers read only there, and the
+        // baseline is read for departures only when one of them left the audit.
         const knownScopes = await audit.knownScopes;
+        const departed = await archiveDepartedBeforeScan(selected, scan, ports, new Date(), knownScopes);
+        if (departed.errors.length) tools.logger.warn('findings that left the audit not archived', { errors: departed.errors });
         const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter, knownScopes, { errors: departed.errors, pending: departed.pending });
         await lease?.handOff(DISTRIBUTED_LEASE_MS);
         handedOff = true;
