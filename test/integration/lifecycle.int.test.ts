@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildHandler } from '../../functions/audit.js';
 import { runScan } from '../../lib/cli/scan.js';
 import type { RunOutcome } from '../../lib/run.js';
-import type { SimOrgInput } from '../sim/schema.js';
+import type { SimFaultsInput, SimOrgInput } from '../sim/schema.js';
 import { ADMIN_PATHS, SIM_MANAGEMENT_CREDENTIALS, startSimulator, type Simulator, type SnsPublish, type StoredFinding } from '../sim/server.js';
 import { DEMO_BUCKET, DEMO_TOPIC_ARN, lambdaContext, simulatorEnv, withEnv } from '../support/local-lambda.js';
 
@@ -378,25 +378,50 @@ describe('the finding lifecycle across nights', () => {
     expect((await hub()).get(labEu)).toBe('ARCHIVED');
   });
 
-  it('archives a finding imported where the history knew none by a night that died before saving its report', async () => {
-    // Prepare: a new cluster in a new account-region; the night that imports its finding cannot
-    // save anything of its report (its scopes summary included), as if it had died after the import
+  /**
+   * A new cluster in a new account-region (444/eu-west-1); the night that imports its finding runs
+   * with these S3 faults (it cannot save its report); then the team upgrades the add-on and the next
+   * night runs without them.
+   */
+  async function importedByADeadNightThenFixed(rules: SimFaultsInput['rules']) {
     await nightOutcome();
     const labEu = (version: string) => (o: SimOrgInput) => {
       o.accounts.find((a) => a.id === '444444444444')!.regions!['eu-west-1'] = { clusters: [{ name: 'lab-eu', version: '1.29', addons: addon(version) }] };
     };
     await putOrg(labEu('v1.12.0-eksbuild.1'));
-    sim.setFaults({ rules: [{ service: 's3', operation: 'PutObject', key: '^fleet-audit/(runs/\\d{4}/\\d{2}/\\d{2}/[^/]+|latest|last-notified)\\.json$', error: 'AccessDenied' }] });
+    sim.setFaults({ rules });
     const died = await nightOutcome({ AUDIT_MAX_ATTEMPTS: '1' });
     sim.setFaults({});
     const finding = REGRESSION('444444444444', 'eu-west-1', 'lab-eu');
     const importedThen = (await hub()).get(finding);
-
-    // Act: the team upgrades the add-on
     await putOrg(labEu('v1.19.2-eksbuild.1'));
     const fixed = await nightOutcome();
+    return { died, importedThen, fixed, finding };
+  }
+  /** Every write of the report, its summaries and its pointers. */
+  const REPORT_WRITES = '^fleet-audit/(runs/\\d{4}/\\d{2}/\\d{2}/[^/]+|latest|last-notified)\\.json$';
+
+  it('archives a finding imported where the history knew none by a night that died before saving its report', async () => {
+    // Prepare, Act: the night that imports cannot save anything of its report (its scopes summary
+    // included), as if it had died after the import; the next night comes after the fix
+    const { died, importedThen, fixed, finding } = await importedByADeadNightThenFixed([{ service: 's3', operation: 'PutObject', key: REPORT_WRITES, error: 'AccessDenied' }]);
 
     // Assess: the dead night's record of where it imported sent the next one to read there
+    expect(died.delivery.history).toBe('failed');
+    expect(importedThen).toBe('ACTIVE');
+    expect(fixed.report.findings.map((f) => f.id)).not.toContain(finding);
+    expect((await hub()).get(finding)).toBe('ARCHIVED');
+  });
+
+  it('archives a finding imported where the history knew none by a night that could not list its history and then died before saving its report', async () => {
+    // Prepare, Act: an S3 brownout that night: the run history cannot be listed (so Security Hub is
+    // read everywhere), the finding is imported, and nothing of the report can be saved
+    const { died, importedThen, fixed, finding } = await importedByADeadNightThenFixed([
+      { service: 's3', operation: 'ListObjectsV2', error: 'InternalFailure' },
+      { service: 's3', operation: 'PutObject', key: REPORT_WRITES, error: 'InternalFailure' },
+    ]);
+
+    // Assess: the night that read everywhere recorded where it imported too
     expect(died.delivery.history).toBe('failed');
     expect(importedThen).toBe('ACTIVE');
     expect(fixed.report.findings.map((f) => f.id)).not.toContain(finding);
