@@ -335,8 +335,10 @@ export class AuditPipeline {
         if (list) list.push(finding);
         else byScope.set(key, [finding]);
       }
-      // Where the history knew no finding of ours: recorded before anything is imported there.
-      const unrecorded = await this.recordIntents(part.accountId, known ? [...byScope.keys()].filter((key) => !known.has(key)) : []);
+      // Where the history knew no finding of ours, or could not tell (a run that reads everywhere
+      // and dies before saving its report must send the next one there too): recorded before
+      // anything is imported there.
+      const unrecorded = await this.recordIntents(part.accountId, [...byScope].filter(([key, findings]) => findings.length > 0 && !known?.has(key)).map(([key]) => key));
       for (const key of unrecorded) {
         byScope.delete(key);
         this.queued.add(key);

@@ -101,11 +101,11 @@ export async function scanBatch(
   const clock = options.now ?? (() => new Date());
   const selection = { listed: event.Items.length, selected: event.Items, excluded: 0, notSelected: [] };
   const knownScopes = await knownScopesOfPlan(storage, event.BatchInput.runId);
-  // Where this worker imports beyond the known scopes is recorded in the run history first: its
-  // part, or the aggregate, may be lost after the import (intents.ts).
-  const intents = knownScopes ? batchIntents(storage, event) : undefined;
+  // Where this worker imports beyond the known scopes (all of them when none are known) is
+  // recorded in the run history first: its part, or the aggregate, may be lost after the import (intents.ts).
+  const intents = batchIntents(storage, event);
   // Each account judged and synced as soon as it is scanned, as in one process.
-  const pipeline = await AuditPipeline.start(ports, { ...options, ...(knownScopes ? { knownScopes } : {}), ...(intents ? { intents } : {}) });
+  const pipeline = await AuditPipeline.start(ports, { ...options, ...(knownScopes ? { knownScopes } : {}), intents });
   const scan = await scanSelection(selection, event.BatchInput.managementId ?? undefined, { ...options.scan, onAccountScanned: (part) => pipeline.account(part) }, ports.collect, () => clock().getTime());
   const batch = await pipeline.finish(scan);
   const key = partKey(storage.prefix, event.BatchInput.runId, event.Items);
