@@ -256,12 +256,17 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(sim.findings('333333333333', 'ap-east-1').filter((f) => f.RecordState === 'ACTIVE').map((f) => f.Id)).toEqual([]);
   });
 
-  it('archives, once fixed, a finding imported where the history knew none by a worker whose part was then lost', { timeout: 120_000 }, async () => {
+  it.each([
+    ['', []],
+    [', though the workers could not read the plan\'s known scopes (Security Hub read everywhere)', [{ service: 's3', operation: 'GetObject', key: '/known-scopes\\.json$', error: 'InternalError' }]],
+  ] as const)('archives, once fixed, a finding imported where the history knew none by a worker whose part was then lost%s', { timeout: 120_000 }, async (_, rules) => {
     // Prepare: a legacy cluster appears in 333/ap-east-1; the night's worker for 333 imports its
     // finding, then its invocation fails: its part (and so the report) never tells of that scope
     await distributedRun({ batchSize: 3 });
     await putLegacyInApEast1(true);
+    sim.setFaults({ rules: [...rules] });
     const lost = await distributedRun({ batchSize: 3, loseBatchWith: '333333333333' });
+    sim.setFaults({});
     const importedThen = sim.findings('333333333333', 'ap-east-1').filter((f) => f.RecordState === 'ACTIVE').length;
     await putLegacyInApEast1(false);
 
