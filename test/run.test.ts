@@ -166,6 +166,25 @@ describe('run', () => {
     expect(sink.calls).toHaveLength(1); // nothing synced, so nothing archived, where the scan failed
   });
 
+  it('delivers by its deadline when recording where it is about to import hangs: that scope waits for the next night', { timeout: 5_000 }, async () => {
+    // Prepare: the history knows no finding of ours there, and the record of the intent never
+    // completes (S3 timing out, retried); the run must deliver in 300 ms
+    const sink = new RecordingSink();
+    const intents = { record: () => new Promise<void>(() => undefined) };
+
+    // Act
+    const outcome = await runAudit(
+      { scan: SCAN, notify: { mode: 'never', minSeverity: 'low' }, knownScopes: new Set<string>(), intents, deliverBy: Date.now() + 300 },
+      { collect: fakeCollect({ old: 'v1.7.1' }), rules, findings: sink },
+    );
+
+    // Assess: nothing imported there, the scope pending, and the report says why
+    expect(sink.calls).toEqual([]);
+    expect(outcome.report.findings.length).toBeGreaterThan(0);
+    expect(outcome.report.securityHubPending).toEqual(['222222222222/us-east-1']);
+    expect(outcome.report.errors).toContainEqual(expect.objectContaining({ stage: 'deliver-securityhub', code: 'DeadlineReached' }));
+  });
+
   it('delivers nothing when ListAccounts fails after the first page was scanned', async () => {
     // Prepare: page one's account is scanned and judged before page two fails
     const sink = new RecordingSink();
