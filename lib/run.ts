@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { deadlineSignal } from './collect/deadline.js';
+import { deadlineSignal, DeadlineReachedError, raceDeadline } from './collect/deadline.js';
 import { listedAlready, listForScan, scanListing, type AccountListing, type AccountPart, type ScanOptions, type ScanResult, type SelectedAccounts } from './collect/scan.js';
 import type { AccountSession, CollectPorts, RoleToAssume } from './collect/ports.js';
 import { BASELINE_MEMBERS, carriedOf, computeDelta, departuresToRetry, knownFindings, resolvedOf, unsettledPending, type Baseline, type Delta, type Departure, type StoredRunReport } from './deliver/history/delta.js';
@@ -342,7 +342,7 @@ export class AuditPipeline {
       for (const key of unrecorded) {
         byScope.delete(key);
         this.queued.add(key);
-        this.pending.push(key);
+        (this.signal?.aborted ? this.late : this.pending).push(key);
       }
       const details = new Map(part.clusters.map((c) => [c.clusterArn, { clusterStatus: c.clusterStatus, clusterTags: c.tags }]));
       return [...byScope].map(([key, findings]) => {
@@ -378,15 +378,18 @@ export class AuditPipeline {
 
   /**
    * Records `scopes` as about to be imported into (options.intents); returns those it could not
-   * record (none when there are none or nowhere to record): their import waits for the next run,
-   * which reads them as pending.
+   * record (none when there are none or nowhere to record), or not before the delivery deadline:
+   * their import waits for the next run, which reads them as pending.
    */
   private async recordIntents(accountId: string, scopes: readonly string[]): Promise<readonly string[]> {
     if (scopes.length === 0 || !this.options.intents) return [];
     try {
-      await this.options.intents.record(scopes);
+      // A history timing out (each queued record tries its write again) must not hold the run past its deadline.
+      await raceDeadline(this.options.intents.record(scopes), this.signal);
       return [];
     } catch (error) {
+      // Counted with the scopes the deadline left unsynced (DeadlineReached).
+      if (error instanceof DeadlineReachedError) return scopes;
       const message = `${scopes.join(', ')} could not be recorded in the run history before importing findings there (${error instanceof Error ? error.message : String(error)}): nothing is imported there tonight, the next run does it`;
       this.errors.push({ accountId, stage: 'deliver-securityhub', code: 'IntentNotRecorded', message });
       return scopes;
