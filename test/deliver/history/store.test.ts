@@ -483,6 +483,24 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     });
   });
 
+  it('counts the intents of a run that started before the latest one and saved no report: it lost its lease and imported after the latest run read its known scopes', async () => {
+    // Prepare: run-2 (a CLI scan with --security-hub on a laptop that slept) lost its lease to
+    // run-3; run-3 read its known scopes, then run-2 woke, recorded 200000000000/eu-west-1 and
+    // imported there before it saw its lease gone (it saves nothing); run-3 saved
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const store = new LocalHistoryStore(dir);
+    const run = (n: number) => ({ runId: `run-${n}`, startedAt: `2026-01-0${n}T02:00:00.000Z` });
+    await store.save(aReport({ ...run(1), findings: [aFinding({ accountId: '111111111111', region: 'us-east-1' })] }), { notified: true });
+    await store.intents(run(2), 'audit').record(['200000000000/eu-west-1']);
+    await store.save(aReport({ ...run(3), findings: [aFinding({ accountId: '111111111111', region: 'us-east-1' })] }), { notified: true });
+
+    // Act
+    const known = await store.latestKnownScopes();
+
+    // Assess: nothing else tells that Security Hub holds a finding of ours there
+    expect(known).toEqual(new Set(['111111111111/us-east-1', '200000000000/eu-west-1']));
+  });
+
   it('reads Security Hub everywhere when a later run\'s intents cannot be read or the history cannot be listed', async () => {
     // Prepare: a latest run, and a later run's intent record that is not one (or another run's)
     const dir = await mkdtemp(join(tmpdir(), 'history-'));
