@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
@@ -115,12 +116,16 @@ export async function scanBatch(
   return { key, accounts: event.Items.length };
 }
 
-/** A scan worker's intents, named by its batch as its part is: `batch-<first account>-<accounts>`. */
+/**
+ * A scan worker's intents, named by its batch as its part is and by this attempt
+ * (`batch-<first account>-<accounts>-<random>`): a retried worker must not write over the record
+ * of an attempt that imported where the retry does not.
+ */
 function batchIntents(storage: DistributedStorage, event: WorkerEvent): ScopeIntents {
   // Only written: the worker's role may put these objects, and read or list nothing of the history.
   const backend = { write: (key: string, text: string) => putS3Text(storage.s3, { bucket: storage.bucket, key: `${storage.prefix}${key}` }, text) };
   const { runId, startedAt } = event.BatchInput;
-  return intentLogOf(backend, { runId, startedAt }, `batch-${event.Items[0]?.id ?? 'none'}-${event.Items.length}`);
+  return intentLogOf(backend, { runId, startedAt }, `batch-${event.Items[0]?.id ?? 'none'}-${event.Items.length}-${randomUUID().slice(0, 8)}`);
 }
 
 /** A batch whose worker failed after its retries: its accounts are failed, nothing is archived for them. */

@@ -116,6 +116,7 @@ describe('scan', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ schemaVersion: 1 });
     expect(err.split('\n')).toEqual([
       "warning: no --history-bucket: this run does not take the nightly run's lease (--history-dir is a history of its own) and may overlap it",
+      'warning: no --history-bucket: the nightly run will not know where this run imports into Security Hub; a finding imported where it knows none may stay ACTIVE once fixed',
       'scanning the organization…',
       expect.stringMatching(/^scanned 2\/2 selected accounts in \d+\.\d s: \d+ clusters, 0 errors$/),
       'Security Hub: importing findings, archiving fixed ones…',

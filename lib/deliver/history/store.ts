@@ -304,9 +304,10 @@ export class PointerHistoryStore implements HistoryStore {
   /**
    * The scopes summaries of runs newer than `latestKey` (by key: runs start in order), which no
    * pointer names: their save failed after the summary was written; one that cannot be read is
-   * reported (onError) and left out. And the intents of that run and newer ones: a run records
-   * them before it imports, so one it cannot list or read leaves the scopes untold (undefined,
-   * reported): Security Hub must be read everywhere.
+   * reported (onError) and left out. And the intents of that run, of newer ones and of older ones
+   * that saved no report: a run records them before it imports, so a history that cannot be
+   * listed, or an intent of the latest or a newer run that cannot be read, leaves the scopes
+   * untold (undefined, reported): Security Hub must be read everywhere.
    */
   private async scopesSavedAfter(latestKey: string | undefined): Promise<string[] | undefined> {
     if (latestKey === undefined) return [];
@@ -327,15 +328,23 @@ export class PointerHistoryStore implements HistoryStore {
         this.report(error, sidecarKey(key, 'scopes'));
       }
     }
-    const intents = keys.filter((k) => (reportKeyOfIntents(k) ?? '') >= latestKey);
+    // The latest run's and later runs' intents; and those of older runs that saved no report (they
+    // died, or lost their lease and may have imported after the latest run read its known scopes).
+    // An unreadable one of the latter is reported and left out: it would otherwise send every run
+    // to read everywhere for as long as the history keeps it.
+    const reports = new Set(keys.filter(isRunKey));
+    const intents = keys.flatMap((key) => {
+      const run = reportKeyOfIntents(key);
+      return run === undefined ? [] : run >= latestKey ? [{ key, required: true }] : reports.has(run) ? [] : [{ key, required: false }];
+    });
     const limit = pLimit(INTENT_READS_AT_ONCE);
     const read = await Promise.all(
-      intents.map((key) =>
+      intents.map(({ key, required }) =>
         limit(() => this.readIntents(key)).then(
           (record) => record?.scopes ?? [],
           (error: unknown) => {
             this.report(error, key);
-            return undefined;
+            return required ? undefined : [];
           },
         ),
       ),

@@ -496,9 +496,13 @@ describe('local-store.ts (LocalHistoryStore)', () => {
 
     // Act
     const known = await store.latestKnownScopes();
+    // An older dead run's record that cannot be read is left out (reported), not a reason to read everywhere for 400 days
+    await writeFile(join(dir, 'runs', '2026', '01', '02', 'run-2.intents', 'batch-9.json'), '{');
+    const withCorruptOldRecord = await store.latestKnownScopes();
 
     // Assess: nothing else tells that Security Hub holds a finding of ours there
     expect(known).toEqual(new Set(['111111111111/us-east-1', '200000000000/eu-west-1']));
+    expect(withCorruptOldRecord).toEqual(known);
   });
 
   it('reads Security Hub everywhere when a later run\'s intents cannot be read or the history cannot be listed', async () => {
