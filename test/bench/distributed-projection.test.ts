@@ -50,6 +50,19 @@ describe('distributed-projection.ts', () => {
     expect(projection.wavesSeconds).toBe(10.51);
   });
 
+  it('takes the workers at their own function’s vCPU share, the planner and the aggregate at theirs', () => {
+    // Prepare: a worker that used 1.024 s of CPU in 0.5 s here; the planner 1 s of CPU in 0.5 s
+    const worker = step(0.5, 0, 1.024);
+
+    // Act
+    const projection = projectLambdaWall(step(0.5, 0, 1), [worker], step(0), { maxConcurrency: 20, vcpus: lambdaVcpus(1769), workerVcpus: lambdaVcpus(512) });
+
+    // Assess: the planner 1 ÷ 1 = 1; the worker 1.024 ÷ (512 ÷ 1769) = 3.538; the aggregate 0
+    expect(projection.wavesSeconds).toBe(4.54);
+    expect(projection.slotsSeconds).toBe(4.54);
+    expect(() => projectLambdaWall(step(1), [], step(2), { maxConcurrency: 1, vcpus: 1, workerVcpus: 0 })).toThrow(/workerVcpus/);
+  });
+
   it('gives the max and the lower median of the workers figures', () => {
     // Act / Assess
     expect(maxAndMedian([40, 10, 30, 20])).toEqual({ max: 40, p50: 20 });

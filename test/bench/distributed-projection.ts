@@ -54,7 +54,9 @@ export interface LambdaProjection {
  * The wall the run would take on Lambda, where every worker has a CPU of its own: each step
  * counted cold, its init + its invocation, the invocation no shorter than its CPU at Lambda's
  * share (`vcpus`: a 1,024 MB function has 0.58 of one, so a step that used 3 s of CPU here takes
- * at least 5.2 s there); the workers in the order the Map started them. `waves` is the
+ * at least 5.2 s there): the planner's and the aggregate's `vcpus`, the workers' `workerVcpus`
+ * (their function's own memory size; `vcpus` when absent); the workers in the order the Map
+ * started them. `waves` is the
  * pessimistic reading (a wave waits for its slowest worker); `slots` is how a Distributed Map
  * schedules (a new child execution as soon as one ends). Neither counts Step Functions' own
  * transitions or Lambda's queueing.
@@ -63,20 +65,22 @@ export function projectLambdaWall(
   planner: StepSeconds,
   workers: readonly StepSeconds[],
   aggregate: StepSeconds,
-  { maxConcurrency, vcpus }: { maxConcurrency: number; vcpus: number },
+  { maxConcurrency, vcpus, workerVcpus = vcpus }: { maxConcurrency: number; vcpus: number; workerVcpus?: number },
 ): LambdaProjection {
   if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) throw new RangeError(`maxConcurrency: expected a positive integer, got ${maxConcurrency}`);
   if (!(vcpus > 0)) throw new RangeError(`vcpus: expected a positive number, got ${vcpus}`);
-  const cold = (step: StepSeconds) => step.initSeconds + Math.max(step.wallSeconds, step.cpuSeconds / vcpus);
+  if (!(workerVcpus > 0)) throw new RangeError(`workerVcpus: expected a positive number, got ${workerVcpus}`);
+  const cold = (step: StepSeconds, share = vcpus) => step.initSeconds + Math.max(step.wallSeconds, step.cpuSeconds / share);
+  const coldWorker = (step: StepSeconds) => cold(step, workerVcpus);
   const ends = cold(planner) + cold(aggregate);
   let waveSum = 0;
   for (let start = 0; start < workers.length; start += maxConcurrency) {
-    waveSum += Math.max(...workers.slice(start, start + maxConcurrency).map(cold));
+    waveSum += Math.max(...workers.slice(start, start + maxConcurrency).map(coldWorker));
   }
   const slots: number[] = new Array<number>(Math.min(maxConcurrency, workers.length)).fill(0);
   for (const worker of workers) {
     const earliest = slots.indexOf(Math.min(...slots));
-    slots[earliest] = slots[earliest]! + cold(worker);
+    slots[earliest] = slots[earliest]! + coldWorker(worker);
   }
   const span = slots.length ? Math.max(...slots) : 0;
   return { wavesSeconds: round(ends + waveSum), slotsSeconds: round(ends + span), waves: Math.ceil(workers.length / maxConcurrency) };

@@ -36,7 +36,7 @@ export interface DistributedOptions {
   parallel: number;
   /** The functions' environment beyond simulatorEnv (TOPIC_ARN, --env...). */
   env: Record<string, string>;
-  /** lambdaHeap: each step's process gets the heap Lambda's Node.js runtime gives its function's memorySize (the aggregate's own). */
+  /** lambdaHeap: each step's process gets the heap Lambda's Node.js runtime gives its function's memorySize (the workers' and the aggregate's own). */
   child: { sourceMaps: boolean; heapLimitMB?: number; lambdaHeap?: boolean };
   /** Runs against the same simulator, history kept; the figures are the last one's (default 1: a first night). */
   nights?: number;
@@ -79,11 +79,15 @@ export interface DistributedMeasurement {
   rateLimit?: RateLimit;
   batchSize: number;
   maxConcurrency: number;
-  /** serverless.yml's memorySize of the planner and workers, and the vCPU share Lambda gives it (also used, pessimistically, for the aggregate). */
+  /** serverless.yml's memorySize of the planner (the audit function); `vcpus` is the share Lambda gives it (also used, pessimistically, for the aggregate). */
   memorySizeMB: number;
   /** serverless.yml's memorySize of the aggregate (aggregateMemorySize). */
   aggregateMemorySizeMB: number;
+  /** serverless.yml's memorySize of the scan workers (workerMemorySize; memorySize when absent). */
+  workerMemorySizeMB: number;
   vcpus: number;
+  /** The vCPU share Lambda gives a worker at workerMemorySizeMB. */
+  workerVcpus: number;
   parallel: number;
   /** Planner start → aggregate end on this machine, workers `parallel` at a time. */
   localWallSeconds: number;
@@ -106,7 +110,7 @@ export interface DistributedMeasurement {
   calls: { total: number; throttled: number; planner: number; workers: number; aggregate: number; byOperation: Record<string, number> };
   report?: DistributedChildResult['report'];
   simCpuSeconds?: number;
-  /** The issue's goals at 10,000 × 17: the projected wall (waves) under 5 minutes, every worker under 256 MB; and no step above the functions' memorySize. */
+  /** The issue's goals at 10,000 × 17: the projected wall (waves) under 5 minutes, every worker under 256 MB; and no step above its own function's memorySize. */
   goals: { projectedUnder5Minutes: boolean; workersUnder256MB: boolean; stepsWithinMemorySize: boolean };
   /** Set when the run did not finish: the step and its error. */
   failure?: { step: 'planner' | 'aggregate' | 'state machine'; error: string };
@@ -155,7 +159,7 @@ interface NightRecord {
 /** What every night of one measurement shares: the simulator, the bucket's client, the functions' environment and the state machine. */
 interface NightContext {
   options: DistributedOptions;
-  memorySizeMB: { step: number; aggregate: number };
+  memorySizeMB: Record<DistributedChildRequest['mode'], number>;
   sim: SimChild;
   s3: S3Client;
   env: Record<string, string>;
@@ -169,7 +173,7 @@ async function runNight({ options, memorySizeMB, sim, s3, env, definition }: Nig
     runChild<DistributedChildRequest, DistributedChildResult>(
       options.bundle,
       { mode, env, ...(payload === undefined ? {} : { payload }) },
-      { ...child, ...(lambdaHeap ? { memorySizeMB: mode === 'aggregate' ? memorySizeMB.aggregate : memorySizeMB.step } : {}) },
+      { ...child, ...(lambdaHeap ? { memorySizeMB: memorySizeMB[mode] } : {}) },
     );
 
   const workers: WorkerRecord[] = [];
@@ -270,9 +274,11 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
   const batchSize = Number(params.distributedBatchSize);
   const maxConcurrency = Number(params.distributedMaxConcurrency);
   const memorySizeMB = Number(params.memorySize);
-  // The aggregate has its own (it holds the whole organization's report); the planner and workers the functions' default.
+  // The aggregate has its own (it holds the whole organization's report), the workers theirs (their batch only); the planner the functions' default.
   const aggregateMemorySizeMB = Number(params.aggregateMemorySize ?? params.memorySize);
+  const workerMemorySizeMB = Number(params.workerMemorySize ?? params.memorySize);
   const vcpus = round(lambdaVcpus(memorySizeMB), 3);
+  const workerVcpus = round(lambdaVcpus(workerMemorySizeMB), 3);
   const definition = await definitionFromServerlessYml({ ScanWorkerArn: 'worker', AggregateArn: 'aggregate', BatchSize: String(batchSize), MaxConcurrency: String(maxConcurrency) });
   const sim = await startSimChild(options.orgFile);
   // The state machine's own S3 client (its ItemReader) lives in this process, on Node 20.
@@ -283,7 +289,7 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
   // it, 0: this mode measures the distributed run whatever the size.
   const threshold = options.shape.accountsListed > Number(params.distributedThreshold) ? params.distributedThreshold! : '0';
   const env = simulatorEnv({ endpoint: sim.endpoint } as Pick<Simulator, 'endpoint'> as Simulator, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: threshold, ...options.env });
-  const context: NightContext = { options, memorySizeMB: { step: memorySizeMB, aggregate: aggregateMemorySizeMB }, sim, s3, env, definition };
+  const context: NightContext = { options, memorySizeMB: { plan: memorySizeMB, worker: workerMemorySizeMB, aggregate: aggregateMemorySizeMB }, sim, s3, env, definition };
 
   const nightsBefore: NightSummary[] = [];
   let record: NightRecord;
@@ -311,8 +317,7 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
   const ordered = [...record.workers].sort((a, b) => a.batch - b.batch);
   const succeeded = ordered.filter((w) => w.error === undefined);
   const stats = callStats(calls, options.shape);
-  const projected = projectLambdaWall(planner, succeeded, aggregate, { maxConcurrency, vcpus });
-  const peakRss = Math.max(planner.peakRssMB, ...succeeded.map((w) => w.peakRssMB));
+  const projected = projectLambdaWall(planner, succeeded, aggregate, { maxConcurrency, vcpus, workerVcpus });
   const finished = finishedNight(record);
   return {
     kind: 'distributed',
@@ -327,7 +332,9 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
     maxConcurrency,
     memorySizeMB,
     aggregateMemorySizeMB,
+    workerMemorySizeMB,
     vcpus,
+    workerVcpus,
     parallel: options.parallel,
     localWallSeconds: record.localWallSeconds,
     projected,
@@ -358,7 +365,8 @@ export async function measureDistributed(options: DistributedOptions): Promise<D
       // A Distributed Map starts the next batch as soon as a child execution ends: the slots reading is the Map's.
       projectedUnder5Minutes: finished && projected.slotsSeconds < 300,
       workersUnder256MB: finished && succeeded.every((w) => w.peakRssMB < 256),
-      stepsWithinMemorySize: finished && peakRss <= memorySizeMB && aggregate.peakRssMB <= aggregateMemorySizeMB,
+      stepsWithinMemorySize:
+        finished && planner.peakRssMB <= memorySizeMB && succeeded.every((w) => w.peakRssMB <= workerMemorySizeMB) && aggregate.peakRssMB <= aggregateMemorySizeMB,
     },
     ...(failure ? { failure } : {}),
   };
@@ -386,18 +394,19 @@ export function formatDistributed(m: DistributedMeasurement): string {
     `  wall projected on Lambda: ${m.projected.slotsSeconds.toFixed(1)} s, each worker starting as soon as one of ${m.maxConcurrency} slots frees (as a Distributed Map does); ` +
       `${m.projected.wavesSeconds.toFixed(1)} s if each of ${m.projected.waves} waves waited for its slowest worker ` +
       `(planner + workers + aggregate; each step cold: its init + its invocation, ` +
-      `the invocation no shorter than its CPU ÷ ${m.vcpus} vCPU, Lambda's share at ${m.memorySizeMB} MB)`,
-    `  planner: ${m.planner.wallSeconds} s (+${m.planner.initSeconds} s init), CPU ${m.planner.cpuSeconds} s, peak RSS ${m.planner.peakRssMB} MB, ${m.planner.calls} calls`,
-    `  ${w.count} workers (${w.failed.length} failed): wall max ${w.wallSeconds.max} / p50 ${w.wallSeconds.p50} s (+ init max ${w.initSeconds.max} s), ` +
+      `the invocation no shorter than its CPU ÷ Lambda's vCPU share at its memory size: ${m.vcpus} at ${m.memorySizeMB} MB, ` +
+      `the workers ${m.workerVcpus} at ${m.workerMemorySizeMB} MB, the aggregate counted at the planner's)`,
+    `  planner (${m.memorySizeMB} MB): ${m.planner.wallSeconds} s (+${m.planner.initSeconds} s init), CPU ${m.planner.cpuSeconds} s, peak RSS ${m.planner.peakRssMB} MB, ${m.planner.calls} calls`,
+    `  ${w.count} workers (${m.workerMemorySizeMB} MB; ${w.failed.length} failed): wall max ${w.wallSeconds.max} / p50 ${w.wallSeconds.p50} s (+ init max ${w.initSeconds.max} s), ` +
       `CPU max ${w.cpuSeconds.max} / p50 ${w.cpuSeconds.p50} s (total ${w.cpuSeconds.total} s), peak RSS max ${w.peakRssMB.max} / p50 ${w.peakRssMB.p50} MB, ` +
       `calls max ${w.calls.max} / p50 ${w.calls.p50}`,
     ...w.failed.map((f) => `    batch ${f.batch} (from account ${f.firstAccount}) FAILED: ${f.error.slice(0, 400)}`),
-    `  aggregate: ${m.aggregate.wallSeconds} s (+${m.aggregate.initSeconds} s init), CPU ${m.aggregate.cpuSeconds} s, peak RSS ${m.aggregate.peakRssMB} MB, ` +
+    `  aggregate (${m.aggregateMemorySizeMB} MB): ${m.aggregate.wallSeconds} s (+${m.aggregate.initSeconds} s init), CPU ${m.aggregate.cpuSeconds} s, peak RSS ${m.aggregate.peakRssMB} MB, ` +
       `${m.aggregate.calls} calls; read ${mb(m.aggregate.partsBytes)} of parts, stored a report of ${mb(m.aggregate.reportBytes)} and a fleet page of ${mb(m.aggregate.pageBytes)}` +
       (m.report ? `; ${count(m.report.findings)} findings, ${m.report.errors} errors, accounts ${JSON.stringify(m.report.coverage)}` : ''),
     `  calls: ${count(m.calls.total)} (${count(m.calls.throttled)} throttled): planner ${count(m.calls.planner)}, workers ${count(m.calls.workers)}, aggregate ${count(m.calls.aggregate)}; simulator CPU ${m.simCpuSeconds ?? '?'} s`,
     `  goals: projected wall < 5 min ${yes(m.goals.projectedUnder5Minutes)}, every worker < 256 MB ${yes(m.goals.workersUnder256MB)}, ` +
-      `every step within its memorySize (${m.memorySizeMB} MB, the aggregate ${m.aggregateMemorySizeMB} MB) ${yes(m.goals.stepsWithinMemorySize)}`,
+      `every step within its memorySize (the planner ${m.memorySizeMB} MB, the workers ${m.workerMemorySizeMB} MB, the aggregate ${m.aggregateMemorySizeMB} MB) ${yes(m.goals.stepsWithinMemorySize)}`,
     ...(m.failure ? [`  RUN FAILED at the ${m.failure.step}: ${m.failure.error.slice(0, 2000)}`] : []),
   ];
   return lines.join('\n');
