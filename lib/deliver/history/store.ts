@@ -25,7 +25,7 @@ export interface HistoryStore {
    * undefined when none of it can be told (then Security Hub is read everywhere).
    */
   latestKnownScopes(): Promise<Set<string> | undefined>;
-  /** Where `writer` (the audit function, one scan worker) of this run records the scopes it is about to import into (intents.ts). */
+  /** Where `writer` (the audit function, one scan worker) of this run records the scopes it is about to import into (intents.ts); nothing on a first run. */
   intents(run: Pick<RunReport, 'runId' | 'startedAt'>, writer: string): ScopeIntents;
   /** The last saved run, or undefined (first run, or an unreadable report: reported, not thrown). */
   latest<M extends ReportMember = ReportMember>(members?: readonly M[]): Promise<ReportPart<M> | undefined>;
@@ -297,8 +297,20 @@ export class PointerHistoryStore implements HistoryStore {
     return scopes;
   }
 
+  /**
+   * The run's intents (intentLogOf), but none on a history's first run (no latest pointer): if it
+   * dies before saving, the next run finds no run saved and reads Security Hub everywhere anyway.
+   */
   intents(run: Pick<RunReport, 'runId' | 'startedAt'>, writer: string): ScopeIntents {
-    return intentLogOf(this.backend, run, writer);
+    const log = intentLogOf(this.backend, run, writer);
+    let firstRun: Promise<boolean> | undefined;
+    return {
+      record: async (scopes) => {
+        // A pointer that cannot be read is not a first run: the records are written.
+        firstRun ??= this.readJson(LATEST_POINTER).then((pointer) => pointer === undefined, () => false);
+        if (!(await firstRun)) await log.record(scopes);
+      },
+    };
   }
 
   /**

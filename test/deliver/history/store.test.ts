@@ -505,6 +505,23 @@ describe('local-store.ts (LocalHistoryStore)', () => {
     expect(withCorruptOldRecord).toEqual(known);
   });
 
+  it('records no intents on a history\'s first run (the next run would read everywhere), and records them once a run is saved', async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), 'history-'));
+    const store = new LocalHistoryStore(dir);
+    const intentFile = (n: number) => join(dir, 'runs', '2026', '01', `0${n}`, `run-${n}.intents`, 'audit.json');
+
+    // Act
+    await store.intents({ runId: 'run-1', startedAt: '2026-01-01T02:00:00.000Z' }, 'audit').record(['111111111111/us-east-1']);
+    const firstRun = await readFile(intentFile(1), 'utf8').catch(() => undefined);
+    await store.save(aReport({ runId: 'run-1', startedAt: '2026-01-01T02:00:00.000Z' }), { notified: true });
+    await store.intents({ runId: 'run-2', startedAt: '2026-01-02T02:00:00.000Z' }, 'audit').record(['222222222222/us-east-1']);
+
+    // Assess
+    expect(firstRun).toBeUndefined();
+    expect(JSON.parse(await readFile(intentFile(2), 'utf8'))).toMatchObject({ scopes: ['222222222222/us-east-1'] });
+  });
+
   it('reads Security Hub everywhere when a later run\'s intents cannot be read or the history cannot be listed', async () => {
     // Prepare: a latest run, and a later run's intent record that is not one (or another run's)
     const dir = await mkdtemp(join(tmpdir(), 'history-'));
