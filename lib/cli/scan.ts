@@ -170,7 +170,11 @@ export async function runScan(flags: ScanFlags, io: ScanIo, env = process.env): 
     if (delivers && !flags.historyBucket) {
       err(`warning: no --history-bucket: this run does not take the nightly run's lease${flags.historyDir ? ' (--history-dir is a history of its own)' : ''} and may overlap it\n`);
       // The nightly run reads Security Hub only where its own history says findings of ours may be.
-      if (flags.securityHub) err(`warning: no --history-bucket: the nightly run will not know where this run imports into Security Hub; a finding imported where it knows none may stay ACTIVE once fixed\n`);
+      if (flags.securityHub) {
+        err(
+          'warning: --security-hub without --history-bucket: a nightly audit stack will not know this run imported findings; one imported into an account-region where it has none may never be archived once fixed (Security Hub deletes it after 90 days). Pass the stack\'s --history-bucket.\n',
+        );
+      }
     }
     const runId = runIdOf(new Date());
     if (delivers && ports.historyBackend) {

@@ -116,7 +116,7 @@ describe('scan', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ schemaVersion: 1 });
     expect(err.split('\n')).toEqual([
       "warning: no --history-bucket: this run does not take the nightly run's lease (--history-dir is a history of its own) and may overlap it",
-      'warning: no --history-bucket: the nightly run will not know where this run imports into Security Hub; a finding imported where it knows none may stay ACTIVE once fixed',
+      "warning: --security-hub without --history-bucket: a nightly audit stack will not know this run imported findings; one imported into an account-region where it has none may never be archived once fixed (Security Hub deletes it after 90 days). Pass the stack's --history-bucket.",
       'scanning the organization…',
       expect.stringMatching(/^scanned 2\/2 selected accounts in \d+\.\d s: \d+ clusters, 0 errors$/),
       'Security Hub: importing findings, archiving fixed ones…',
