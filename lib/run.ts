@@ -91,9 +91,9 @@ export interface RunOptions {
    */
   knownScopes?: ReadonlySet<string>;
   /**
-   * Where the run records a scope outside `knownScopes` before importing findings there (the run
-   * history's intents): a run that dies before saving its report must not leave findings in
-   * Security Hub that the next run never reads. Absent: no history to tell, nothing recorded.
+   * Where the run records a scope outside `knownScopes` (any scope, when they are undefined) before
+   * importing findings there (the run history's intents): a run that dies before saving its report
+   * must not leave findings in Security Hub that the next run never reads. Absent: nothing recorded.
    */
   intents?: ScopeIntents;
   runId?: string;
