@@ -48,10 +48,16 @@ export function reportKeyOfIntents(key: string): string | undefined {
   return match ? `${match[1]}.json` : undefined;
 }
 
+/** After a failed write, how long (ms) the records asked for fail at once with its error. */
+const RETRY_AFTER_MS = 10_000;
+
 /**
  * One writer's intent record, rewritten whole as scopes are added. Writes are made one at a time
  * (a later write never lands before an earlier one), and the scopes asked for while one is in
- * flight go together in the next: one write per burst, not one per account.
+ * flight go together in the next: one write per burst, not one per account. After a failed write
+ * (each one already retried by the SDK) the records asked for within `retryAfterMs` fail at once
+ * with its error: a history that is down is not written again by every account in turn, each
+ * holding its account's Security Hub sync meanwhile.
  */
 export class IntentLog implements ScopeIntents {
   /** Every scope asked for. */
@@ -59,12 +65,19 @@ export class IntentLog implements ScopeIntents {
   /** The scopes a completed write holds. */
   private readonly saved = new Set<string>();
   private turn: Promise<void> = Promise.resolve();
+  private failure: { at: number; error: unknown } | undefined;
+  private readonly retryAfterMs: number;
+  private readonly clock: () => number;
 
   constructor(
     private readonly backend: IntentWriter,
     private readonly key: string,
     private readonly run: Pick<RunReport, 'runId' | 'startedAt'>,
-  ) {}
+    options: { retryAfterMs?: number; clock?: () => number } = {},
+  ) {
+    this.retryAfterMs = options.retryAfterMs ?? RETRY_AFTER_MS;
+    this.clock = options.clock ?? Date.now;
+  }
 
   async record(scopes: readonly string[]): Promise<void> {
     if (scopes.every((s) => this.saved.has(s))) return;
@@ -78,9 +91,16 @@ export class IntentLog implements ScopeIntents {
   private async flush(): Promise<void> {
     // An earlier write in the queue took these scopes along.
     if ([...this.wanted].every((s) => this.saved.has(s))) return;
+    if (this.failure && this.clock() - this.failure.at < this.retryAfterMs) throw this.failure.error;
     const scopes = [...this.wanted].sort();
     const record: ScopeIntentsRecord = { runId: this.run.runId, startedAt: this.run.startedAt, scopes };
-    await this.backend.write(this.key, JSON.stringify(record));
+    try {
+      await this.backend.write(this.key, JSON.stringify(record));
+    } catch (error) {
+      this.failure = { at: this.clock(), error };
+      throw error;
+    }
+    this.failure = undefined;
     for (const scope of scopes) this.saved.add(scope);
   }
 }

@@ -60,7 +60,7 @@ describe('intents.ts', () => {
   it('fails the callers of a failed write, and a later write takes their scopes along', async () => {
     // Prepare
     const backend = heldBackend();
-    const log = new IntentLog(backend, KEY, RUN);
+    const log = new IntentLog(backend, KEY, RUN, { retryAfterMs: 0 });
 
     // Act
     const failed = log.record(['111111111111/us-east-1']).then(() => undefined, (error: unknown) => error);
@@ -74,5 +74,32 @@ describe('intents.ts', () => {
     expect(await failed).toEqual(new Error('SlowDown'));
     await later;
     expect(backend.writes[1]!.scopes).toEqual(['111111111111/us-east-1', '222222222222/us-east-1']);
+  });
+
+  it('fails at once for a while after a failed write, without writing again, then tries again', async () => {
+    // Prepare: a history that is down
+    let now = 0;
+    const backend = heldBackend();
+    const log = new IntentLog(backend, KEY, RUN, { retryAfterMs: 10_000, clock: () => now });
+    const outcome = (p: Promise<void>) => p.then(() => 'saved', (error: unknown) => (error as Error).message);
+    const first = outcome(log.record(['111111111111/us-east-1']));
+    await settled();
+    backend.writes[0]!.fail(new Error('SlowDown'));
+    const firstOutcome = await first;
+
+    // Act: other accounts ask within the pause, then after it
+    now = 9_999;
+    const during = await outcome(log.record(['222222222222/us-east-1']));
+    now = 10_000;
+    const after = outcome(log.record(['333333333333/us-east-1']));
+    await settled();
+    backend.writes[1]!.release();
+
+    // Assess
+    expect(firstOutcome).toBe('SlowDown');
+    expect(during).toBe('SlowDown');
+    expect(await after).toBe('saved');
+    expect(backend.writes).toHaveLength(2);
+    expect(backend.writes[1]!.scopes).toEqual(['111111111111/us-east-1', '222222222222/us-east-1', '333333333333/us-east-1']);
   });
 });
