@@ -32,6 +32,7 @@ export async function planDistributedRun(
   starter: ExecutionStarter,
   knownScopes?: ReadonlySet<string>,
   departures: PlanDepartures = { errors: [], pending: [] },
+  firstRun = false,
 ): Promise<{ plan: DistributedPlan; executionArn: string }> {
   const accountsKey = `${partsPrefix(storage.prefix, run.runId)}accounts.json`;
   const notSelectedKey = `${partsPrefix(storage.prefix, run.runId)}not-selected.json`;
@@ -39,9 +40,11 @@ export async function planDistributedRun(
   // What the aggregate needs to tell an account that left the organization from one left out.
   await putS3Text(storage.s3, { bucket: storage.bucket, key: notSelectedKey }, JSON.stringify(selection.notSelected));
   // Where Security Hub may hold findings of ours: the workers read no other scope there (null:
-  // no history could tell, read every scope). Always written: a worker may not list the bucket,
-  // so a missing key would answer 403, not 404.
-  await putS3Text(storage.s3, { bucket: storage.bucket, key: knownScopesKey(storage.prefix, run.runId) }, JSON.stringify(knownScopes ? [...knownScopes] : null));
+  // no history could tell, read every scope); and whether no run was saved yet (the workers then
+  // record no intents: the next run reads everywhere anyway). Always written: a worker may not
+  // list the bucket, so a missing key would answer 403, not 404.
+  const history: PlanHistory = { scopes: knownScopes ? [...knownScopes] : null, firstRun };
+  await putS3Text(storage.s3, { bucket: storage.bucket, key: knownScopesKey(storage.prefix, run.runId) }, JSON.stringify(history));
   // What the plan could not archive of what left the audit: the aggregate reports it and keeps it for the next night.
   await putS3Text(storage.s3, { bucket: storage.bucket, key: departuresKey(storage.prefix, run.runId) }, JSON.stringify(departures));
   const plan: DistributedPlan = {
@@ -81,14 +84,25 @@ async function departuresOfPlan(storage: DistributedStorage, runId: string): Pro
   }
 }
 
-/** The plan's known scopes; undefined (read every scope) when it wrote none or it cannot be read. */
-async function knownScopesOfPlan(storage: DistributedStorage, runId: string): Promise<Set<string> | undefined> {
+/** What the plan tells the workers of the run history (see planDistributedRun). */
+interface PlanHistory {
+  scopes: string[] | null;
+  firstRun: boolean;
+}
+
+/**
+ * The plan's known scopes (undefined: read every scope) and whether the history had no run yet;
+ * when it cannot be read: every scope, and not a first run (the intents are recorded).
+ */
+async function historyOfPlan(storage: DistributedStorage, runId: string): Promise<{ knownScopes?: Set<string>; firstRun: boolean }> {
   try {
     const text = await getS3Text(storage.s3, { bucket: storage.bucket, key: knownScopesKey(storage.prefix, runId) });
-    const list = text === undefined ? null : (JSON.parse(text) as string[] | null);
-    return list === null ? undefined : new Set(list);
+    const parsed = text === undefined ? null : (JSON.parse(text) as PlanHistory | string[] | null);
+    // A plan of an earlier version wrote the scopes alone.
+    const { scopes, firstRun } = parsed === null || Array.isArray(parsed) ? { scopes: parsed, firstRun: false } : parsed;
+    return { ...(scopes ? { knownScopes: new Set(scopes) } : {}), firstRun: firstRun === true };
   } catch {
-    return undefined;
+    return { firstRun: false };
   }
 }
 
@@ -101,12 +115,13 @@ export async function scanBatch(
 ): Promise<{ key: string; accounts: number }> {
   const clock = options.now ?? (() => new Date());
   const selection = { listed: event.Items.length, selected: event.Items, excluded: 0, notSelected: [] };
-  const knownScopes = await knownScopesOfPlan(storage, event.BatchInput.runId);
+  const { knownScopes, firstRun } = await historyOfPlan(storage, event.BatchInput.runId);
   // Where this worker imports beyond the known scopes (all of them when none are known) is
-  // recorded in the run history first: its part, or the aggregate, may be lost after the import (intents.ts).
-  const intents = batchIntents(storage, event);
+  // recorded in the run history first: its part, or the aggregate, may be lost after the import
+  // (intents.ts). Not on the history's first run: the next run would read everywhere anyway.
+  const intents = firstRun ? undefined : batchIntents(storage, event);
   // Each account judged and synced as soon as it is scanned, as in one process.
-  const pipeline = await AuditPipeline.start(ports, { ...options, ...(knownScopes ? { knownScopes } : {}), intents });
+  const pipeline = await AuditPipeline.start(ports, { ...options, ...(knownScopes ? { knownScopes } : {}), ...(intents ? { intents } : {}) });
   const scan = await scanSelection(selection, event.BatchInput.managementId ?? undefined, { ...options.scan, onAccountScanned: (part) => pipeline.account(part) }, ports.collect, () => clock().getTime());
   const batch = await pipeline.finish(scan);
   const key = partKey(storage.prefix, event.BatchInput.runId, event.Items);
@@ -216,7 +231,7 @@ export async function aggregateRun(
   // worker could not reach it): where the plan knew findings of ours they stay known, or the next
   // night would not read there either (a worker keeps its own failed accounts' too: the same scopes).
   const unread = new Set(merged.recheck.accounts.filter((a) => a.status === 'failed').map((a) => a.accountId));
-  const known = unread.size ? await knownScopesOfPlan({ ...storage, bucket: event.bucket }, event.runId) : undefined;
+  const known = unread.size ? (await historyOfPlan({ ...storage, bucket: event.bucket }, event.runId)).knownScopes : undefined;
   const kept = [...(known ?? [])].filter((scope) => unread.has(scope.slice(0, scope.indexOf('/'))));
   if (kept.length) merged.securityHubPending = [...new Set([...(merged.securityHubPending ?? []), ...kept])].sort();
   // The plan archived what left the audit where the audit role still works (the aggregate assumes no role).

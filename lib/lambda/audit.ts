@@ -74,7 +74,9 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
         const knownScopes = await audit.knownScopes;
         const departed = await archiveDepartedBeforeScan(selected, scan, ports, new Date(), knownScopes);
         if (departed.errors.length) tools.logger.warn('findings that left the audit not archived', { errors: departed.errors });
-        const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter, knownScopes, { errors: departed.errors, pending: departed.pending });
+        // No run saved yet: the workers record no intents (the next run reads everywhere anyway).
+        const firstRun = (await ports.history?.(() => undefined).firstRun()) ?? false;
+        const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter, knownScopes, { errors: departed.errors, pending: departed.pending }, firstRun);
         await lease?.handOff(DISTRIBUTED_LEASE_MS);
         handedOff = true;
         const delegated = { runId, delegated: { executionArn, accounts: selected.selection.selected.length } };

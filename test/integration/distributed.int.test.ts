@@ -187,7 +187,7 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(third.outcome.report.archivePending).toBeUndefined();
     expect(third.outcome.delta.resolved.filter((f) => f.accountId === '888888888888')).toEqual([]);
     // The plan passed on the scopes its own scan read from the last report (workers read Security Hub only there)
-    const scopes = JSON.parse(sim.objects(DEMO_BUCKET).get(`fleet-audit/distributed/${third.plan.runId}/known-scopes.json`)!.body.toString('utf8')) as string[] | null;
+    const { scopes } = JSON.parse(sim.objects(DEMO_BUCKET).get(`fleet-audit/distributed/${third.plan.runId}/known-scopes.json`)!.body.toString('utf8')) as { scopes: string[] | null };
     expect(scopes).toEqual(expect.arrayContaining(second.outcome.report.findings.map((f) => `${f.accountId}/${f.region}`)));
   });
 
@@ -277,5 +277,22 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(lost.outcome.report.errors).toContainEqual(expect.objectContaining({ accountId: '333333333333', stage: 'scan-batch' }));
     expect(importedThen).toBeGreaterThan(0);
     expect(sim.findings('333333333333', 'ap-east-1').filter((f) => f.RecordState === 'ACTIVE').map((f) => f.Id)).toEqual([]);
+  });
+
+  it('records no intents on the history\'s first night, and where the workers import beyond the known scopes on later nights', { timeout: 120_000 }, async () => {
+    // Prepare
+    const intentKeys = () => [...sim.objects(DEMO_BUCKET).keys()].filter((key) => key.includes('.intents/'));
+
+    // Act: a first night; a second night with a new cluster in 333/ap-east-1
+    await distributedRun({ batchSize: 3 });
+    const afterFirst = intentKeys();
+    await putLegacyInApEast1(true);
+    await distributedRun({ batchSize: 3 });
+
+    // Assess: one record, by the worker of 333's batch, naming that scope only
+    expect(afterFirst).toEqual([]);
+    const records = intentKeys().map((key) => JSON.parse(sim.objects(DEMO_BUCKET).get(key)!.body.toString('utf8')) as { scopes: string[] });
+    expect(intentKeys()).toEqual([expect.stringMatching(/^fleet-audit\/runs\/\d{4}\/\d{2}\/\d{2}\/[^/]+\.intents\/batch-\d{12}-3-[0-9a-f]{8}\.json$/)]);
+    expect(records.map((r) => r.scopes)).toEqual([['333333333333/ap-east-1']]);
   });
 });

@@ -25,6 +25,8 @@ export interface HistoryStore {
    * undefined when none of it can be told (then Security Hub is read everywhere).
    */
   latestKnownScopes(): Promise<Set<string> | undefined>;
+  /** Whether no run was saved yet (no latest pointer); false when the pointer cannot be read. */
+  firstRun(): Promise<boolean>;
   /** Where `writer` (the audit function, one scan worker) of this run records the scopes it is about to import into (intents.ts); nothing on a first run. */
   intents(run: Pick<RunReport, 'runId' | 'startedAt'>, writer: string): ScopeIntents;
   /** The last saved run, or undefined (first run, or an unreadable report: reported, not thrown). */
@@ -306,11 +308,15 @@ export class PointerHistoryStore implements HistoryStore {
     let firstRun: Promise<boolean> | undefined;
     return {
       record: async (scopes) => {
-        // A pointer that cannot be read is not a first run: the records are written.
-        firstRun ??= this.readJson(LATEST_POINTER).then((pointer) => pointer === undefined, () => false);
+        firstRun ??= this.firstRun();
         if (!(await firstRun)) await log.record(scopes);
       },
     };
+  }
+
+  firstRun(): Promise<boolean> {
+    // A pointer that cannot be read is not a first run: the records are written.
+    return this.readJson(LATEST_POINTER).then((pointer) => pointer === undefined, () => false);
   }
 
   /**
