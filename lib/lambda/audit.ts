@@ -75,7 +75,8 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
         const departed = await archiveDepartedBeforeScan(selected, scan, ports, new Date(), knownScopes);
         if (departed.errors.length) tools.logger.warn('findings that left the audit not archived', { errors: departed.errors });
         // No run saved yet: the workers record no intents (the next run reads everywhere anyway).
-        const firstRun = (await ports.history?.(() => undefined).firstRun()) ?? false;
+        // Known scopes come from a saved run: only without them is the pointer read again.
+        const firstRun = knownScopes === undefined && ((await ports.history?.(() => undefined).firstRun()) ?? false);
         const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter, knownScopes, { errors: departed.errors, pending: departed.pending }, firstRun);
         await lease?.handOff(DISTRIBUTED_LEASE_MS);
         handedOff = true;
