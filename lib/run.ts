@@ -566,9 +566,10 @@ async function archiveDepartures(
   sink: FindingsSink,
   sessionOf: DepartedSession,
   now: string,
-): Promise<{ errors: ScanError[]; archived: number; failed: Set<Departure> }> {
+): Promise<{ errors: ScanError[]; archived: number; archivedFindings: ArchivedFinding[]; failed: Set<Departure> }> {
   const errors: ScanError[] = [];
   const failed = new Set<Departure>();
+  const archivedFindings: ArchivedFinding[] = [];
   let archived = 0;
   for (const departure of departures.filter((d) => d.archivable)) {
     let session: AccountSession;
@@ -586,6 +587,7 @@ async function archiveDepartures(
         const result = await syncScope(sink, { accountId: departure.accountId, region, session, fate }, [], { now, productVersion: TOOL.version });
         errors.push(...result.errors);
         archived += result.archived;
+        archivedFindings.push(...result.archivedFindings);
         if (result.errors.length > 0 || result.failed.length > 0) failed.add(departure);
       } catch (error) {
         errors.push(errorOf('deliver-securityhub', error, { accountId: departure.accountId, region }));
@@ -593,7 +595,45 @@ async function archiveDepartures(
       }
     }
   }
-  return { errors, archived, failed };
+  return { errors, archived, archivedFindings, failed };
+}
+
+/**
+ * The scopes where Security Hub may hold findings of ours (`known`, latestKnownScopes) that left the
+ * audit where the audit role works and that no departure of the baseline's findings (`covered`)
+ * names: with the baseline unreadable, or older than the latest run, those findings are known only
+ * by their scope. Each is archived scope-wide like any departure; its `findings` are empty.
+ */
+export function scopeDepartures(
+  known: Iterable<string> | undefined,
+  covered: readonly Departure[],
+  departed: (scope: { accountId: string; region: string }) => { reason: string; archivable: boolean } | undefined,
+): Departure[] {
+  if (known === undefined) return [];
+  const named = new Set(covered.flatMap((d) => (d.region ? [scopeKey({ accountId: d.accountId, region: d.region })] : d.findings.map(scopeKey))));
+  const departures: Departure[] = [];
+  for (const key of [...known].sort()) {
+    if (named.has(key)) continue;
+    const scope = scopeOfKey(key);
+    const left = departed(scope);
+    if (left?.archivable) departures.push({ ...scope, reason: left.reason, archivable: true, findings: [] });
+  }
+  return departures;
+}
+
+/** scopeDepartures told by this run's Recheck: any rule it evaluated, as what is asked is whether the account and region are still audited. */
+function departedKnownScopes(known: ReadonlySet<string>, named: readonly Departure[], recheck: Recheck): Departure[] {
+  const index = new RecheckIndex(recheck);
+  const ruleId = recheck.rules[0] ?? '';
+  return scopeDepartures(known, named, (scope) => {
+    const fate = index.fateOf({ ruleId, ...scope, clusterName: '' });
+    return fate.kind === 'departed' ? fate : undefined;
+  });
+}
+
+/** The scopes of departures known only by their scope (scopeDepartures) among `departures`. */
+function scopesOnly(departures: Iterable<Departure>): string[] {
+  return [...departures].filter((d) => d.findings.length === 0 && d.region).map((d) => scopeKey({ accountId: d.accountId, region: d.region ?? '' }));
 }
 
 /** A coverage note per earlier departure archived again: done, or to be tried once more. */
@@ -616,7 +656,7 @@ function departureNotes(departures: readonly Departure[], securityHub: boolean, 
     ...(d.region ? { region: d.region } : {}),
     kind: 'left-scan' as const,
     message:
-      `${d.findings.length} finding(s) leave the audit: ${d.reason}` +
+      (d.findings.length ? `${d.findings.length} finding(s) leave the audit: ${d.reason}` : `the findings of earlier runs here leave the audit: ${d.reason}`) +
       (!securityHub
         ? ''
         : !d.archivable
@@ -690,10 +730,21 @@ export async function archiveDepartedBeforeScan(
     .history((error) => errors.push(errorOf('deliver-history', error)))
     .baseline(DEPARTURE_MEMBERS, { where: (finding) => departed(finding) !== undefined });
   // What an earlier run could not archive when it left is tried again here too.
-  const departures = archivableBeforeScan([...(knownFindings(report) ?? []), ...(report?.archivePending ?? [])], selected, scan);
+  const named = archivableBeforeScan([...(knownFindings(report) ?? []), ...(report?.archivePending ?? [])], selected, scan);
+  // Known scopes the report does not name (it could not be read, or is older than the latest run) are archived whole.
+  const departures = [...named, ...scopeDepartures(knownScopes, named, (scope) => {
+    const left = departed(scope);
+    return left && { reason: left.reason, archivable: true };
+  })];
   if (departures.length === 0) return { archived: 0, errors, pending: [] };
   const archived = await archiveDepartures(departures, ports.findings, departedSessions(ports.collect, scan, selected.managementId), now.toISOString());
-  return { archived: archived.archived, errors: [...errors, ...archived.errors], pending: [...archived.failed].flatMap((d) => d.findings) };
+  const pendingScopes = scopesOnly(archived.failed);
+  return {
+    archived: archived.archived,
+    errors: [...errors, ...archived.errors],
+    pending: [...archived.failed].flatMap((d) => d.findings),
+    ...(pendingScopes.length ? { pendingScopes } : {}),
+  };
 }
 
 /**
@@ -703,6 +754,8 @@ export async function archiveDepartedBeforeScan(
 export interface PlanDepartures {
   errors: ScanError[];
   pending: Finding[];
+  /** Scopes that left the audit, known only by their scope (scopeDepartures), not archived: kept in securityHubPending so the next run tries again. */
+  pendingScopes?: string[];
 }
 
 /** Unused in the whole run: unused in every batch that was audited. */
@@ -721,7 +774,12 @@ function unusedInEvery(batches: readonly AuditedBatch[]): Pick<AuditedBatch, 'un
 export async function concludeRun(
   batch: AuditedBatch,
   run: { runId: string; startedAt: Date },
-  options: Pick<RunOptions, 'notify' | 'dryRun' | 'now' | 'lease' | 'onPhase' | 'historyMode'> & { departedSession?: DepartedSession; planDepartures?: PlanDepartures },
+  options: Pick<RunOptions, 'notify' | 'dryRun' | 'now' | 'lease' | 'onPhase' | 'historyMode'> & {
+    departedSession?: DepartedSession;
+    planDepartures?: PlanDepartures;
+    /** Where Security Hub may hold findings of ours (latestKnownScopes): those that left the audit are archived even when the baseline does not name their findings. */
+    knownScopes?: ReadonlySet<string>;
+  },
   ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger' | 'findings' | 'page'>,
 ): Promise<RunOutcome> {
   const clock = options.now ?? (() => new Date());
@@ -739,8 +797,11 @@ export async function concludeRun(
   };
   const now = clock().toISOString();
   let unarchived = new Set<Departure>();
-  // What left the audit tonight, and what an earlier run could not archive when it left.
-  const toArchive = [...delta.departures, ...retry];
+  // What left the audit tonight, what an earlier run could not archive when it left, and the
+  // known scopes that left though the baseline names no finding there (it could not be read).
+  const named = [...delta.departures, ...retry];
+  const byScope = options.departedSession && options.knownScopes ? departedKnownScopes(options.knownScopes, named, batch.recheck) : [];
+  const toArchive = [...named, ...byScope];
   let attempted = false;
   if (!options.dryRun && ports.findings && options.departedSession && toArchive.some((d) => d.archivable) && (await leaseHeld(options.lease, errors))) {
     attempted = true;
@@ -748,11 +809,16 @@ export async function concludeRun(
     errors.push(...departed.errors);
     unarchived = departed.failed;
     if (typeof delivery.securityHub !== 'string') delivery.securityHub = { ...delivery.securityHub, archived: delivery.securityHub.archived + departed.archived };
+    // With no baseline, RESOLVED is what Security Hub archived: what left the audit included.
+    if (baseline.kind === 'unavailable') resolveArchived(delta, departed.archivedFindings, batch);
   }
   // A distributed run's plan tried (archiveDepartedBeforeScan): what it could not archive waits for the next night too.
   const planPending = options.planDepartures?.pending ?? [];
   errors.push(...(options.planDepartures?.errors ?? []));
   const archivePending = [...(attempted ? toArchive.filter((d) => unarchived.has(d)).flatMap((d) => d.findings) : planPending), ...unsettled];
+  // A scope known only as a scope stays known until it is archived: the next run tries again.
+  const pendingScopes = attempted ? scopesOnly(unarchived) : (options.planDepartures?.pendingScopes ?? []);
+  const securityHubPending = [...new Set([...(batch.securityHubPending ?? []), ...pendingScopes])].sort();
   const carried = carriedOf(delta);
   const resolved = resolvedOf(delta);
   const report: StoredRunReport = {
@@ -765,7 +831,7 @@ export async function concludeRun(
     suppressed: batch.suppressed,
     coverage: {
       ...batch.scan.coverage,
-      notes: [...batch.notes, ...departureNotes(delta.departures, ports.findings !== undefined, unarchived), ...(attempted ? retryNotes(retry, unarchived) : [])],
+      notes: [...batch.notes, ...departureNotes([...delta.departures, ...(attempted ? byScope : [])], ports.findings !== undefined, unarchived), ...(attempted ? retryNotes(retry, unarchived) : [])],
     },
     errors,
     completedScopes: batch.scan.completedScopes,
@@ -777,7 +843,7 @@ export async function concludeRun(
     ...(resolved.length ? { resolved } : {}),
     ...(carried.length ? { carriedOver: carried } : {}),
     ...(batch.unusedSuppressions?.length ? { unusedSuppressions: batch.unusedSuppressions } : {}),
-    ...(batch.securityHubPending?.length ? { securityHubPending: batch.securityHubPending } : {}),
+    ...(securityHubPending.length ? { securityHubPending } : {}),
     ...(archivePending.length ? { archivePending } : {}),
   };
 
@@ -855,6 +921,17 @@ async function deltaOf(batch: AuditedBatch, history: HistoryStore | undefined): 
     archivedBySecurityHub: batch.archived,
   });
   return { delta, previousErrors: previous?.errors, retry: departuresToRetry(previous?.archivePending, index), unsettled: unsettledPending(previous?.archivePending, index) };
+}
+
+/** With the baseline unavailable: what archiving the departures took from Security Hub is told RESOLVED too (as computeDelta does for the syncs). */
+function resolveArchived(delta: Delta, archived: readonly ArchivedFinding[], batch: Pick<AuditedBatch, 'findings' | 'suppressed'>): void {
+  const told = new Set([...delta.resolved, ...batch.findings, ...batch.suppressed.map((s) => s.finding)].map((f) => f.id));
+  for (const { finding, reason } of archived) {
+    if (told.has(finding.id)) continue;
+    told.add(finding.id);
+    delta.resolved.push(finding);
+    delta.why[finding.id] = reason;
+  }
 }
 
 function pageError(what: string, error: unknown): ScanError {
@@ -937,7 +1014,8 @@ export function startAudit(options: RunOptions, ports: AuditPorts): StartedAudit
       ports.logger?.info('scan finished', { coverage: { ...scan.coverage, notes: scan.coverage.notes.length }, errors: scan.errors.length });
       const batch = await pipeline.finish(scan);
       const { managementId } = await listing.selected;
-      return concludeRun(batch, { runId, startedAt }, { ...options, departedSession: departedSessions(ports.collect, options.scan, managementId) }, ports);
+      const known = await knownScopes.catch(() => undefined);
+      return concludeRun(batch, { runId, startedAt }, { ...options, departedSession: departedSessions(ports.collect, options.scan, managementId), ...(known ? { knownScopes: known } : {}) }, ports);
     },
     async abandon() {
       decide(false);

@@ -72,12 +72,12 @@ export function createAuditHandler(tools: LambdaTools, env: NodeJS.ProcessEnv = 
         // Where Security Hub may hold findings of ours: the workers read only there, and the
         // baseline is read for departures only when one of them left the audit.
         const knownScopes = await audit.knownScopes;
-        const departed = await archiveDepartedBeforeScan(selected, scan, ports, new Date(), knownScopes);
-        if (departed.errors.length) tools.logger.warn('findings that left the audit not archived', { errors: departed.errors });
+        const { archived: _archived, ...planDepartures } = await archiveDepartedBeforeScan(selected, scan, ports, new Date(), knownScopes);
+        if (planDepartures.errors.length) tools.logger.warn('findings that left the audit not archived', { errors: planDepartures.errors });
         // No run saved yet: the workers record no intents (the next run reads everywhere anyway).
         // Known scopes come from a saved run: only without them is the pointer read again.
         const firstRun = knownScopes === undefined && ((await ports.history?.(() => undefined).firstRun()) ?? false);
-        const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter, knownScopes, { errors: departed.errors, pending: departed.pending }, firstRun);
+        const { executionArn } = await planDistributedRun({ runId, startedAt: started }, selected, ports.storage, ports.starter, knownScopes, planDepartures, firstRun);
         await lease?.handOff(DISTRIBUTED_LEASE_MS);
         handedOff = true;
         const delegated = { runId, delegated: { executionArn, accounts: selected.selection.selected.length } };

@@ -191,6 +191,30 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(scopes).toEqual(expect.arrayContaining(second.outcome.report.findings.map((f) => `${f.accountId}/${f.region}`)));
   });
 
+  it('archives an excluded account\'s findings from the known scopes when no report can be read, keeping its scopes pending until it can', async () => {
+    // Prepare: a first night; then no run report can be read, and the account is excluded while its audit role is gone
+    const first = await distributedRun({ batchSize: 3 });
+    const scopes = [...new Set(first.outcome.report.findings.filter((f) => f.accountId === '888888888888').map((f) => `${f.accountId}/${f.region}`))].sort();
+    sim.setFaults({ rules: [{ service: 's3', operation: 'GetObject', key: 'runs/[^.]*\\.json$', error: 'ServiceUnavailable', status: 503 }] });
+    const account = sim.org.accounts.find((a) => a.id === '888888888888')!;
+    account.auditRole = false;
+    const env = { AUDIT_EXCLUDE_ACCOUNTS: '888888888888', AUDIT_MAX_ATTEMPTS: '2' };
+
+    // Act
+    const second = await distributedRun({ batchSize: 3, env });
+    account.auditRole = true;
+    const third = await distributedRun({ batchSize: 3, env });
+
+    // Assess
+    expect(scopes.length).toBeGreaterThan(0);
+    expect(second.outcome.delta.baseline.kind).toBe('unavailable');
+    expect(second.outcome.report.securityHubPending).toEqual(expect.arrayContaining(scopes));
+    expect(third.outcome.delta.baseline.kind).toBe('unavailable');
+    const held = first.outcome.report.findings.filter((f) => f.accountId === '888888888888');
+    expect(held.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(held.map(() => 'ARCHIVED'));
+    expect(third.outcome.report.securityHubPending ?? []).not.toEqual(expect.arrayContaining(scopes));
+  });
+
   it('makes, in each function, only calls its own role grants (the worker never reads the organization)', async () => {
     // Act
     const { calls } = await distributedRun({ batchSize: 3 });

@@ -468,6 +468,37 @@ describe('the finding lifecycle across nights', () => {
     expect(second.report.archivePending?.map((f) => f.id)).toContain(REGRESSION('444444444444', 'us-east-1', 'lab'));
   });
 
+  it('archives the findings of an account excluded on a night no report can be read, from the scopes the last run saved, and tries again until it can', async () => {
+    // Prepare: a first night imports the lab account's finding; then no run report can be read,
+    // and the account leaves through the OU filter while its audit role is gone
+    await nightOutcome();
+    const reports = { service: 's3', operation: 'GetObject', key: 'runs/[^.]*\\.json$', error: 'ServiceUnavailable', status: 503 } as const;
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.auditRole = false;
+    });
+    sim.setFaults({ rules: [reports] });
+    const env = { AUDIT_EXCLUDE_OUS: 'ou-ab12-sbox0001', AUDIT_MAX_ATTEMPTS: '2' };
+
+    // Act
+    const second = await nightOutcome(env);
+    const heldAfterSecond = await hub();
+    await putOrg(() => undefined);
+    sim.setFaults({ rules: [reports] });
+    const third = await nightOutcome(env);
+
+    // Assess
+    const lab = REGRESSION('444444444444', 'us-east-1', 'lab');
+    expect(second.delta.baseline.kind).toBe('unavailable');
+    expect(heldAfterSecond.get(lab)).toBe('ACTIVE');
+    expect(second.report.coverage.notes.find((n) => n.accountId === '444444444444')?.message).toContain('could not be archived in Security Hub');
+    expect(second.report.securityHubPending).toContain('444444444444/us-east-1');
+    expect(third.delta.baseline.kind).toBe('unavailable');
+    expect((await hub()).get(lab)).toBe('ARCHIVED');
+    expect(third.delta.resolved.map((f) => f.id)).toContain(lab);
+    expect(third.report.coverage.notes.find((n) => n.accountId === '444444444444')?.message).toContain('archived in Security Hub');
+    expect(third.report.securityHubPending ?? []).not.toContain('444444444444/us-east-1');
+  });
+
   it('tries again the next night to archive what left the audit and could not be archived, without telling it RESOLVED twice', async () => {
     // Prepare: the account leaves while its audit role is gone (the second night tells it RESOLVED, archives nothing)
     await nightOutcome();
