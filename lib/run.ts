@@ -217,7 +217,10 @@ export interface AuditedBatch {
   recheck: Recheck;
   /** What Security Hub archived (RESOLVED is told from it when no run history can be read). */
   archived: ArchivedFinding[];
-  /** Account × regions Security Hub could not be brought up to date in: the next run reads them again. */
+  /**
+   * Account × regions Security Hub could not be brought up to date in (a sync failed or did not
+   * run, or kept a finding ACTIVE it could not re-check): the next run reads them again.
+   */
   securityHubPending?: string[];
   securityHub: DeliverySummary['securityHub'];
 }
@@ -369,7 +372,9 @@ export class AuditPipeline {
             return undefined;
           });
           if (result) this.results.push(result);
-          if (!result || result.errors.length > 0 || result.failed.length > 0) this.pending.push(key);
+          // A finding kept ACTIVE (not re-checked) is not brought up to date either: the next run
+          // must read it again though no report may name it (the baseline unreadable, or older).
+          if (!result || result.errors.length > 0 || result.failed.length > 0 || result.kept > 0) this.pending.push(key);
         });
       });
     });

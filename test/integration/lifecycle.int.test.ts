@@ -187,6 +187,33 @@ describe('the finding lifecycle across nights', () => {
     expect(withCatalog.every((c) => c.offeredVersions?.length)).toBe(true);
   });
 
+  it('keeps reading Security Hub where a finding was kept ACTIVE on a night no report could be read: once fixed, it is archived, not only told RESOLVED', async () => {
+    // Prepare: a first night imports checkout-eu's finding (the only one in 333333333333/eu-west-1);
+    // the second night can read no report, nor checkout-eu's add-on
+    await nightOutcome();
+    sim.setFaults({
+      rules: [
+        { service: 's3', operation: 'GetObject', key: 'runs/[^.]*\\.json$', error: 'ServiceUnavailable', status: 503 },
+        { service: 'eks', operation: 'DescribeAddon', cluster: 'checkout-eu', error: 'ServerException', status: 500 },
+      ],
+    });
+    const second = await nightOutcome({ AUDIT_MAX_ATTEMPTS: '2' });
+    const finding = REGRESSION('333333333333', 'eu-west-1', 'checkout-eu');
+    const heldAfterSecond = (await hub()).get(finding);
+
+    // Act: the cluster is upgraded, everything reads again
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '333333333333')!.regions!['eu-west-1']!.clusters![0]!.addons!['vpc-cni']!.addonVersion = 'v1.19.2-eksbuild.1';
+    });
+    const third = await nightOutcome();
+
+    // Assess
+    expect(second.delta.baseline.kind).toBe('unavailable');
+    expect(heldAfterSecond).toBe('ACTIVE');
+    expect(third.delta.resolved.map((f) => f.id)).toContain(finding);
+    expect((await hub()).get(finding)).toBe('ARCHIVED');
+  });
+
   it("leaves alone the findings of a team's rule the nightly run does not have, and counts them", async () => {
     // Prepare: an operator's CLI run imports a team rule's findings
     const rules = await mkdtemp(join(tmpdir(), 'team-rules-'));

@@ -176,7 +176,7 @@ export interface StoredRunReport extends RunReport {
   /** Ids of the findings NEW since the baseline. */
   newIds?: string[];
   baseline?: Baseline;
-  /** Account × regions (`account/region`) Security Hub could not be brought up to date in: read again next run. */
+  /** Account × regions (`account/region`) Security Hub could not be brought up to date in (a sync failed, did not run, or kept a finding ACTIVE it could not re-check): read again next run. */
   securityHubPending?: string[];
   /**
    * Findings that left the audit where the audit role works but could not be archived in Security
