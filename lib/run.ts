@@ -458,10 +458,11 @@ export class AuditPipeline {
  * that did not leave the audit: a region or account it could not scan, one a narrowed run was not
  * asked for. They stay known (securityHubPending), or the next run would not read them either; the
  * last report's findings there are carried only when that report is also the baseline. With no
- * known scopes (Security Hub read everywhere), the scopes whose clusters could not be listed.
+ * known scopes (Security Hub read everywhere), the scopes whose clusters could not be listed and
+ * those of the accounts that could not be scanned.
  */
 function unreadScopes(known: ReadonlySet<string> | undefined, queued: ReadonlySet<string>, scopes: readonly ScopeCheck[], recheck: Recheck): string[] {
-  if (known === undefined) return scopes.filter((s) => s.failed !== undefined).map(scopeKey);
+  if (known === undefined) return [...scopes.filter((s) => s.failed !== undefined).map(scopeKey), ...scopesOfFailedAccounts(scopes, recheck)];
   const index = new RecheckIndex(recheck);
   // Any rule this run evaluated: what is asked is whether the account and region were read at all.
   const ruleId = recheck.rules[0] ?? '';
@@ -470,6 +471,19 @@ function unreadScopes(known: ReadonlySet<string> | undefined, queued: ReadonlySe
     const { kind } = index.fateOf({ ruleId, ...scopeOfKey(key), clusterName: '' });
     return kind !== 'departed' && kind !== 'resolved';
   });
+}
+
+/**
+ * The scopes of the accounts that could not be scanned at all (AssumeRole refused, no region
+ * listed): each audited region — the configured ones, else every region scanned in another
+ * account. A scope named here that the account does not have is let go by the next run (its
+ * region is not enabled there).
+ */
+export function scopesOfFailedAccounts(scopes: readonly ScopeCheck[], recheck: Recheck): string[] {
+  const failed = recheck.accounts.filter((a) => a.status === 'failed');
+  if (failed.length === 0) return [];
+  const regions = recheck.regions === 'all' ? [...new Set(scopes.map((s) => s.region))].sort() : recheck.regions;
+  return failed.flatMap((a) => regions.map((region) => scopeKey({ accountId: a.accountId, region })));
 }
 
 /** What the pipeline learns when the run may deliver (see AuditPipeline.gated). */

@@ -5,7 +5,7 @@ import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
 import type { ScopeIntents } from '../deliver/history/intents.js';
 import { intentLogOf } from '../deliver/history/store.js';
 import { getS3Text, putS3Text } from '../deliver/s3-object.js';
-import { AuditPipeline, concludeRun, inventoryOf, mergeBatches, type AuditedBatch, type AuditPorts, type PlanDepartures, type RunOptions, type RunOutcome } from '../run.js';
+import { AuditPipeline, concludeRun, inventoryOf, mergeBatches, scopesOfFailedAccounts, type AuditedBatch, type AuditPorts, type PlanDepartures, type RunOptions, type RunOutcome } from '../run.js';
 import type { Account, AccountCheck, ScanError } from '../types.js';
 import { partKey, partsPrefix, type AggregateEvent, type DistributedPlan, type WorkerEvent } from './protocol.js';
 
@@ -230,9 +230,10 @@ export async function aggregateRun(
   // No worker read Security Hub for a failed account (its batch failed, its part is lost, or its
   // worker could not reach it): where the plan knew findings of ours they stay known, or the next
   // night would not read there either (a worker keeps its own failed accounts' too: the same scopes).
+  // When the plan could not say where findings are, every audited region of a failed account is.
   const unread = new Set(merged.recheck.accounts.filter((a) => a.status === 'failed').map((a) => a.accountId));
   const known = unread.size ? (await historyOfPlan({ ...storage, bucket: event.bucket }, event.runId)).knownScopes : undefined;
-  const kept = [...(known ?? [])].filter((scope) => unread.has(scope.slice(0, scope.indexOf('/'))));
+  const kept = known ? [...known].filter((scope) => unread.has(scope.slice(0, scope.indexOf('/')))) : scopesOfFailedAccounts(merged.scan.checks.scopes, merged.recheck);
   if (kept.length) merged.securityHubPending = [...new Set([...(merged.securityHubPending ?? []), ...kept])].sort();
   // The plan archived what left the audit where the audit role still works (the aggregate assumes no role).
   const planDepartures = await departuresOfPlan({ ...storage, bucket: event.bucket }, event.runId);

@@ -260,6 +260,27 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(outcome.delta.resolved.filter((f) => f.accountId === '333333333333')).toEqual([]);
   });
 
+  it('keeps reading Security Hub where a failed batch could not, on a night the history could not say where findings are: those fixed are archived, not only told RESOLVED', { timeout: 120_000 }, async () => {
+    // Prepare: a first night; the next night no run record can be read (the workers read Security
+    // Hub everywhere) and 333's batch fails; then its legacy cluster is upgraded
+    const first = await distributedRun({ batchSize: 3 });
+    sim.setFaults({ rules: [{ service: 's3', operation: 'GetObject', key: '^fleet-audit/runs/', error: 'ServiceUnavailable', status: 503 }] });
+    const failed = await distributedRun({ batchSize: 3, failBatchWith: '333333333333', env: { AUDIT_MAX_ATTEMPTS: '2' } });
+    sim.setFaults({});
+    sim.org.accounts.find((a) => a.id === '333333333333')!.regions['us-east-1']!.clusters!.find((c) => c.name === 'checkout-legacy-use1')!.addons!['vpc-cni']!.addonVersion = 'v1.18.6-eksbuild.1';
+
+    // Act
+    const third = await distributedRun({ batchSize: 3 });
+
+    // Assess
+    const scopes = [...new Set(first.outcome.report.findings.filter((f) => f.accountId === '333333333333').map((f) => `${f.accountId}/${f.region}`))];
+    expect(failed.outcome.delta.baseline.kind).toBe('unavailable');
+    expect(failed.outcome.report.securityHubPending).toEqual(expect.arrayContaining(scopes));
+    const resolved = third.outcome.delta.resolved.filter((f) => f.accountId === '333333333333');
+    expect(resolved.length).toBeGreaterThan(0);
+    expect(resolved.map((f) => sim.findings(f.accountId, f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(resolved.map(() => 'ARCHIVED'));
+  });
+
   it('keeps reading Security Hub where a failed batch could not, after a night whose message failed: the findings there are archived once fixed', { timeout: 120_000 }, async () => {
     // Prepare: a legacy cluster in 333/ap-east-1 is imported on a night whose SNS Publish fails (the
     // baseline stays the night before); the next night 333's batch fails; then the cluster is gone

@@ -214,6 +214,30 @@ describe('the finding lifecycle across nights', () => {
     expect((await hub()).get(finding)).toBe('ARCHIVED');
   });
 
+  it('keeps reading Security Hub in an account that could not be scanned on a night the history could not say where findings are: once fixed, it is archived', async () => {
+    // Prepare: a first night imports lab's finding; the second night can read nothing of the
+    // history (Security Hub is read everywhere) and cannot assume lab's audit role
+    await nightOutcome();
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.auditRole = false;
+    });
+    sim.setFaults({ rules: [{ service: 's3', operation: 'GetObject', key: '^fleet-audit/runs/', error: 'ServiceUnavailable', status: 503 }] });
+    const second = await nightOutcome({ AUDIT_MAX_ATTEMPTS: '2' });
+    const lab = REGRESSION('444444444444', 'us-east-1', 'lab');
+
+    // Act: the role is back, the cluster upgraded, the history readable
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.regions!['us-east-1']!.clusters![0]!.addons!['vpc-cni']!.addonVersion = 'v1.19.2-eksbuild.1';
+    });
+    const third = await nightOutcome();
+
+    // Assess
+    expect(second.delta.baseline.kind).toBe('unavailable');
+    expect(second.report.errors).toContainEqual(expect.objectContaining({ accountId: '444444444444', stage: 'assume-role' }));
+    expect(third.delta.resolved.map((f) => f.id)).toContain(lab);
+    expect((await hub()).get(lab)).toBe('ARCHIVED');
+  });
+
   it("leaves alone the findings of a team's rule the nightly run does not have, and counts them", async () => {
     // Prepare: an operator's CLI run imports a team rule's findings
     const rules = await mkdtemp(join(tmpdir(), 'team-rules-'));
