@@ -622,7 +622,7 @@ export function scopeDepartures(
 }
 
 /** scopeDepartures told by this run's Recheck: any rule it evaluated, as what is asked is whether the account and region are still audited. */
-function departedKnownScopes(known: ReadonlySet<string>, named: readonly Departure[], recheck: Recheck): Departure[] {
+export function departedKnownScopes(known: ReadonlySet<string>, named: readonly Departure[], recheck: Recheck): Departure[] {
   const index = new RecheckIndex(recheck);
   const ruleId = recheck.rules[0] ?? '';
   return scopeDepartures(known, named, (scope) => {

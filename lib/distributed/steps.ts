@@ -5,7 +5,7 @@ import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
 import type { ScopeIntents } from '../deliver/history/intents.js';
 import { intentLogOf } from '../deliver/history/store.js';
 import { getS3Text, putS3Text } from '../deliver/s3-object.js';
-import { AuditPipeline, concludeRun, inventoryOf, mergeBatches, type AuditedBatch, type AuditPorts, type PlanDepartures, type RunOptions, type RunOutcome } from '../run.js';
+import { AuditPipeline, concludeRun, departedKnownScopes, inventoryOf, mergeBatches, type AuditedBatch, type AuditPorts, type PlanDepartures, type RunOptions, type RunOutcome } from '../run.js';
 import type { Account, AccountCheck, ScanError } from '../types.js';
 import { partKey, partsPrefix, type AggregateEvent, type DistributedPlan, type WorkerEvent } from './protocol.js';
 
@@ -70,17 +70,17 @@ function departuresKey(historyPrefix: string, runId: string): string {
 }
 
 /**
- * What the plan could not archive (PlanDepartures). When it cannot be read, nothing is kept
- * pending: the findings stay ACTIVE until they expire, as before the plan tried, and the error says so.
+ * What the plan could not archive (PlanDepartures). When it cannot be read (`unread`), the error
+ * says so and the aggregate keeps pending every known scope that left the audit (the next plan tries them again).
  */
-async function departuresOfPlan(storage: DistributedStorage, runId: string): Promise<PlanDepartures> {
+async function departuresOfPlan(storage: DistributedStorage, runId: string): Promise<PlanDepartures & { unread?: true }> {
   const key = departuresKey(storage.prefix, runId);
   try {
     const text = await getS3Text(storage.s3, { bucket: storage.bucket, key });
     return text === undefined ? { errors: [], pending: [] } : (JSON.parse(text) as PlanDepartures);
   } catch (error) {
     const message = `the plan's record of findings it could not archive (s3://${storage.bucket}/${key}) could not be read: ${error instanceof Error ? error.message : String(error)}`;
-    return { errors: [{ accountId: '-', stage: 'deliver-history', code: 'ReadFailed', message }], pending: [] };
+    return { errors: [{ accountId: '-', stage: 'deliver-history', code: 'ReadFailed', message }], pending: [], unread: true };
   }
 }
 
@@ -235,6 +235,13 @@ export async function aggregateRun(
   const kept = [...(known ?? [])].filter((scope) => unread.has(scope.slice(0, scope.indexOf('/'))));
   if (kept.length) merged.securityHubPending = [...new Set([...(merged.securityHubPending ?? []), ...kept])].sort();
   // The plan archived what left the audit where the audit role still works (the aggregate assumes no role).
-  const planDepartures = await departuresOfPlan({ ...storage, bucket: event.bucket }, event.runId);
+  const { unread: departuresUnread, ...planDepartures } = await departuresOfPlan({ ...storage, bucket: event.bucket }, event.runId);
+  if (departuresUnread) {
+    // Not knowing what the plan could not archive, every known scope that left the audit where the
+    // audit role works stays known: the next plan archives it (again), else it would never be.
+    const planKnown = known ?? (await historyOfPlan({ ...storage, bucket: event.bucket }, event.runId)).knownScopes;
+    const left = planKnown ? departedKnownScopes(planKnown, [], merged.recheck).map((d) => `${d.accountId}/${d.region ?? ''}`) : [];
+    if (left.length) planDepartures.pendingScopes = left;
+  }
   return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, { ...options, planDepartures }, ports);
 }

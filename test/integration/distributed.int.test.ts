@@ -215,6 +215,30 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(third.outcome.report.securityHubPending ?? []).not.toEqual(expect.arrayContaining(scopes));
   });
 
+  it('keeps trying, on later nights, to archive an excluded account known only by its scopes when the aggregate cannot read what the plan could not archive', async () => {
+    // Prepare: a first night; then no run report can be read, the account is excluded while its
+    // audit role is gone (the plan cannot archive), and the aggregate cannot read the plan's departures.json
+    const first = await distributedRun({ batchSize: 3 });
+    const held = first.outcome.report.findings.filter((f) => f.accountId === '888888888888');
+    const reports = { service: 's3', operation: 'GetObject', key: 'runs/[^.]*\\.json$', error: 'ServiceUnavailable', status: 503 } as const;
+    sim.setFaults({ rules: [reports, { service: 's3', operation: 'GetObject', key: 'departures\\.json$', error: 'ServiceUnavailable', status: 503 }] });
+    const account = sim.org.accounts.find((a) => a.id === '888888888888')!;
+    account.auditRole = false;
+    const env = { AUDIT_EXCLUDE_ACCOUNTS: '888888888888', AUDIT_MAX_ATTEMPTS: '2' };
+
+    // Act: the second night cannot archive; on the third the role is back and everything reads
+    const second = await distributedRun({ batchSize: 3, env });
+    account.auditRole = true;
+    sim.setFaults({ rules: [reports] });
+    const third = await distributedRun({ batchSize: 3, env });
+
+    // Assess: nothing is lost — the findings are archived once the role works again
+    expect(held.length).toBeGreaterThan(0);
+    expect(second.outcome.delta.baseline.kind).toBe('unavailable');
+    expect(third.outcome.delta.baseline.kind).toBe('unavailable');
+    expect(held.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(held.map(() => 'ARCHIVED'));
+  });
+
   it('makes, in each function, only calls its own role grants (the worker never reads the organization)', async () => {
     // Act
     const { calls } = await distributedRun({ batchSize: 3 });
