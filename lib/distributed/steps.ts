@@ -243,5 +243,6 @@ export async function aggregateRun(
     const left = planKnown ? departedKnownScopes(planKnown, [], merged.recheck).map((d) => `${d.accountId}/${d.region ?? ''}`) : [];
     if (left.length) planDepartures.pendingScopes = left;
   }
-  return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, { ...options, planDepartures }, ports);
+  const planKnownScopes = async () => known ?? (await historyOfPlan({ ...storage, bucket: event.bucket }, event.runId)).knownScopes;
+  return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, { ...options, planDepartures, planKnownScopes }, ports);
 }

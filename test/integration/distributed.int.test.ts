@@ -239,6 +239,29 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(held.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(held.map(() => 'ARCHIVED'));
   });
 
+  it('archives an excluded account\'s findings on the first night the history reads again, after a night that could read neither a report nor the scopes they list', async () => {
+    // Prepare: a first night; then a night when nothing under runs/ can be read while the account is excluded
+    const first = await distributedRun({ batchSize: 3 });
+    const held = first.outcome.report.findings.filter((f) => f.accountId === '888888888888');
+    const env = { AUDIT_EXCLUDE_ACCOUNTS: '888888888888', AUDIT_MAX_ATTEMPTS: '2' };
+    sim.setFaults({ rules: [{ service: 's3', operation: 'GetObject', key: 'runs/', error: 'ServiceUnavailable', status: 503 }] });
+    const second = await distributedRun({ batchSize: 3, env });
+    sim.setFaults({});
+
+    // Act: the history reads again, the account still excluded (the third night's plan, knowing no scope of it, reads no baseline)
+    const third = await distributedRun({ batchSize: 3, env });
+    const fourth = await distributedRun({ batchSize: 3, env });
+
+    // Assess: what the message told RESOLVED is archived in Security Hub the next night, and not told again
+    expect(held.length).toBeGreaterThan(0);
+    expect(second.outcome.delta.baseline.kind).toBe('unavailable');
+    expect(third.outcome.delta.baseline.kind).not.toBe('unavailable');
+    expect(third.outcome.delta.resolved.map((f) => f.id)).toEqual(expect.arrayContaining(held.map((f) => f.id)));
+    expect(held.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(held.map(() => 'ARCHIVED'));
+    expect(fourth.outcome.delta.resolved.filter((f) => f.accountId === '888888888888')).toEqual([]);
+    expect((fourth.outcome.report.securityHubPending ?? []).filter((s) => s.startsWith('888888888888/'))).toEqual([]);
+  });
+
   it('makes, in each function, only calls its own role grants (the worker never reads the organization)', async () => {
     // Act
     const { calls } = await distributedRun({ batchSize: 3 });
