@@ -230,7 +230,8 @@ export async function aggregateRun(
   // No worker read Security Hub for a failed account (its batch failed, its part is lost, or its
   // worker could not reach it): where the plan knew findings of ours they stay known, or the next
   // night would not read there either (a worker keeps its own failed accounts' too: the same scopes).
-  const unread = new Set(merged.recheck.accounts.filter((a) => a.status === 'failed').map((a) => a.accountId));
+  // Nor for an account a narrowed run was not asked for (the workers never saw it): as in one process, its scopes stay known.
+  const unread = new Set(merged.recheck.accounts.filter((a) => a.status === 'failed' || a.status === 'outside-run').map((a) => a.accountId));
   const known = unread.size ? (await historyOfPlan({ ...storage, bucket: event.bucket }, event.runId)).knownScopes : undefined;
   const kept = [...(known ?? [])].filter((scope) => unread.has(scope.slice(0, scope.indexOf('/'))));
   if (kept.length) merged.securityHubPending = [...new Set([...(merged.securityHubPending ?? []), ...kept])].sort();

@@ -39,14 +39,14 @@ function since(before: CallCount[]): CallCount[] {
 
 /** The scheduled Lambda plans; the state machine from serverless.yml runs the workers and the aggregate, locally. */
 async function distributedRun(
-  options: { batchSize: number; failBatchWith?: string; loseBatchWith?: string; env?: Record<string, string> },
+  options: { batchSize: number; failBatchWith?: string; loseBatchWith?: string; env?: Record<string, string>; event?: unknown },
 ): Promise<{ outcome: RunOutcome; plan: DistributedPlan; delegated: unknown; calls: Record<FunctionName, string[]> }> {
   const env = simulatorEnv(sim, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: '0', ...options.env });
   return withEnv(env, async () => {
     let plan: DistributedPlan | undefined;
     const starter = { start: async (_: string, input: DistributedPlan) => ((plan = input), `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:run`) };
     sim.resetCalls();
-    const delegated = await buildHandler({ wiring: { starter } })(SCHEDULED, lambdaContext());
+    const delegated = await buildHandler({ wiring: { starter } })(options.event ?? SCHEDULED, lambdaContext());
     const calls = { audit: ownCalls(sim.calls()), scanWorker: [] as string[], aggregate: [] as string[] };
     let workersFrom: CallCount[] | undefined;
 
@@ -260,6 +260,30 @@ describe('distributed run (Step Functions) against the simulator', () => {
     expect(held.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(held.map(() => 'ARCHIVED'));
     expect(fourth.outcome.delta.resolved.filter((f) => f.accountId === '888888888888')).toEqual([]);
     expect((fourth.outcome.report.securityHubPending ?? []).filter((s) => s.startsWith('888888888888/'))).toEqual([]);
+  });
+
+  it('keeps an excluded account\'s pending scopes through a narrowed manual run when no report can be read, and archives them the next scheduled night', async () => {
+    // Prepare
+    const first = await distributedRun({ batchSize: 3 });
+    const held = first.outcome.report.findings.filter((f) => f.accountId === '888888888888');
+    const scopes = [...new Set(held.map((f) => `${f.accountId}/${f.region}`))].sort();
+    const reports = { service: 's3', operation: 'GetObject', key: 'runs/[^.]*\\.json$', error: 'ServiceUnavailable', status: 503 } as const;
+    sim.setFaults({ rules: [reports] });
+    const account = sim.org.accounts.find((a) => a.id === '888888888888')!;
+    account.auditRole = false;
+    const env = { AUDIT_EXCLUDE_ACCOUNTS: '888888888888', AUDIT_MAX_ATTEMPTS: '2' };
+    const second = await distributedRun({ batchSize: 3, env });
+    account.auditRole = true;
+
+    // Act
+    const narrowed = await distributedRun({ batchSize: 3, env, event: { accounts: ['222222222222', '333333333333'] } });
+    const fourth = await distributedRun({ batchSize: 3, env });
+
+    // Assess
+    expect(second.outcome.report.securityHubPending).toEqual(expect.arrayContaining(scopes));
+    expect(narrowed.outcome.report.securityHubPending).toEqual(expect.arrayContaining(scopes));
+    expect(held.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(held.map(() => 'ARCHIVED'));
+    expect(fourth.outcome.report.securityHubPending ?? []).not.toEqual(expect.arrayContaining(scopes));
   });
 
   it('makes, in each function, only calls its own role grants (the worker never reads the organization)', async () => {
