@@ -641,7 +641,7 @@ export function scopeDepartures(
 }
 
 /** scopeDepartures told by this run's Recheck: any rule it evaluated, as what is asked is whether the account and region are still audited. */
-function departedKnownScopes(known: ReadonlySet<string>, named: readonly Departure[], recheck: Recheck): Departure[] {
+export function departedKnownScopes(known: ReadonlySet<string>, named: readonly Departure[], recheck: Recheck): Departure[] {
   const index = new RecheckIndex(recheck);
   const ruleId = recheck.rules[0] ?? '';
   return scopeDepartures(known, named, (scope) => {
@@ -798,6 +798,12 @@ export async function concludeRun(
     planDepartures?: PlanDepartures;
     /** Where Security Hub may hold findings of ours (latestKnownScopes): those that left the audit are archived even when the baseline does not name their findings. */
     knownScopes?: ReadonlySet<string>;
+    /**
+     * A distributed run's aggregate (which archives nothing): the scopes its plan knew (undefined:
+     * none, the plan read the baseline). The plan archived only there, unless it read the baseline
+     * (some known scope left), so what left the audit elsewhere is kept for the next plan.
+     */
+    planKnownScopes?: () => Promise<ReadonlySet<string> | undefined>;
   },
   ports: Pick<AuditPorts, 'notifier' | 'history' | 'logger' | 'findings' | 'page'>,
 ): Promise<RunOutcome> {
@@ -836,7 +842,7 @@ export async function concludeRun(
   errors.push(...(options.planDepartures?.errors ?? []));
   const archivePending = [...(attempted ? toArchive.filter((d) => unarchived.has(d)).flatMap((d) => d.findings) : planPending), ...unsettled];
   // A scope known only as a scope stays known until it is archived: the next run tries again.
-  const pendingScopes = attempted ? scopesOnly(unarchived) : (options.planDepartures?.pendingScopes ?? []);
+  const pendingScopes = attempted ? scopesOnly(unarchived) : [...(options.planDepartures?.pendingScopes ?? []), ...(await untriedByPlan(delta.departures, options.planKnownScopes))];
   const securityHubPending = [...new Set([...(batch.securityHubPending ?? []), ...pendingScopes])].sort();
   const carried = carriedOf(delta);
   const resolved = resolvedOf(delta);
@@ -940,6 +946,19 @@ async function deltaOf(batch: AuditedBatch, history: HistoryStore | undefined): 
     archivedBySecurityHub: batch.archived,
   });
   return { delta, previousErrors: previous?.errors, retry: departuresToRetry(previous?.archivePending, index), unsettled: unsettledPending(previous?.archivePending, index) };
+}
+
+/**
+ * The scopes of departures (told by the baseline) that the plan did not read the baseline for: with
+ * no known scope of its own left, it archived nothing; they stay known and the next plan archives them.
+ */
+async function untriedByPlan(departures: readonly Departure[], planKnownScopes: (() => Promise<ReadonlySet<string> | undefined>) | undefined): Promise<string[]> {
+  const archivable = departures.filter((d) => d.archivable);
+  if (!planKnownScopes || archivable.length === 0) return [];
+  const known = await planKnownScopes();
+  if (known === undefined) return [];
+  const scopes = archivable.flatMap((d) => (d.region ? [scopeKey({ accountId: d.accountId, region: d.region })] : d.findings.map(scopeKey)));
+  return [...new Set(scopes)].filter((scope) => !known.has(scope));
 }
 
 /** With the baseline unavailable: what archiving the departures took from Security Hub is told RESOLVED too (as computeDelta does for the syncs). */

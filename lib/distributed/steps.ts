@@ -5,7 +5,7 @@ import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
 import type { ScopeIntents } from '../deliver/history/intents.js';
 import { intentLogOf } from '../deliver/history/store.js';
 import { getS3Text, putS3Text } from '../deliver/s3-object.js';
-import { AuditPipeline, concludeRun, inventoryOf, mergeBatches, scopesOfFailedAccounts, type AuditedBatch, type AuditPorts, type PlanDepartures, type RunOptions, type RunOutcome } from '../run.js';
+import { AuditPipeline, concludeRun, departedKnownScopes, inventoryOf, mergeBatches, scopesOfFailedAccounts, type AuditedBatch, type AuditPorts, type PlanDepartures, type RunOptions, type RunOutcome } from '../run.js';
 import type { Account, AccountCheck, ScanError } from '../types.js';
 import { partKey, partsPrefix, type AggregateEvent, type DistributedPlan, type WorkerEvent } from './protocol.js';
 
@@ -70,17 +70,17 @@ function departuresKey(historyPrefix: string, runId: string): string {
 }
 
 /**
- * What the plan could not archive (PlanDepartures). When it cannot be read, nothing is kept
- * pending: the findings stay ACTIVE until they expire, as before the plan tried, and the error says so.
+ * What the plan could not archive (PlanDepartures). When it cannot be read (`unread`), the error
+ * says so and the aggregate keeps pending every known scope that left the audit (the next plan tries them again).
  */
-async function departuresOfPlan(storage: DistributedStorage, runId: string): Promise<PlanDepartures> {
+async function departuresOfPlan(storage: DistributedStorage, runId: string): Promise<PlanDepartures & { unread?: true }> {
   const key = departuresKey(storage.prefix, runId);
   try {
     const text = await getS3Text(storage.s3, { bucket: storage.bucket, key });
     return text === undefined ? { errors: [], pending: [] } : (JSON.parse(text) as PlanDepartures);
   } catch (error) {
     const message = `the plan's record of findings it could not archive (s3://${storage.bucket}/${key}) could not be read: ${error instanceof Error ? error.message : String(error)}`;
-    return { errors: [{ accountId: '-', stage: 'deliver-history', code: 'ReadFailed', message }], pending: [] };
+    return { errors: [{ accountId: '-', stage: 'deliver-history', code: 'ReadFailed', message }], pending: [], unread: true };
   }
 }
 
@@ -230,12 +230,23 @@ export async function aggregateRun(
   // No worker read Security Hub for a failed account (its batch failed, its part is lost, or its
   // worker could not reach it): where the plan knew findings of ours they stay known, or the next
   // night would not read there either (a worker keeps its own failed accounts' too: the same scopes).
+  // Nor for an account a narrowed run was not asked for (the workers never saw it): as in one process, its scopes stay known.
   // When the plan could not say where findings are, every audited region of a failed account is.
-  const unread = new Set(merged.recheck.accounts.filter((a) => a.status === 'failed').map((a) => a.accountId));
-  const known = unread.size ? (await historyOfPlan({ ...storage, bucket: event.bucket }, event.runId)).knownScopes : undefined;
+  const unread = new Set(merged.recheck.accounts.filter((a) => a.status === 'failed' || a.status === 'outside-run').map((a) => a.accountId));
+  // The plan's known scopes, read once and only when needed.
+  let planHistory: ReturnType<typeof historyOfPlan> | undefined;
+  const planKnownScopes = async () => (await (planHistory ??= historyOfPlan({ ...storage, bucket: event.bucket }, event.runId))).knownScopes;
+  const known = unread.size ? await planKnownScopes() : undefined;
   const kept = known ? [...known].filter((scope) => unread.has(scope.slice(0, scope.indexOf('/')))) : scopesOfFailedAccounts(merged.scan.checks.scopes, merged.recheck);
   if (kept.length) merged.securityHubPending = [...new Set([...(merged.securityHubPending ?? []), ...kept])].sort();
   // The plan archived what left the audit where the audit role still works (the aggregate assumes no role).
-  const planDepartures = await departuresOfPlan({ ...storage, bucket: event.bucket }, event.runId);
-  return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, { ...options, planDepartures }, ports);
+  const { unread: departuresUnread, ...planDepartures } = await departuresOfPlan({ ...storage, bucket: event.bucket }, event.runId);
+  if (departuresUnread) {
+    // Not knowing what the plan could not archive, every known scope that left the audit where the
+    // audit role works stays known: the next plan archives it (again), else it would never be.
+    const planKnown = await planKnownScopes();
+    const left = planKnown ? departedKnownScopes(planKnown, [], merged.recheck).map((d) => `${d.accountId}/${d.region ?? ''}`) : [];
+    if (left.length) planDepartures.pendingScopes = left;
+  }
+  return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, { ...options, planDepartures, planKnownScopes }, ports);
 }

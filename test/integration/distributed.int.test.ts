@@ -39,14 +39,14 @@ function since(before: CallCount[]): CallCount[] {
 
 /** The scheduled Lambda plans; the state machine from serverless.yml runs the workers and the aggregate, locally. */
 async function distributedRun(
-  options: { batchSize: number; failBatchWith?: string; loseBatchWith?: string; env?: Record<string, string> },
+  options: { batchSize: number; failBatchWith?: string; loseBatchWith?: string; env?: Record<string, string>; event?: unknown },
 ): Promise<{ outcome: RunOutcome; plan: DistributedPlan; delegated: unknown; calls: Record<FunctionName, string[]> }> {
   const env = simulatorEnv(sim, { STATE_MACHINE_ARN, DISTRIBUTED_THRESHOLD: '0', ...options.env });
   return withEnv(env, async () => {
     let plan: DistributedPlan | undefined;
     const starter = { start: async (_: string, input: DistributedPlan) => ((plan = input), `${STATE_MACHINE_ARN.replace(':stateMachine:', ':execution:')}:run`) };
     sim.resetCalls();
-    const delegated = await buildHandler({ wiring: { starter } })(SCHEDULED, lambdaContext());
+    const delegated = await buildHandler({ wiring: { starter } })(options.event ?? SCHEDULED, lambdaContext());
     const calls = { audit: ownCalls(sim.calls()), scanWorker: [] as string[], aggregate: [] as string[] };
     let workersFrom: CallCount[] | undefined;
 
@@ -213,6 +213,77 @@ describe('distributed run (Step Functions) against the simulator', () => {
     const held = first.outcome.report.findings.filter((f) => f.accountId === '888888888888');
     expect(held.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(held.map(() => 'ARCHIVED'));
     expect(third.outcome.report.securityHubPending ?? []).not.toEqual(expect.arrayContaining(scopes));
+  });
+
+  it('keeps trying, on later nights, to archive an excluded account known only by its scopes when the aggregate cannot read what the plan could not archive', async () => {
+    // Prepare: a first night; then no run report can be read, the account is excluded while its
+    // audit role is gone (the plan cannot archive), and the aggregate cannot read the plan's departures.json
+    const first = await distributedRun({ batchSize: 3 });
+    const held = first.outcome.report.findings.filter((f) => f.accountId === '888888888888');
+    const reports = { service: 's3', operation: 'GetObject', key: 'runs/[^.]*\\.json$', error: 'ServiceUnavailable', status: 503 } as const;
+    sim.setFaults({ rules: [reports, { service: 's3', operation: 'GetObject', key: 'departures\\.json$', error: 'ServiceUnavailable', status: 503 }] });
+    const account = sim.org.accounts.find((a) => a.id === '888888888888')!;
+    account.auditRole = false;
+    const env = { AUDIT_EXCLUDE_ACCOUNTS: '888888888888', AUDIT_MAX_ATTEMPTS: '2' };
+
+    // Act: the second night cannot archive; on the third the role is back and everything reads
+    const second = await distributedRun({ batchSize: 3, env });
+    account.auditRole = true;
+    sim.setFaults({ rules: [reports] });
+    const third = await distributedRun({ batchSize: 3, env });
+
+    // Assess: nothing is lost — the findings are archived once the role works again
+    expect(held.length).toBeGreaterThan(0);
+    expect(second.outcome.delta.baseline.kind).toBe('unavailable');
+    expect(third.outcome.delta.baseline.kind).toBe('unavailable');
+    expect(held.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(held.map(() => 'ARCHIVED'));
+  });
+
+  it('archives an excluded account\'s findings on the first night the history reads again, after a night that could read neither a report nor the scopes they list', async () => {
+    // Prepare: a first night; then a night when nothing under runs/ can be read while the account is excluded
+    const first = await distributedRun({ batchSize: 3 });
+    const held = first.outcome.report.findings.filter((f) => f.accountId === '888888888888');
+    const env = { AUDIT_EXCLUDE_ACCOUNTS: '888888888888', AUDIT_MAX_ATTEMPTS: '2' };
+    sim.setFaults({ rules: [{ service: 's3', operation: 'GetObject', key: 'runs/', error: 'ServiceUnavailable', status: 503 }] });
+    const second = await distributedRun({ batchSize: 3, env });
+    sim.setFaults({});
+
+    // Act: the history reads again, the account still excluded (the third night's plan, knowing no scope of it, reads no baseline)
+    const third = await distributedRun({ batchSize: 3, env });
+    const fourth = await distributedRun({ batchSize: 3, env });
+
+    // Assess: what the message told RESOLVED is archived in Security Hub the next night, and not told again
+    expect(held.length).toBeGreaterThan(0);
+    expect(second.outcome.delta.baseline.kind).toBe('unavailable');
+    expect(third.outcome.delta.baseline.kind).not.toBe('unavailable');
+    expect(third.outcome.delta.resolved.map((f) => f.id)).toEqual(expect.arrayContaining(held.map((f) => f.id)));
+    expect(held.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(held.map(() => 'ARCHIVED'));
+    expect(fourth.outcome.delta.resolved.filter((f) => f.accountId === '888888888888')).toEqual([]);
+    expect((fourth.outcome.report.securityHubPending ?? []).filter((s) => s.startsWith('888888888888/'))).toEqual([]);
+  });
+
+  it('keeps an excluded account\'s pending scopes through a narrowed manual run when no report can be read, and archives them the next scheduled night', async () => {
+    // Prepare
+    const first = await distributedRun({ batchSize: 3 });
+    const held = first.outcome.report.findings.filter((f) => f.accountId === '888888888888');
+    const scopes = [...new Set(held.map((f) => `${f.accountId}/${f.region}`))].sort();
+    const reports = { service: 's3', operation: 'GetObject', key: 'runs/[^.]*\\.json$', error: 'ServiceUnavailable', status: 503 } as const;
+    sim.setFaults({ rules: [reports] });
+    const account = sim.org.accounts.find((a) => a.id === '888888888888')!;
+    account.auditRole = false;
+    const env = { AUDIT_EXCLUDE_ACCOUNTS: '888888888888', AUDIT_MAX_ATTEMPTS: '2' };
+    const second = await distributedRun({ batchSize: 3, env });
+    account.auditRole = true;
+
+    // Act
+    const narrowed = await distributedRun({ batchSize: 3, env, event: { accounts: ['222222222222', '333333333333'] } });
+    const fourth = await distributedRun({ batchSize: 3, env });
+
+    // Assess
+    expect(second.outcome.report.securityHubPending).toEqual(expect.arrayContaining(scopes));
+    expect(narrowed.outcome.report.securityHubPending).toEqual(expect.arrayContaining(scopes));
+    expect(held.map((f) => sim.findings('888888888888', f.region).find((h) => h.Id === f.id)?.RecordState)).toEqual(held.map(() => 'ARCHIVED'));
+    expect(fourth.outcome.report.securityHubPending ?? []).not.toEqual(expect.arrayContaining(scopes));
   });
 
   it('makes, in each function, only calls its own role grants (the worker never reads the organization)', async () => {
