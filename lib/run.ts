@@ -374,7 +374,9 @@ export class AuditPipeline {
           if (result) this.results.push(result);
           // A finding kept ACTIVE (not re-checked) is not brought up to date either: the next run
           // must read it again though no report may name it (the baseline unreadable, or older).
-          if (!result || result.errors.length > 0 || result.failed.length > 0 || result.kept > 0) this.pending.push(key);
+          // Nor is one of a rule this run did not evaluate (a team's --rules run imported it): the
+          // run that has its rule must read it again though this run's report names none there.
+          if (!result || result.errors.length > 0 || result.failed.length > 0 || result.kept > 0 || result.otherRules > 0) this.pending.push(key);
         });
       });
     });

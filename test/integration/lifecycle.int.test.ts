@@ -719,3 +719,58 @@ describe('the finding lifecycle across nights', () => {
     expect(narrowed.report.carriedOver?.map((f) => f.carriedBecause)).toContain('this run was not asked to scan the account');
   });
 });
+
+describe('the finding lifecycle across nights: mismatches between the delta and the Security Hub reads', () => {
+  /** A team's own rule directory (one version-range rule every cluster below vpc-cni 1.15 matches). */
+  async function teamRules(): Promise<string> {
+    const rules = await mkdtemp(join(tmpdir(), 'team-rules-'));
+    await writeFile(
+      join(rules, 'team-minimum-v1-15.md'),
+      [
+        '---',
+        'id: team-minimum-v1-15',
+        'title: Our platform requires vpc-cni 1.15 or later',
+        'severity: medium',
+        'addon: vpc-cni',
+        'affected: "<1.15.0"',
+        'fixed: "1.15.0"',
+        '---',
+        ...['Impact', 'Root cause', 'Trigger conditions', 'Remediation', 'Mitigation'].flatMap((h) => [`## ${h}`, 'Platform standard PLAT-7.', '']),
+      ].join('\n'),
+    );
+    return rules;
+  }
+
+  /** The team's CLI run: built-in rules plus its own, into Security Hub and the stack's history, no topic. */
+  async function teamScan(rules: string): Promise<void> {
+    await withEnv(simulatorEnv(sim), () =>
+      runScan(
+        { roleName: 'EksFleetAuditRole', regions: 'us-east-1', rules: [rules], format: 'json', securityHub: true, historyBucket: DEMO_BUCKET, historyPrefix: 'fleet-audit/', endpoint: sim.endpoint },
+        { out: () => undefined, isTty: false, errTty: false },
+      ),
+    );
+  }
+
+  it("archives a team rule's finding once its cluster is deleted, though a nightly run without that rule came between", async () => {
+    // Prepare: a nightly run; the team's CLI run imports its rule's finding on lab; lab is
+    // deleted, and the nightly run (built-in rules only) archives lab's built-in findings
+    await nightOutcome();
+    const rules = await teamRules();
+    await teamScan(rules);
+    const team = id('team-minimum-v1-15', '444444444444', 'us-east-1', 'lab');
+    const importedThen = (await hub()).get(team);
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.regions!['us-east-1']!.clusters = [];
+    });
+    const nightly = await nightOutcome();
+
+    // Act: the team runs its scan again: lab is gone (its scope known only by the nightly's Security Hub read)
+    await teamScan(rules);
+
+    // Assess
+    expect(importedThen).toBe('ACTIVE');
+    expect((await hub()).get(REGRESSION('444444444444', 'us-east-1', 'lab'))).toBe('ARCHIVED');
+    expect(nightly.report.securityHubPending).toContain('444444444444/us-east-1');
+    expect((await hub()).get(team)).toBe('ARCHIVED');
+  });
+});
