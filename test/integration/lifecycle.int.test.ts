@@ -774,3 +774,46 @@ describe('the finding lifecycle across nights: mismatches between the delta and 
     expect((await hub()).get(team)).toBe('ARCHIVED');
   });
 });
+
+describe('the finding lifecycle across nights: the latest run unreadable', () => {
+  /*
+   * KNOWN DEFECT (not fixed): the narrowed run cannot read the latest run's scopes summary nor its
+   * report, so latestKnownScopes is undefined and it reads Security Hub "everywhere" — but only
+   * where it scans (222222222222). unreadScopes keeps, with no known scopes, only the failed scopes
+   * and accounts: the scopes outside the narrowed run are not kept in securityHubPending, and its
+   * carriedOver comes from the last-notified baseline (the first night), which does not name
+   * 444444444444/eu-west-1. Its report becomes the latest; the next night's known scopes no longer
+   * hold 444444444444/eu-west-1, nor do the intents it reads (the importing night saved a report, so
+   * its intents are no longer read). lab-eu's finding stays ACTIVE until Security Hub's 90-day
+   * expiry, never told NEW nor RESOLVED. The same holds for a region taken out of AUDIT_REGIONS on
+   * such a night (scopeDepartures needs known scopes). A fix needs the report of a run that could
+   * not tell its known scopes and did not read everywhere (narrowed, or with departures it could
+   * not name) to say so, so that the next run reads everywhere (a flag in the report and its scopes
+   * summary, read by latestKnownScopes): a design choice left to the maintainers.
+   */
+  it.fails('archives a finding first imported by a night whose message failed, though a narrowed manual run that could not read that night came between', async () => {
+    // Prepare: a new cluster in a new account-region, imported by a night whose publish fails (the
+    // baseline stays the first night); then a manual run narrowed to another account, on which that
+    // night's report and scopes summary cannot be read (Security Hub is read everywhere it scans)
+    await nightOutcome();
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.regions!['eu-west-1'] = { clusters: [{ name: 'lab-eu', version: '1.29', addons: addon('v1.12.0-eksbuild.1') }] };
+    });
+    sim.setFaults({ rules: [{ service: 'sns', operation: 'Publish', error: 'InternalFailure' }] });
+    const imported = await nightOutcome({ AUDIT_MAX_ATTEMPTS: '1' });
+    sim.setFaults({ rules: [{ service: 's3', operation: 'GetObject', key: `runs/.*${imported.report.runId}`, error: 'ServiceUnavailable', status: 503 }] });
+    const narrowed = await nightOutcome({ AUDIT_MAX_ATTEMPTS: '1' }, { accounts: ['222222222222'] });
+    sim.setFaults({});
+    await putOrg(() => undefined);
+
+    // Act: the cluster is gone
+    await nightOutcome();
+
+    // Assess
+    const labEu = REGRESSION('444444444444', 'eu-west-1', 'lab-eu');
+    expect(imported.report.findings.map((f) => f.id)).toContain(labEu);
+    expect(narrowed.delivery.history).not.toBe('failed');
+    expect(pointer('latest')).not.toBe(imported.report.runId);
+    expect((await hub()).get(labEu)).toBe('ARCHIVED');
+  });
+});
