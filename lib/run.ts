@@ -311,7 +311,9 @@ export class AuditPipeline {
         errors.push(errorOf('lease', error));
       }
       // Where findings of ours may be: unknown (read everywhere) when the history could not say.
-      return { syncing, knownScopes: syncing ? await knownScopes.catch(() => undefined) : undefined, errors };
+      // A run with no Security Hub to sync reads them too: its report keeps them (it reads none).
+      const reads = syncing || (open && !options.dryRun && ports.findings === undefined);
+      return { syncing, knownScopes: reads ? await knownScopes.catch(() => undefined) : undefined, errors };
     });
     return new AuditPipeline(ports, options, gate);
   }
@@ -434,7 +436,9 @@ export class AuditPipeline {
       this.ports.logger?.info('security hub synced', { ...securityHub });
     }
     const recheck = recheckOf(scan.checks, { rules: this.ports.rules, skipped: judged.flatMap((j) => j.skipped) }, this.options.scan);
-    const unread = syncing ? unreadScopes(knownScopes, this.queued, scan.checks.scopes, recheck) : [];
+    // A run that imports nothing (a CLI run with a topic and no --security-hub) reads no scope:
+    // every known one stays known, or a finding it tells RESOLVED would never be archived.
+    const unread = syncing ? unreadScopes(knownScopes, this.queued, scan.checks.scopes, recheck) : this.ports.findings === undefined ? [...(knownScopes ?? [])] : [];
     const pending = [...new Set([...this.pending, ...this.late, ...unread])].sort();
     const { sessions: _sessions, ...plain } = scan;
     return {
@@ -1016,7 +1020,9 @@ export function startAudit(options: RunOptions, ports: AuditPorts): StartedAudit
   // A run that cannot list the whole organization delivers nothing (it throws): Security Hub waits for the listing too.
   const opened = decided.then((deliver) => deliver && listing.selected.then(() => true, () => false));
   // What Security Hub may hold of ours comes from the last run Security Hub saw (the latest report), read while the scan starts.
-  const knownScopes = options.knownScopes !== undefined || !ports.findings || options.dryRun ? Promise.resolve(options.knownScopes) : knownScopesIn(ports.history);
+  // A run that imports nothing but saves its report reads them too: its report must keep them.
+  const saves = ports.history !== undefined && options.historyMode !== 'read';
+  const knownScopes = options.knownScopes !== undefined || !(ports.findings || saves) || options.dryRun ? Promise.resolve(options.knownScopes) : knownScopesIn(ports.history);
   // Awaited only by a run that syncs; a run dropped or denied delivery never reads it.
   knownScopes.catch(() => undefined);
   // A run that saves its report records where it imports beyond the known scopes (a run that only reads the history imports nothing).

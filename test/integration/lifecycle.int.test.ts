@@ -817,3 +817,62 @@ describe('the finding lifecycle across nights: the latest run unreadable', () =>
     expect((await hub()).get(labEu)).toBe('ARCHIVED');
   });
 });
+
+describe('the finding lifecycle across nights: a narrowed run during a history brownout', () => {
+  /*
+   * KNOWN DEFECT (not fixed), the same cause as the test above, without any failed publish: the
+   * narrowed run reads no report (baseline unavailable: nothing carried) nor scopes summary (no
+   * known scopes), and its report, saved as the latest, names only 222222222222's account-regions.
+   * The next night counts against the first night (last-notified did not move) and tells lab's
+   * finding RESOLVED (cluster deleted), but reads Security Hub only in the narrowed run's scopes:
+   * 444444444444/us-east-1 is never read, the finding stays ACTIVE.
+   */
+  it.fails('archives what the next night tells RESOLVED, though a narrowed manual run that could read no report came between', async () => {
+    // Prepare: a first night imports lab's finding; a manual run narrowed to 222222222222 can read
+    // nothing of the run history (GetObject refused under runs/)
+    await nightOutcome();
+    sim.setFaults({ rules: [{ service: 's3', operation: 'GetObject', key: '^fleet-audit/runs/', error: 'ServiceUnavailable', status: 503 }] });
+    const narrowed = await nightOutcome({ AUDIT_MAX_ATTEMPTS: '1' }, { accounts: ['222222222222'] });
+    sim.setFaults({});
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.regions!['us-east-1']!.clusters = [];
+    });
+
+    // Act: lab is deleted; the history reads again
+    const next = await nightOutcome();
+
+    // Assess
+    const lab = REGRESSION('444444444444', 'us-east-1', 'lab');
+    expect(narrowed.delta.baseline.kind).toBe('unavailable');
+    expect(narrowed.delivery.history).not.toBe('failed');
+    expect(next.delta.resolved.map((f) => f.id)).toContain(lab);
+    expect((await hub()).get(lab)).toBe('ARCHIVED');
+  });
+});
+
+describe('the finding lifecycle across nights: a CLI run that messages but does not import', () => {
+  it('archives a finding a CLI run with --topic-arn (no --security-hub) told RESOLVED: the next night still reads Security Hub there', async () => {
+    // Prepare: a nightly run imports lab's finding; lab is deleted
+    await nightOutcome();
+    await putOrg((o) => {
+      o.accounts.find((a) => a.id === '444444444444')!.regions!['us-east-1']!.clusters = [];
+    });
+    // An operator's CLI run sends the message to the stack's topic and saves to its history, and
+    // leaves Security Hub to the nightly run
+    await withEnv(simulatorEnv(sim), () =>
+      runScan(
+        { roleName: 'EksFleetAuditRole', regions: 'us-east-1,eu-west-1', format: 'json', topicArn: DEMO_TOPIC_ARN, historyBucket: DEMO_BUCKET, historyPrefix: 'fleet-audit/', endpoint: sim.endpoint },
+        { out: () => undefined, isTty: false, errTty: false },
+      ),
+    );
+    const told = await lastEmail();
+
+    // Act: the next night
+    await nightOutcome();
+
+    // Assess
+    const lab = REGRESSION('444444444444', 'us-east-1', 'lab');
+    expect(section(told, 'RESOLVED')).toContain('lab');
+    expect((await hub()).get(lab)).toBe('ARCHIVED');
+  });
+});
