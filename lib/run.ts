@@ -222,6 +222,12 @@ export interface AuditedBatch {
    * run, or kept a finding ACTIVE it could not re-check): the next run reads them again.
    */
   securityHubPending?: string[];
+  /**
+   * The run could not tell where Security Hub may hold findings of ours (no known scopes) and did
+   * not read everywhere (narrowed, or importing nothing): its securityHubPending cannot name what it
+   * did not read, so the next run reads everywhere.
+   */
+  knownScopesUntold?: true;
   securityHub: DeliverySummary['securityHub'];
 }
 
@@ -440,6 +446,8 @@ export class AuditPipeline {
     // every known one stays known, or a finding it tells RESOLVED would never be archived.
     const unread = syncing ? unreadScopes(knownScopes, this.queued, scan.checks.scopes, recheck) : this.ports.findings === undefined ? [...(knownScopes ?? [])] : [];
     const pending = [...new Set([...this.pending, ...this.late, ...unread])].sort();
+    // With no known scopes, a run that reads only part of the organization cannot keep the rest known.
+    const untold = knownScopes === undefined && !this.options.dryRun && (syncing ? recheck.narrowed : this.ports.findings === undefined);
     const { sessions: _sessions, ...plain } = scan;
     return {
       scan: plain,
@@ -454,6 +462,7 @@ export class AuditPipeline {
       recheck,
       archived,
       ...(pending.length ? { securityHubPending: pending } : {}),
+      ...(untold ? { knownScopesUntold: true as const } : {}),
       securityHub,
     };
   }
@@ -551,6 +560,7 @@ export function mergeBatches(batches: readonly AuditedBatch[]): AuditedBatch {
     notes: batches.flatMap((b) => b.notes).sort(byAccount),
     recheck: mergeRechecks(batches.map((b) => b.recheck)),
     ...(batches.some((b) => b.securityHubPending?.length) ? { securityHubPending: batches.flatMap((b) => b.securityHubPending ?? []).sort() } : {}),
+    ...(batches.some((b) => b.knownScopesUntold) ? { knownScopesUntold: true as const } : {}),
     archived: batches.flatMap((b) => b.archived),
     securityHub: hubs.length
       ? {
@@ -870,6 +880,7 @@ export async function concludeRun(
     ...(batch.unusedSuppressions?.length ? { unusedSuppressions: batch.unusedSuppressions } : {}),
     ...(securityHubPending.length ? { securityHubPending } : {}),
     ...(archivePending.length ? { archivePending } : {}),
+    ...(batch.knownScopesUntold ? { knownScopesUntold: true as const } : {}),
   };
 
   // The news counts as delivered unless a publish was due and failed: with no topic, or nothing to

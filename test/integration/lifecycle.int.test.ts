@@ -777,21 +777,13 @@ describe('the finding lifecycle across nights: mismatches between the delta and 
 
 describe('the finding lifecycle across nights: the latest run unreadable', () => {
   /*
-   * KNOWN DEFECT (not fixed): the narrowed run cannot read the latest run's scopes summary nor its
-   * report, so latestKnownScopes is undefined and it reads Security Hub "everywhere" — but only
-   * where it scans (222222222222). unreadScopes keeps, with no known scopes, only the failed scopes
-   * and accounts: the scopes outside the narrowed run are not kept in securityHubPending, and its
-   * carriedOver comes from the last-notified baseline (the first night), which does not name
-   * 444444444444/eu-west-1. Its report becomes the latest; the next night's known scopes no longer
-   * hold 444444444444/eu-west-1, nor do the intents it reads (the importing night saved a report, so
-   * its intents are no longer read). lab-eu's finding stays ACTIVE until Security Hub's 90-day
-   * expiry, never told NEW nor RESOLVED. The same holds for a region taken out of AUDIT_REGIONS on
-   * such a night (scopeDepartures needs known scopes). A fix needs the report of a run that could
-   * not tell its known scopes and did not read everywhere (narrowed, or with departures it could
-   * not name) to say so, so that the next run reads everywhere (a flag in the report and its scopes
-   * summary, read by latestKnownScopes): a design choice left to the maintainers.
+   * The narrowed run can read neither the latest run's scopes summary nor its report: it reads
+   * Security Hub only where it scans, and its report, saved as the latest, cannot name the
+   * account-regions outside it that only the latest run knew (its publish had failed, so the
+   * baseline does not name them either). It says so (knownScopesUntold): the next run reads
+   * Security Hub everywhere.
    */
-  it.fails('archives a finding first imported by a night whose message failed, though a narrowed manual run that could not read that night came between', async () => {
+  it('archives a finding first imported by a night whose message failed, though a narrowed manual run that could not read that night came between', async () => {
     // Prepare: a new cluster in a new account-region, imported by a night whose publish fails (the
     // baseline stays the first night); then a manual run narrowed to another account, on which that
     // night's report and scopes summary cannot be read (Security Hub is read everywhere it scans)
@@ -820,14 +812,11 @@ describe('the finding lifecycle across nights: the latest run unreadable', () =>
 
 describe('the finding lifecycle across nights: a narrowed run during a history brownout', () => {
   /*
-   * KNOWN DEFECT (not fixed), the same cause as the test above, without any failed publish: the
-   * narrowed run reads no report (baseline unavailable: nothing carried) nor scopes summary (no
-   * known scopes), and its report, saved as the latest, names only 222222222222's account-regions.
-   * The next night counts against the first night (last-notified did not move) and tells lab's
-   * finding RESOLVED (cluster deleted), but reads Security Hub only in the narrowed run's scopes:
-   * 444444444444/us-east-1 is never read, the finding stays ACTIVE.
+   * The same, without a failed publish: the narrowed run reads no report (baseline unavailable:
+   * nothing carried) nor scopes summary; the next night counts against the first night and tells
+   * lab's finding RESOLVED, so it must read Security Hub in 444444444444/us-east-1 too.
    */
-  it.fails('archives what the next night tells RESOLVED, though a narrowed manual run that could read no report came between', async () => {
+  it('archives what the next night tells RESOLVED, though a narrowed manual run that could read no report came between', async () => {
     // Prepare: a first night imports lab's finding; a manual run narrowed to 222222222222 can read
     // nothing of the run history (GetObject refused under runs/)
     await nightOutcome();
@@ -847,6 +836,8 @@ describe('the finding lifecycle across nights: a narrowed run during a history b
     expect(narrowed.delivery.history).not.toBe('failed');
     expect(next.delta.resolved.map((f) => f.id)).toContain(lab);
     expect((await hub()).get(lab)).toBe('ARCHIVED');
+    // The full night that read everywhere knows its scopes again.
+    expect(next.report.knownScopesUntold).toBeUndefined();
   });
 });
 
