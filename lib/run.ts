@@ -880,7 +880,8 @@ export async function concludeRun(
     ...(batch.unusedSuppressions?.length ? { unusedSuppressions: batch.unusedSuppressions } : {}),
     ...(securityHubPending.length ? { securityHubPending } : {}),
     ...(archivePending.length ? { archivePending } : {}),
-    ...(batch.knownScopesUntold ? { knownScopesUntold: true as const } : {}),
+    // Said only where it matters, in a report the history keeps (not in a CLI scan's output).
+    ...(batch.knownScopesUntold && history && !options.dryRun && options.historyMode !== 'read' ? { knownScopesUntold: true as const } : {}),
   };
 
   // The news counts as delivered unless a publish was due and failed: with no topic, or nothing to
