@@ -222,6 +222,12 @@ export interface AuditedBatch {
    * run, or kept a finding ACTIVE it could not re-check): the next run reads them again.
    */
   securityHubPending?: string[];
+  /**
+   * The run could not tell where Security Hub may hold findings of ours (no known scopes) and did
+   * not read everywhere (narrowed, or importing nothing): its securityHubPending cannot name what it
+   * did not read, so the next run reads everywhere.
+   */
+  knownScopesUntold?: true;
   securityHub: DeliverySummary['securityHub'];
 }
 
@@ -311,7 +317,9 @@ export class AuditPipeline {
         errors.push(errorOf('lease', error));
       }
       // Where findings of ours may be: unknown (read everywhere) when the history could not say.
-      return { syncing, knownScopes: syncing ? await knownScopes.catch(() => undefined) : undefined, errors };
+      // A run with no Security Hub to sync reads them too: its report keeps them (it reads none).
+      const reads = syncing || (open && !options.dryRun && ports.findings === undefined);
+      return { syncing, knownScopes: reads ? await knownScopes.catch(() => undefined) : undefined, errors };
     });
     return new AuditPipeline(ports, options, gate);
   }
@@ -374,7 +382,9 @@ export class AuditPipeline {
           if (result) this.results.push(result);
           // A finding kept ACTIVE (not re-checked) is not brought up to date either: the next run
           // must read it again though no report may name it (the baseline unreadable, or older).
-          if (!result || result.errors.length > 0 || result.failed.length > 0 || result.kept > 0) this.pending.push(key);
+          // Nor is one of a rule this run did not evaluate (a team's --rules run imported it): the
+          // run that has its rule must read it again though this run's report names none there.
+          if (!result || result.errors.length > 0 || result.failed.length > 0 || result.kept > 0 || result.otherRules > 0) this.pending.push(key);
         });
       });
     });
@@ -432,8 +442,12 @@ export class AuditPipeline {
       this.ports.logger?.info('security hub synced', { ...securityHub });
     }
     const recheck = recheckOf(scan.checks, { rules: this.ports.rules, skipped: judged.flatMap((j) => j.skipped) }, this.options.scan);
-    const unread = syncing ? unreadScopes(knownScopes, this.queued, scan.checks.scopes, recheck) : [];
+    // A run that imports nothing (a CLI run with a topic and no --security-hub) reads no scope:
+    // every known one stays known, or a finding it tells RESOLVED would never be archived.
+    const unread = syncing ? unreadScopes(knownScopes, this.queued, scan.checks.scopes, recheck) : this.ports.findings === undefined ? [...(knownScopes ?? [])] : [];
     const pending = [...new Set([...this.pending, ...this.late, ...unread])].sort();
+    // With no known scopes, a run that reads only part of the organization cannot keep the rest known.
+    const untold = knownScopes === undefined && !this.options.dryRun && (syncing ? recheck.narrowed : this.ports.findings === undefined);
     const { sessions: _sessions, ...plain } = scan;
     return {
       scan: plain,
@@ -448,6 +462,7 @@ export class AuditPipeline {
       recheck,
       archived,
       ...(pending.length ? { securityHubPending: pending } : {}),
+      ...(untold ? { knownScopesUntold: true as const } : {}),
       securityHub,
     };
   }
@@ -545,6 +560,7 @@ export function mergeBatches(batches: readonly AuditedBatch[]): AuditedBatch {
     notes: batches.flatMap((b) => b.notes).sort(byAccount),
     recheck: mergeRechecks(batches.map((b) => b.recheck)),
     ...(batches.some((b) => b.securityHubPending?.length) ? { securityHubPending: batches.flatMap((b) => b.securityHubPending ?? []).sort() } : {}),
+    ...(batches.some((b) => b.knownScopesUntold) ? { knownScopesUntold: true as const } : {}),
     archived: batches.flatMap((b) => b.archived),
     securityHub: hubs.length
       ? {
@@ -870,6 +886,8 @@ export async function concludeRun(
     ...(batch.unusedSuppressions?.length ? { unusedSuppressions: batch.unusedSuppressions } : {}),
     ...(securityHubPending.length ? { securityHubPending } : {}),
     ...(archivePending.length ? { archivePending } : {}),
+    // Said only where it matters, in a report the history keeps (not in a CLI scan's output).
+    ...(batch.knownScopesUntold && history && !options.dryRun && options.historyMode !== 'read' ? { knownScopesUntold: true as const } : {}),
   };
 
   // The news counts as delivered unless a publish was due and failed: with no topic, or nothing to
@@ -1033,7 +1051,9 @@ export function startAudit(options: RunOptions, ports: AuditPorts): StartedAudit
   // A run that cannot list the whole organization delivers nothing (it throws): Security Hub waits for the listing too.
   const opened = decided.then((deliver) => deliver && listing.selected.then(() => true, () => false));
   // What Security Hub may hold of ours comes from the last run Security Hub saw (the latest report), read while the scan starts.
-  const knownScopes = options.knownScopes !== undefined || !ports.findings || options.dryRun ? Promise.resolve(options.knownScopes) : knownScopesIn(ports.history);
+  // A run that imports nothing but saves its report reads them too: its report must keep them.
+  const saves = ports.history !== undefined && options.historyMode !== 'read';
+  const knownScopes = options.knownScopes !== undefined || !(ports.findings || saves) || options.dryRun ? Promise.resolve(options.knownScopes) : knownScopesIn(ports.history);
   // Awaited only by a run that syncs; a run dropped or denied delivery never reads it.
   knownScopes.catch(() => undefined);
   // A run that saves its report records where it imports beyond the known scopes (a run that only reads the history imports nothing).

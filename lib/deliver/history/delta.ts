@@ -183,6 +183,8 @@ export interface StoredRunReport extends RunReport {
    * Hub (the role refused, Security Hub failed): the next run tries again (departuresToRetry).
    */
   archivePending?: Finding[];
+  /** The run could not tell its known scopes and did not read everywhere (AuditedBatch.knownScopesUntold): the next run reads Security Hub everywhere. */
+  knownScopesUntold?: true;
 }
 
 /** What the delta reads of the baseline report (HistoryStore.baseline's members). */

@@ -179,6 +179,7 @@ export const runReportSchema = z.object({
   newIds: z.array(z.string()).optional(),
   securityHubPending: z.array(z.string()).optional(),
   archivePending: z.array(finding).optional(),
+  knownScopesUntold: z.literal(true).optional(),
   baseline: baseline.optional(),
   unusedSuppressions: z
     .array(

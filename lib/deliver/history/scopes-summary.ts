@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { StoredRunReport } from './delta.js';
 
 /** What a report's known scopes are made from (knownScopesOfReport). */
-export const KNOWN_SCOPE_MEMBERS = ['findings', 'carriedOver', 'suppressed', 'securityHubPending', 'archivePending'] as const satisfies readonly (keyof StoredRunReport)[];
+export const KNOWN_SCOPE_MEMBERS = ['findings', 'carriedOver', 'suppressed', 'securityHubPending', 'archivePending', 'knownScopesUntold'] as const satisfies readonly (keyof StoredRunReport)[];
 
 /**
  * The account-regions (`account/region`) where a report had a finding of ours: observed, carried
@@ -22,4 +22,6 @@ export const scopesSummarySchema = z.strictObject({
   runId: z.string().min(1),
   startedAt: z.string().min(1),
   scopes: z.array(z.string()),
+  /** The run could not tell where findings of ours are and read only part of the organization: its scopes are not all of them (read everywhere). */
+  untold: z.literal(true).optional(),
 });

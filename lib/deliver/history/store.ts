@@ -218,7 +218,7 @@ export class PointerHistoryStore implements HistoryStore {
       // Both at once: neither throws (a failure is reported), and each is a round trip.
       await Promise.all([
         this.saveSidecar(key, report, 'trend', trendSummaryOf(stored)),
-        this.saveSidecar(key, report, 'scopes', { runId: report.runId, startedAt: report.startedAt, scopes: knownScopesOfReport(stored) }),
+        this.saveSidecar(key, report, 'scopes', { runId: report.runId, startedAt: report.startedAt, scopes: knownScopesOfReport(stored), ...(stored.knownScopesUntold ? { untold: true as const } : {}) }),
       ]);
       // Compact, and never one string nor one buffer: at 1,000 accounts the report is ~30 MB, at
       // 10,000 × 17 regions ~330 MB (report-json.ts).
@@ -284,13 +284,15 @@ export class PointerHistoryStore implements HistoryStore {
       const pointer = pointerSchema.safeParse(await this.readJson(LATEST_POINTER));
       latestKey = pointer.success && RUN_KEY.test(pointer.data.key) ? pointer.data.key : undefined;
       const summary = latestKey ? await this.readSidecar(latestKey, 'scopes') : undefined;
+      // The latest run could not tell its own (narrowed on a night the history could not say): read everywhere.
+      if (summary?.untold) return undefined;
       if (summary) scopes = new Set(summary.scopes);
     } catch {
       // Read from the report below, which reports what it cannot read.
     }
     if (scopes === undefined) {
       const report = await this.latest(KNOWN_SCOPE_MEMBERS);
-      if (report === undefined) return undefined;
+      if (report === undefined || report.knownScopesUntold) return undefined;
       scopes = new Set(knownScopesOfReport(report));
     }
     const later = await this.scopesSavedAfter(latestKey);
