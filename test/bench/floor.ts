@@ -43,6 +43,12 @@ export interface FloorRequest {
   roleName: string;
   topicArn: string;
   bucket: string;
+  /**
+   * How its clients are built: `shared` (default) as the product builds its own (above);
+   * `minimal`, each resolving its own settings from the environment and config files, as the
+   * minimal script of the performance issue did — the floor its ratio goals were set against.
+   */
+  clients?: 'shared' | 'minimal';
 }
 
 type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
@@ -53,8 +59,9 @@ export async function floorRun(request: FloorRequest): Promise<{ calls: number }
   const agent = { keepAlive: true, maxSockets: request.maxSockets };
   const requestHandler = new NodeHttpHandler({ httpAgent: new HttpAgent(agent), httpsAgent: new HttpsAgent(agent) });
   const region0 = process.env.AWS_REGION ?? 'us-east-1';
+  const minimal = request.clients === 'minimal';
   const first: ClientSettings = { requestHandler, maxAttempts: 1, retryMode: 'standard', configured: configuredEndpoint() };
-  const sts = new STSClient({ ...clientConfig(first, region0), useGlobalEndpoint: false });
+  const sts = new STSClient({ ...(minimal ? { requestHandler, maxAttempts: 1, region: region0 } : clientConfig(first, region0)), useGlobalEndpoint: false });
   const settings: ClientSettings = { ...first, shared: sharedSdkSettings(sts.config) };
   const clustersOf = (accountId: string, region: string) => org.accounts.find((a) => a.id === accountId)?.regions[region]?.clusters ?? [];
   let sent = 0;
@@ -85,7 +92,8 @@ export async function floorRun(request: FloorRequest): Promise<{ calls: number }
         const limit = pLimit(request.accountConcurrency);
         // A provider, as the product's sessions give their clients.
         const provider = credentials && (async () => credentials!);
-        const config = (region: string): Record<string, unknown> => ({ ...clientConfig(settings, region, provider) });
+        const config = (region: string): Record<string, unknown> =>
+          minimal ? { requestHandler, maxAttempts: 1, region, ...(credentials ? { credentials } : {}) } : { ...clientConfig(settings, region, provider) };
         const clients = new Map<string, unknown>();
         const client = <T>(key: string, make: () => T): T => (clients.get(key) as T | undefined) ?? (clients.set(key, make()), clients.get(key) as T);
         const jobs: Promise<void>[] = [];

@@ -45,6 +45,11 @@ function retryModes(value: string): Scenario['retryMode'][] {
   return list as Scenario['retryMode'][];
 }
 
+function floorClients(value: string): 'shared' | 'minimal' {
+  if (value !== 'shared' && value !== 'minimal') throw new InvalidArgumentError('expected shared or minimal');
+  return value;
+}
+
 function assignment(value: string, previous: Record<string, string>): Record<string, string> {
   const at = value.indexOf('=');
   if (at < 1) throw new InvalidArgumentError('expected NAME=VALUE');
@@ -69,6 +74,7 @@ const opts = new Command()
   .option('--no-naive', 'skip the naive sequential scan at the smallest size')
   .option('--no-calibrate', 'skip measuring the CPU of one SDK call (the cpu floor)')
   .option('--no-floor', 'skip the bare-SDK floor (the same calls through the same clients, nothing else)')
+  .option('--floor-clients <how>', "the floor's clients: shared (built as the product's) or minimal (each resolving its own settings: the floor the ratio goals were set against)", floorClients, 'shared' as const)
   .option('--tracing', 'measure the deployed configuration: X-Ray tracing on (a subsegment per account)')
   .option('--cpu-prof <dir>', "write a V8 CPU profile of each measured run (the handler's and its floor's, named by mode) into dir (open it in Chrome DevTools or speedscope)")
   .option('--nights <n>', "runs of the handler (with --distributed: of the whole distributed run) against the same simulator, history kept; the figures are the last night's", positiveInteger, 1)
@@ -94,6 +100,7 @@ const opts = new Command()
     naive: boolean;
     calibrate: boolean;
     floor: boolean;
+    floorClients: 'shared' | 'minimal';
     tracing?: boolean;
     cpuProf?: string;
     nights: number;
@@ -219,6 +226,7 @@ async function benchSingle(dir: string): Promise<void> {
     ...(rateLimit ? { rateLimit } : {}),
     ...(Object.keys(opts.env).length ? { env: opts.env } : {}),
     ...(opts.heapLimit === undefined ? {} : { heapLimitMB: opts.heapLimit }),
+    ...(opts.floorClients === 'minimal' ? { floorClients: 'minimal' as const } : {}),
     // The audit function's memory size: its process gets the heap Lambda gives it.
     ...(opts.lambdaHeap ? { memorySizeMB: opts.memorySize ?? Number((await serverlessParams()).memorySize) } : {}),
   };
@@ -261,7 +269,7 @@ async function benchSingle(dir: string): Promise<void> {
         const record = await runAgainst(orgFile, bundle, mode, scenario);
         let measurement = measure({ scenario, shape, cpuMsPerCall }, record);
         if (mode === 'handler' && opts.floor) {
-          const floorRequest = { calls: [...record.calls], orgFile, concurrency: scenario.concurrency, accountConcurrency: scenario.accountConcurrency, maxSockets: 0, roleName: 'EksFleetAuditRole', topicArn: TOPIC_ARN, bucket: DEMO_BUCKET };
+          const floorRequest = { calls: [...record.calls], orgFile, concurrency: scenario.concurrency, accountConcurrency: scenario.accountConcurrency, maxSockets: 0, roleName: 'EksFleetAuditRole', topicArn: TOPIC_ARN, bucket: DEMO_BUCKET, clients: opts.floorClients };
           const floor = await runAgainst(orgFile, bundle, 'floor', scenario, { floor: floorRequest });
           measurement = withSdkFloor(measurement, floor.child.result);
         }

@@ -37,6 +37,8 @@ export interface Scenario {
   retryMode: 'standard' | 'adaptive';
   /** Handler runs against the same simulator, the measured one last (--nights; absent: 1, a first night). */
   nights?: number;
+  /** The floor's clients each resolve their own settings (--floor-clients minimal); absent: built as the product's. */
+  floorClients?: 'minimal';
 }
 
 export interface Measurement {
