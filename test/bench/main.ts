@@ -226,7 +226,7 @@ async function benchSingle(dir: string): Promise<void> {
     ...(rateLimit ? { rateLimit } : {}),
     ...(Object.keys(opts.env).length ? { env: opts.env } : {}),
     ...(opts.heapLimit === undefined ? {} : { heapLimitMB: opts.heapLimit }),
-    ...(opts.floorClients === 'minimal' ? { floorClients: 'minimal' as const } : {}),
+    ...(opts.floor && opts.floorClients === 'minimal' ? { floorClients: 'minimal' as const } : {}),
     // The audit function's memory size: its process gets the heap Lambda gives it.
     ...(opts.lambdaHeap ? { memorySizeMB: opts.memorySize ?? Number((await serverlessParams()).memorySize) } : {}),
   };
