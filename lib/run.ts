@@ -479,11 +479,9 @@ export class AuditPipeline {
 function unreadScopes(known: ReadonlySet<string> | undefined, queued: ReadonlySet<string>, scopes: readonly ScopeCheck[], recheck: Recheck): string[] {
   if (known === undefined) return [...scopes.filter((s) => s.failed !== undefined).map(scopeKey), ...scopesOfFailedAccounts(scopes, recheck)];
   const index = new RecheckIndex(recheck);
-  // Any rule this run evaluated: what is asked is whether the account and region were read at all.
-  const ruleId = recheck.rules[0] ?? '';
   return [...known].filter((key) => {
     if (queued.has(key)) return false;
-    const { kind } = index.fateOf({ ruleId, ...scopeOfKey(key), clusterName: '' });
+    const { kind } = index.fateOfScope(scopeOfKey(key));
     return kind !== 'departed' && kind !== 'resolved';
   });
 }
@@ -645,7 +643,7 @@ export function scopeDepartures(
   departed: (scope: { accountId: string; region: string }) => { reason: string; archivable: boolean } | undefined,
 ): Departure[] {
   if (known === undefined) return [];
-  const named = new Set(covered.flatMap((d) => (d.region ? [scopeKey({ accountId: d.accountId, region: d.region })] : d.findings.map(scopeKey))));
+  const named = new Set(covered.flatMap(scopesOfDeparture));
   const departures: Departure[] = [];
   for (const key of [...known].sort()) {
     if (named.has(key)) continue;
@@ -656,19 +654,24 @@ export function scopeDepartures(
   return departures;
 }
 
-/** scopeDepartures told by this run's Recheck: any rule it evaluated, as what is asked is whether the account and region are still audited. */
+/** scopeDepartures told by this run's Recheck (RecheckIndex.fateOfScope). */
 export function departedKnownScopes(known: ReadonlySet<string>, named: readonly Departure[], recheck: Recheck): Departure[] {
   const index = new RecheckIndex(recheck);
-  const ruleId = recheck.rules[0] ?? '';
   return scopeDepartures(known, named, (scope) => {
-    const fate = index.fateOf({ ruleId, ...scope, clusterName: '' });
+    const fate = index.fateOfScope(scope);
     return fate.kind === 'departed' ? fate : undefined;
   });
 }
 
+/** The account-regions a departure archives in: its region, else those of its findings. */
+export function scopesOfDeparture(departure: Departure): string[] {
+  const { accountId, region } = departure;
+  return region ? [scopeKey({ accountId, region })] : departure.findings.map(scopeKey);
+}
+
 /** The scopes of departures known only by their scope (scopeDepartures) among `departures`. */
 function scopesOnly(departures: Iterable<Departure>): string[] {
-  return [...departures].filter((d) => d.findings.length === 0 && d.region).map((d) => scopeKey({ accountId: d.accountId, region: d.region ?? '' }));
+  return [...departures].filter((d) => d.findings.length === 0).flatMap(scopesOfDeparture);
 }
 
 /** A coverage note per earlier departure archived again: done, or to be tried once more. */
@@ -975,7 +978,7 @@ async function untriedByPlan(departures: readonly Departure[], planKnownScopes: 
   if (!planKnownScopes || archivable.length === 0) return [];
   const known = await planKnownScopes();
   if (known === undefined) return [];
-  const scopes = archivable.flatMap((d) => (d.region ? [scopeKey({ accountId: d.accountId, region: d.region })] : d.findings.map(scopeKey)));
+  const scopes = archivable.flatMap(scopesOfDeparture);
   return [...new Set(scopes)].filter((scope) => !known.has(scope));
 }
 

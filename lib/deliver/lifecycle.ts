@@ -91,6 +91,14 @@ export class RecheckIndex {
     return { kind: 'resolved', reason: 'fixed' };
   }
 
+  /**
+   * The fate of an account × region as a whole, asked with any rule this run evaluated: whether it
+   * was read at all, or left the audit (what a known scope with no finding named is asked).
+   */
+  fateOfScope(scope: { accountId: string; region: string }): Fate {
+    return this.fateOf({ ruleId: this.recheck.rules[0] ?? '', ...scope, clusterName: '' });
+  }
+
   /** Whether Security Hub findings may be archived in this account × region at all (it was scanned). */
   scanned(accountId: string, region: string): boolean {
     return this.scopes.has(scopeKey(accountId, region));

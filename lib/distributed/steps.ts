@@ -5,7 +5,7 @@ import { scanSelection, type SelectedAccounts } from '../collect/scan.js';
 import type { ScopeIntents } from '../deliver/history/intents.js';
 import { intentLogOf } from '../deliver/history/store.js';
 import { getS3Text, putS3Text } from '../deliver/s3-object.js';
-import { AuditPipeline, concludeRun, departedKnownScopes, inventoryOf, mergeBatches, scopesOfFailedAccounts, type AuditedBatch, type AuditPorts, type PlanDepartures, type RunOptions, type RunOutcome } from '../run.js';
+import { AuditPipeline, concludeRun, departedKnownScopes, inventoryOf, mergeBatches, scopesOfDeparture, scopesOfFailedAccounts, type AuditedBatch, type AuditPorts, type PlanDepartures, type RunOptions, type RunOutcome } from '../run.js';
 import type { Account, AccountCheck, ScanError } from '../types.js';
 import { partKey, partsPrefix, type AggregateEvent, type DistributedPlan, type WorkerEvent } from './protocol.js';
 
@@ -245,7 +245,7 @@ export async function aggregateRun(
     // Not knowing what the plan could not archive, every known scope that left the audit where the
     // audit role works stays known: the next plan archives it (again), else it would never be.
     const planKnown = await planKnownScopes();
-    const left = planKnown ? departedKnownScopes(planKnown, [], merged.recheck).map((d) => `${d.accountId}/${d.region ?? ''}`) : [];
+    const left = planKnown ? departedKnownScopes(planKnown, [], merged.recheck).flatMap(scopesOfDeparture) : [];
     if (left.length) planDepartures.pendingScopes = left;
   }
   return concludeRun(merged, { runId: event.runId, startedAt: new Date(event.startedAt) }, { ...options, planDepartures, planKnownScopes }, ports);

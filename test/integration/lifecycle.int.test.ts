@@ -130,6 +130,36 @@ function pointer(name: 'latest' | 'last-notified'): string | undefined {
 
 const section = (email: string, heading: string) => email.split('\n\n').find((block) => block.startsWith(heading)) ?? '';
 
+/** A team's own rule directory (one version-range rule every cluster below vpc-cni 1.15 matches). */
+async function teamRules(): Promise<string> {
+  const rules = await mkdtemp(join(tmpdir(), 'team-rules-'));
+  await writeFile(
+    join(rules, 'team-minimum-v1-15.md'),
+    [
+      '---',
+      'id: team-minimum-v1-15',
+      'title: Our platform requires vpc-cni 1.15 or later',
+      'severity: medium',
+      'addon: vpc-cni',
+      'affected: "<1.15.0"',
+      'fixed: "1.15.0"',
+      '---',
+      ...['Impact', 'Root cause', 'Trigger conditions', 'Remediation', 'Mitigation'].flatMap((h) => [`## ${h}`, 'Platform standard PLAT-7.', '']),
+    ].join('\n'),
+  );
+  return rules;
+}
+
+/** The team's CLI run: built-in rules plus its own, into Security Hub and the stack's history, no topic. */
+async function teamScan(rules: string): Promise<void> {
+  await withEnv(simulatorEnv(sim), () =>
+    runScan(
+      { roleName: 'EksFleetAuditRole', regions: 'us-east-1', rules: [rules], format: 'json', securityHub: true, historyBucket: DEMO_BUCKET, historyPrefix: 'fleet-audit/', endpoint: sim.endpoint },
+      { out: () => undefined, isTty: false, errTty: false },
+    ),
+  );
+}
+
 describe('the finding lifecycle across nights', () => {
   it('keeps a finding whose aws-node could not be read ACTIVE, listed as not re-checked with why, never RESOLVED', async () => {
     // Prepare: night 1 reads the self-managed CNI
@@ -240,28 +270,7 @@ describe('the finding lifecycle across nights', () => {
 
   it("leaves alone the findings of a team's rule the nightly run does not have, and counts them", async () => {
     // Prepare: an operator's CLI run imports a team rule's findings
-    const rules = await mkdtemp(join(tmpdir(), 'team-rules-'));
-    await writeFile(
-      join(rules, 'team-minimum-v1-15.md'),
-      [
-        '---',
-        'id: team-minimum-v1-15',
-        'title: Our platform requires vpc-cni 1.15 or later',
-        'severity: medium',
-        'addon: vpc-cni',
-        'affected: "<1.15.0"',
-        'fixed: "1.15.0"',
-        '---',
-        ...['Impact', 'Root cause', 'Trigger conditions', 'Remediation', 'Mitigation'].flatMap((h) => [`## ${h}`, 'Platform standard PLAT-7.', '']),
-      ].join('\n'),
-    );
-    const out: string[] = [];
-    await withEnv(simulatorEnv(sim), () =>
-      runScan(
-        { roleName: 'EksFleetAuditRole', regions: 'us-east-1', rules: [rules], format: 'json', securityHub: true, historyBucket: DEMO_BUCKET, historyPrefix: 'fleet-audit/', endpoint: sim.endpoint },
-        { out: (s) => out.push(s), isTty: false, errTty: false },
-      ),
-    );
+    await teamScan(await teamRules());
     const team = [...(await hub())].filter(([findingId]) => findingId.startsWith('team-minimum-v1-15/')).map(([findingId]) => findingId);
     expect(team.length).toBeGreaterThan(0);
 
@@ -721,36 +730,6 @@ describe('the finding lifecycle across nights', () => {
 });
 
 describe('the finding lifecycle across nights: mismatches between the delta and the Security Hub reads', () => {
-  /** A team's own rule directory (one version-range rule every cluster below vpc-cni 1.15 matches). */
-  async function teamRules(): Promise<string> {
-    const rules = await mkdtemp(join(tmpdir(), 'team-rules-'));
-    await writeFile(
-      join(rules, 'team-minimum-v1-15.md'),
-      [
-        '---',
-        'id: team-minimum-v1-15',
-        'title: Our platform requires vpc-cni 1.15 or later',
-        'severity: medium',
-        'addon: vpc-cni',
-        'affected: "<1.15.0"',
-        'fixed: "1.15.0"',
-        '---',
-        ...['Impact', 'Root cause', 'Trigger conditions', 'Remediation', 'Mitigation'].flatMap((h) => [`## ${h}`, 'Platform standard PLAT-7.', '']),
-      ].join('\n'),
-    );
-    return rules;
-  }
-
-  /** The team's CLI run: built-in rules plus its own, into Security Hub and the stack's history, no topic. */
-  async function teamScan(rules: string): Promise<void> {
-    await withEnv(simulatorEnv(sim), () =>
-      runScan(
-        { roleName: 'EksFleetAuditRole', regions: 'us-east-1', rules: [rules], format: 'json', securityHub: true, historyBucket: DEMO_BUCKET, historyPrefix: 'fleet-audit/', endpoint: sim.endpoint },
-        { out: () => undefined, isTty: false, errTty: false },
-      ),
-    );
-  }
-
   it("archives a team rule's finding once its cluster is deleted, though a nightly run without that rule came between", async () => {
     // Prepare: a nightly run; the team's CLI run imports its rule's finding on lab; lab is
     // deleted, and the nightly run (built-in rules only) archives lab's built-in findings
